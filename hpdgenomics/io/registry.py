@@ -1,0 +1,63 @@
+"""A registry of input-format readers.
+
+Each reader registers under a *kind* (``copy_number``, ``cohort_variants``, ...) and a format
+name, with a ``sniff`` function that looks at the path and the first lines of the file. Format
+detection is explicit and can always be overridden by naming the format (``--cnv-format``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from ..errors import InputError
+from .text import head_lines
+
+
+@dataclass(frozen=True)
+class ReaderEntry:
+    kind: str
+    name: str
+    description: str
+    sniff: Callable[[Path, list[str]], bool]
+    read: Callable
+
+
+_REGISTRY: dict[str, dict[str, ReaderEntry]] = {}
+
+
+def register(kind: str, name: str, *, sniff: Callable[[Path, list[str]], bool], description: str):
+    """Decorator: register ``read`` as the reader of format ``name`` of ``kind``."""
+
+    def decorate(read: Callable) -> Callable:
+        _REGISTRY.setdefault(kind, {})[name] = ReaderEntry(kind, name, description, sniff, read)
+        return read
+
+    return decorate
+
+
+def formats(kind: str) -> dict[str, ReaderEntry]:
+    return dict(_REGISTRY.get(kind, {}))
+
+
+def get_reader(kind: str, name: str) -> ReaderEntry:
+    known = _REGISTRY.get(kind, {})
+    if name not in known:
+        raise InputError(f"unknown {kind.replace('_', '-')} format {name!r}",
+                         hint="choose one of: " + ", ".join(sorted(known)))
+    return known[name]
+
+
+def detect_format(kind: str, path: str | Path, *, n_lines: int = 60) -> ReaderEntry:
+    """Return the single reader whose sniff accepts the file, or raise InputError."""
+    path = Path(path)
+    lines = head_lines(path, n_lines)
+    matches = [entry for entry in _REGISTRY.get(kind, {}).values() if entry.sniff(path, lines)]
+    if len(matches) == 1:
+        return matches[0]
+    names = ", ".join(sorted(_REGISTRY.get(kind, {})))
+    if not matches:
+        raise InputError(f"format not recognised as any {kind.replace('_', ' ')} format",
+                         path=path, hint=f"name it explicitly (one of: {names})")
+    raise InputError("format is ambiguous between " + ", ".join(m.name for m in matches),
+                     path=path, hint="name the format explicitly")

@@ -1,0 +1,207 @@
+"""Domain objects shared by readers, the knowledge base, the screen and the reports.
+
+Defined once here so that every reader produces the same shapes and every renderer consumes them.
+Coordinates are 1-based and closed throughout (VCF convention); chromosome names are normalised
+without a ``chr`` prefix (``7``, ``X``, ``MT``) by :func:`hpdgenomics.genome.normalize_chrom`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class GeneStatus(str, Enum):
+    """Screen status of one gene: the three outcomes are never merged."""
+
+    ALTERED = "altered"
+    NOT_DETECTED = "not_detected"
+    NOT_EVALUABLE = "not_evaluable"
+
+
+class Consequence(str, Enum):
+    """The project's consequence classes; annotation parsers map SO terms onto these.
+
+    Rules in the knowledge base match on these names (see annotations/SCHEMA.md).
+    """
+
+    MISSENSE = "missense"
+    NONSENSE = "nonsense"
+    FRAMESHIFT = "frameshift"
+    INFRAME_DELETION = "inframe_deletion"
+    INFRAME_INSERTION = "inframe_insertion"
+    PROTEIN_ALTERING = "protein_altering"          # delins/MNV changing protein, other
+    SPLICE_SITE = "splice_site"                    # splice donor/acceptor (+-1,2)
+    START_LOST = "start_lost"
+    STOP_LOST = "stop_lost"
+    SYNONYMOUS = "synonymous"
+    SPLICE_REGION = "splice_region"
+    CODING_UNDETERMINED = "coding_undetermined"    # unannotated coding SNV/MNV: effect not determined
+    INTRONIC = "intronic"
+    UTR = "utr"
+    NONCODING = "noncoding"                        # intergenic, up/downstream, non-coding transcript
+    OTHER = "other"
+
+
+TRUNCATING = frozenset({Consequence.NONSENSE, Consequence.FRAMESHIFT, Consequence.SPLICE_SITE,
+                        Consequence.START_LOST})
+NON_SYNONYMOUS = frozenset({Consequence.MISSENSE, Consequence.NONSENSE, Consequence.FRAMESHIFT,
+                            Consequence.INFRAME_DELETION, Consequence.INFRAME_INSERTION,
+                            Consequence.PROTEIN_ALTERING, Consequence.SPLICE_SITE,
+                            Consequence.START_LOST, Consequence.STOP_LOST})
+
+
+class CopyNumberCall(str, Enum):
+    AMPLIFICATION = "amplification"
+    GAIN = "gain"
+    NEUTRAL = "neutral"
+    SHALLOW_LOSS = "shallow_loss"
+    DEEP_DELETION = "deep_deletion"
+
+
+# --- panel -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CodingExon:
+    """One exon of a gene's canonical transcript, genomic 1-based closed.
+
+    ``coding_start``/``coding_end`` are the genomic bounds of the coding part (None for a wholly
+    non-coding exon); ``cds_first``/``cds_last`` the c. numbers of the coding part (5'->3' of the
+    transcript, so on the - strand ``cds_first`` sits at ``coding_end``).
+    """
+
+    number: int
+    start: int
+    end: int
+    coding_start: int | None = None
+    coding_end: int | None = None
+    cds_first: int | None = None
+    cds_last: int | None = None
+
+
+@dataclass(frozen=True)
+class PanelGene:
+    symbol: str
+    build: str                 # "GRCh37" or "GRCh38"
+    chrom: str                 # normalised, no "chr"
+    start: int                 # gene span, 1-based closed
+    end: int
+    strand: str                # "+" or "-"
+    transcript: str            # Ensembl transcript id of the canonical transcript (versionless)
+    refseq: str | None = None
+    exons: tuple[CodingExon, ...] = ()
+
+
+@dataclass(frozen=True)
+class Hotspot:
+    gene: str
+    protein_change: str        # one-letter HGVS p., e.g. "p.E17K"
+    build: str
+    chrom: str
+    pos: int
+    ref: str                   # VCF-style alleles (left-anchored for indels)
+    alt: str
+    source: str = ""
+
+
+# --- variants --------------------------------------------------------------------------------
+
+@dataclass
+class VariantCall:
+    """One ALT allele of one input record in the tumour sample, with its chosen annotation."""
+
+    chrom: str
+    pos: int
+    ref: str
+    alt: str
+    filter: str = "PASS"
+    gene: str | None = None
+    transcript: str | None = None
+    transcript_choice: str = ""      # how the transcript was chosen (knowledge-base canonical, ...)
+    consequence: Consequence = Consequence.OTHER
+    so_terms: str = ""               # the annotator's own consequence terms, for the report
+    hgvsc: str | None = None
+    protein_change: str | None = None  # one-letter HGVS p., e.g. "p.E17K"
+    exon: int | None = None
+    vaf: float | None = None
+    depth: int | None = None
+    alt_depth: int | None = None
+    annotation_source: str = ""      # "VEP CSQ", "SnpEff ANN", "bcftools BCSQ", "coordinate" ...
+    record: str = ""                 # where in the input, e.g. "record 12 (chr7:55191822)"
+    hotspot: str | None = None       # protein change of a coordinate-matched hotspot
+
+
+# --- copy number -----------------------------------------------------------------------------
+
+@dataclass
+class GeneCopyNumber:
+    """Copy number of one panel gene, derived from segments (or a gene-level input)."""
+
+    gene: str
+    call: CopyNumberCall | None      # None: not evaluable (no coverage)
+    copy_number: float | None = None         # the value the call used (see ``basis``)
+    cn_min: float | None = None
+    cn_max: float | None = None
+    cn_weighted: float | None = None
+    log2: float | None = None
+    fraction_covered: float = 0.0
+    n_segments: int = 0
+    segment: str | None = None       # e.g. "12:68000000-69500000 (1.5 Mb)"
+    segment_length: int | None = None
+    focal: bool | None = None
+    loh: bool | None = None
+    minor_cn: float | None = None
+    basis: str = ""                  # how the copy number was derived (formula, purity, ploidy)
+    caller: str = ""
+    reason: str = ""                 # why this call (thresholds crossed), or why not evaluable
+    warnings: list[str] = field(default_factory=list)
+
+
+# --- knowledge -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Citation:
+    reference: str
+    summary: str = ""
+    pmid: str | None = None
+    doi: str | None = None
+    verified: bool = True
+
+
+@dataclass(frozen=True)
+class VariantCriterion:
+    """One way a variant can match a rule; criteria are tried in order, the first match wins."""
+
+    label: str
+    grade: str                                  # "strong" or "supporting"
+    caution_level: str
+    protein_changes: tuple[str, ...] = ()       # exact one-letter HGVS p.
+    protein_pattern: str | None = None          # regular expression on one-letter HGVS p.
+    consequences: tuple[str, ...] = ()          # Consequence values
+    exons: tuple[int, ...] = ()                 # canonical-transcript exon numbers
+    hotspot: bool = False                       # any knowledge-base hotspot of the gene
+
+
+@dataclass(frozen=True)
+class CopyNumberCriterion:
+    label: str
+    grade: str
+    caution_level: str
+    calls: tuple[str, ...]                      # CopyNumberCall values
+    genes: tuple[str, ...] = ()                 # default: the rule's genes
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    genes: tuple[str, ...]
+    caution_level: str                          # the rule's highest level
+    evidence_level: str
+    variant_criteria: tuple[VariantCriterion, ...] = ()
+    copy_number_criteria: tuple[CopyNumberCriterion, ...] = ()
+    requires_all: tuple[str, ...] = ()          # co-occurrence rule: ids of rules that must all match
+    thresholds: dict = field(default_factory=dict, hash=False, compare=False)
+    supporting: tuple[Citation, ...] = ()
+    neutral_or_contrary: tuple[Citation, ...] = ()
+    meaning: str = ""
+    not_meaning: str = ""
