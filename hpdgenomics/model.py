@@ -107,10 +107,14 @@ class Hotspot:
 
 @dataclass
 class VariantCall:
-    """One ALT allele of one input record in the tumour sample, with its chosen annotation."""
+    """One ALT allele of one input record in the tumour sample, with its chosen annotation.
 
-    chrom: str
-    pos: int
+    ``chrom``/``pos`` are None only for cohort inputs that give a protein change without
+    coordinates (some MAF flavours).
+    """
+
+    chrom: str | None
+    pos: int | None
     ref: str
     alt: str
     filter: str = "PASS"

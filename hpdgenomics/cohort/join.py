@@ -1,0 +1,239 @@
+"""Join the analysed samples to their patients' clinical outcome.
+
+Sample -> patient mapping, in order of precedence (the report counts how each sample was mapped):
+
+1. ``sample_to_patient`` given by the caller (for example a manifest's ``patient_id`` column);
+2. the clinical table's own mapping (a samples file, or ``PATIENT_ID`` in a sample-level table);
+3. for a patient-level table with neither: the sample id itself, when it is a patient id of the
+   table (stated in the report, because it is an assumption about the naming).
+
+A patient with several analysed samples counts once. ``policy="first"`` keeps the sample whose id
+sorts first (Python string order) and leaves the others out of the analysis, listing them;
+``policy="error"`` raises ClinicalDataError naming every such patient.
+
+Early failure (Kato et al., Clin Cancer Res 2017): TTF < ``early_failure_months`` (default 2) with
+an event is True; TTF >= the cut-off is False whether or not an event followed; a patient censored
+before the cut-off is not evaluable (<NA>), as is a missing TTF.
+
+Soft issues (samples without clinical data, patients without samples, duplicate sample ids,
+unparseable values accepted as missing) go into :class:`JoinReport`, never into errors.
+"""
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Iterable
+
+import pandas as pd
+
+from ..errors import ClinicalDataError, UsageError
+from ..io.clinical import MULTI_SAMPLE_POLICIES, ClinicalTable
+
+log = logging.getLogger(__name__)
+
+POLICY_TEXT = {
+    "first": ("one sample per patient: when a patient has several analysed samples, the sample "
+              "whose id sorts first is kept and the others are left out (listed)"),
+    "error": "one sample per patient: a patient with several analysed samples is an error",
+}
+
+
+@dataclass
+class JoinReport:
+    """What the join did and every soft issue it met, for the cohort report."""
+
+    samples_without_clinical: list[str] = field(default_factory=list)
+    samples_without_outcome: list[str] = field(default_factory=list)   # clinical row, no TTF
+    patients_without_samples: list[str] = field(default_factory=list)
+    duplicate_patients: list[str] = field(default_factory=list)
+    duplicate_samples: list[str] = field(default_factory=list)
+    unparseable_values: list[tuple[str, int, str, str, str]] = field(default_factory=list)
+    multi_sample_patients: dict[str, list[str]] = field(default_factory=dict)  # kept sample first
+    policy: str = "first"
+    policy_text: str = ""
+    profiling_assumption: str | None = None
+    mapping: dict[str, int] = field(default_factory=dict)      # how samples were mapped -> count
+    mapping_conflicts: list[str] = field(default_factory=list)
+    samples_left_out: list[str] = field(default_factory=list)  # by the multi-sample policy
+    early_failure_months: float = 2.0
+    outcome_counts: dict[str, int] = field(default_factory=dict)
+    clinical_warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["unparseable_values"] = [dict(zip(("file", "line", "column", "value", "why"), item))
+                                      for item in self.unparseable_values]
+        return data
+
+    def problems(self) -> list[str]:
+        """One plain sentence per soft issue, for the report's data-quality section."""
+        out = []
+
+        def listed(items, limit=10):
+            items = list(items)
+            return ", ".join(items[:limit]) + (f" (+{len(items) - limit} more)"
+                                               if len(items) > limit else "")
+
+        if self.samples_without_clinical:
+            out.append(f"{len(self.samples_without_clinical)} sample(s) have no clinical data and "
+                       f"are left out of outcome analyses: {listed(self.samples_without_clinical)}")
+        if self.samples_without_outcome:
+            out.append(f"{len(self.samples_without_outcome)} sample(s) have clinical data but no "
+                       f"usable time and status: {listed(self.samples_without_outcome)}")
+        if self.patients_without_samples:
+            out.append(f"{len(self.patients_without_samples)} patient(s) in the clinical table "
+                       f"have no analysed sample: {listed(self.patients_without_samples)}")
+        if self.multi_sample_patients:
+            out.append(f"{len(self.multi_sample_patients)} patient(s) have several samples; "
+                       f"{self.policy_text}: " + listed(
+                           f"{p} (kept {s[0]}; left out {', '.join(s[1:])})"
+                           for p, s in self.multi_sample_patients.items()))
+        if self.duplicate_samples:
+            out.append(f"sample id(s) listed more than once, counted once: "
+                       f"{listed(self.duplicate_samples)}")
+        if self.duplicate_patients:
+            out.append(f"patient(s) with more than one clinical row, outcome taken as missing: "
+                       f"{listed(self.duplicate_patients)}")
+        if self.unparseable_values:
+            out.append(f"{len(self.unparseable_values)} clinical value(s) could not be read and "
+                       f"were taken as missing: " + listed(
+                           f"{f} line {line} {col}={value!r} ({why})"
+                           for f, line, col, value, why in self.unparseable_values))
+        out.extend(self.mapping_conflicts)
+        if self.profiling_assumption:
+            out.append(self.profiling_assumption)
+        return out
+
+
+def sample_to_patient_from_manifest(rows: Iterable) -> dict[str, str]:
+    """sample_id -> patient_id from manifest rows (:class:`hpdgenomics.io.manifest.ManifestRow`)
+    that name a patient; rows without one are left to the clinical table's mapping."""
+    return {row.sample_id: row.patient_id for row in rows if getattr(row, "patient_id", None)}
+
+
+def _early_failure(months: pd.Series, event: pd.Series, cutoff: float) -> pd.Series:
+    early = pd.array([pd.NA] * len(months), dtype="boolean")
+    months = months.to_numpy(dtype=float)
+    event = event.astype("boolean")
+    before = months < cutoff
+    after = months >= cutoff                       # NaN compares False on both sides
+    early[after] = False
+    failed = before & event.fillna(False).to_numpy(dtype=bool)
+    early[failed] = True
+    return pd.Series(early, dtype="boolean")
+
+
+def join_clinical(sample_ids: list[str], sample_to_patient: dict[str, str] | None,
+                  clinical: ClinicalTable, *, policy: str = "first",
+                  early_failure_months: float = 2.0,
+                  profiling_assumption: str | None = None) -> tuple[pd.DataFrame, JoinReport]:
+    """One row per analysed sample, with its patient's outcome; and the JoinReport.
+
+    Columns: ``sample_id``, ``patient_id`` (None when unmapped), ``has_clinical``, ``ttf_months``,
+    ``ttf_event`` (``boolean``), ``early_failure`` (``boolean``: True/False/<NA> = not evaluable),
+    then the clinical table's carried columns (binary outcome columns included). Samples left out
+    by the multi-sample policy are not rows; they are listed in the report.
+    """
+    if policy not in MULTI_SAMPLE_POLICIES:
+        raise UsageError(f"multi-sample policy {policy!r} is not one of "
+                         f"{', '.join(MULTI_SAMPLE_POLICIES)}")
+    if not early_failure_months > 0:
+        raise UsageError(f"early-failure cut-off must be positive, got {early_failure_months}")
+    report = JoinReport(policy=policy, policy_text=POLICY_TEXT[policy],
+                        profiling_assumption=profiling_assumption,
+                        early_failure_months=float(early_failure_months),
+                        duplicate_patients=list(clinical.duplicate_patients),
+                        unparseable_values=[u.as_tuple() for u in clinical.unparseable],
+                        clinical_warnings=list(clinical.warnings))
+
+    counts = Counter(sample_ids)
+    report.duplicate_samples = sorted(s for s, n in counts.items() if n > 1)
+    report.duplicate_samples += [s for s in clinical.duplicate_samples
+                                 if s not in report.duplicate_samples]
+    samples = list(dict.fromkeys(sample_ids))
+
+    table = clinical.df
+    sample_level = clinical.level == "sample"
+    clinical_patients = set(table["patient_id"])
+    table_map = clinical.sample_to_patient or {}
+    given = sample_to_patient or {}
+
+    patient_of: dict[str, str | None] = {}
+    how: Counter = Counter()
+    for sample in samples:
+        if sample in given:
+            patient_of[sample] = given[sample]
+            how["given mapping (manifest patient_id)"] += 1
+            if sample in table_map and table_map[sample] != given[sample]:
+                report.mapping_conflicts.append(
+                    f"sample {sample}: the given mapping says patient {given[sample]}, the "
+                    f"clinical files say {table_map[sample]}; the given mapping is used")
+        elif sample in table_map:
+            patient_of[sample] = table_map[sample]
+            how["clinical samples file" if clinical.samples_path else "clinical table"] += 1
+        elif not sample_level and sample in clinical_patients:
+            patient_of[sample] = sample
+            how["sample id equals a clinical patient id (no mapping given)"] += 1
+        else:
+            patient_of[sample] = None
+            how["not mapped"] += 1
+    report.mapping = dict(how)
+
+    by_patient: dict[str, list[str]] = {}
+    for sample, patient in patient_of.items():
+        if patient is not None:
+            by_patient.setdefault(patient, []).append(sample)
+    several = {p: sorted(s) for p, s in by_patient.items() if len(s) > 1}
+    if several and policy == "error":
+        raise ClinicalDataError(
+            "patients have several analysed samples",
+            problems=[f"patient {p}: samples {', '.join(s)}" for p, s in sorted(several.items())],
+            path=clinical.path,
+            hint="choose one sample per patient in the manifest, or use the 'first' policy")
+    report.multi_sample_patients = dict(sorted(several.items()))
+    left_out = {s for group in several.values() for s in group[1:]}
+    report.samples_left_out = sorted(left_out)
+    analysed = [s for s in samples if s not in left_out]
+
+    if sample_level:
+        rows = table.set_index("sample_id")
+        found = [s for s in analysed if s in rows.index]
+        lookup = {s: s for s in found}
+    else:
+        rows = table.set_index("patient_id")
+        lookup = {s: patient_of[s] for s in analysed
+                  if patient_of[s] is not None and patient_of[s] in rows.index}
+    report.samples_without_clinical = [s for s in analysed if s not in lookup]
+    mapped_patients = {p for p in patient_of.values() if p is not None}
+    report.patients_without_samples = sorted(clinical_patients - mapped_patients)
+
+    value_columns = [c for c in rows.columns if c not in ("patient_id", "sample_id")]
+    joined = rows.reindex([lookup.get(s) for s in analysed])[value_columns].reset_index(drop=True)
+    out = pd.DataFrame({
+        "sample_id": analysed,
+        "patient_id": [patient_of[s] for s in analysed],
+        "has_clinical": [s in lookup for s in analysed],
+    })
+    out = pd.concat([out, joined], axis=1)
+    out["ttf_event"] = out["ttf_event"].astype("boolean")
+    out["ttf_months"] = out["ttf_months"].astype(float)
+    out.insert(out.columns.get_loc("ttf_event") + 1, "early_failure",
+               _early_failure(out["ttf_months"], out["ttf_event"], early_failure_months))
+
+    report.samples_without_outcome = out.loc[out["has_clinical"] & out["ttf_months"].isna(),
+                                             "sample_id"].tolist()
+    evaluable = out["early_failure"].notna()
+    report.outcome_counts = {
+        "samples_analysed": len(out),
+        "with_clinical": int(out["has_clinical"].sum()),
+        "with_ttf": int(out["ttf_months"].notna().sum()),
+        "early_failure": int((out["early_failure"] == True).sum()),       # noqa: E712 (nullable)
+        "no_early_failure": int((out["early_failure"] == False).sum()),   # noqa: E712
+        "censored_before_cutoff": int((out["has_clinical"] & out["ttf_months"].notna()
+                                       & ~evaluable).sum()),
+        "early_failure_not_evaluable": int((~evaluable).sum()),
+    }
+    for sentence in report.problems():
+        log.info("cohort join: %s", sentence)
+    return out, report

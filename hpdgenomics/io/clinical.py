@@ -1,0 +1,522 @@
+"""Clinical tables: time-to-event outcome, patient-to-sample mapping and carried covariates.
+
+Formats
+-------
+* Tab-separated text (``.csv`` by extension, or a header with commas and no tab: comma-separated),
+  plain or gzipped, with one header row. Leading lines starting with ``#`` are skipped: cBioPortal
+  clinical files carry four such lines (display name, description, datatype, priority) above the
+  header row of stable column ids.
+* Missing values: blank, ``NA``, ``N/A``, ``NaN``, ``None``, ``.`` and the cBioPortal markers
+  ``[Not Available]``, ``[Not Applicable]``, ``[Unknown]``, ``[Not Evaluated]`` ... (any value in
+  square brackets that starts with ``[Not`` or is ``[Unknown]``/``[Discrepancy]``).
+
+Identifiers
+-----------
+The row identifier is ``id_col`` when given, else the first of ``PATIENT_ID``, ``patient_id``,
+``SAMPLE_ID``, ``sample_id``, ``Tumor_Sample_Barcode`` found (case-insensitive). A table keyed by a
+sample column is *sample-level*: each row is one sample and its patient is the ``PATIENT_ID`` column
+when present, else the sample itself (stated in :attr:`ClinicalTable.warnings`). A samples file
+(``samples_path``; cBioPortal ``data_clinical_samples.txt``: ``PATIENT_ID`` and ``SAMPLE_ID``) maps
+samples to patients.
+
+Time and event
+--------------
+``time_col`` (default ``TTF_MONTHS``) holds a non-negative finite number in ``time_unit``
+(``days``, ``weeks`` or ``months``; 1 month = 30.4375 days, 1 week = 7 days); the output is always
+months (``ttf_months``). ``status_col`` (default ``TTF_STATUS``) is read as an event indicator:
+
+====================================================  ======================
+value (case-insensitive)                              ``ttf_event``
+====================================================  ======================
+``1:<anything>`` (cBioPortal, e.g. ``1:PROGRESSED``)   True
+``0:<anything>`` (e.g. ``0:CENSORED``, ``0:LIVING``)   False
+``1``, ``true``, ``t``, ``yes``, ``event``,            True
+``progressed``, ``progression``, ``deceased``,
+``dead``, ``died``, ``recurred``, ``failed``
+``0``, ``false``, ``f``, ``no``, ``censored``,         False
+``living``, ``alive``, ``diseasefree``,
+``disease free``, ``not progressed``
+blank / missing marker                                missing (not evaluable)
+====================================================  ======================
+
+A row with a time but no status (or a status but no time) keeps both as missing and is named in
+the warnings. Binary outcome columns (``binary_cols``, e.g. a user's HPD label) accept
+true/false, 1/0, yes/no (blank = not evaluable).
+
+Validation
+----------
+Every problem of a file (missing columns, unparseable or negative times, unparseable statuses or
+binary values, blank or duplicate identifiers, a sample mapped to two patients) is collected and
+raised together as one :class:`~hpdgenomics.errors.ClinicalDataError`, each problem naming the
+file, line and column. With ``on_invalid="missing"`` the offending values (or duplicated
+patients) become missing instead and are listed in :attr:`ClinicalTable.unparseable` and
+:attr:`ClinicalTable.duplicate_patients`; missing columns are always an error.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ClinicalDataError, InputError, UsageError
+from .text import open_text, sha256_file
+
+log = logging.getLogger(__name__)
+
+DAYS_PER_MONTH = 30.4375
+MONTHS_PER_UNIT = {"days": 1.0 / DAYS_PER_MONTH, "weeks": 7.0 / DAYS_PER_MONTH, "months": 1.0}
+
+MISSING_VALUES = frozenset({"", "na", "n/a", "nan", "none", "null", ".", "[not available]",
+                            "[not applicable]", "[unknown]", "[not evaluated]", "[discrepancy]",
+                            "[completed]", "[not reported]"})
+
+_EVENT_WORDS = {
+    True: {"1", "true", "t", "yes", "y", "event", "progressed", "progression", "deceased", "dead",
+           "died", "recurred", "failed"},
+    False: {"0", "false", "f", "no", "n", "censored", "living", "alive", "diseasefree",
+            "disease free", "not progressed"},
+}
+_CBIOPORTAL_STATUS = re.compile(r"^\s*([01])\s*:")
+_BINARY_WORDS = {True: {"true", "t", "1", "yes", "y"}, False: {"false", "f", "0", "no", "n"}}
+
+PATIENT_ID_COLUMNS = ("PATIENT_ID",)
+SAMPLE_ID_COLUMNS = ("SAMPLE_ID", "Tumor_Sample_Barcode")
+MULTI_SAMPLE_POLICIES = ("first", "error")
+
+
+def is_missing(value: object) -> bool:
+    """True for the blank and missing-value markers listed in the module docstring."""
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    text = str(value).strip().lower()
+    return text in MISSING_VALUES or (text.startswith("[not ") and text.endswith("]"))
+
+
+# --- generic delimited-table reading ----------------------------------------------------------
+
+@dataclass
+class DelimitedTable:
+    """A text table read as strings ('' for an empty cell), with the line numbers of its rows."""
+
+    path: Path
+    df: pd.DataFrame
+    header_line: int                 # 1-based line of the header row
+    comments: list[str]              # the leading '#' lines, without '#'
+    delimiter: str
+
+    def line_of(self, index: int) -> int:
+        """1-based file line of data row ``index`` (blank lines count; rows are never skipped)."""
+        return self.header_line + 1 + int(index)
+
+
+def _delimiter_for(path: Path, header: str) -> str:
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        name = name[:-3]
+    if name.endswith(".csv"):
+        return ","
+    if "\t" not in header and "," in header:
+        return ","
+    return "\t"
+
+
+def read_delimited(path: str | Path, *, what: str = "table") -> DelimitedTable:
+    """Read a '#'-commented, tab- or comma-separated text table with one header row.
+
+    Every cell is a string (no type guessing, no missing-value conversion), blank lines are kept
+    as rows of empty strings so that :meth:`DelimitedTable.line_of` stays exact; short rows are
+    padded with empty strings; rows with more fields than the header raise InputError.
+    """
+    path = Path(path)
+    comments: list[str] = []
+    header: str | None = None
+    with open_text(path) as handle:
+        for line in handle:
+            if line.startswith("#"):
+                comments.append(line[1:].rstrip())
+                continue
+            header = line.rstrip("\r\n")
+            break
+    if header is None or not header.strip():
+        raise InputError(f"{what} has no header row", path=path,
+                         where=f"line {len(comments) + 1}",
+                         hint="the first line that does not start with '#' must name the columns")
+    delimiter = _delimiter_for(path, header)
+    names = [name.strip() for name in header.split(delimiter)]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise InputError(f"{what} header names column(s) {duplicated} more than once", path=path,
+                         where=f"line {len(comments) + 1}", hint="give every column a unique name")
+    if "" in names:
+        raise InputError(f"{what} header has an empty column name (column "
+                         f"{names.index('') + 1})", path=path, where=f"line {len(comments) + 1}",
+                         hint="name every column or remove the stray delimiter")
+    try:
+        with open_text(path) as handle:
+            df = pd.read_csv(handle, sep=delimiter, dtype=str, skiprows=len(comments),
+                             keep_default_na=False, na_filter=False, skip_blank_lines=False,
+                             quoting=3 if delimiter == "\t" else 0)
+    except pd.errors.ParserError as exc:
+        found = re.search(r"line (\d+)", str(exc))
+        where = f"line {int(found.group(1)) + len(comments)}" if found else None
+        raise InputError(f"{what} row has more fields than the header ({exc})", path=path,
+                         where=where, hint="check for stray delimiters in that row") from None
+    except (OSError, EOFError, UnicodeError) as exc:
+        raise InputError(f"{what} cannot be read ({exc})", path=path) from None
+    df.columns = names
+    df = df.apply(lambda column: column.str.strip()) if len(df) else df
+    return DelimitedTable(path, df.reset_index(drop=True), len(comments) + 1, comments, delimiter)
+
+
+def find_column(columns, wanted: str) -> str | None:
+    """``wanted`` itself, else the one column equal to it ignoring case (None if zero or many)."""
+    if wanted in columns:
+        return wanted
+    folded = [c for c in columns if c.lower() == wanted.lower()]
+    return folded[0] if len(folded) == 1 else None
+
+
+# --- values -----------------------------------------------------------------------------------
+
+def parse_event(value: str) -> bool | None:
+    """Event indicator from a status value (table in the module docstring); None when missing.
+
+    Raises ValueError for a value that is neither missing nor a known status.
+    """
+    if is_missing(value):
+        return None
+    found = _CBIOPORTAL_STATUS.match(value)
+    if found:
+        return found.group(1) == "1"
+    text = " ".join(str(value).strip().lower().split())
+    for event, words in _EVENT_WORDS.items():
+        if text in words:
+            return event
+    raise ValueError("not a recognised event status (expected 1:<label>/0:<label>, 1/0, "
+                     "true/false or event/censored)")
+
+
+def parse_binary(value: str) -> bool | None:
+    """true/false, 1/0, yes/no (case-insensitive); None when missing; ValueError otherwise."""
+    if is_missing(value):
+        return None
+    text = str(value).strip().lower()
+    for flag, words in _BINARY_WORDS.items():
+        if text in words:
+            return flag
+    raise ValueError("expected true/false, 1/0 or yes/no (blank = not evaluable)")
+
+
+def parse_time(value: str) -> float | None:
+    """A finite non-negative number; None when missing; ValueError with the reason otherwise."""
+    if is_missing(value):
+        return None
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        raise ValueError("not a number") from None
+    if not math.isfinite(number):
+        raise ValueError("not a finite number")
+    if number < 0:
+        raise ValueError("negative time")
+    return number
+
+
+# --- clinical table ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class UnparseableValue:
+    file: str
+    line: int
+    column: str
+    value: str
+    why: str
+
+    def as_tuple(self) -> tuple[str, int, str, str, str]:
+        return (self.file, self.line, self.column, self.value, self.why)
+
+    def describe(self) -> str:
+        return f"{self.file} line {self.line}, column {self.column}: {self.value!r}: {self.why}"
+
+
+@dataclass
+class ClinicalTable:
+    """A validated clinical table; ``df`` has one row per patient (or per sample, if sample-level).
+
+    ``df`` columns: ``patient_id``, ``sample_id`` (sample-level tables only), ``ttf_months``
+    (float, NaN = missing), ``ttf_event`` (pandas nullable ``boolean``: True/False/<NA>), each
+    binary column as ``boolean`` under its own name, then every other column carried under its
+    own name (float when all its non-missing values are numbers, else strings with None).
+    """
+
+    path: str
+    sha256: str
+    df: pd.DataFrame
+    columns_used: dict[str, str]            # role -> column name in the file
+    time_unit: str
+    level: str                              # "patient" or "sample"
+    sample_to_patient: dict[str, str] | None = None   # from samples_path or the table itself
+    samples_path: str | None = None
+    samples_sha256: str | None = None
+    unparseable: list[UnparseableValue] = field(default_factory=list)
+    duplicate_patients: list[str] = field(default_factory=list)
+    duplicate_samples: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def carried_columns(self) -> list[str]:
+        fixed = {"patient_id", "sample_id", "ttf_months", "ttf_event"}
+        return [c for c in self.df.columns if c not in fixed]
+
+
+def _check_choice(name: str, value: str, choices) -> None:
+    if value not in choices:
+        raise UsageError(f"{name} {value!r} is not one of {', '.join(choices)}")
+
+
+def _id_column(table: DelimitedTable, id_col: str | None) -> tuple[str | None, str]:
+    columns = list(table.df.columns)
+    if id_col:
+        return find_column(columns, id_col), ("sample" if id_col.lower() in
+                                              {c.lower() for c in SAMPLE_ID_COLUMNS} else "patient")
+    for candidate in PATIENT_ID_COLUMNS:
+        found = find_column(columns, candidate)
+        if found:
+            return found, "patient"
+    for candidate in SAMPLE_ID_COLUMNS:
+        found = find_column(columns, candidate)
+        if found:
+            return found, "sample"
+    return None, "patient"
+
+
+def _carry(series: pd.Series) -> pd.Series:
+    values = series.where(~series.map(is_missing), None)
+    present = values.dropna()
+    numeric = pd.to_numeric(present, errors="coerce")
+    if len(present) and numeric.notna().all():
+        return pd.to_numeric(values, errors="coerce").astype(float)
+    return values.astype(object)
+
+
+def read_sample_map(path: str | Path, problems: list[str],
+                    unparseable: list[UnparseableValue] | None = None) -> dict[str, str]:
+    """SAMPLE_ID -> PATIENT_ID from a samples file; problems are appended, not raised."""
+    table = read_delimited(path, what="samples file")
+    sample_col = find_column(table.df.columns, "SAMPLE_ID")
+    patient_col = find_column(table.df.columns, "PATIENT_ID")
+    if sample_col is None or patient_col is None:
+        lacking = [n for n, c in (("SAMPLE_ID", sample_col), ("PATIENT_ID", patient_col)) if c is None]
+        problems.append(f"{table.path} line {table.header_line}: samples file lacks column(s) "
+                        f"{', '.join(lacking)} (columns: {', '.join(table.df.columns)})")
+        return {}
+    mapping: dict[str, str] = {}
+    first_line: dict[str, int] = {}
+    for index, (sample, patient) in enumerate(zip(table.df[sample_col], table.df[patient_col])):
+        line = table.line_of(index)
+        if not sample and not patient and not any(table.df.iloc[index]):
+            continue                                  # blank line
+        if is_missing(sample) or is_missing(patient):
+            blank_column = sample_col if is_missing(sample) else patient_col
+            problems.append(f"{table.path} line {line}, column {blank_column}: blank identifier")
+            continue
+        if sample in mapping and mapping[sample] != patient:
+            problems.append(f"{table.path} line {line}, column {sample_col}: sample {sample!r} "
+                            f"mapped to patient {patient!r} here and to {mapping[sample]!r} on "
+                            f"line {first_line[sample]}")
+            continue
+        mapping.setdefault(sample, patient)
+        first_line.setdefault(sample, line)
+    return mapping
+
+
+def read_clinical(path: str | Path, *, time_col: str = "TTF_MONTHS", status_col: str = "TTF_STATUS",
+                  time_unit: str = "months", samples_path: str | Path | None = None,
+                  binary_cols: tuple[str, ...] | list[str] = (), id_col: str | None = None,
+                  on_invalid: str = "error") -> ClinicalTable:
+    """Read and validate a clinical table (see the module docstring for formats and rules).
+
+    ``on_invalid``: ``"error"`` (default) raises one ClinicalDataError naming every bad value;
+    ``"missing"`` turns bad values into missing ones and lists them in ``unparseable``.
+    """
+    _check_choice("time_unit", time_unit, tuple(MONTHS_PER_UNIT))
+    _check_choice("on_invalid", on_invalid, ("error", "missing"))
+    path = Path(path)
+    table = read_delimited(path, what="clinical table")
+    columns = list(table.df.columns)
+    problems: list[str] = []
+    header = f"{path} line {table.header_line}"
+
+    id_column, level = _id_column(table, id_col)
+    resolved = {"time": find_column(columns, time_col), "status": find_column(columns, status_col)}
+    lacking = []
+    if id_column is None:
+        lacking.append(id_col or "PATIENT_ID (or SAMPLE_ID / Tumor_Sample_Barcode)")
+    for role, wanted in (("time", time_col), ("status", status_col)):
+        if resolved[role] is None:
+            lacking.append(wanted)
+    binary_resolved = {}
+    for wanted in binary_cols:
+        found = find_column(columns, wanted)
+        if found is None:
+            lacking.append(wanted)
+        binary_resolved[wanted] = found
+    if lacking:
+        time_like = [c for c in columns if re.search(r"_(MONTHS|DAYS|WEEKS)$|days|months", c, re.I)]
+        hint = ("time/status pairs present: " + ", ".join(time_like) if time_like else
+                "no time-like columns found")
+        problems.append(f"{header}: missing column(s) {', '.join(lacking)}; the file has "
+                        f"{', '.join(columns)} ({hint}; choose them with the time/status column "
+                        f"options)")
+        raise ClinicalDataError("clinical table cannot be used", problems=problems, path=path,
+                                hint="name the columns that hold the identifier, time and status")
+
+    patient_col = find_column(columns, "PATIENT_ID") if level == "sample" else None
+    unparseable: list[UnparseableValue] = []
+    warnings: list[str] = []
+    df = table.df
+    ids: list[str | None] = []
+    times: list[float] = []
+    events: list[bool | None] = []
+    binaries: dict[str, list[bool | None]] = {name: [] for name in binary_resolved}
+    half_missing: list[int] = []
+    blank_rows: list[int] = []
+
+    def bad(line: int, column: str, value: str, why: str) -> None:
+        item = UnparseableValue(str(path), line, column, value, why)
+        unparseable.append(item)
+        problems.append(item.describe())
+
+    for index in range(len(df)):
+        row = df.iloc[index]
+        line = table.line_of(index)
+        if not any(row.values):
+            blank_rows.append(index)
+            ids.append(None)
+            times.append(np.nan)
+            events.append(None)
+            for name in binaries:
+                binaries[name].append(None)
+            continue
+        identifier = row[id_column]
+        if is_missing(identifier):
+            problems.append(f"{path} line {line}, column {id_column}: blank identifier")
+            identifier = None
+        ids.append(identifier)
+        unreadable = False
+        try:
+            months = parse_time(row[resolved["time"]])
+        except ValueError as exc:
+            bad(line, resolved["time"], row[resolved["time"]], str(exc))
+            months, unreadable = None, True
+        try:
+            event = parse_event(row[resolved["status"]])
+        except ValueError as exc:
+            bad(line, resolved["status"], row[resolved["status"]], str(exc))
+            event, unreadable = None, True
+        if (months is None) != (event is None):
+            if not unreadable:
+                half_missing.append(line)
+            months, event = None, None
+        times.append(np.nan if months is None else months * MONTHS_PER_UNIT[time_unit])
+        events.append(event)
+        for name, column in binary_resolved.items():
+            try:
+                binaries[name].append(parse_binary(row[column]))
+            except ValueError as exc:
+                bad(line, column, row[column], str(exc))
+                binaries[name].append(None)
+
+    blank = set(blank_rows)
+    keep = [i for i in range(len(df)) if i not in blank and ids[i] is not None]
+    out = pd.DataFrame({"_line": [table.line_of(i) for i in keep]})
+    key = "sample_id" if level == "sample" else "patient_id"
+    out[key] = [ids[i] for i in keep]
+    duplicated_ids = sorted(out.loc[out[key].duplicated(keep=False), key].unique())
+    for identifier in duplicated_ids:
+        lines = out.loc[out[key] == identifier, "_line"].tolist()
+        problems.append(f"{path} lines {', '.join(map(str, lines))}, column {id_column}: "
+                        f"{key.replace('_id', '')} {identifier!r} appears {len(lines)} times")
+
+    if level == "sample":
+        if patient_col is not None:
+            out["patient_id"] = [None if is_missing(df.iloc[i][patient_col]) else
+                                 df.iloc[i][patient_col] for i in keep]
+            missing_patient = out["patient_id"].isna()
+            if missing_patient.any():
+                out.loc[missing_patient, "patient_id"] = out.loc[missing_patient, "sample_id"]
+                warnings.append(f"{int(missing_patient.sum())} sample row(s) have a blank "
+                                f"{patient_col}: each is taken as its own patient")
+        else:
+            out["patient_id"] = out["sample_id"]
+            warnings.append(f"sample-level table keyed by {id_column} with no PATIENT_ID column: "
+                            "each sample is taken as its own patient")
+    out["ttf_months"] = pd.Series([times[i] for i in keep], dtype=float)
+    out["ttf_event"] = pd.array([events[i] for i in keep], dtype="boolean")
+    for name, column in binary_resolved.items():
+        out[column] = pd.array([binaries[name][i] for i in keep], dtype="boolean")
+    used = {id_column, resolved["time"], resolved["status"], *binary_resolved.values()}
+    if patient_col:
+        used.add(patient_col)
+    reserved = {"patient_id", "sample_id", "ttf_months", "ttf_event", "_line"}
+    for column in columns:
+        if column in used:
+            continue
+        if column in reserved:
+            warnings.append(f"column {column!r} not carried: the name is reserved for the output")
+            continue
+        out[column] = _carry(df[column].iloc[keep].reset_index(drop=True))
+
+    if half_missing:
+        shown = ", ".join(map(str, half_missing[:10])) + (" ..." if len(half_missing) > 10 else "")
+        warnings.append(f"{len(half_missing)} row(s) have a time without a status or a status "
+                        f"without a time ({resolved['time']}/{resolved['status']}); their outcome "
+                        f"is taken as missing (lines {shown})")
+
+    sample_map: dict[str, str] | None = None
+    samples_sha = None
+    duplicate_samples: list[str] = []
+    if samples_path is not None:
+        sample_map = read_sample_map(samples_path, problems)
+        samples_sha = sha256_file(samples_path)
+    elif level == "sample":
+        sample_map = dict(zip(out["sample_id"], out["patient_id"]))
+
+    duplicate_patients: list[str] = []
+    if problems and on_invalid == "error":
+        raise ClinicalDataError("clinical data cannot be used", problems=problems, path=path,
+                                hint="fix every value named, or pass on_invalid='missing' "
+                                     "(--on-invalid missing) to treat them as missing")
+    if problems:
+        # on_invalid == "missing": values already set to missing; duplicated identifiers are
+        # dropped entirely because no rule can say which of the rows is right.
+        if duplicated_ids:
+            out = out[~out[key].isin(duplicated_ids)]
+            duplicate_patients = list(duplicated_ids) if key == "patient_id" else []
+            duplicate_samples = list(duplicated_ids) if key == "sample_id" else []
+        warnings.append(f"{len(problems)} problem(s) treated as missing values: "
+                        + "; ".join(problems[:10]) + (" ..." if len(problems) > 10 else ""))
+    if level == "patient" and "sample_id" in out.columns:
+        out = out.drop(columns="sample_id")
+    order = ["patient_id"] + (["sample_id"] if level == "sample" else []) + ["ttf_months", "ttf_event"]
+    out = out[order + [c for c in out.columns if c not in order and c != "_line"]]
+    columns_used = {"id": id_column, "time": resolved["time"], "status": resolved["status"]}
+    if patient_col:
+        columns_used["patient_id"] = patient_col
+    columns_used.update({f"binary:{name}": column for name, column in binary_resolved.items()})
+    for message in warnings:
+        log.info("%s: %s", path, message)
+    return ClinicalTable(path=str(path), sha256=sha256_file(path), df=out.reset_index(drop=True),
+                         columns_used=columns_used, time_unit=time_unit, level=level,
+                         sample_to_patient=sample_map,
+                         samples_path=str(samples_path) if samples_path is not None else None,
+                         samples_sha256=samples_sha, unparseable=unparseable,
+                         duplicate_patients=duplicate_patients,
+                         duplicate_samples=duplicate_samples, warnings=warnings)

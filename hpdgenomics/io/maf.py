@@ -1,0 +1,391 @@
+"""Mutation Annotation Format (MAF) reader for cohort inputs.
+
+Format
+------
+Tab-separated text, plain or gzipped, one header row; leading ``#`` lines (``#version 2.4``,
+``#version gdc-1.0.0``) are skipped and kept as :attr:`MafTable.comments`. The flavours written by
+vcf2maf, the NCI GDC, cBioPortal (``data_mutations_extended.txt``), AACR GENIE, the Broad/WUSTL
+TCGA releases (maftools' ``tcga_laml.maf.gz``) and OncoKB's annotator examples are all read by
+column name, case-insensitively (``End_position`` = ``End_Position``).
+
+Required columns: ``Hugo_Symbol``, ``Tumor_Sample_Barcode``, ``Variant_Classification``.
+Coordinates (``Chromosome``, ``Start_Position``, ``End_Position``, ``Reference_Allele``,
+``Tumor_Seq_Allele1/2``) are optional per row: OncoKB-style MAFs list some variants by protein
+change alone, and those rows get missing coordinates rather than being dropped.
+
+Coordinates: MAF positions are 1-based and closed; kept as they are (``pos`` = Start_Position,
+``end`` = End_Position). Indel alleles stay in MAF style (``-`` for the empty allele, insertion
+``pos`` = the base before the insertion); converting them to VCF style needs the reference genome.
+
+Normalised to :data:`MAF_SCHEMA` (one row per sample and variant):
+
+* ``chrom``: without ``chr``; ``23``/``24`` become ``X``/``Y`` (the TCGA/WUSTL numeric convention).
+* ``alt``: ``Tumor_Seq_Allele2``, or ``Tumor_Seq_Allele1`` when Allele2 equals the reference.
+* ``consequence``: a :class:`hpdgenomics.model.Consequence` value from Variant_Classification
+  (table :data:`CLASSIFICATION_TO_CONSEQUENCE`).
+* ``protein_change``: one-letter HGVS p. from ``HGVSp_Short``, else ``HGVSp``, ``Protein_Change``,
+  ``Amino_Acid_Change`` (three-letter forms converted by
+  :func:`hpdgenomics.annotation.hgvs.protein_to_one_letter`; a missing ``p.`` prefix is added).
+* ``transcript``: ``Transcript_ID`` / ``Feature`` / ``Annotation_Transcript`` /
+  ``i_transcript_name``, without version.
+* ``vaf`` = t_alt_count / t_depth (t_depth from t_ref_count + t_alt_count when absent);
+  ``depth`` = t_depth.
+* ``build``: from ``NCBI_Build`` (GRCh37/hg19/37 -> GRCh37; GRCh38/hg38/38 -> GRCh38).
+* ``exon``: the number before ``/`` in ``Exon_Number`` (or VEP ``EXON``), e.g. ``19/28`` -> 19.
+* ``source_line``: the 1-based line of the row in the file.
+
+Validation: missing required columns raise InputError naming them. Row problems (blank sample or
+gene, unknown Variant_Classification, non-integer positions, end before start, unsupported build,
+non-integer or inconsistent read counts) are all collected; with ``on_invalid="error"`` (default)
+one InputError lists them, with ``"skip"`` those rows are rejected and listed in
+:attr:`MafTable.rejected`. Values of optional fields that cannot be read (an ``Exon_Number`` that a
+spreadsheet turned into a date, ``11-Jun``) become missing with a warning, never a guess.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError, UsageError
+from ..genome import normalize_build, normalize_chrom
+from ..model import Consequence, VariantCall
+from .clinical import read_delimited
+from .registry import register
+from .text import sha256_file
+
+log = logging.getLogger(__name__)
+
+#: The one definition of the normalised MAF table: column -> pandas dtype.
+MAF_SCHEMA: dict[str, str] = {
+    "sample_id": "string",
+    "gene": "string",
+    "chrom": "string",
+    "pos": "Int64",
+    "end": "Int64",
+    "ref": "string",
+    "alt": "string",
+    "variant_classification": "string",
+    "consequence": "string",
+    "protein_change": "string",
+    "hgvsc": "string",
+    "transcript": "string",
+    "exon": "Int64",
+    "vaf": "float64",
+    "depth": "Int64",
+    "alt_depth": "Int64",
+    "build": "string",
+    "filter": "string",
+    "source_line": "int64",
+}
+
+REQUIRED_COLUMNS = ("Hugo_Symbol", "Tumor_Sample_Barcode", "Variant_Classification")
+
+#: MAF Variant_Classification (compared case-insensitively) -> Consequence.
+CLASSIFICATION_TO_CONSEQUENCE: dict[str, Consequence] = {
+    "Missense_Mutation": Consequence.MISSENSE,
+    "Nonsense_Mutation": Consequence.NONSENSE,
+    "Frame_Shift_Del": Consequence.FRAMESHIFT,
+    "Frame_Shift_Ins": Consequence.FRAMESHIFT,
+    "In_Frame_Del": Consequence.INFRAME_DELETION,
+    "In_Frame_Ins": Consequence.INFRAME_INSERTION,
+    "Splice_Site": Consequence.SPLICE_SITE,
+    "Translation_Start_Site": Consequence.START_LOST,
+    "Nonstop_Mutation": Consequence.STOP_LOST,
+    "Silent": Consequence.SYNONYMOUS,
+    "Splice_Region": Consequence.SPLICE_REGION,
+    "Intron": Consequence.INTRONIC,
+    "3'UTR": Consequence.UTR,
+    "5'UTR": Consequence.UTR,
+    # GDC: a new upstream start codon created in the 5' UTR
+    "De_novo_Start_InFrame": Consequence.UTR,
+    "De_novo_Start_OutOfFrame": Consequence.UTR,
+    "RNA": Consequence.NONCODING,
+    "lincRNA": Consequence.NONCODING,
+    "IGR": Consequence.NONCODING,
+    "3'Flank": Consequence.NONCODING,
+    "5'Flank": Consequence.NONCODING,
+    "Targeted_Region": Consequence.OTHER,
+    "Unknown": Consequence.OTHER,
+    # older cBioPortal mutation files carried fusions as mutation rows
+    "Fusion": Consequence.OTHER,
+}
+_CLASSIFICATION_LOOKUP = {k.lower(): v.value for k, v in CLASSIFICATION_TO_CONSEQUENCE.items()}
+
+_MISSING = frozenset({"", "na", "n/a", "nan", ".", "null", "none", "[not available]"})
+_PROTEIN_COLUMNS = ("HGVSp_Short", "HGVSp", "Protein_Change", "Amino_Acid_Change")
+_TRANSCRIPT_COLUMNS = ("Transcript_ID", "Feature", "Annotation_Transcript", "i_transcript_name",
+                       "transcript_name")
+_EXON_COLUMNS = ("Exon_Number", "EXON")
+_THREE_LETTER = re.compile(r"(Ala|Arg|Asn|Asp|Cys|Gln|Glu|Gly|His|Ile|Leu|Lys|Met|Phe|Pro|Ser|"
+                           r"Thr|Trp|Tyr|Val|Ter|Sec|Xaa)\d")
+_EXON = re.compile(r"^\s*(\d+)\s*(?:/\s*\d+)?\s*$")
+_EXCEL_DATE = re.compile(r"^\d{1,2}-[A-Za-z]{3}$|^[A-Za-z]{3}-\d{1,2}$")
+_INTEGER = re.compile(r"^\s*\d+\s*$")
+
+
+@dataclass
+class MafTable:
+    """A read MAF: the normalised table plus the accounting of what was read and rejected."""
+
+    path: str
+    sha256: str
+    df: pd.DataFrame                                 # columns and dtypes of MAF_SCHEMA
+    build: str | None                                # the one build of every row, None if no row says
+    comments: list[str] = field(default_factory=list)
+    rows_read: int = 0                               # data rows (blank lines not counted)
+    rejected: list[tuple[int, str]] = field(default_factory=list)    # (line, reasons)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def rows_per_sample(self) -> dict[str, int]:
+        return {str(k): int(v) for k, v in self.df["sample_id"].value_counts().sort_index().items()}
+
+    @property
+    def samples(self) -> list[str]:
+        return sorted(self.df["sample_id"].unique())
+
+    def accounting(self) -> dict:
+        """Record accounting for the report: read, kept, rejected with reasons, per sample."""
+        return {"path": self.path, "sha256": self.sha256, "rows_read": self.rows_read,
+                "rows_kept": len(self.df), "rows_rejected": len(self.rejected),
+                "rejected": [{"line": line, "reason": why} for line, why in self.rejected],
+                "rows_per_sample": self.rows_per_sample, "build": self.build,
+                "warnings": list(self.warnings)}
+
+
+def _column(raw: pd.DataFrame, name: str) -> str | None:
+    lowered = {c.lower(): c for c in raw.columns}
+    return lowered.get(name.lower())
+
+
+def _present(series: pd.Series) -> pd.Series:
+    return ~series.str.strip().str.lower().isin(_MISSING)
+
+
+def _first_present(raw: pd.DataFrame, names) -> pd.Series:
+    """Per row, the first non-missing value among ``names`` (in order); None when none is."""
+    result = pd.Series([None] * len(raw), index=raw.index, dtype=object)
+    for name in names:
+        column = _column(raw, name)
+        if column is None:
+            continue
+        values = raw[column]
+        fill = result.isna() & _present(values)
+        result[fill] = values[fill]
+    return result
+
+
+def _one_letter(text: str) -> str | None:
+    text = text.strip()
+    if not text.startswith("p."):
+        text = "p." + text
+    if _THREE_LETTER.search(text):
+        from ..annotation.hgvs import protein_to_one_letter
+        return protein_to_one_letter(text)
+    return text
+
+
+def _sniff(path: Path, lines: list[str]) -> bool:
+    header = next((line for line in lines if not line.startswith("#")), "")
+    names = {name.strip().lower() for name in header.split("\t")}
+    return {"hugo_symbol", "tumor_sample_barcode", "variant_classification"} <= names
+
+
+@register("cohort_variants", "maf", sniff=_sniff,
+          description="MAF (vcf2maf, GDC, cBioPortal, GENIE): one row per sample and variant")
+def read_maf(path: str | Path, *, on_invalid: str = "error") -> MafTable:
+    """Read a MAF into :data:`MAF_SCHEMA` (see the module docstring for every rule)."""
+    if on_invalid not in ("error", "skip"):
+        raise UsageError(f"on_invalid {on_invalid!r} is not one of error, skip")
+    path = Path(path)
+    table = read_delimited(path, what="MAF")
+    raw = table.df
+    lacking = [name for name in REQUIRED_COLUMNS if _column(raw, name) is None]
+    if lacking:
+        raise InputError(f"MAF lacks required column(s) {', '.join(lacking)}", path=path,
+                         where=f"header, line {table.header_line}",
+                         hint="a MAF needs Hugo_Symbol, Tumor_Sample_Barcode and "
+                              "Variant_Classification; is this a MAF?")
+    blank = (raw == "").all(axis=1)
+    raw = raw[~blank]
+    lines = pd.Series(table.header_line + 1 + raw.index.to_numpy(), index=raw.index)
+    reasons: dict[int, list[str]] = {}
+    warnings: list[str] = []
+
+    def reject(mask: pd.Series, why) -> None:
+        for index in mask[mask].index:
+            reasons.setdefault(index, []).append(why(index) if callable(why) else why)
+
+    def text(name: str) -> pd.Series:
+        column = _column(raw, name)
+        if column is None:
+            return pd.Series([""] * len(raw), index=raw.index, dtype=object)
+        return raw[column]
+
+    sample = text("Tumor_Sample_Barcode")
+    gene = text("Hugo_Symbol")
+    reject(~_present(sample), "blank Tumor_Sample_Barcode")
+    reject(~_present(gene), "blank Hugo_Symbol")
+
+    classification = text("Variant_Classification")
+    consequence = classification.str.strip().str.lower().map(_CLASSIFICATION_LOOKUP)
+    reject(consequence.isna(),
+           lambda i: f"Variant_Classification {classification[i]!r} is not a MAF classification")
+
+    # Coordinates: optional, but what is given must be whole.
+    chrom_raw = text("Chromosome")
+    start_raw = text("Start_Position")
+    end_raw = text("End_Position")
+    has_chrom, has_start, has_end = _present(chrom_raw), _present(start_raw), _present(end_raw)
+    reject(has_chrom != has_start, "Chromosome and Start_Position must be given together")
+    reject(has_start & ~start_raw.str.match(_INTEGER),
+           lambda i: f"Start_Position {start_raw[i]!r} is not a whole number")
+    reject(has_end & ~end_raw.str.match(_INTEGER),
+           lambda i: f"End_Position {end_raw[i]!r} is not a whole number")
+    pos = pd.to_numeric(start_raw.where(has_start & start_raw.str.match(_INTEGER)),
+                        errors="coerce").astype("Int64")
+    end = pd.to_numeric(end_raw.where(has_end & end_raw.str.match(_INTEGER)),
+                        errors="coerce").astype("Int64")
+    reject((end < pos).fillna(False).astype(bool),
+           lambda i: f"End_Position {end[i]} is before Start_Position {pos[i]}")
+    reject((pos < 1).fillna(False).astype(bool), "Start_Position below 1 (MAF is 1-based)")
+    chrom = chrom_raw.where(has_chrom).map(lambda c: None if c is None or c != c else
+                                           {"23": "X", "24": "Y"}.get(normalize_chrom(c),
+                                                                       normalize_chrom(c)))
+    if has_chrom.any() and chrom_raw[has_chrom].str.strip().isin(["23", "24"]).any():
+        warnings.append("chromosomes 23/24 read as X/Y (TCGA numeric convention)")
+
+    ref = text("Reference_Allele").where(lambda s: _present(s))
+    allele1 = text("Tumor_Seq_Allele1")
+    allele2 = text("Tumor_Seq_Allele2")
+    alt = allele2.where(_present(allele2) & (allele2 != ref), allele1)
+    alt = alt.where(_present(alt.fillna("")) & (alt != ref))
+
+    # Build, per row; one file should hold one build.
+    build_raw = text("NCBI_Build")
+    builds: dict[str, str | None] = {}
+    for value in build_raw[_present(build_raw)].unique():
+        try:
+            builds[value] = normalize_build(value)
+        except UsageError:
+            builds[value] = None
+    build = build_raw.map(lambda v: builds.get(v))
+    reject(_present(build_raw) & build.isna(),
+           lambda i: f"NCBI_Build {build_raw[i]!r} is not GRCh37 or GRCh38")
+
+    # Read counts.
+    counts = {}
+    for name in ("t_depth", "t_ref_count", "t_alt_count"):
+        values = text(name)
+        given = _present(values)
+        reject(given & ~values.str.match(_INTEGER),
+               lambda i, n=name, v=values: f"{n} {v[i]!r} is not a whole number")
+        counts[name] = pd.to_numeric(values.where(given & values.str.match(_INTEGER)),
+                                     errors="coerce").astype("Int64")
+    depth = counts["t_depth"].fillna(counts["t_ref_count"] + counts["t_alt_count"])
+    alt_depth = counts["t_alt_count"]
+    reject((alt_depth > depth).fillna(False).astype(bool),
+           lambda i: f"t_alt_count {alt_depth[i]} exceeds t_depth {depth[i]}")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        vaf = (alt_depth.astype(float) / depth.astype(float)).where(depth > 0)
+
+    # Protein change, transcript, exon: optional annotations, never reasons to reject.
+    protein_text = _first_present(raw, _PROTEIN_COLUMNS)
+    unique = {value: _one_letter(value) for value in protein_text.dropna().unique()}
+    protein = protein_text.map(lambda v: None if v is None else unique[v])
+    unconverted = [v for v, converted in unique.items() if converted is None]
+    if unconverted:
+        warnings.append(f"{len(unconverted)} protein change(s) could not be converted to "
+                        f"one-letter HGVS and are left empty (e.g. {unconverted[0]!r})")
+    transcript = _first_present(raw, _TRANSCRIPT_COLUMNS).map(
+        lambda v: None if v is None else v.split(".")[0].strip())
+    exon_text = _first_present(raw, _EXON_COLUMNS)
+    exon_match = exon_text.map(lambda v: None if v is None else _EXON.match(v))
+    exon = exon_match.map(lambda m: None if m is None else int(m.group(1))).astype("Int64")
+    bad_exon = exon_text.notna() & exon_match.isna()
+    if bad_exon.any():
+        dates = exon_text[bad_exon].str.match(_EXCEL_DATE)
+        example = exon_text[bad_exon].iloc[0]
+        warnings.append(f"{int(bad_exon.sum())} exon number(s) unreadable and left empty (e.g. "
+                        f"{example!r} at line {int(lines[bad_exon].iloc[0])}"
+                        + (f"; {int(dates.sum())} look like spreadsheet dates made from 'n/N'"
+                           if dates.any() else "") + ")")
+    hgvsc = _first_present(raw, ("HGVSc",)).map(
+        lambda v: None if v is None else v.split(":")[-1].strip())
+    filter_values = _first_present(raw, ("FILTER",))
+
+    df = pd.DataFrame({
+        "sample_id": sample.str.strip(), "gene": gene.str.strip(), "chrom": chrom, "pos": pos,
+        "end": end, "ref": ref, "alt": alt, "variant_classification": classification.str.strip(),
+        "consequence": consequence, "protein_change": protein, "hgvsc": hgvsc,
+        "transcript": transcript, "exon": exon, "vaf": vaf, "depth": depth,
+        "alt_depth": alt_depth, "build": build, "filter": filter_values, "source_line": lines,
+    }, index=raw.index)
+
+    rejected = sorted((int(lines[i]), "; ".join(why)) for i, why in reasons.items())
+    if rejected and on_invalid == "error":
+        shown = "; ".join(f"line {line}: {why}" for line, why in rejected[:20])
+        more = f" (+{len(rejected) - 20} more)" if len(rejected) > 20 else ""
+        raise InputError(f"{len(rejected)} row(s) cannot be read: {shown}{more}", path=path,
+                         hint="fix the rows named, or read with on_invalid='skip' to leave them "
+                              "out (they are then listed in the record accounting)")
+    df = df.drop(index=list(reasons))
+    file_builds = sorted(set(df["build"].dropna()))
+    if len(file_builds) > 1:
+        per_build = Counter(df["build"].dropna())
+        listed = ", ".join(f"{b}: {n} rows" for b, n in sorted(per_build.items()))
+        raise InputError(f"MAF mixes genome builds ({listed})", path=path,
+                         hint="split the file by NCBI_Build or lift it over to one build")
+    duplicated = df.duplicated(subset=["sample_id", "chrom", "pos", "ref", "alt"], keep="first") \
+        & df["pos"].notna()
+    if duplicated.any():
+        warnings.append(f"{int(duplicated.sum())} row(s) repeat a sample's variant already listed "
+                        f"(e.g. line {int(df.loc[duplicated, 'source_line'].iloc[0])}); kept")
+    df = df.astype(MAF_SCHEMA).reset_index(drop=True)
+    for message in warnings:
+        log.info("%s: %s", path, message)
+    return MafTable(path=str(path), sha256=sha256_file(path), df=df,
+                    build=file_builds[0] if file_builds else None, comments=table.comments,
+                    rows_read=int(len(raw)), rejected=rejected, warnings=warnings)
+
+
+def _none(value):
+    return None if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)) \
+        else value
+
+
+def maf_to_variant_calls(df: pd.DataFrame, sample_id: str, *, source: str = "MAF") -> list[VariantCall]:
+    """One sample's rows as VariantCalls for the single-sample rule engine.
+
+    ``chrom``/``pos`` are None for rows listed without coordinates; indel alleles stay in MAF
+    style. The MAF's own annotation is used as it is (``transcript_choice`` says so).
+    """
+    rows = df[df["sample_id"] == sample_id]
+    if rows.empty and sample_id not in set(df["sample_id"]):
+        raise InputError(f"sample {sample_id!r} has no rows in the MAF",
+                         hint="check the Tumor_Sample_Barcode spelling")
+    calls = []
+    for row in rows.itertuples(index=False):
+        pos = _none(row.pos)
+        calls.append(VariantCall(
+            chrom=_none(row.chrom), pos=None if pos is None else int(pos),
+            ref=_none(row.ref) or "", alt=_none(row.alt) or "",
+            filter=_none(row.filter) or "PASS", gene=_none(row.gene),
+            transcript=_none(row.transcript),
+            transcript_choice="as annotated in the MAF",
+            consequence=Consequence(row.consequence),
+            so_terms=row.variant_classification, hgvsc=_none(row.hgvsc),
+            protein_change=_none(row.protein_change),
+            exon=None if _none(row.exon) is None else int(row.exon),
+            vaf=None if _none(row.vaf) is None else float(row.vaf),
+            depth=None if _none(row.depth) is None else int(row.depth),
+            alt_depth=None if _none(row.alt_depth) is None else int(row.alt_depth),
+            annotation_source=f"{source} Variant_Classification",
+            record=f"{source} line {row.source_line}"))
+    return calls
