@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import sys
 
 import click
@@ -20,6 +21,7 @@ from ..errors import HpdError
 _COMMANDS = {
     "screen": "screen",
     "knowledge": "knowledge",
+    "hpd-classify": "hpd_classify",
 }
 
 log = logging.getLogger("hpdgenomics")
@@ -85,7 +87,7 @@ class HpdGroup(click.Group):
                 raise
             click.echo(f"hpdgenomics: error: {exc}", err=True)
             ctx.exit(exc.exit_code)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
+        except (click.exceptions.Exit, click.ClickException, click.Abort, BrokenPipeError):
             raise
         except KeyboardInterrupt:
             click.echo("hpdgenomics: interrupted", err=True)
@@ -116,4 +118,10 @@ def cli(ctx):
 
 
 def main(argv=None):
-    cli.main(args=argv, prog_name="hpdgenomics")
+    try:
+        cli.main(args=argv, prog_name="hpdgenomics")
+    except BrokenPipeError:
+        # A reader such as `head` closed stdout early: not an error of ours. Point stdout at
+        # devnull so the interpreter's final flush does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)

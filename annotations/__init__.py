@@ -1,0 +1,1 @@
+"""Curated knowledge-base data files (rules, panel tables, hotspots) shipped with hpdgenomics."""

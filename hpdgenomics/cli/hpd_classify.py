@@ -1,0 +1,61 @@
+"""``hpdgenomics hpd-classify``: HPD and early-failure labels from tumour measurements."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+
+from . import common_options
+
+log = logging.getLogger("hpdgenomics")
+
+_existing = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@click.command("hpd-classify")
+@click.option("--measurements", type=_existing, required=True,
+              help="Per-scan table (TSV/CSV): patient_id, date or days_from_start, target_sum_mm, "
+                   "optional new_lesions, new_lesion_organs, new_organ_involved.")
+@click.option("--patients", type=_existing, required=True,
+              help="Patient table: patient_id, ici_start, TTF_MONTHS, TTF_STATUS, optional "
+                   "ecog_within_2mo.")
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              required=True, help="Output folder for hpd_calls.tsv and hpd_calls.json.")
+@click.option("--baseline-grace-days", type=click.FloatRange(min=0), default=0.0, show_default=True,
+              help="A scan up to this many days after ICI start still counts as the baseline.")
+@click.option("--max-baseline-age-days", type=click.FloatRange(min=0, min_open=True),
+              help="Ignore a baseline older than this many days before ICI start (default: no limit).")
+@click.option("--max-first-eval-day", type=click.FloatRange(min=0, min_open=True),
+              help="Ignore a first evaluation later than this many days after ICI start "
+                   "(default: no limit).")
+@click.option("--nonpositive-reference", type=click.Choice(["not_evaluable", "accelerated"]),
+              default="not_evaluable", show_default=True,
+              help="Ratio definitions (Champiat, Saâda-Bouzid, Kato pace) when the pre-ICI growth "
+                   "rate is <= 0: not evaluable, or count any growth on ICI as acceleration.")
+@click.option("--missing-new-lesions", type=click.Choice(["unknown", "none"]), default="unknown",
+              show_default=True,
+              help="Blank new-lesion fields at the first evaluation: unknown, or no new lesions.")
+@common_options
+def command(measurements, patients, out_dir, baseline_grace_days, max_baseline_age_days,
+            max_first_eval_day, nonpositive_reference, missing_new_lesions):
+    """Label each patient under the published HPD definitions and early failure (TTF < 2 months).
+
+    Writes hpd_calls.tsv (one row per patient; calls true/false, empty when not evaluable, each
+    with a reason column) and its JSON twin hpd_calls.json into --out. Research use only.
+    """
+    from ..hpd import CALLS_JSON, CALLS_TSV, HpdOptions, classify_hpd
+    from ..io.text import atomic_write
+
+    options = HpdOptions(baseline_grace_days=baseline_grace_days,
+                         max_baseline_age_days=max_baseline_age_days,
+                         max_first_eval_day=max_first_eval_day,
+                         nonpositive_reference=nonpositive_reference,
+                         missing_new_lesions=missing_new_lesions)
+    result = classify_hpd(measurements, patients, options)
+    with atomic_write(out_dir / CALLS_TSV) as handle:
+        handle.write(result.to_tsv())
+    with atomic_write(out_dir / CALLS_JSON) as handle:
+        handle.write(result.to_json())
+    log.info("classified %d patients; wrote %s and %s", len(result.patients),
+             out_dir / CALLS_TSV, out_dir / CALLS_JSON)

@@ -1,0 +1,45 @@
+"""``hpdgenomics knowledge``: show or validate the knowledge base."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from . import common_options
+
+
+@click.group("knowledge")
+def command():
+    """Show the bundled knowledge base, or validate a knowledge file."""
+
+
+@command.command("show")
+@click.option("--knowledge", "knowledge_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Show the bundled rules extended (or replaced) by this file.")
+@click.option("--knowledge-mode", type=click.Choice(["extend", "replace"]), default="extend")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@common_options
+def show(knowledge_file, knowledge_mode, fmt):
+    """Print the rules (to stdout) with version and sha256."""
+    from ..knowledge import load_knowledge
+
+    kb = load_knowledge(knowledge_file, mode=knowledge_mode)
+    if fmt == "json":
+        click.echo(json.dumps(kb.to_dict(), indent=2))
+        return
+    click.echo(f"{kb.name} {kb.version}\nsha256 {kb.sha256}\nsources: {', '.join(kb.sources)}\n")
+    for rule in kb.rules:
+        click.echo(f"{rule.id}\t{','.join(rule.genes)}\tcaution {rule.caution_level}\t"
+                   f"evidence: {rule.evidence_level}\t{rule.title}")
+
+
+@command.command("validate")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@common_options
+def validate(path):
+    """Validate a knowledge file; exit 0 when valid, 2 with every problem listed when not."""
+    from ..knowledge import validate_knowledge_file
+
+    kb = validate_knowledge_file(path)
+    click.echo(f"{path}: valid ({len(kb.rules)} rules, version {kb.version}, sha256 {kb.sha256})")

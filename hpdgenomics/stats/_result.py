@@ -1,0 +1,69 @@
+"""Common behaviour of every statistics result object.
+
+Every result carries the method (what was computed, with which library and version), the assumptions
+the numbers rest on, and the warnings that qualify them, so a report can print each warning next to
+the number it affects. ``to_dict()`` gives a JSON-safe view: NaN and infinities become ``None``
+(JSON has no NaN), numpy scalars and arrays become plain Python values.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import fields, is_dataclass
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+def library_version(distribution: str) -> str:
+    """``"scipy 1.11.4"``: the distribution name with its installed version, for ``method`` strings."""
+    try:
+        return f"{distribution} {version(distribution)}"
+    except PackageNotFoundError:
+        return distribution
+
+
+def json_safe(value: Any) -> Any:
+    """Convert numpy/pandas values to plain Python; non-finite floats become ``None``."""
+    if isinstance(value, dict):
+        return {str(key): json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(item) for item in value]
+    if isinstance(value, np.ndarray):
+        return [json_safe(item) for item in value.tolist()]
+    if isinstance(value, (pd.Series, pd.Index)):
+        return [json_safe(item) for item in value.tolist()]
+    if isinstance(value, StatResult):
+        return value.to_dict()
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: json_safe(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        return value if math.isfinite(value) else None
+    return value
+
+
+class StatResult:
+    """Mixin for result dataclasses; ``method``, ``assumptions``, ``warnings`` are fields of each."""
+
+    method: str
+    assumptions: list[str]
+    warnings: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: json_safe(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
+
+    def summary(self) -> pd.DataFrame:
+        """One-row table of the scalar fields (arrays and nested results left out), for display."""
+        scalars = {}
+        for f in fields(self):  # type: ignore[arg-type]
+            value = getattr(self, f.name)
+            if isinstance(value, (str, bool, int, float, np.integer, np.floating)) or value is None:
+                scalars[f.name] = value
+        scalars["warnings"] = "; ".join(self.warnings)
+        return pd.DataFrame([scalars])

@@ -1,0 +1,199 @@
+"""Firth-penalised logistic regression of early failure on an alteration, optionally adjusted.
+
+Why Firth: altered groups are small and often 100 % early failure (Kato 2017: 6 of 6 MDM2/MDM4
+amplified patients failed within 2 months). Ordinary maximum likelihood then diverges (separation);
+Firth's penalty (Firth D, Biometrika 1993;80:27-38), the Jeffreys-prior term 1/2 log|I(beta)|, keeps
+the estimate finite and removes its first-order bias (Heinze G, Schemper M, Stat Med 2002;21:2409-19).
+Fitted with the ``firthmodels`` package (``FirthLogisticRegression``): Newton-Raphson with step
+halving; p-values from the penalised likelihood-ratio test and confidence intervals from the profile
+penalised likelihood (Venzon & Moolgavkar 1988), as Heinze & Schemper recommend and R ``logistf``
+reports. If a profile bound fails to converge the Wald interval is used instead and the result says so.
+
+For a single binary exposure (no covariates) the Firth odds ratio equals the odds ratio of the 2 x 2
+table with 0.5 added to every cell; the tests use that identity as an independent check.
+"""
+from __future__ import annotations
+
+import math
+import warnings as pywarnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pandas as pd
+import scipy.linalg
+from firthmodels import FirthLogisticRegression, detect_separation
+
+from hpdgenomics.stats._frames import build_model_frame
+from hpdgenomics.stats._result import StatResult, library_version
+from hpdgenomics.stats.proportions import SMALL_GROUP, check_alpha
+
+#: Fewer outcome events (of the rarer outcome) per estimated coefficient than this gets a warning.
+EVENTS_PER_PARAMETER = 10
+
+
+@dataclass
+class FirthTerm:
+    """One coefficient of the fitted model (intercept excluded)."""
+
+    term: str
+    coefficient: float
+    std_error: float
+    odds_ratio: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    ci_method: str
+
+
+@dataclass
+class FirthResult(StatResult):
+    """Firth logistic regression of ``outcome`` on ``exposure`` (+ covariates).
+
+    ``odds_ratio``, ``ci_low``, ``ci_high`` and ``p_value`` are for the exposure; ``terms`` holds
+    every coefficient. ``ci_method`` says whether the interval is profile-likelihood or Wald.
+    """
+
+    outcome: str
+    exposure: str
+    covariates: list[str]
+    n: int
+    events: int
+    n_exposed: int
+    n_dropped_missing: int
+    coefficient: float
+    std_error: float
+    odds_ratio: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    wald_p_value: float
+    confidence_level: float
+    ci_method: str
+    converged: bool
+    separation: bool
+    terms: list[FirthTerm] = field(default_factory=list)
+    method: str = ""
+    assumptions: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def terms_frame(self) -> pd.DataFrame:
+        """Coefficient table, one row per term."""
+        return pd.DataFrame([vars(term) for term in self.terms])
+
+
+def _unfitted(outcome: str, exposure: str, covariates: list[str], alpha: float) -> FirthResult:
+    return FirthResult(
+        outcome=outcome, exposure=exposure, covariates=covariates, n=0, events=0, n_exposed=0,
+        n_dropped_missing=0, coefficient=math.nan, std_error=math.nan, odds_ratio=math.nan,
+        ci_low=math.nan, ci_high=math.nan, p_value=math.nan, wald_p_value=math.nan,
+        confidence_level=1 - alpha, ci_method="profile penalised likelihood", converged=False,
+        separation=False,
+        method=("Firth-penalised logistic regression (firthmodels FirthLogisticRegression, "
+                f"{library_version('firthmodels')}); penalised likelihood-ratio test; profile "
+                "penalised-likelihood CI"),
+        assumptions=["patients are independent",
+                     "log-odds of the outcome are linear in each covariate (additive, no "
+                     "interactions)",
+                     "complete-case analysis: patients with a missing value in any model column "
+                     "are left out"],
+    )
+
+
+def firth_logistic(df: pd.DataFrame, outcome: str, exposure: str, covariates: Iterable[str] = (),
+                   alpha: float = 0.05) -> FirthResult:
+    """Firth logistic regression of the 0/1 ``outcome`` column on the 0/1 ``exposure`` column.
+
+    ``covariates`` are further columns (numeric, or text coded as indicators). Rows with a missing
+    value in any of these columns are left out and counted. Degenerate data (no patients, outcome or
+    exposure without variation, collinear design) give NaN with a warning; never raises for those.
+    """
+    covariates = list(covariates)
+    alpha = check_alpha(alpha)
+    result = _unfitted(outcome, exposure, covariates, alpha)
+    model_frame = build_model_frame(df, binary={outcome: "outcome", exposure: "exposure"},
+                                    covariates=covariates)
+    result.warnings += model_frame.notes
+    result.n_dropped_missing = model_frame.n_dropped_missing
+    data = model_frame.data
+    y = data[outcome].to_numpy()
+    result.n = len(data)
+    result.events = int(y.sum())
+    result.n_exposed = int(data[exposure].sum())
+
+    if result.n == 0:
+        result.warnings.append("no patients with complete data: model not fitted")
+        return result
+    if result.events in (0, result.n):
+        what = "no patient has" if result.events == 0 else "every patient has"
+        result.warnings.append(f"{what} the outcome: model not fitted")
+        return result
+    if result.n_exposed in (0, result.n):
+        what = "no patient is" if result.n_exposed == 0 else "every patient is"
+        result.warnings.append(f"{what} altered: the exposure has no variation, model not fitted")
+        return result
+    if result.n_exposed < SMALL_GROUP:
+        result.warnings.append(f"only {result.n_exposed} altered patient(s): the estimate rests on "
+                               "very few patients")
+
+    term_names = [exposure, *model_frame.covariate_terms]
+    X = data[term_names].to_numpy(dtype=float)
+    parameters = len(term_names) + 1
+    rarer_outcome = min(result.events, result.n - result.events)
+    if covariates and rarer_outcome / (parameters - 1) < EVENTS_PER_PARAMETER:
+        result.warnings.append(f"{rarer_outcome} events for {parameters - 1} coefficient(s) (fewer "
+                               f"than {EVENTS_PER_PARAMETER} per coefficient): the adjusted "
+                               "estimate may be unstable")
+
+    try:
+        separation = detect_separation(X, y)
+    except scipy.linalg.LinAlgError:
+        result.warnings.append("the design is collinear (a covariate is constant or duplicates "
+                               "another among these patients): model not fitted")
+        return result
+    if separation.separation:
+        result.separation = True
+        infinite = [name for name, finite in zip([*term_names, "intercept"], separation.is_finite)
+                    if not finite]
+        result.warnings.append("separation: ordinary maximum likelihood would give infinite "
+                               f"estimates for {', '.join(infinite)}; the Firth estimate is finite "
+                               "but driven by the penalty, read it as 'large, imprecise'")
+
+    # tighter than the package defaults (1e-4) so reported odds ratios are good to ~6 digits
+    model = FirthLogisticRegression(max_iter=100, xtol=1e-8, gtol=1e-8)
+    with pywarnings.catch_warnings(record=True) as caught:
+        pywarnings.simplefilter("always")
+        try:
+            model.fit(X, y)
+            model.lrt()
+            profile = model.conf_int(alpha=alpha, method="pl", max_iter=100, tol=1e-6)
+        except (scipy.linalg.LinAlgError, ValueError) as error:
+            result.warnings.append(f"Firth fit failed ({error}): model not fitted")
+            return result
+    wald = model.conf_int(alpha=alpha, method="wald")
+    result.warnings += [f"firthmodels: {w.message}" for w in caught]
+    result.converged = bool(model.converged_)
+    if not result.converged:
+        result.warnings.append("the Firth fit did not converge: estimates are unreliable")
+
+    for index, name in enumerate(term_names):
+        low, high = profile[index]
+        ci_method = "profile penalised likelihood"
+        if not (math.isfinite(low) and math.isfinite(high)):
+            low, high = wald[index]
+            ci_method = "Wald"
+            result.warnings.append(f"profile-likelihood CI for {name} did not converge: Wald "
+                                   "interval reported instead")
+        coefficient = float(model.coef_[index])
+        result.terms.append(FirthTerm(
+            term=name, coefficient=coefficient, std_error=float(model.bse_[index]),
+            odds_ratio=math.exp(coefficient), ci_low=math.exp(low), ci_high=math.exp(high),
+            p_value=float(model.lrt_pvalues_[index]), ci_method=ci_method))
+    exposure_term = result.terms[0]
+    result.coefficient = exposure_term.coefficient
+    result.std_error = exposure_term.std_error
+    result.odds_ratio = exposure_term.odds_ratio
+    result.ci_low, result.ci_high = exposure_term.ci_low, exposure_term.ci_high
+    result.p_value = exposure_term.p_value
+    result.wald_p_value = float(model.pvalues_[0])
+    result.ci_method = exposure_term.ci_method
+    return result

@@ -1,0 +1,413 @@
+"""Time-to-event statistics for time to treatment failure (TTF): Kaplan-Meier, log-rank, Cox PH.
+
+All three come from lifelines:
+
+* Kaplan-Meier (``KaplanMeierFitter``): pointwise confidence band by the exponential Greenwood
+  (log(-log)) method; the median's confidence interval is read off that band where it crosses 0.5
+  (Brookmeyer R, Crowley J, Biometrics 1982;38:29-41, with the log(-log) transform), via
+  ``lifelines.utils.median_survival_times``. A median (or limit) the curve never reaches is reported
+  as not reached (NaN, ``median_reached`` / ``median_ci_high_reached`` false) with a warning.
+* log-rank test (``lifelines.statistics.logrank_test``), unweighted, two groups, chi-square on 1 df.
+* Cox proportional hazards (``CoxPHFitter``), Efron's method for tied event times (lifelines' only
+  method, and R ``coxph``'s default), optionally with covariates and strata; Wald p-value and CI for
+  the exposure; proportional-hazards check by ``proportional_hazard_test`` (Grambsch-Therneau score
+  test on rank-transformed time), which adds a warning when any term has p < 0.05.
+
+Durations are in whatever unit the caller uses (months in hpdgenomics); events are 1 (treatment
+failure observed) or 0 (censored).
+"""
+from __future__ import annotations
+
+import math
+import warnings as pywarnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from lifelines import CoxPHFitter, KaplanMeierFitter
+from lifelines.exceptions import ConvergenceError, ConvergenceWarning
+from lifelines.statistics import logrank_test, proportional_hazard_test
+from lifelines.utils import median_survival_times
+
+from hpdgenomics.errors import ClinicalDataError, UsageError
+from hpdgenomics.stats._frames import build_model_frame
+from hpdgenomics.stats._result import StatResult, library_version
+from hpdgenomics.stats.proportions import SMALL_GROUP, check_alpha
+
+#: A term whose proportional-hazards test has p below this gets a warning.
+PH_TEST_ALPHA = 0.05
+#: Fewer events per Cox coefficient than this gets a warning (Peduzzi P et al., J Clin Epidemiol
+#: 1995;48:1503-10).
+EVENTS_PER_PARAMETER = 10
+
+_KM_ASSUMPTIONS = ["censoring is independent of the risk of treatment failure (non-informative)",
+                   "patients are independent"]
+
+
+@dataclass
+class KaplanMeierResult(StatResult):
+    """Kaplan-Meier estimate for one group: median with CI, the curve, its band and numbers at risk."""
+
+    label: str
+    n: int
+    events: int
+    median: float
+    median_ci_low: float
+    median_ci_high: float
+    median_reached: bool
+    median_ci_high_reached: bool
+    confidence_level: float
+    timeline: list[float] = field(default_factory=list)
+    survival: list[float] = field(default_factory=list)
+    survival_ci_low: list[float] = field(default_factory=list)
+    survival_ci_high: list[float] = field(default_factory=list)
+    at_risk: list[dict] = field(default_factory=list)
+    method: str = ""
+    assumptions: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class LogRankResult(StatResult):
+    """Two-group log-rank test (group a vs group b)."""
+
+    n_a: int
+    events_a: int
+    n_b: int
+    events_b: int
+    test_statistic: float
+    degrees_of_freedom: int
+    p_value: float
+    method: str = ""
+    assumptions: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CoxTerm:
+    """One coefficient of a Cox model."""
+
+    term: str
+    coefficient: float
+    std_error: float
+    hazard_ratio: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    ph_test_p_value: float
+
+
+@dataclass
+class CoxResult(StatResult):
+    """Cox PH model of ``duration``/``event`` on ``exposure`` (+ covariates, strata).
+
+    ``hazard_ratio``, ``ci_low``, ``ci_high`` and ``p_value`` (Wald) are for the exposure; ``terms``
+    holds every coefficient with its proportional-hazards test p-value.
+    """
+
+    duration: str
+    event: str
+    exposure: str
+    covariates: list[str]
+    strata: list[str]
+    n: int
+    events: int
+    n_exposed: int
+    events_exposed: int
+    n_dropped_missing: int
+    coefficient: float
+    std_error: float
+    hazard_ratio: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    ph_test_p_value: float
+    confidence_level: float
+    ties: str = "efron"
+    terms: list[CoxTerm] = field(default_factory=list)
+    method: str = ""
+    assumptions: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def terms_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([vars(term) for term in self.terms])
+
+
+def _survival_arrays(durations, events, name: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Validated float durations and 0/1 events; pairs with a missing value are dropped with a note."""
+    durations = pd.Series(np.asarray(durations, dtype=object).reshape(-1), dtype=object)
+    events = pd.Series(np.asarray(events, dtype=object).reshape(-1), dtype=object)
+    if len(durations) != len(events):
+        raise UsageError(f"{name}: {len(durations)} durations but {len(events)} event indicators",
+                         hint="pass one duration and one event indicator per patient")
+    duration_values = pd.to_numeric(durations, errors="coerce")
+    event_values = pd.to_numeric(events.map(lambda v: int(v) if isinstance(v, bool) else v),
+                                 errors="coerce")
+    problems = []
+    for position in range(len(durations)):
+        raw, value = durations[position], duration_values[position]
+        if not pd.isna(raw) and (pd.isna(value) or value < 0 or not math.isfinite(value)):
+            problems.append(f"patient #{position}: duration {raw!r}, expected a non-negative number")
+        raw, value = events[position], event_values[position]
+        if not pd.isna(raw) and value not in (0, 1):
+            problems.append(f"patient #{position}: event {raw!r}, expected 1 (failure) or 0 "
+                            "(censored)")
+    if problems:
+        raise ClinicalDataError(f"{name}: survival data a model cannot use", problems=problems)
+    complete = duration_values.notna() & event_values.notna()
+    notes = []
+    if not complete.all():
+        notes.append(f"{int((~complete).sum())} patient(s) without duration or event status left out")
+    return (duration_values[complete].to_numpy(dtype=float),
+            event_values[complete].to_numpy(dtype=float), notes)
+
+
+def kaplan_meier(durations: Sequence[float] | np.ndarray, events: Sequence[int] | np.ndarray,
+                 label: str, at_times: Iterable[float] = (),
+                 alpha: float = 0.05) -> KaplanMeierResult:
+    """Kaplan-Meier estimate for one group, with numbers at risk at ``at_times``.
+
+    Numbers at risk at time t count patients whose duration is >= t (still under observation just
+    before t), the convention of published risk tables.
+    """
+    alpha = check_alpha(alpha)
+    duration_values, event_values, notes = _survival_arrays(durations, events, label)
+    result = KaplanMeierResult(
+        label=label, n=len(duration_values), events=int(event_values.sum()), median=math.nan,
+        median_ci_low=math.nan, median_ci_high=math.nan, median_reached=False,
+        median_ci_high_reached=False, confidence_level=1 - alpha,
+        method=("Kaplan-Meier estimator (lifelines KaplanMeierFitter, "
+                f"{library_version('lifelines')}); exponential Greenwood (log(-log)) pointwise "
+                "band; median CI where the band crosses 0.5"),
+        assumptions=list(_KM_ASSUMPTIONS), warnings=notes,
+    )
+    at_times = [float(t) for t in at_times]
+    if result.n == 0:
+        result.warnings.append("no patients in this group: Kaplan-Meier not estimable")
+        result.at_risk = [{"time": t, "n_at_risk": 0, "survival": math.nan} for t in at_times]
+        return result
+    fitter = KaplanMeierFitter(alpha=alpha).fit(duration_values, event_values, label=label)
+    band = fitter.confidence_interval_
+    result.timeline = [float(t) for t in fitter.survival_function_.index]
+    result.survival = [float(s) for s in fitter.survival_function_.iloc[:, 0]]
+    result.survival_ci_low = [float(s) for s in band.iloc[:, 0]]
+    result.survival_ci_high = [float(s) for s in band.iloc[:, 1]]
+    median = float(fitter.median_survival_time_)
+    median_band = median_survival_times(band)
+    low, high = float(median_band.iloc[0, 0]), float(median_band.iloc[0, 1])
+    result.median_reached = math.isfinite(median)
+    result.median = median if result.median_reached else math.nan
+    result.median_ci_low = low if math.isfinite(low) else math.nan
+    result.median_ci_high_reached = math.isfinite(high)
+    result.median_ci_high = high if result.median_ci_high_reached else math.nan
+    if at_times:
+        survival_at = fitter.survival_function_at_times(at_times).to_numpy()
+        result.at_risk = [{"time": t, "n_at_risk": int((duration_values >= t).sum()),
+                           "survival": float(s)} for t, s in zip(at_times, survival_at)]
+
+    if result.events == 0:
+        result.warnings.append("no events in this group: the curve stays at 1 and the median is "
+                               "not reached")
+    elif not result.median_reached:
+        result.warnings.append(f"median not reached: the estimate stays above 50 % (lowest "
+                               f"{min(result.survival):.2f} at {max(result.timeline):g})")
+    elif not result.median_ci_high_reached:
+        result.warnings.append("upper confidence limit of the median not reached")
+    if result.n < SMALL_GROUP:
+        result.warnings.append(f"only {result.n} patient(s) in this group: the curve is a few steps "
+                               "and its interval very wide")
+    return result
+
+
+def logrank(durations_a, events_a, durations_b, events_b) -> LogRankResult:
+    """Unweighted log-rank test comparing group a (e.g. altered) with group b (unaltered)."""
+    duration_a, event_a, notes_a = _survival_arrays(durations_a, events_a, "group a")
+    duration_b, event_b, notes_b = _survival_arrays(durations_b, events_b, "group b")
+    result = LogRankResult(
+        n_a=len(duration_a), events_a=int(event_a.sum()), n_b=len(duration_b),
+        events_b=int(event_b.sum()), test_statistic=math.nan, degrees_of_freedom=1,
+        p_value=math.nan,
+        method=f"log-rank test, unweighted (lifelines logrank_test, {library_version('lifelines')})",
+        assumptions=[*_KM_ASSUMPTIONS, "most powerful when hazards are proportional; crossing "
+                     "curves can hide a difference"],
+        warnings=([f"group a: {note}" for note in notes_a]
+                  + [f"group b: {note}" for note in notes_b]),
+    )
+    if result.n_a == 0 or result.n_b == 0:
+        result.warnings.append("one group is empty: log-rank test not computed")
+        return result
+    if result.events_a + result.events_b == 0:
+        result.warnings.append("no events in either group: log-rank test not computed")
+        return result
+    test = logrank_test(duration_a, duration_b, event_observed_A=event_a, event_observed_B=event_b)
+    result.test_statistic = float(test.test_statistic)
+    result.p_value = float(test.p_value)
+    if min(result.n_a, result.n_b) < SMALL_GROUP:
+        result.warnings.append(f"a group has fewer than {SMALL_GROUP} patients: the chi-square "
+                               "approximation is rough")
+    return result
+
+
+def _monotone_direction(data: pd.DataFrame, duration: str, event: str, exposure: str,
+                        strata: list[str]) -> int | None:
+    """+1 / -1 if the partial likelihood rises for ever as the exposure coefficient goes to +/- inf.
+
+    0 if it does not depend on that coefficient at all (no failure ever has both groups at risk).
+
+    For a 0/1 exposure and any fixed values of the other coefficients, as beta -> +infinity each
+    failure's term of the log partial likelihood tends to a finite limit, except the term of an
+    unaltered failure with an altered patient at risk (risk set: duration >= failure time, within
+    the stratum), which goes to -infinity. With no such failure the supremum is approached only as
+    beta -> +infinity: the MLE is infinite (monotone likelihood; Bryson MC, Johnson ME,
+    Technometrics 1981;23), so it is not reported. Likewise for -infinity with the groups swapped.
+    """
+    groups = data.groupby(strata, sort=False) if strata else [(None, data)]
+    rises, falls = True, True
+    for _, stratum in groups:
+        times, failed = stratum[duration].to_numpy(), stratum[event].to_numpy() == 1
+        altered = stratum[exposure].to_numpy() == 1
+        last_altered = times[altered].max() if altered.any() else -np.inf
+        last_unaltered = times[~altered].max() if (~altered).any() else -np.inf
+        if (failed & ~altered & (times <= last_altered)).any():
+            rises = False
+        if (failed & altered & (times <= last_unaltered)).any():
+            falls = False
+    if rises and falls:
+        return 0
+    return 1 if rises else -1 if falls else None
+
+
+def _unfitted_cox(duration: str, event: str, exposure: str, covariates: list[str],
+                  strata: list[str], alpha: float) -> CoxResult:
+    assumptions = [*_KM_ASSUMPTIONS,
+                   "proportional hazards: the hazard ratio is constant over time (checked, see "
+                   "warnings)",
+                   "log-hazard is linear in each numeric covariate",
+                   "complete-case analysis: patients with a missing value in any model column are "
+                   "left out"]
+    if strata:
+        assumptions.append(f"baseline hazard differs freely between strata of {', '.join(strata)}; "
+                           "the hazard ratio is common to all strata")
+    return CoxResult(
+        duration=duration, event=event, exposure=exposure, covariates=covariates, strata=strata,
+        n=0, events=0, n_exposed=0, events_exposed=0, n_dropped_missing=0,
+        coefficient=math.nan, std_error=math.nan, hazard_ratio=math.nan, ci_low=math.nan,
+        ci_high=math.nan, p_value=math.nan, ph_test_p_value=math.nan, confidence_level=1 - alpha,
+        method=(f"Cox proportional hazards, Efron ties (lifelines CoxPHFitter, "
+                f"{library_version('lifelines')}); Wald CI and p; PH check by "
+                "proportional_hazard_test (rank-transformed time)"),
+        assumptions=assumptions,
+    )
+
+
+def cox_ph(df: pd.DataFrame, duration: str, event: str, exposure: str,
+           covariates: Iterable[str] = (), strata: Iterable[str] = (),
+           alpha: float = 0.05) -> CoxResult:
+    """Cox PH model of ``duration``/``event`` on the 0/1 ``exposure`` column.
+
+    ``covariates`` are adjusted for (numeric, or text coded as indicators); ``strata`` columns get
+    separate baseline hazards. Degenerate data (no events, exposure without variation, no events in
+    one exposure group: monotone likelihood) give NaN with a warning; never raises for those.
+    """
+    covariates, strata = list(covariates), list(strata)
+    alpha = check_alpha(alpha)
+    result = _unfitted_cox(duration, event, exposure, covariates, strata, alpha)
+    model_frame = build_model_frame(df, binary={event: "event", exposure: "exposure"},
+                                    durations=[duration], covariates=covariates, strata=strata)
+    result.warnings += model_frame.notes
+    result.n_dropped_missing = model_frame.n_dropped_missing
+    data = model_frame.data
+    exposed = data[exposure] == 1
+    result.n = len(data)
+    result.events = int(data[event].sum())
+    result.n_exposed = int(exposed.sum())
+    result.events_exposed = int(data.loc[exposed, event].sum())
+
+    if result.n == 0:
+        result.warnings.append("no patients with complete data: Cox model not fitted")
+        return result
+    if result.events == 0:
+        result.warnings.append("no events: Cox model not fitted")
+        return result
+    if result.n_exposed in (0, result.n):
+        what = "no patient is" if result.n_exposed == 0 else "every patient is"
+        result.warnings.append(f"{what} altered: the exposure has no variation, Cox model not fitted")
+        return result
+    monotone = _monotone_direction(data, duration, event, exposure, strata)
+    if monotone == 0:
+        result.warnings.append("no failure happened while both altered and unaltered patients were "
+                               "at risk: the Cox likelihood carries no information on the hazard "
+                               "ratio; not reported")
+        return result
+    if monotone is not None:
+        if result.events_exposed == 0 or result.events_exposed == result.events:
+            group = "altered" if result.events_exposed == 0 else "unaltered"
+            why = f"no events among {group} patients"
+        else:
+            first, other = ("unaltered", "altered") if monotone > 0 else ("altered", "unaltered")
+            why = (f"every {first} failure happened while no {other} patient was at risk"
+                   + (" (within strata)" if strata else ""))
+        result.warnings.append(f"{why}: the Cox likelihood is monotone and the hazard ratio is "
+                               f"{'infinite' if monotone > 0 else '0'}; not reported (see the "
+                               "Kaplan-Meier curves)")
+        return result
+    if result.n_exposed < SMALL_GROUP:
+        result.warnings.append(f"only {result.n_exposed} altered patient(s): the hazard ratio is "
+                               "very imprecise")
+    term_names = [exposure, *model_frame.covariate_terms]
+    if result.events / len(term_names) < EVENTS_PER_PARAMETER:
+        result.warnings.append(f"{result.events} events for {len(term_names)} coefficient(s) "
+                               f"(fewer than {EVENTS_PER_PARAMETER} per coefficient): estimates "
+                               "may be unstable")
+
+    model_data = data[[duration, event, *term_names, *strata]]
+    fitter = CoxPHFitter(alpha=alpha)
+    with pywarnings.catch_warnings(record=True) as caught:
+        pywarnings.simplefilter("always")
+        try:
+            fitter.fit(model_data, duration_col=duration, event_col=event,
+                       strata=strata or None)
+        except (ConvergenceError, np.linalg.LinAlgError, ValueError) as error:
+            result.warnings.append(f"Cox fit failed ({str(error).splitlines()[0]}): "
+                                   "model not fitted")
+            return result
+        try:
+            ph_test = proportional_hazard_test(fitter, model_data, time_transform="rank")
+            ph_p = {str(name): float(p) for name, p in ph_test.summary["p"].items()}
+        except (ConvergenceError, np.linalg.LinAlgError, ValueError) as error:
+            ph_p = {}
+            result.warnings.append(f"proportional-hazards test failed ({error})")
+    for caught_warning in caught:
+        if issubclass(caught_warning.category, (DeprecationWarning, FutureWarning)):
+            continue
+        text = str(caught_warning.message).splitlines()[0]
+        if issubclass(caught_warning.category, ConvergenceWarning):
+            text += " (treat the hazard ratio as unreliable)"
+        result.warnings.append(f"lifelines: {text}")
+
+    summary = fitter.summary
+    # lifelines names the interval columns after the level ("exp(coef) lower 95%"): match by prefix
+    hr_low_column = next(c for c in summary.columns if c.startswith("exp(coef) lower"))
+    hr_high_column = next(c for c in summary.columns if c.startswith("exp(coef) upper"))
+    for name in term_names:
+        row = summary.loc[name]
+        result.terms.append(CoxTerm(
+            term=name, coefficient=float(row["coef"]), std_error=float(row["se(coef)"]),
+            hazard_ratio=float(row["exp(coef)"]), ci_low=float(row[hr_low_column]),
+            ci_high=float(row[hr_high_column]), p_value=float(row["p"]),
+            ph_test_p_value=ph_p.get(name, math.nan)))
+    exposure_term = result.terms[0]
+    result.coefficient = exposure_term.coefficient
+    result.std_error = exposure_term.std_error
+    result.hazard_ratio = exposure_term.hazard_ratio
+    result.ci_low, result.ci_high = exposure_term.ci_low, exposure_term.ci_high
+    result.p_value = exposure_term.p_value
+    result.ph_test_p_value = exposure_term.ph_test_p_value
+    violations = [f"{term.term} (p = {term.ph_test_p_value:.3g})" for term in result.terms
+                  if term.ph_test_p_value < PH_TEST_ALPHA]
+    if violations:
+        result.warnings.append("proportional-hazards assumption questionable for "
+                               f"{', '.join(violations)} (Grambsch-Therneau test on ranked time): "
+                               "the hazard ratio averages an effect that changes over time")
+    return result
