@@ -1,0 +1,25 @@
+"""Variant annotations: VEP CSQ, SnpEff ANN/EFF and bcftools BCSQ parsers, HGVS protein notation.
+
+Public API: :class:`TranscriptEffect`, :class:`AnnotationFlavour`, :func:`detect_flavour`,
+:func:`choose_effect`, :func:`protein_to_one_letter`, :func:`so_to_consequence`; the flavour
+classes :class:`VepCsq`, :class:`SnpEffAnn`, :class:`SnpEffEff`, :class:`BcftoolsCsq`.
+Coordinate-only classification of unannotated records lives in
+:mod:`hpdgenomics.annotation.unannotated`.
+"""
+from .bcsq import BcftoolsCsq
+from .effects import (
+    AnnotationFlavour,
+    TranscriptEffect,
+    choose_effect,
+    detect_flavour,
+    most_severe,
+)
+from .hgvs import protein_change_from_residues, protein_to_one_letter, so_to_consequence
+from .snpeff import SnpEffAnn, SnpEffEff
+from .vep import VepCsq
+
+__all__ = [
+    "AnnotationFlavour", "BcftoolsCsq", "SnpEffAnn", "SnpEffEff", "TranscriptEffect", "VepCsq",
+    "choose_effect", "detect_flavour", "most_severe", "protein_change_from_residues",
+    "protein_to_one_letter", "so_to_consequence",
+]

@@ -1,0 +1,133 @@
+"""Ensembl VEP annotations (INFO/CSQ, or whatever tag VEP was told to write).
+
+Header line read::
+
+    ##INFO=<ID=CSQ,...,Description="Consequence annotations from Ensembl VEP. Format: Allele|Consequence|IMPACT|SYMBOL|Gene|Feature_type|Feature|BIOTYPE|EXON|INTRON|HGVSc|HGVSp|...">
+
+The field order is taken from that ``Format:`` list, never assumed. Entries are separated by
+``,``, fields by ``|``; consequences inside an entry are joined by ``&``. Fields used:
+
+* ``Allele`` - the ALT allele in VEP's spelling. VEP drops the first base when REF and every ALT
+  share it and writes an empty allele as ``-`` (REF=AG ALT=A -> ``-``; REF=T ALT=TG -> ``G``);
+  with ``--minimal`` each ALT is trimmed on its own. When ``ALLELE_NUM`` is present (1-based
+  index into ALT) it decides, otherwise the spelling is matched (see
+  :func:`hpdgenomics.annotation.effects.allele_lookup`).
+* ``Consequence`` (SO terms), ``SYMBOL``, ``Feature`` (transcript id, version removed),
+  ``BIOTYPE``, ``EXON`` (``19/28`` -> 19).
+* ``HGVSc`` (``ENST...:c.2573T>G`` -> ``c.2573T>G``), ``HGVSp`` (``ENSP...:p.Leu858Arg`` ->
+  ``p.L858R``; ``%3D`` is VEP's escape for ``=``). Without HGVSp (VEP run without ``--hgvs``),
+  the protein change is built from ``Amino_acids`` and ``Protein_position``.
+* ``CANONICAL`` (``YES``), ``MANE_SELECT`` or the older ``MANE`` (any value means the transcript
+  is MANE Select; ``MANE_PLUS_CLINICAL`` does not count), ``PICK`` (``1``).
+
+Positions are not read from CSQ; the record's own POS/REF/ALT (1-based) stay authoritative.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from ..model import Consequence
+from .effects import (
+    TranscriptEffect,
+    allele_lookup,
+    assign_to_alt,
+    empty_to_none,
+    exon_number,
+    header_format_fields,
+    record_label,
+    strip_transcript_prefix,
+    versionless,
+)
+from .hgvs import (
+    protein_change_from_residues,
+    protein_to_one_letter,
+    so_name,
+    so_to_consequence,
+    split_terms,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class VepCsq:
+    """Parser of one VEP-annotated file's CSQ layout."""
+
+    tag: str
+    fields: list[str]
+    name: str = "VEP CSQ"
+
+    @classmethod
+    def from_header(cls, tag: str, description: str) -> VepCsq:
+        return cls(tag=tag, fields=header_format_fields(description))
+
+    def __post_init__(self):
+        self._index = {name.upper(): i for i, name in enumerate(self.fields)}
+
+    def _get(self, values: list[str], name: str) -> str | None:
+        i = self._index.get(name.upper())
+        return empty_to_none(values[i]) if i is not None and i < len(values) else None
+
+    def effects(self, variant) -> dict[str, list[TranscriptEffect]]:
+        alts = list(variant.ALT)
+        result: dict[str, list[TranscriptEffect]] = {alt: [] for alt in alts}
+        raw = variant.INFO.get(self.tag)
+        if not raw:
+            return result
+        where = record_label(variant)
+        lookup = allele_lookup(variant.REF, alts)
+        for entry in str(raw).split(","):
+            values = entry.split("|")
+            index = self._alt_index(values, alts, lookup, where)
+            if index is None:
+                continue
+            result[alts[index]].append(self._effect(values, alts[index]))
+        return result
+
+    def _alt_index(self, values, alts, lookup, where) -> int | None:
+        allele_num = self._get(values, "ALLELE_NUM")
+        if allele_num and allele_num.isdigit() and 1 <= int(allele_num) <= len(alts):
+            return int(allele_num) - 1
+        i = self._index.get("ALLELE")
+        # "-" is VEP's spelling of an empty allele, so the raw value is used here.
+        allele = values[i].strip() if i is not None and i < len(values) else None
+        return assign_to_alt(allele, alts, lookup, where=where, flavour=self.name)
+
+    def _effect(self, values: list[str], alt: str) -> TranscriptEffect:
+        terms = split_terms(self._get(values, "Consequence") or "")
+        consequence = so_to_consequence(terms)
+        protein = protein_to_one_letter(self._get(values, "HGVSp"))
+        if protein is None and self._get(values, "HGVSp") is None:
+            protein = self._protein_from_residues(values, consequence)
+        mane_value = self._get(values, "MANE_SELECT")
+        if mane_value is None and "MANE" in self._index:
+            mane_value = self._get(values, "MANE")
+        has_mane_field = "MANE_SELECT" in self._index or "MANE" in self._index
+        # The older MANE field lists the MANE category; only MANE Select counts here.
+        is_mane = bool(mane_value) and "plus_clinical" not in (mane_value or "").lower()
+        return TranscriptEffect(
+            allele=alt,
+            gene=self._get(values, "SYMBOL"),
+            transcript=versionless(self._get(values, "Feature")),
+            so_terms=tuple(so_name(term) for term in terms),
+            consequence=consequence,
+            hgvsc=strip_transcript_prefix(self._get(values, "HGVSc")),
+            protein_change=protein,
+            exon=exon_number(self._get(values, "EXON")),
+            canonical=(self._get(values, "CANONICAL") == "YES") if "CANONICAL" in self._index else None,
+            mane_select=is_mane if has_mane_field else None,
+            biotype=self._get(values, "BIOTYPE"),
+            picked=(self._get(values, "PICK") == "1") if "PICK" in self._index else None,
+        )
+
+    def _protein_from_residues(self, values, consequence: Consequence) -> str | None:
+        residues = self._get(values, "Amino_acids")
+        position = self._get(values, "Protein_position")
+        if not residues or not position:
+            return None
+        start = position.split("-")[0]
+        if not start.isdigit():
+            return None
+        ref, _, alt = residues.partition("/")
+        return protein_change_from_residues(ref, alt or None, int(start), consequence)

@@ -1,0 +1,64 @@
+"""``hpdgenomics screen``: the pre-ICI caution report for one tumour."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+
+from . import common_options
+
+log = logging.getLogger("hpdgenomics")
+
+_existing = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@click.command("screen")
+@click.option("--vcf", type=_existing, help="Somatic VCF (.vcf or .vcf.gz; indexed files are read by region).")
+@click.option("--cnv", type=_existing, help="Copy-number file (CNVkit, SEG, GATK, PURPLE, FACETS, ...).")
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              required=True, help="Output folder for <sample>.hpd.json/.tsv/.html.")
+@click.option("--sample", help="Tumour sample name in a multi-sample VCF or copy-number file.")
+@click.option("--sample-id", help="Name used for the report and its files (default: the tumour sample).")
+@click.option("--build", type=click.Choice(["GRCh37", "GRCh38", "hg19", "hg38"], case_sensitive=False),
+              help="Genome build (default: detected from the VCF header).")
+@click.option("--panel", "panel_bed", type=_existing, help="BED of the assay's target regions.")
+@click.option("--genes", help="Comma-separated genes the assay covers (instead of --panel).")
+@click.option("--knowledge", "knowledge_file", type=_existing,
+              help="A knowledge-base YAML that extends (or with --knowledge-mode replace, replaces) the bundled rules.")
+@click.option("--knowledge-mode", type=click.Choice(["extend", "replace"]), default="extend",
+              show_default=True)
+@click.option("--include-filtered", is_flag=True, help="Also screen records whose FILTER is not PASS.")
+@click.option("--cnv-format", help="Copy-number format name (default: detected).")
+@click.option("--seg-log-base", type=click.Choice(["2", "10"]), help="Log base of SEG values (default 2).")
+@click.option("--purity", type=click.FloatRange(0.01, 1.0), help="Tumour purity for log2-to-copies conversion.")
+@click.option("--ploidy", type=click.FloatRange(0.5, 10.0), help="Tumour ploidy (default: from the caller, else 2).")
+@click.option("--print-summary", is_flag=True, help="Print the caution level and output paths on stdout.")
+@common_options
+def command(vcf, cnv, out_dir, sample, sample_id, build, panel_bed, genes, knowledge_file,
+            knowledge_mode, include_filtered, cnv_format, seg_log_base, purity, ploidy,
+            print_summary):
+    """Screen one tumour's somatic VCF and/or copy-number results for HPD-associated alterations.
+
+    Writes <sample>.hpd.json, <sample>.hpd.tsv and <sample>.hpd.html into --out. stdout stays
+    empty unless --print-summary is given.
+    """
+    from ..knowledge import load_knowledge
+    from ..report.render import write_reports
+    from ..screen import ScreenInputs, screen_sample
+
+    if vcf is None and cnv is None:
+        raise click.UsageError("give --vcf, --cnv, or both")
+    knowledge = load_knowledge(knowledge_file, mode=knowledge_mode)
+    inputs = ScreenInputs(
+        vcf=vcf, cnv=cnv, sample=sample, sample_id=sample_id, build=build, panel_bed=panel_bed,
+        genes=[g for g in genes.split(",") if g.strip()] if genes else None,
+        include_filtered=include_filtered, cnv_format=cnv_format,
+        seg_log_base=float(seg_log_base) if seg_log_base else None, purity=purity, ploidy=ploidy)
+    report = screen_sample(inputs, knowledge)
+    paths = write_reports(report, out_dir)
+    log.info("%s: caution level %s; wrote %s", report.sample_id, report.caution["level"],
+             ", ".join(str(p) for p in paths.values()))
+    if print_summary:
+        click.echo(f"{report.sample_id}\t{report.caution['level']}\t" +
+                   "\t".join(str(p) for p in paths.values()))

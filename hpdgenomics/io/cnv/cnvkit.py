@@ -1,0 +1,103 @@
+"""CNVkit segment (``.cns``), called segment (``.call.cns``) and bin-level ratio (``.cnr``) tables.
+
+Format: tab-separated with a header ``chromosome start end gene log2 ...``; ``.cns`` adds
+``probes`` (and often ``depth``/``weight``); ``.call.cns`` adds the integer absolute copy number
+``cn`` (and ``cn1``/``cn2`` allele copies and ``baf`` when SNP allele frequencies were given);
+``.cnr`` has one row per target/antitarget bin and no ``probes`` column.
+
+Coordinates: CNVkit writes BED-style 0-based half-open intervals; they are normalised to 1-based
+closed (start + 1). Chromosome names lose any ``chr`` prefix. ``log2`` is the log2 copy ratio
+(always base 2 in CNVkit). ``cn`` from ``cnvkit call`` is already purity/ploidy-adjusted when the
+user gave them to CNVkit, so a ``.call.cns`` is read as absolute copies.
+
+Rows whose end lies before their start occur in CNVkit test outputs (zero-probe segments); they
+are rejected and counted, never used.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..registry import register
+from ._common import (
+    CopyNumberData,
+    finish,
+    header_fields,
+    normalise_chromosomes,
+    read_table,
+)
+
+_CORE = ("chromosome", "start", "end", "gene", "log2")
+
+
+def _is_cnvkit(fields: list[str]) -> bool:
+    return tuple(fields[:5]) == _CORE
+
+
+def _fields(lines: list[str]) -> list[str] | None:
+    return header_fields(lines, _is_cnvkit)
+
+
+def _sniff_cns(path: Path, lines: list[str]) -> bool:
+    fields = _fields(lines)
+    return bool(fields) and "probes" in fields and "cn" not in fields
+
+
+def _sniff_call_cns(path: Path, lines: list[str]) -> bool:
+    fields = _fields(lines)
+    return bool(fields) and "cn" in fields
+
+
+def _sniff_cnr(path: Path, lines: list[str]) -> bool:
+    fields = _fields(lines)
+    return bool(fields) and "probes" not in fields and "cn" not in fields
+
+
+def _read(path: Path, fmt: str, *, absolute: bool, bins: bool) -> CopyNumberData:
+    table = read_table(path, _is_cnvkit, what="CNVkit table")
+    warnings: list[str] = []
+    segments = pd.DataFrame({
+        "chrom": normalise_chromosomes(table["chromosome"]),
+        # 0-based half-open -> 1-based closed
+        "start": pd.to_numeric(table["start"], errors="coerce") + 1,
+        "end": pd.to_numeric(table["end"], errors="coerce"),
+        "log2": table["log2"],
+        "n_probes": table["probes"] if "probes" in table.columns else None,
+        "source_line": table["source_line"],
+    })
+    value_kind = "log2"
+    if absolute:
+        if "cn" not in table.columns:
+            from ...errors import InputError
+            raise InputError("a CNVkit .call.cns needs the column cn", path=path,
+                             hint="use --cnv-format cnvkit-cns for uncalled segments")
+        segments["copy_number"] = table["cn"]
+        if "cn1" in table.columns and "cn2" in table.columns:
+            segments["major_cn"] = table["cn1"]
+            segments["minor_cn"] = table["cn2"]
+        value_kind = "absolute"
+    if bins:
+        warnings.append("bin-level ratios (.cnr): each bin is treated as a segment; a segmented "
+                        ".cns is more robust to noise")
+    return finish(path, fmt, segments, level="segment", value_kind=value_kind, sample=None,
+                  samples=[], sample_source="CNVkit files hold one sample", caller="CNVkit",
+                  records_read=len(table), warnings=warnings)
+
+
+@register("copy_number", "cnvkit-cns", sniff=_sniff_cns,
+          description="CNVkit segments (.cns): log2 copy ratios")
+def read_cns(path: Path, **_options) -> CopyNumberData:
+    return _read(Path(path), "cnvkit-cns", absolute=False, bins=False)
+
+
+@register("copy_number", "cnvkit-call-cns", sniff=_sniff_call_cns,
+          description="CNVkit called segments (.call.cns): integer copy number cn")
+def read_call_cns(path: Path, **_options) -> CopyNumberData:
+    return _read(Path(path), "cnvkit-call-cns", absolute=True, bins=False)
+
+
+@register("copy_number", "cnvkit-cnr", sniff=_sniff_cnr,
+          description="CNVkit bin-level copy ratios (.cnr)")
+def read_cnr(path: Path, **_options) -> CopyNumberData:
+    return _read(Path(path), "cnvkit-cnr", absolute=False, bins=True)

@@ -1,0 +1,59 @@
+"""FACETS segment tables (``cncf``, e.g. ``*_cncf.tsv`` written from ``fit$cncf``).
+
+Format: tab-separated with ``chrom seg num.mark nhet cnlr.median mafR segclust cnlr.median.clust
+mafR.clust start end cf.em tcn.em lcn.em`` (the EM estimates; ``cf``/``tcn``/``lcn`` without
+``.em`` are accepted when the EM columns are absent). ``tcn.em`` is the total and ``lcn.em`` the
+lesser (minor) allele copy number of the tumour cells; ``lcn.em`` is NA where it cannot be
+estimated.
+
+Coordinates: 1-based closed SNP positions. FACETS numbers chromosome X as ``23``; it is read as
+``X``. ``cnlr.median`` is FACETS' log-ratio on its own centring, so it is not reported as a log2
+ratio; the calls use ``tcn.em``. Purity and ploidy live in the FACETS fit, not in this table:
+pass them with --purity/--ploidy when needed for the report.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..registry import register
+from ._common import (
+    CopyNumberData,
+    finish,
+    first_column,
+    header_fields,
+    normalise_chromosomes,
+    read_table,
+    require_columns,
+)
+
+
+def _is_cncf(fields: list[str]) -> bool:
+    return "chrom" in fields and ("tcn.em" in fields or "tcn" in fields) and "cnlr.median" in fields
+
+
+@register("copy_number", "facets-cncf",
+          sniff=lambda p, lines: header_fields(lines, _is_cncf) is not None,
+          description="FACETS cncf segment table (tcn.em / lcn.em)")
+def read_facets(path: Path, **_options) -> CopyNumberData:
+    path = Path(path)
+    table = read_table(path, _is_cncf, what="FACETS cncf table")
+    require_columns(table, ["chrom", "start", "end"], path=path, what="FACETS cncf table")
+    total = first_column(table, "tcn.em", "tcn")
+    lesser = first_column(table, "lcn.em", "lcn")
+    warnings: list[str] = []
+    copy_number = pd.to_numeric(table[total], errors="coerce")
+    minor = pd.to_numeric(table[lesser], errors="coerce") if lesser else None
+    segments = pd.DataFrame({
+        "chrom": normalise_chromosomes(table["chrom"], numeric_sex=True, warnings=warnings),
+        "start": table["start"], "end": table["end"], "copy_number": copy_number,
+        "minor_cn": minor, "major_cn": copy_number - minor if minor is not None else None,
+        "n_probes": table.get("num.mark"), "source_line": table["source_line"],
+    })
+    if minor is not None and minor.isna().any():
+        warnings.append(f"{int(minor.isna().sum())} segment(s) without {lesser}: LOH not "
+                        "assessable there")
+    return finish(path, "facets-cncf", segments, level="segment", value_kind="absolute",
+                  sample=None, samples=[], sample_source="FACETS tables hold one sample",
+                  records_read=len(table), warnings=warnings, caller="FACETS")

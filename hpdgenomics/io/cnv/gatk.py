@@ -1,0 +1,100 @@
+"""GATK ModelSegments / CallCopyRatioSegments outputs.
+
+Formats (tab-separated, after a SAM-style ``@HD``/``@SQ``/``@RG`` header):
+
+* ``.cr.seg`` (and ``CallCopyRatioSegments`` input): ``CONTIG START END NUM_POINTS_COPY_RATIO
+  MEAN_LOG2_COPY_RATIO``;
+* ``.called.seg``: the same plus ``CALL`` (``+``, ``-``, ``0``), which is kept only as a note:
+  the project calls genes from the ratio with its own thresholds;
+* ``.modelFinal.seg``: posterior deciles; the median ``LOG2_COPY_RATIO_POSTERIOR_50`` is used.
+
+Coordinates: 1-based closed (GATK intervals). The sample is ``@RG SM:``; contig lengths in ``@SQ``
+lines identify the build (see :func:`hpdgenomics.genome.build_from_contig_lengths`). Values are
+log2 copy ratios (GATK's own convention: "LOG2"). Minor-allele fractions of ``.modelFinal.seg``
+are not converted to allele copies (that needs purity), so no LOH is derived from them.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ...genome import build_from_contig_lengths
+from ..registry import register
+from ..text import head_lines
+from ._common import (
+    CopyNumberData,
+    choose_sample,
+    finish,
+    header_fields,
+    normalise_chromosomes,
+    read_table,
+    sam_header,
+)
+
+
+def _is_gatk(fields: list[str]) -> bool:
+    return fields[:3] == ["contig", "start", "end"]
+
+
+def _fields(lines):
+    return header_fields(lines, _is_gatk) or []
+
+
+def _sniff_cr(path: Path, lines: list[str]) -> bool:
+    fields = _fields(lines)
+    return "mean_log2_copy_ratio" in fields and "call" not in fields
+
+
+def _sniff_called(path: Path, lines: list[str]) -> bool:
+    fields = _fields(lines)
+    return "mean_log2_copy_ratio" in fields and "call" in fields
+
+
+def _sniff_model(path: Path, lines: list[str]) -> bool:
+    return "log2_copy_ratio_posterior_50" in _fields(lines)
+
+
+def _read(path: Path, fmt: str, value_col: str, sample: str | None) -> CopyNumberData:
+    header = head_lines(path, 100_000)
+    file_sample, lengths = sam_header(header)
+    chosen, source = choose_sample([file_sample] if file_sample else [], sample, path=path,
+                                   what="GATK file (@RG SM)")
+    if chosen is None:
+        chosen, source = sample, "--sample (file names no sample)" if sample else "none"
+    table = read_table(path, _is_gatk, what="GATK segment table", search_lines=100_000)
+    evidence = build_from_contig_lengths(lengths) if lengths else None
+    warnings: list[str] = []
+    if "call" in table.columns:
+        counts = table["call"].value_counts().to_dict()
+        warnings.append("GATK CALL column (" + ", ".join(f"{k}: {v}" for k, v in counts.items())
+                        + ") not used; genes are called from MEAN_LOG2_COPY_RATIO")
+    segments = pd.DataFrame({
+        "chrom": normalise_chromosomes(table["contig"]),
+        "start": table["start"], "end": table["end"], "log2": table[value_col],
+        "n_probes": table.get("num_points_copy_ratio"),
+        "source_line": table["source_line"],
+    })
+    return finish(path, fmt, segments, level="segment", value_kind="log2", sample=chosen,
+                  samples=[file_sample] if file_sample else [], sample_source=source,
+                  records_read=len(table), warnings=warnings, caller="GATK ModelSegments",
+                  build=evidence.build if evidence else None,
+                  build_source=f"@SQ {evidence.source}" if evidence else "")
+
+
+@register("copy_number", "gatk-cr-seg", sniff=_sniff_cr,
+          description="GATK ModelSegments .cr.seg (MEAN_LOG2_COPY_RATIO)")
+def read_cr_seg(path: Path, *, sample: str | None = None, **_options) -> CopyNumberData:
+    return _read(Path(path), "gatk-cr-seg", "mean_log2_copy_ratio", sample)
+
+
+@register("copy_number", "gatk-called-seg", sniff=_sniff_called,
+          description="GATK CallCopyRatioSegments .called.seg")
+def read_called_seg(path: Path, *, sample: str | None = None, **_options) -> CopyNumberData:
+    return _read(Path(path), "gatk-called-seg", "mean_log2_copy_ratio", sample)
+
+
+@register("copy_number", "gatk-modelfinal-seg", sniff=_sniff_model,
+          description="GATK ModelSegments .modelFinal.seg (posterior median log2 ratio)")
+def read_model_final(path: Path, *, sample: str | None = None, **_options) -> CopyNumberData:
+    return _read(Path(path), "gatk-modelfinal-seg", "log2_copy_ratio_posterior_50", sample)

@@ -1,0 +1,140 @@
+"""PURPLE (Hartwig hmftools) somatic copy-number segments, gene copy numbers and purity/ploidy.
+
+Formats (tab-separated, one header line):
+
+* ``<tumor>.purple.cnv.somatic.tsv``: ``chromosome start end copyNumber ...
+  minorAlleleCopyNumber majorAlleleCopyNumber``; absolute, purity-adjusted copies per segment;
+* ``<tumor>.purple.cnv.gene.tsv``: ``chromosome start end gene minCopyNumber maxCopyNumber ...
+  minMinorAlleleCopyNumber``; one row per gene (``minCopyNumber`` is the value PURPLE's own
+  amplification and deletion drivers use);
+* ``<tumor>.purple.purity.tsv``: one row with ``purity``, ``ploidy``, ``gender`` (read by
+  :func:`read_purple_purity`, and picked up automatically from beside the copy-number file).
+
+Coordinates: 1-based closed (PURPLE writes its segments that way: a chromosome starts at 1 and
+ends at its length). Chromosome names lose ``chr``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ...errors import InputError
+from ..registry import register
+from ._common import (
+    CopyNumberData,
+    finish,
+    header_fields,
+    normalise_chromosomes,
+    read_table,
+    require_columns,
+)
+
+_SEGMENT_SUFFIX = ".purple.cnv.somatic.tsv"
+_GENE_SUFFIX = ".purple.cnv.gene.tsv"
+_PURITY_SUFFIX = ".purple.purity.tsv"
+
+
+def _is_somatic(fields: list[str]) -> bool:
+    return fields[:4] == ["chromosome", "start", "end", "copynumber"]
+
+
+def _is_gene(fields: list[str]) -> bool:
+    return fields[:4] == ["chromosome", "start", "end", "gene"] and "mincopynumber" in fields
+
+
+def _is_purity(fields: list[str]) -> bool:
+    return "purity" in fields and "ploidy" in fields
+
+
+@dataclass(frozen=True)
+class PurpleFit:
+    purity: float
+    ploidy: float
+    sex: str | None
+    path: str
+
+
+def read_purple_purity(path: str | Path) -> PurpleFit:
+    """Purity, ploidy and sex from a ``.purple.purity.tsv``."""
+    path = Path(path)
+    table = read_table(path, _is_purity, what="PURPLE purity table")
+    if len(table) != 1:
+        raise InputError(f"expected one fit row, found {len(table)}", path=path)
+    row = table.iloc[0]
+    try:
+        purity, ploidy = float(row["purity"]), float(row["ploidy"])
+    except ValueError:
+        raise InputError(f"purity {row['purity']!r} / ploidy {row['ploidy']!r} are not numbers",
+                         path=path, where=f"line {row['source_line']}") from None
+    if not (0 < purity <= 1) or ploidy <= 0:
+        raise InputError(f"purity {purity} / ploidy {ploidy} out of range", path=path,
+                         hint="purity must be in (0, 1] and ploidy positive")
+    gender = str(row.get("gender", row.get("sex", ""))).upper()   # column renamed in later PURPLE
+    sex = {"MALE": "male", "FEMALE": "female"}.get(gender)
+    return PurpleFit(purity, ploidy, sex, str(path))
+
+
+def _sibling_fit(path: Path, suffix: str, warnings: list[str]) -> PurpleFit | None:
+    if not path.name.endswith(suffix):
+        return None
+    sibling = path.with_name(path.name[: -len(suffix)] + _PURITY_SUFFIX)
+    if not sibling.exists():
+        warnings.append(f"no {sibling.name} beside the file: purity and ploidy not taken from "
+                        "PURPLE")
+        return None
+    return read_purple_purity(sibling)
+
+
+def _fit_fields(fit: PurpleFit | None) -> dict:
+    if fit is None:
+        return {}
+    source = f"PURPLE {Path(fit.path).name}"
+    return {"purity": fit.purity, "ploidy": fit.ploidy, "purity_source": source,
+            "ploidy_source": source, "sex": fit.sex}
+
+
+@register("copy_number", "purple-somatic",
+          sniff=lambda p, lines: header_fields(lines, _is_somatic) is not None,
+          description="PURPLE .purple.cnv.somatic.tsv (absolute copies, allele-specific)")
+def read_purple_somatic(path: Path, **_options) -> CopyNumberData:
+    path = Path(path)
+    table = read_table(path, _is_somatic, what="PURPLE somatic copy-number table")
+    warnings: list[str] = []
+    fit = _sibling_fit(path, _SEGMENT_SUFFIX, warnings)
+    segments = pd.DataFrame({
+        "chrom": normalise_chromosomes(table["chromosome"]),
+        "start": table["start"], "end": table["end"], "copy_number": table["copynumber"],
+        "major_cn": table.get("majoralleleCopyNumber".lower()),
+        "minor_cn": table.get("minoralleleCopyNumber".lower()),
+        "n_probes": table.get("depthwindowcount"),
+        "source_line": table["source_line"],
+    })
+    return finish(path, "purple-somatic", segments, level="segment", value_kind="absolute",
+                  sample=path.name[: -len(_SEGMENT_SUFFIX)] if path.name.endswith(_SEGMENT_SUFFIX)
+                  else None, samples=[], sample_source="PURPLE file name",
+                  records_read=len(table), warnings=warnings, caller="PURPLE", **_fit_fields(fit))
+
+
+@register("copy_number", "purple-gene",
+          sniff=lambda p, lines: header_fields(lines, _is_gene) is not None,
+          description="PURPLE .purple.cnv.gene.tsv (gene-level minimum/maximum copies)")
+def read_purple_gene(path: Path, **_options) -> CopyNumberData:
+    path = Path(path)
+    table = read_table(path, _is_gene, what="PURPLE gene copy-number table")
+    require_columns(table, ["gene", "mincopynumber", "maxcopynumber"], path=path,
+                    what="PURPLE gene table")
+    warnings: list[str] = []
+    fit = _sibling_fit(path, _GENE_SUFFIX, warnings)
+    segments = pd.DataFrame({
+        "chrom": normalise_chromosomes(table["chromosome"]),
+        "start": table["start"], "end": table["end"], "gene": table["gene"],
+        "copy_number": table["mincopynumber"], "copy_number_max": table["maxcopynumber"],
+        "minor_cn": table.get("minminoralleleCopyNumber".lower()),
+        "source_line": table["source_line"],
+    })
+    return finish(path, "purple-gene", segments, level="gene", value_kind="absolute",
+                  sample=path.name[: -len(_GENE_SUFFIX)] if path.name.endswith(_GENE_SUFFIX)
+                  else None, samples=[], sample_source="PURPLE file name",
+                  records_read=len(table), warnings=warnings, caller="PURPLE", **_fit_fields(fit))

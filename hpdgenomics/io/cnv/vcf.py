@@ -1,0 +1,132 @@
+"""Copy-number records in VCF files: GATK gCNV segment VCFs, DELLY/Manta/CNVkit ``<DEL>``/
+``<DUP>``/``<CNV>`` records with a ``CN`` value.
+
+Format: VCF 4.x read with cyvcf2. A record is a copy-number record when its ALT is ``<DEL>``,
+``<DUP>`` or ``<CNV>`` (or a gCNV ``.``/``<DEL>``/``<DUP>`` with an ``END``), or INFO ``SVTYPE``
+is ``DEL``/``DUP``/``CNV``; other structural variants (BND, INV, INS) are counted and skipped.
+The copy number is FORMAT ``CN`` of the chosen sample, else INFO ``CN``. A record without a
+usable CN is rejected (a ``<DEL>`` alone does not say whether one or both copies are lost).
+Records whose FILTER is not PASS/``.`` (or whose sample FT is not PASS) are skipped and counted.
+
+Coordinates: VCF 1-based. For symbolic ALT alleles POS is the padding base before the event, so
+the segment is POS+1..END; gCNV records (REF ``N``, ALT ``.``) cover POS..END as GATK writes them.
+Contig lengths in the header give the build.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ...errors import InputError
+from ...genome import build_from_contig_lengths
+from ..registry import register
+from ._common import CopyNumberData, choose_sample, finish, normalise_chromosomes
+
+_CN_TYPES = {"DEL", "DUP", "CNV"}
+
+
+def _sniff(path: Path, lines: list[str]) -> bool:
+    if not lines or not lines[0].startswith("##fileformat=VCF"):
+        return False
+    header = "\n".join(line for line in lines if line.startswith("##"))
+    # a CN field is what makes a VCF usable as copy-number input; SNV VCFs do not carry one
+    return "##FORMAT=<ID=CN," in header or "##INFO=<ID=CN," in header
+
+
+def _sv_type(variant) -> str | None:
+    svtype = variant.INFO.get("SVTYPE")
+    if svtype:
+        return str(svtype).upper()
+    alts = variant.ALT or []
+    for alt in alts:
+        if alt.startswith("<") and alt.endswith(">"):
+            return alt[1:-1].split(":")[0].upper()
+    if variant.INFO.get("END") is not None and (not alts or alts == ["."]):
+        return "CNV"   # gCNV reference-state segment: a copy-number interval without an ALT
+    return None
+
+
+@register("copy_number", "vcf-copy-number", sniff=_sniff,
+          description="copy-number records in VCF (<DEL>/<DUP>/<CNV>, SVTYPE, FORMAT/INFO CN, "
+                      "GATK gCNV)")
+def read_cnv_vcf(path: Path, *, sample: str | None = None, **_options) -> CopyNumberData:
+    from cyvcf2 import VCF
+
+    path = Path(path)
+    try:
+        vcf = VCF(str(path))
+    except Exception as exc:  # noqa: BLE001  (cyvcf2 raises bare Exception on malformed headers)
+        raise InputError(f"cannot be opened as a VCF ({exc})", path=path) from None
+    samples = list(vcf.samples)
+    chosen, source = choose_sample(samples, sample, path=path, what="VCF")
+    sample_index = samples.index(chosen) if chosen is not None else None
+    lengths = {}
+    for raw in vcf.raw_header.splitlines():
+        if raw.startswith("##contig=<"):
+            fields = dict(part.split("=", 1) for part in raw[len("##contig=<"):-1].split(",")
+                          if "=" in part)
+            if fields.get("length", "").isdigit():
+                lengths[fields["ID"]] = int(fields["length"])
+    evidence = build_from_contig_lengths(lengths) if lengths else None
+    has_format_cn = "CN" in vcf.raw_header and "##FORMAT=<ID=CN," in vcf.raw_header
+
+    rows = []
+    skipped_types: dict[str, int] = {}
+    filtered = no_cn = 0
+    records = 0
+    for number, variant in enumerate(vcf, start=1):
+        records += 1
+        svtype = _sv_type(variant)
+        if svtype not in _CN_TYPES:
+            skipped_types[svtype or "small variant"] = skipped_types.get(svtype or "small variant", 0) + 1
+            continue
+        if variant.FILTER not in (None, "PASS"):
+            filtered += 1
+            continue
+        copies = np.nan
+        if has_format_cn and sample_index is not None:
+            values = variant.format("CN")
+            if values is not None:
+                copies = float(values[sample_index][0])
+                if "FT" in variant.FORMAT:
+                    ft = variant.format("FT")[sample_index]
+                    if str(ft) not in ("PASS", ".", ""):
+                        filtered += 1
+                        continue
+        if np.isnan(copies) and variant.INFO.get("CN") is not None:
+            copies = float(variant.INFO.get("CN"))
+        # DELLY writes CN=-1 where it has no read-depth estimate (translocations, insertions)
+        if np.isnan(copies) or copies < 0 or copies > 1e6:
+            no_cn += 1
+            continue
+        symbolic = any(a.startswith("<") for a in (variant.ALT or []))
+        end = variant.INFO.get("END")
+        start = variant.POS + 1 if symbolic else variant.POS
+        rows.append({"chrom": variant.CHROM, "start": start,
+                     "end": int(end) if end is not None else variant.POS + len(variant.REF) - 1,
+                     "copy_number": copies, "source_line": number})
+    vcf.close()
+
+    warnings: list[str] = []
+    if skipped_types:
+        warnings.append("records that are not copy-number changes skipped: " + ", ".join(
+            f"{k} {v}" for k, v in sorted(skipped_types.items())))
+    if filtered:
+        warnings.append(f"{filtered} copy-number record(s) skipped for FILTER/FT not PASS")
+    if no_cn:
+        warnings.append(f"{no_cn} copy-number record(s) rejected: no usable CN for sample "
+                        f"{chosen or '(none)'}")
+    warnings.append("a VCF lists copy-number events only where the caller reported them; genes "
+                    "without a record are not evaluable, not neutral")
+    table = pd.DataFrame(rows, columns=["chrom", "start", "end", "copy_number", "source_line"])
+    table["chrom"] = normalise_chromosomes(table["chrom"]) if len(table) else table["chrom"]
+    caller = "GATK gCNV" if "GermlineCNVCaller" in vcf.raw_header or "QSS" in vcf.raw_header else \
+        "DELLY" if "DELLY" in vcf.raw_header.upper() else "VCF"
+    return finish(path, "vcf-copy-number", table, level="segment", value_kind="absolute",
+                  sample=chosen, samples=samples, sample_source=source, records_read=records,
+                  warnings=warnings, caller=caller,
+                  build=evidence.build if evidence else None,
+                  build_source=f"VCF {evidence.source}" if evidence else "",
+                  extra_rejected=no_cn + filtered)

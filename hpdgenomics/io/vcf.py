@@ -1,0 +1,821 @@
+"""Read a somatic VCF into the panel genes' variant calls of the tumour sample.
+
+Format: VCF 4.x, plain (``.vcf``), gzip or bgzip (``.vcf.gz``), or BCF, read with cyvcf2 (htslib).
+Coordinates: VCF POS is 1-based; a record covers POS..POS+len(REF)-1 (or INFO END for symbolic
+alleles), closed. Output: one :class:`~hpdgenomics.model.VariantCall` per ALT allele that lies in a
+panel gene span, with the chromosome normalised without ``chr`` and the alleles reduced to their
+minimal form (shared prefix/suffix removed, one anchor base kept for indels); ``record`` keeps the
+file's own text (``record 12 (chr7:55191822 T>G)``) so a report can point back.
+
+What the reader decides, and how:
+
+* **Region filter first.** With a ``.tbi``/``.csi`` index beside the file only the panel gene spans
+  are queried (using the file's own contig names, ``chr7`` or ``7``). Without one the file is
+  streamed and each record's chromosome and position are tested against the gene spans before
+  anything else of it is touched, so a million off-panel records cost little more than reading them.
+* **Tumour sample:** ``sample`` argument, else the ``##tumor_sample=`` header, else the only sample;
+  otherwise :class:`~hpdgenomics.errors.InputError` listing the samples. Files without sample
+  columns are read from INFO alone.
+* **Build:** ``build`` argument, else contig lengths in the header, else a build named in
+  ``##reference``, ``##assembly``, the VEP header (``assembly=``/cache path) or the SnpEff
+  database (``##SnpEffCmd``); contradictions are a :class:`~hpdgenomics.errors.UsageError`, as is a
+  record beyond the end of its chromosome in the chosen build.
+* **FILTER:** ``PASS`` or ``.`` only, unless ``include_filtered``.
+* **VAF and depth** of the tumour sample, per ALT allele, from the callers' own FORMAT dialects
+  (see :func:`allele_support`); INFO ``AF``/``DP`` only when the file has no FORMAT evidence and at
+  most one sample (in multi-sample files INFO AF is usually a cohort AC/AN, not a VAF).
+* **Effects:** an annotated file (VEP CSQ, SnpEff ANN/EFF, bcftools BCSQ) goes through
+  :mod:`hpdgenomics.annotation.effects`; an unannotated one, or a panel gene the annotation does
+  not mention, through :func:`~hpdgenomics.annotation.unannotated.classify_by_coordinates`.
+  Knowledge-base hotspots are always matched by coordinates as well.
+* **Malformed input** (empty file, truncated gzip, missing header, a record htslib cannot parse)
+  is one InputError naming the file and the record/line; there is never a partial result.
+  htslib's own stderr chatter is captured while the file is read and summarised in the result's
+  warnings instead of being printed.
+* **SnpEff examples and other hand-made files:** leading lines before the header (SnpEff's
+  ``cancer.ann.vcf`` starts with a log line), a missing ``##fileformat`` line, and a missing
+  ``#CHROM`` line in a sites-only file (records of exactly 8 columns, so the column line is known)
+  are repaired in a temporary copy, each with a warning. A missing ``#CHROM`` line with sample
+  columns cannot be repaired (the sample names are unknown) and is an error.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+import tempfile
+import warnings as _pywarnings
+import zlib
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..annotation.hgvs import severity_rank
+from ..annotation.unannotated import classify_by_coordinates, minimal_alleles
+from ..errors import HpdError, InputError, KnowledgeError, UsageError
+from ..genome import (
+    CHROM_LENGTHS,
+    BuildEvidence,
+    build_from_contig_lengths,
+    build_from_text,
+    normalize_build,
+    normalize_chrom,
+    resolve_build,
+)
+from ..knowledge.panel import Panel
+from ..model import PanelGene, VariantCall
+from .text import open_text, sha256_file
+
+log = logging.getLogger(__name__)
+
+NO_ANNOTATION = "none (coordinate matching)"
+_VCF_COLUMNS = "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO"
+
+@dataclass
+class VcfRecordCounts:
+    """What happened to every ALT allele the reader looked at.
+
+    Invariant: ``alleles_read == filtered + off_panel + rejected + screened``. The region test comes
+    first: an allele outside every panel gene span is ``off_panel`` whatever its FILTER. With an
+    index, only records in the panel regions are read, so ``records_read`` and ``off_panel`` count
+    those alone.
+    """
+
+    records_read: int = 0
+    alleles_read: int = 0
+    filtered: int = 0
+    off_panel: int = 0
+    rejected: int = 0
+    screened: int = 0
+    index_used: bool = False
+
+
+@dataclass
+class VcfReadResult:
+    path: str
+    sha256: str
+    sample: str
+    sample_source: str
+    samples: list[str]
+    build: str
+    build_source: str
+    annotation: str
+    variants: list[VariantCall]
+    counts: VcfRecordCounts
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AlleleSupport:
+    vaf: float | None = None
+    depth: int | None = None
+    alt_depth: int | None = None
+    basis: str = ""                 # which fields the numbers came from
+
+
+# --- public entry point ------------------------------------------------------------------------
+
+def read_vcf(path: str | Path, panels: Mapping[str, Panel], *, sample: str | None = None,
+             build: str | None = None, include_filtered: bool = False) -> VcfReadResult:
+    """Read ``path`` and return the tumour sample's variant calls in the panel genes.
+
+    ``panels`` maps build name (``GRCh37``/``GRCh38``) to the :class:`Panel` of that build.
+    Raises InputError for unreadable or malformed files and UsageError for a build or sample that
+    cannot be decided or contradicts the file.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError("file not found", path=path, hint="check the path")
+    if path.is_dir():
+        raise InputError("is a folder, not a VCF file", path=path)
+    if path.stat().st_size == 0:
+        raise InputError("empty file (0 bytes): no VCF header", path=path,
+                         hint="re-create the VCF; a VCF without variants still has a header")
+    scan = _scan_header(path)
+    capture = _StderrCapture()
+    with tempfile.TemporaryDirectory(prefix="hpdgenomics-vcf-") as scratch:
+        source = _write_repaired_copy(path, scan, Path(scratch)) if scan.repairs else path
+        try:
+            with capture:
+                result = _read(path, source, scan, panels, sample=sample, build=build,
+                               include_filtered=include_filtered)
+        except _ParseFailure as failure:
+            htslib = capture.first_error()
+            detail = failure.detail + (f" (htslib: {htslib})" if htslib else "")
+            raise InputError(detail, path=path, where=failure.where, hint=failure.hint) from None
+    result.warnings[:0] = scan.warnings
+    summary = capture.summary()
+    if summary:
+        result.warnings.append(summary)
+    return result
+
+
+# --- header scan and repairs -------------------------------------------------------------------
+
+@dataclass
+class _HeaderScan:
+    header_lines: int = 0               # lines before the first record in the original file
+    leading_junk: int = 0               # non-header lines before the first '#' line
+    has_fileformat: bool = True
+    has_column_line: bool = True
+    binary: bool = False                # BCF: nothing to scan or repair
+    repairs: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _scan_header(path: Path) -> _HeaderScan:
+    """Look at the text header (not the records) to decide whether it needs repairing."""
+    scan = _HeaderScan()
+    if _is_bcf(path):
+        scan.binary = True
+        return scan
+    try:
+        with open_text(path) as handle:
+            lines = iter(handle)
+            seen_hash = False
+            first_record_columns = None
+            for number, line in enumerate(lines, start=1):
+                if line.startswith("#"):
+                    if not seen_hash and not line.startswith("##fileformat"):
+                        scan.has_fileformat = False
+                    seen_hash = True
+                    if line.startswith("#CHROM"):
+                        scan.header_lines = number
+                        break
+                    continue
+                if not seen_hash:
+                    if _looks_like_record(line):
+                        raise InputError("no VCF header: the file starts with a data line",
+                                         path=path, where="line 1",
+                                         hint="a VCF needs its '##fileformat' and '#CHROM' "
+                                              "header lines")
+                    scan.leading_junk = number
+                    continue
+                # a data line before any '#CHROM' line
+                scan.has_column_line = False
+                scan.header_lines = number - 1
+                first_record_columns = len(line.rstrip("\r\n").split("\t"))
+                break
+            else:
+                if not seen_hash:
+                    raise InputError("not a VCF: no header lines ('##fileformat', '#CHROM')",
+                                     path=path, hint="check that this is a VCF file")
+                if scan.header_lines == 0:
+                    raise InputError("the header has no '#CHROM' column line", path=path,
+                                     hint="the file may be cut short; re-create it")
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(f"cannot be read ({exc})", path=path,
+                         hint="is the file truncated or not really gzip? re-create it") from None
+    if scan.leading_junk:
+        scan.repairs.append("junk")
+        scan.warnings.append(f"skipped {scan.leading_junk} line(s) before the VCF header "
+                             "(for example a program's log line)")
+    if not scan.has_fileformat:
+        scan.repairs.append("fileformat")
+        scan.warnings.append("the header lacks its '##fileformat' line; read as VCFv4.2")
+    if not scan.has_column_line:
+        if first_record_columns != 8:
+            raise InputError(
+                f"the header has no '#CHROM' column line before the first record, which has "
+                f"{first_record_columns} columns", path=path,
+                where=f"line {scan.header_lines + 1}",
+                hint="sample names are unknown without it; add the '#CHROM ... FORMAT <samples>' "
+                     "line")
+        scan.repairs.append("columns")
+        scan.warnings.append("the header lacks its '#CHROM' column line; the records have 8 "
+                             "columns (no samples), so the standard column line was assumed")
+    return scan
+
+
+def _is_bcf(path: Path) -> bool:
+    import gzip
+
+    try:
+        with open(path, "rb") as handle:
+            magic = handle.read(2)
+        if magic == b"\x1f\x8b":
+            with gzip.open(path, "rb") as handle:
+                return handle.read(3) == b"BCF"
+    except (OSError, EOFError, zlib.error):
+        return False        # the text scan reports the unreadable file
+    return False
+
+
+def _looks_like_record(line: str) -> bool:
+    fields = line.split("\t")
+    return len(fields) >= 8 and fields[1].strip().isdigit()
+
+
+def _write_repaired_copy(path: Path, scan: _HeaderScan, scratch: Path) -> Path:
+    repaired = scratch / "repaired.vcf"
+    try:
+        with open_text(path) as handle, open(repaired, "w", encoding="utf-8") as out:
+            if not scan.has_fileformat:
+                out.write("##fileformat=VCFv4.2\n")
+            for number, line in enumerate(handle, start=1):
+                if number <= scan.leading_junk:
+                    continue
+                if not scan.has_column_line and number == scan.header_lines + 1:
+                    out.write(_VCF_COLUMNS + "\n")
+                out.write(line if line.endswith("\n") else line + "\n")
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(f"cannot be read ({exc})", path=path,
+                         hint="is the file truncated or not really gzip? re-create it") from None
+    return repaired
+
+
+# --- htslib stderr -----------------------------------------------------------------------------
+
+class _StderrCapture:
+    """Redirect file descriptor 2 while htslib reads, so its messages do not reach the user raw.
+
+    htslib writes warnings (undeclared contigs, INFO fields) and errors straight to fd 2; they are
+    collected here and turned into one warning or into the InputError's text. Lines that are not
+    htslib's are written back to stderr afterwards. Process-wide while active: fine for a CLI.
+    """
+
+    def __init__(self):
+        self.text = ""
+
+    def __enter__(self):
+        sys.stderr.flush()
+        self._file = tempfile.TemporaryFile(mode="w+b")
+        self._saved = os.dup(2)
+        os.dup2(self._file.fileno(), 2)
+        return self
+
+    def __exit__(self, *exc):
+        sys.stderr.flush()
+        os.dup2(self._saved, 2)
+        os.close(self._saved)
+        self._file.seek(0)
+        self.text = self._file.read().decode("utf-8", "replace")
+        self._file.close()
+        other = [line for line in self.text.splitlines()
+                 if line and not re.match(r"\[[EWIDW]::", line)]
+        if other:
+            sys.stderr.write("\n".join(other) + "\n")
+        for line in self.htslib_lines():
+            log.debug("htslib: %s", line)
+        return False
+
+    def htslib_lines(self) -> list[str]:
+        return [line for line in self.text.splitlines() if re.match(r"\[[EWID]::", line)]
+
+    def first_error(self) -> str | None:
+        errors = [line for line in self.htslib_lines() if line.startswith("[E::")]
+        return errors[0] if errors else None
+
+    def summary(self) -> str | None:
+        lines = [line for line in self.htslib_lines() if line.startswith("[W::")]
+        if not lines:
+            return None
+        kinds = sorted({re.sub(r"'[^']*'|\S+:\d+|\d+", "…", line) for line in lines})
+        return (f"htslib reported {len(lines)} warning(s) while reading, e.g. {lines[0]}"
+                + (f" ({len(kinds)} kinds)" if len(kinds) > 1 else ""))
+
+
+class _ParseFailure(Exception):
+    def __init__(self, detail: str, where: str | None = None, hint: str | None = None):
+        super().__init__(detail)
+        self.detail, self.where, self.hint = detail, where, hint
+
+
+# --- the reading proper ------------------------------------------------------------------------
+
+def _read(path: Path, source: Path, scan: _HeaderScan, panels: Mapping[str, Panel], *,
+          sample: str | None, build: str | None, include_filtered: bool) -> VcfReadResult:
+    import cyvcf2  # imported here so that a screen without a VCF never loads htslib
+
+    try:
+        vcf = cyvcf2.VCF(str(source), lazy=True)
+    except Exception as exc:  # noqa: BLE001 - cyvcf2 raises bare Exception for a bad header
+        raise _ParseFailure(f"not a readable VCF header ({exc})",
+                            hint="check that the file is a complete VCF") from None
+    warnings: list[str] = []
+    header_lines = vcf.raw_header.splitlines()
+    samples = list(vcf.samples)
+    tumour, sample_source = _choose_sample(path, samples, sample, header_lines)
+    tumour_index = samples.index(tumour) if tumour else None
+
+    evidence = _decide_build(path, header_lines, build, warnings)
+    if evidence.build not in panels:
+        raise KnowledgeError(f"the knowledge base has no panel for {evidence.build}",
+                             hint="available: " + ", ".join(sorted(panels)))
+    panel = panels[evidence.build]
+
+    flavour = _detect_flavour(vcf)
+    reader = _RecordReader(path=path, panel=panel, build=evidence.build, flavour=flavour,
+                           tumour=tumour, tumour_index=tumour_index, n_samples=len(samples),
+                           include_filtered=include_filtered)
+    try:
+        records, index_used = _records(vcf, path, source, panel, scan, warnings)
+        reader.counts.index_used = index_used
+        reader.run(records, first_line=scan.header_lines)
+    finally:
+        vcf.close()
+    warnings.extend(reader.rejection_warnings())
+    return VcfReadResult(path=str(path), sha256=sha256_file(path), sample=tumour or "",
+                         sample_source=sample_source, samples=samples, build=evidence.build,
+                         build_source=evidence.source,
+                         annotation=flavour.name if flavour is not None else NO_ANNOTATION,
+                         variants=reader.variants, counts=reader.counts, warnings=warnings)
+
+
+def _choose_sample(path: Path, samples: list[str], requested: str | None,
+                   header_lines: list[str]) -> tuple[str | None, str]:
+    listed = ", ".join(samples)
+    if requested:
+        if not samples:
+            raise InputError(f"--sample {requested} given, but the VCF has no sample columns",
+                             path=path, hint="drop --sample: the file is read from INFO fields")
+        if requested not in samples:
+            raise InputError(f"sample {requested!r} is not in the VCF (samples: {listed})",
+                             path=path, hint="pass --sample with one of the names listed")
+        return requested, "--sample"
+    header_tumour = next((line.split("=", 1)[1].strip() for line in header_lines
+                          if line.startswith("##tumor_sample=")), None)
+    if header_tumour:
+        if header_tumour not in samples:
+            raise InputError(f"the ##tumor_sample header names {header_tumour!r}, which is not a "
+                             f"sample of the VCF (samples: {listed})", path=path,
+                             hint="pass --sample with the tumour's column name")
+        return header_tumour, "##tumor_sample header"
+    if len(samples) == 1:
+        return samples[0], "only sample"
+    if not samples:
+        return None, "no sample columns (INFO fields only)"
+    raise InputError(f"{len(samples)} samples ({listed}) and no ##tumor_sample header: cannot "
+                     "tell which is the tumour", path=path,
+                     hint="pass --sample with the tumour sample's name")
+
+
+def _decide_build(path: Path, header_lines: list[str], requested: str | None,
+                  warnings: list[str]) -> BuildEvidence:
+    lengths: dict[str, int] = {}
+    texts: dict[str, str] = {}        # build -> where it was named
+    for line in header_lines:
+        if line.startswith("##contig=<"):
+            ident = re.search(r"[<,]ID=([^,>]+)", line)
+            length = re.search(r"[<,]length=(\d+)", line)
+            if ident and length:
+                lengths[ident.group(1)] = int(length.group(1))
+            assembly = re.search(r"[<,]assembly=([^,>]+)", line)
+            if assembly and build_from_text(assembly.group(1)):
+                texts.setdefault(build_from_text(assembly.group(1)), "##contig assembly")
+        elif line.startswith(("##reference=", "##assembly=")):
+            named = build_from_text(line.split("=", 1)[1])
+            if named:
+                texts.setdefault(named, line.split("=", 1)[0])
+        elif line.startswith("##VEP"):
+            assembly = re.search(r"assembly=\"?([^\s\"]+)", line)
+            named = build_from_text(assembly.group(1) if assembly else line)
+            if named:
+                texts.setdefault(named, "##VEP header")
+        elif line.startswith("##SnpEffCmd"):
+            named = _snpeff_database_build(line)
+            if named:
+                texts.setdefault(named, "SnpEff database in ##SnpEffCmd")
+    detected = build_from_contig_lengths(lengths)
+    text_hint = None
+    if len(texts) == 1:
+        text_hint = next(iter(texts))
+    elif len(texts) > 1:
+        warnings.append("the header names both builds (" + "; ".join(
+            f"{b} in {where}" for b, where in sorted(texts.items())) + "); ignoring those names")
+    if detected.build and text_hint and text_hint != detected.build:
+        warnings.append(f"{texts[text_hint]} names {text_hint} but the contig lengths are "
+                        f"{detected.build}; the contig lengths were believed")
+    if requested and not detected.build and text_hint and normalize_build(requested) != text_hint:
+        raise UsageError(f"--build {normalize_build(requested)} contradicts the file, whose "
+                         f"{texts[text_hint]} names {text_hint}", path=path,
+                         hint="check the file or drop --build to use the named build")
+    if not requested and not detected.build and text_hint:
+        return BuildEvidence(text_hint, f"{texts[text_hint]} ({detected.source})")
+    return resolve_build(requested, detected, path=str(path))
+
+
+def _snpeff_database_build(line: str) -> str | None:
+    # the database is the first bare word after the options (GRCh37.75, hg19, GRCh38.86 ...)
+    words = line.split("=", 1)[1].strip().strip('"').split()
+    for word in words[1:]:
+        if word.startswith("-") or "/" in word:
+            continue
+        named = build_from_text(word)
+        if named:
+            return named
+    return None
+
+
+def _detect_flavour(vcf):
+    from ..annotation.effects import detect_flavour
+
+    return detect_flavour(vcf)
+
+
+def _records(vcf, path: Path, source: Path, panel: Panel, scan: _HeaderScan,
+             warnings: list[str]) -> tuple[Iterable, bool]:
+    """The records to look at: the panel regions through the index, or the whole stream."""
+    has_index = any(Path(str(path) + suffix).exists() for suffix in (".tbi", ".csi"))
+    if not has_index or source != path:
+        return vcf, False
+    names = {}
+    try:
+        for raw in vcf.seqnames:
+            names.setdefault(normalize_chrom(raw), raw)
+    except Exception:  # noqa: BLE001 - no contig names in header or index: nothing to query
+        names = {}
+    regions = [(names[r.chrom], r.start, r.end) for r in panel.regions() if r.chrom in names]
+    try:
+        # one cheap query proves the index is usable before we commit to it
+        if regions:
+            with _pywarnings.catch_warnings():   # an empty probe region is not a problem
+                _pywarnings.simplefilter("ignore", UserWarning)
+                next(iter(vcf(f"{regions[0][0]}:{regions[0][1]}-{regions[0][1]}")), None)
+    except Exception as exc:  # noqa: BLE001 - any failure means: do not trust the index
+        warnings.append(f"the index beside the VCF could not be used ({exc}); the whole file "
+                        "was read")
+        return vcf, False
+    return _region_records(vcf, regions), True
+
+
+def _region_records(vcf, regions) -> Iterator:
+    seen: set = set()
+    for chrom, start, end in regions:
+        with _pywarnings.catch_warnings():   # cyvcf2 warns about every empty region
+            _pywarnings.filterwarnings("ignore", message="no intervals found")
+            in_region = list(vcf(f"{chrom}:{start}-{end}"))
+        for variant in in_region:
+            key = (variant.CHROM, variant.POS, variant.REF, tuple(variant.ALT))
+            if key in seen:      # a record overlapping two neighbouring gene spans
+                continue
+            seen.add(key)
+            yield variant
+
+
+class _RecordReader:
+    def __init__(self, *, path: Path, panel: Panel, build: str, flavour, tumour: str | None,
+                 tumour_index: int | None, n_samples: int, include_filtered: bool):
+        self.path, self.panel, self.build, self.flavour = path, panel, build, flavour
+        self.tumour, self.tumour_index, self.n_samples = tumour, tumour_index, n_samples
+        self.include_filtered = include_filtered
+        self.counts = VcfRecordCounts()
+        self.variants: list[VariantCall] = []
+        self.rejections: dict[str, list[str]] = defaultdict(list)
+        self._chrom_cache: dict[str, tuple[str, int | None, list[tuple[int, int]]]] = {}
+        self._by_index = False
+
+    # ----- the loop ---------------------------------------------------------------------------
+    def run(self, records: Iterable, first_line: int) -> None:
+        counts = self.counts
+        self._by_index = counts.index_used
+        iterator = iter(records)
+        while True:
+            try:
+                variant = next(iterator)
+            except StopIteration:
+                break
+            except HpdError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - htslib read errors arrive as bare Exception
+                number = counts.records_read + 1
+                where = (f"record {number}, line {first_line + number}" if not self._by_index
+                         else "reading the panel regions through the index")
+                raise _ParseFailure(f"cannot read the record ({exc})", where=where,
+                                    hint="the file may be truncated or the record malformed; "
+                                         "check it with 'bcftools view'") from None
+            counts.records_read += 1
+            raw_chrom = variant.CHROM
+            cached = self._chrom_cache.get(raw_chrom)
+            if cached is None:
+                cached = self._chrom_info(raw_chrom)
+            chrom, length, spans = cached
+            pos = variant.POS
+            if length is not None and pos > length:
+                raise UsageError(
+                    f"{self._label(variant, counts.records_read)} lies beyond the end of "
+                    f"chromosome {chrom} in {self.build} (length {length:,})", path=self.path,
+                    hint=f"the file is not {self.build}: check --build and the file's reference")
+            end = variant.end
+            if not any(start <= end and pos <= stop for start, stop in spans):
+                counts.alleles_read += len(variant.ALT)
+                counts.off_panel += len(variant.ALT)
+                continue
+            try:
+                self._on_panel(variant, chrom)
+            except HpdError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a malformed value must not become a traceback
+                label = self._label(variant, counts.records_read)
+                raise _ParseFailure(f"cannot interpret {label} ({type(exc).__name__}: {exc})",
+                                    where=None if self._by_index else
+                                    f"line {first_line + counts.records_read}",
+                                    hint="check the record's FORMAT/INFO values") from None
+
+    def _chrom_info(self, raw: str):
+        chrom = normalize_chrom(raw)
+        length = CHROM_LENGTHS[self.build].get(chrom)
+        spans = [(g.start, g.end) for g in self.panel.genes.values() if g.chrom == chrom]
+        info = (chrom, length, spans)
+        self._chrom_cache[raw] = info
+        return info
+
+    def _label(self, variant, number: int) -> str:
+        text = f"{variant.CHROM}:{variant.POS} {variant.REF}>{','.join(variant.ALT) or '.'}"
+        return f"record at {text}" if self._by_index else f"record {number} ({text})"
+
+    # ----- one on-panel record ----------------------------------------------------------------
+    def _on_panel(self, variant, chrom: str) -> None:
+        counts = self.counts
+        alts = list(variant.ALT)
+        counts.alleles_read += len(alts)
+        filter_value = variant.FILTER
+        if filter_value is not None and not self.include_filtered:
+            counts.filtered += len(alts)
+            return
+        fields = str(variant).rstrip("\n").split("\t")
+        tumour_format: dict[str, str] = {}
+        if self.tumour_index is not None and len(fields) > 9 + self.tumour_index:
+            keys = fields[8].split(":")
+            values = fields[9 + self.tumour_index].split(":")
+            tumour_format = dict(zip(keys, values))
+        effects = None
+        for index, alt in enumerate(alts):
+            label = self._allele_label(variant, alt)
+            reason = _unscreenable(alt)
+            if reason:
+                self._reject(reason, label)
+                continue
+            pos, ref, alt_min = minimal_alleles(variant.POS, variant.REF, alt)
+            genes = self.panel.genes_at(chrom, pos, pos + len(ref) - 1)
+            if not genes:
+                counts.off_panel += 1
+                continue
+            support = allele_support(tumour_format, index, len(alts), variant.REF, alt,
+                                     info=_info_values(fields[7]), n_samples=self.n_samples)
+            absent = _absent_in_tumour(tumour_format, index, support)
+            if absent:
+                self._reject(f"{absent} in tumour sample {self.tumour}", label)
+                continue
+            if self.flavour is not None and effects is None:
+                effects = self.flavour.effects(variant)
+            chosen = self._choose(genes, chrom, variant.POS, variant.REF, alt,
+                                  (effects or {}).get(alt, []) if self.flavour else None)
+            gene, effect, choice, source = chosen
+            hotspot = next((h.protein_change for h in self.panel.hotspots_at(chrom, pos, ref,
+                                                                             alt_min)
+                            if h.gene == gene.symbol), None)
+            self.variants.append(VariantCall(
+                chrom=chrom, pos=pos, ref=ref, alt=alt_min,
+                filter="PASS" if filter_value is None else filter_value,
+                gene=gene.symbol, transcript=effect.transcript, transcript_choice=choice,
+                consequence=effect.consequence, so_terms=",".join(effect.so_terms),
+                hgvsc=effect.hgvsc, protein_change=effect.protein_change, exon=effect.exon,
+                vaf=support.vaf, depth=support.depth, alt_depth=support.alt_depth,
+                annotation_source=source, record=label, hotspot=hotspot))
+            counts.screened += 1
+
+    def _allele_label(self, variant, alt: str) -> str:
+        text = f"{variant.CHROM}:{variant.POS} {variant.REF}>{alt}"
+        return f"record at {text}" if self._by_index else \
+            f"record {self.counts.records_read} ({text})"
+
+    def _reject(self, reason: str, label: str) -> None:
+        self.counts.rejected += 1
+        self.rejections[reason].append(label)
+
+    def _choose(self, genes: list[PanelGene], chrom: str, pos: int, ref: str, alt: str,
+                allele_effects):
+        """(gene, effect, transcript_choice, annotation_source) for one allele."""
+        candidates = []
+        for gene in genes:
+            effect, choice, source = None, "", "coordinate"
+            if allele_effects is not None:
+                from ..annotation.effects import choose_effect
+                effect, choice = choose_effect(allele_effects, gene)
+                source = self.flavour.name
+                if effect is None:
+                    choice = (f"no {self.flavour.name} entry for {gene.symbol}; classified by "
+                              f"coordinates on the canonical transcript {gene.transcript}")
+                    source = "coordinate"
+            if effect is None:
+                effect = classify_by_coordinates(chrom, pos, ref, alt, gene, self.panel)
+                choice = choice or (f"coordinates on the knowledge-base canonical transcript "
+                                    f"{gene.transcript}")
+            candidates.append((gene, effect, choice, source))
+        if len(candidates) > 1:
+            candidates.sort(key=lambda c: severity_rank(c[1].consequence))
+            gene, effect, choice, source = candidates[0]
+            others = ", ".join(c[0].symbol for c in candidates[1:])
+            candidates[0] = (gene, effect, choice + f" (also overlaps {others}; the most severe "
+                                                   "effect was kept)", source)
+        return candidates[0]
+
+    def rejection_warnings(self) -> list[str]:
+        messages = []
+        for reason, labels in sorted(self.rejections.items()):
+            shown = "; ".join(labels[:5]) + (f"; +{len(labels) - 5} more" if len(labels) > 5
+                                             else "")
+            messages.append(f"{len(labels)} allele(s) in panel genes not screened: {reason} "
+                            f"({shown})")
+        return messages
+
+
+def _info_values(info: str) -> dict[str, str]:
+    """INFO column text -> {key: value text} (flags omitted)."""
+    if info in (".", ""):
+        return {}
+    return dict(item.split("=", 1) for item in info.split(";") if "=" in item)
+
+
+def _unscreenable(alt: str) -> str | None:
+    if alt.startswith("<"):
+        return f"symbolic ALT {alt} (structural/copy-number record; use a copy-number input)"
+    if "[" in alt or "]" in alt:
+        return "breakend ALT (structural variant)"
+    if alt == "*":
+        return "'*' ALT (allele spanning an upstream deletion)"
+    if alt in (".", "") or not re.fullmatch(r"[ACGTNacgtn]+", alt):
+        return f"ALT {alt!r} is not a sequence"
+    return None
+
+
+def _absent_in_tumour(tumour_format: dict[str, str], index: int,
+                      support: AlleleSupport) -> str | None:
+    """Why the allele is not in the tumour sample, or None when it is (or may be)."""
+    if support.alt_depth == 0 and not support.vaf:
+        return "no reads support the ALT allele"
+    if support.alt_depth is None and support.vaf == 0:
+        return "ALT allele fraction 0"
+    if support.alt_depth is None and support.vaf is None and "GT" in tumour_format:
+        called = re.split(r"[/|]", tumour_format["GT"])
+        if all(a in (".", "") for a in called):
+            return "no call (GT missing)"
+        if str(index + 1) not in called:
+            return f"genotype {tumour_format['GT']} does not carry the allele"
+    return None
+
+
+# --- VAF and depth -----------------------------------------------------------------------------
+
+def _numbers(text: str | None) -> list[float | None]:
+    if text is None:
+        return []
+    values = []
+    for item in text.split(","):
+        item = item.strip()
+        if item in (".", ""):
+            values.append(None)
+            continue
+        percent = item.endswith("%")
+        try:
+            number = float(item.rstrip("%"))
+        except ValueError:
+            values.append(None)
+            continue
+        values.append(number / 100 if percent else number)
+    return values
+
+
+def _per_allele(values: list[float | None], index: int, n_alts: int) -> float | None:
+    """Pick the value of ALT ``index`` from a Number=A, Number=R or single value list."""
+    if not values:
+        return None
+    if len(values) == n_alts + 1:          # one per allele, REF first (Number=R; RADIA's AF)
+        return values[index + 1]
+    if len(values) == n_alts:              # one per ALT (Number=A)
+        return values[index]
+    if len(values) == 1 and n_alts == 1:
+        return values[0]
+    return None
+
+
+def _as_int(value: float | None) -> int | None:
+    return None if value is None else round(value)
+
+
+def allele_support(fmt: dict[str, str], index: int, n_alts: int, ref: str, alt: str, *,
+                   info: dict[str, str] | None = None, n_samples: int = 1) -> AlleleSupport:
+    """VAF, depth and ALT read count of ALT ``index`` in one sample's FORMAT values.
+
+    Dialects, tried in this order:
+
+    * Strelka2 SNV: tier-1 counts ``<base>U`` (first value); VAF = ALT / (REF + ALT) as Strelka's
+      documentation recommends, depth = ``DP``.
+    * Strelka2 indel: ``TIR`` / (``TAR`` + ``TIR``) tier 1, depth = ``DP``.
+    * ``AD`` with one value per allele (GATK, VarDict, SAGE, Mutect1, RADIA): ALT count, and VAF =
+      ALT / sum(AD) when no allele fraction field is given; VarScan's ``AD`` is the ALT count alone
+      and ``RD`` the REF count.
+    * Allele fraction: ``AF`` (Mutect2, VarDict, SAGE, varlociraptor; RADIA's per-allele AF with REF
+      first), Mutect1 ``FA``, VarScan ``FREQ`` ("12.5%").
+    * Depth: ``DP`` (per ALT when there is one value per ALT, as in varlociraptor), else sum(AD).
+    * INFO ``AF``/``DP`` when nothing in FORMAT gives a fraction and the file has at most one sample.
+    """
+    vaf = alt_depth = None
+    basis = []
+    dp_values = _numbers(fmt.get("DP"))
+    dp = _per_allele(dp_values, index, n_alts) if len(dp_values) == n_alts > 1 else \
+        (dp_values[0] if dp_values else None)
+    if len(ref) == 1 and len(alt) == 1 and f"{alt.upper()}U" in fmt and f"{ref.upper()}U" in fmt:
+        alt_count = (_numbers(fmt[f"{alt.upper()}U"]) or [None])[0]
+        ref_count = (_numbers(fmt[f"{ref.upper()}U"]) or [None])[0]
+        if alt_count is not None and ref_count is not None:
+            alt_depth = alt_count
+            vaf = alt_count / (alt_count + ref_count) if alt_count + ref_count else None
+            basis.append("Strelka2 tier-1 base counts")
+    elif "TIR" in fmt and "TAR" in fmt:
+        tir = (_numbers(fmt["TIR"]) or [None])[0]
+        tar = (_numbers(fmt["TAR"]) or [None])[0]
+        if tir is not None and tar is not None:
+            alt_depth = tir
+            vaf = tir / (tir + tar) if tir + tar else None
+            basis.append("Strelka2 tier-1 TIR/TAR")
+    if alt_depth is None and "AD" in fmt:
+        ad = _numbers(fmt["AD"])
+        if len(ad) == n_alts + 1:
+            alt_depth = ad[index + 1]
+            total = sum(v for v in ad if v is not None)
+        elif "RD" in fmt and len(ad) == n_alts:           # VarScan: AD = ALT reads, RD = REF
+            alt_depth = ad[index]
+            total = sum(v for v in ad if v is not None) + ((_numbers(fmt["RD"]) or [0])[0] or 0)
+        else:
+            total = None
+        if alt_depth is not None:
+            basis.append("AD")
+            fraction = _allele_fraction(fmt, index, n_alts)
+            if fraction is not None:
+                vaf, name = fraction
+                basis.append(name)
+            elif total:
+                vaf = alt_depth / total
+            if dp is None and total:
+                dp = total
+    if vaf is None and alt_depth is None:
+        fraction = _allele_fraction(fmt, index, n_alts)
+        if fraction is not None:
+            vaf, name = fraction
+            basis.append(name)
+    if vaf is None and alt_depth is None and n_samples <= 1 and info:
+        # the text values, not htslib's float32 copies (0.12 stays 0.12)
+        info_af = _per_allele(_numbers(info.get("AF")), index, n_alts)
+        if info_af is not None:
+            vaf = info_af
+            basis.append("INFO AF")
+        if dp is None and _numbers(info.get("DP")):
+            dp = _numbers(info.get("DP"))[0]
+            basis.append("INFO DP")
+    if dp is not None and "DP" in fmt:
+        basis.append("DP")
+    return AlleleSupport(vaf=vaf, depth=_as_int(dp), alt_depth=_as_int(alt_depth),
+                         basis=", ".join(basis))
+
+
+def _allele_fraction(fmt: dict[str, str], index: int, n_alts: int) -> tuple[float, str] | None:
+    for name in ("AF", "FA", "FREQ"):
+        if name in fmt:
+            value = _per_allele(_numbers(fmt[name]), index, n_alts)
+            if value is not None:
+                return value, name
+    return None

@@ -1,0 +1,366 @@
+"""Screen one tumour: read its inputs, apply the rules, and build the report model.
+
+:func:`screen_sample` is what ``hpdgenomics screen`` calls; the cohort command calls it once per
+manifest row. It reads, matches and decides statuses; it writes nothing (see
+:mod:`hpdgenomics.report.render`).
+"""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .. import __version__
+from ..errors import UsageError
+from ..genome import normalize_build
+from ..io.text import sha256_file
+from ..model import Consequence, GeneCopyNumber, GeneStatus, Rule, VariantCall
+from ..report.model import (CAUTION_ORDER, GeneResult, InputSummary, RuleResult, ScreenReport,
+                            copy_number_dict, variant_dict)
+from .coverage import AssayCoverage, assumed_coverage, coverage_from_bed, coverage_from_gene_list
+from .matching import describe_variant, match_rules
+
+if TYPE_CHECKING:
+    from ..knowledge import KnowledgeBase
+
+log = logging.getLogger(__name__)
+
+SPLICE_WINDOW_BP = 2   # canonical splice donor/acceptor bases used for unannotated variants
+
+
+@dataclass
+class ScreenInputs:
+    """What one sample's screen reads; mirrors the ``screen`` command's options."""
+
+    vcf: Path | None = None
+    cnv: Path | None = None
+    sample: str | None = None
+    sample_id: str | None = None          # report name; default: the VCF (or CN) sample name
+    build: str | None = None
+    panel_bed: Path | None = None
+    genes: list[str] | None = None
+    include_filtered: bool = False
+    cnv_format: str | None = None
+    seg_log_base: float | None = None
+    purity: float | None = None
+    ploidy: float | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def screen_sample(inputs: ScreenInputs, knowledge: KnowledgeBase | None = None) -> ScreenReport:
+    if inputs.vcf is None and inputs.cnv is None:
+        raise UsageError("nothing to screen", hint="give --vcf, --cnv, or both")
+    if knowledge is None:
+        from ..knowledge import load_knowledge
+
+        knowledge = load_knowledge()
+    kb = knowledge
+    warnings: list[str] = []
+    assumptions: list[str] = []
+    summaries: list[InputSummary] = []
+    screened_genes = kb.screened_genes()
+
+    variants: list[VariantCall] = []
+    vcf_result = None
+    build = normalize_build(inputs.build) if inputs.build else None
+    build_source = "--build option" if build else ""
+    if inputs.vcf is not None:
+        from ..io.vcf import read_vcf   # imported here: cyvcf2 only when a VCF is screened
+
+        vcf_result = read_vcf(inputs.vcf, kb.panels, sample=inputs.sample, build=inputs.build,
+                              include_filtered=inputs.include_filtered)
+        build, build_source = vcf_result.build, vcf_result.build_source
+        variants = vcf_result.variants
+        warnings.extend(vcf_result.warnings)
+    if build is None:
+        raise UsageError("the genome build cannot be told from a copy-number file alone",
+                         path=inputs.cnv, hint="pass --build GRCh37 or --build GRCh38")
+    panel = kb.panel(build)
+
+    gene_copy_numbers: dict[str, GeneCopyNumber] = {}
+    cn_data = None
+    cn_thresholds = None
+    if inputs.cnv is not None:
+        from ..copynumber import call_genes, thresholds_from_knowledge
+        from ..io.cnv import read_copy_number
+
+        cn_data = read_copy_number(inputs.cnv, fmt=inputs.cnv_format, sample=inputs.sample,
+                                   seg_log_base=inputs.seg_log_base)
+        cn_thresholds = thresholds_from_knowledge(kb.copy_number)
+        calls = call_genes(cn_data, panel, cn_thresholds, purity=inputs.purity,
+                           ploidy=inputs.ploidy)
+        gene_copy_numbers = {c.gene: c for c in calls}
+        warnings.extend(cn_data.warnings)
+        for call in calls:
+            warnings.extend(f"{call.gene}: {w}" for w in call.warnings)
+
+    coverage = _assay_coverage(inputs, panel, screened_genes)
+    if coverage.assumption and inputs.vcf is not None:
+        assumptions.append(coverage.assumption)
+    for gene, fraction in coverage.covered_fraction.items():
+        if 0 < fraction < 1:
+            warnings.append(f"{gene}: only {fraction:.0%} of its coding bases are in the assay "
+                            "regions; variants outside them cannot be seen")
+
+    # Variants in genes the assay did not cover are not screened (they cannot be trusted as
+    # evidence of presence or absence); they are kept in the accounting as off-assay.
+    off_assay = [v for v in variants if not coverage.is_covered(v.gene)]
+    variants = [v for v in variants if coverage.is_covered(v.gene)]
+
+    variant_gaps = {g: ("no VCF" if inputs.vcf is None else coverage.describe(g))
+                    for g in screened_genes if inputs.vcf is None or not coverage.is_covered(g)}
+    cn_gaps = {g: ("no copy-number input" if inputs.cnv is None else
+                   gene_copy_numbers[g].reason if g in gene_copy_numbers else
+                   "gene not in copy-number output")
+               for g in screened_genes
+               if g not in gene_copy_numbers or gene_copy_numbers[g].call is None}
+    evaluation = evaluate_sample(kb.rules, screened_genes, variants, gene_copy_numbers,
+                                 variant_gaps, cn_gaps)
+    alterations, unmatched = evaluation.alterations, evaluation.unmatched_variants
+    rule_results, gene_results = evaluation.rules, evaluation.genes
+    for gene_result in gene_results:
+        if inputs.vcf is not None:
+            gene_result.assay_coverage = coverage.describe(gene_result.gene)
+    for variant in evaluation.undetermined:
+        warnings.append(f"{describe_variant(variant)}: coding variant whose protein effect "
+                        "cannot be determined without annotation; annotate the VCF (VEP, "
+                        "SnpEff or bcftools csq) to screen it")
+
+    if vcf_result is not None:
+        counts = vcf_result.counts
+        summaries.append(InputSummary(
+            path=str(inputs.vcf), kind="vcf", format=f"VCF; annotation: {vcf_result.annotation}",
+            sha256=vcf_result.sha256,
+            records={"records_read": counts.records_read, "alleles_read": counts.alleles_read,
+                     "filtered": counts.filtered, "off_panel": counts.off_panel,
+                     "rejected": counts.rejected, "off_assay": len(off_assay),
+                     "screened": len(variants),
+                     "matched": len(variants) - len(unmatched), "unmatched": len(unmatched)},
+            details={"sample": vcf_result.sample, "sample_source": vcf_result.sample_source,
+                     "samples": vcf_result.samples, "index_used": counts.index_used,
+                     "include_filtered": inputs.include_filtered}))
+    if cn_data is not None:
+        summaries.append(InputSummary(
+            path=str(inputs.cnv), kind="copy_number", format=cn_data.format, sha256=cn_data.sha256,
+            records={"records_read": cn_data.records_read, "records_used": cn_data.records_used,
+                     "rejected": cn_data.records_rejected,
+                     "genes_called": sum(1 for c in gene_copy_numbers.values() if c.call),
+                     "genes_not_covered": sum(1 for c in gene_copy_numbers.values()
+                                              if c.call is None)},
+            details={"sample": cn_data.sample, "sample_source": cn_data.sample_source,
+                     "level": cn_data.level, "value_kind": cn_data.value_kind,
+                     "purity": inputs.purity if inputs.purity is not None else cn_data.purity,
+                     "ploidy": inputs.ploidy if inputs.ploidy is not None else cn_data.ploidy}))
+    if inputs.panel_bed is not None:
+        summaries.append(InputSummary(path=str(inputs.panel_bed), kind="panel_bed", format="BED",
+                                      sha256=sha256_file(inputs.panel_bed), records={}))
+    if inputs.cnv is None:
+        assumptions.append("No copy-number input: amplification and deep-deletion rules are not "
+                           "evaluable.")
+    if inputs.vcf is None:
+        assumptions.append("No VCF: mutation rules are not evaluable.")
+
+    sample_id = inputs.sample_id or (vcf_result.sample if vcf_result else None) or \
+        (cn_data.sample if cn_data and cn_data.sample else None) or \
+        Path(inputs.vcf or inputs.cnv).name.split(".")[0]
+    thresholds = {
+        "vcf_filter": "all FILTER values" if inputs.include_filtered else "PASS (or '.') only",
+        "unannotated_splice_window_bp": SPLICE_WINDOW_BP,
+        "assay_coverage": coverage.source,
+    }
+    if cn_thresholds is not None:
+        thresholds["copy_number"] = cn_thresholds.to_dict()
+    elif kb.copy_number:
+        thresholds["copy_number"] = {"not_applied": "no copy-number input",
+                                     "configured": kb.copy_number}
+
+    return ScreenReport(
+        tool_version=__version__,
+        knowledge={"name": kb.name, "version": kb.version, "sha256": kb.sha256,
+                   "sources": list(kb.sources)},
+        sample_id=sample_id, genome_build=build, build_source=build_source,
+        inputs=summaries, caution=_caution(alterations, rule_results),
+        alterations=alterations, rules=rule_results, genes=gene_results,
+        unmatched_variants=unmatched, thresholds=thresholds, assumptions=assumptions,
+        warnings=_dedupe(warnings), created=_now())
+
+
+def _assay_coverage(inputs: ScreenInputs, panel, genes: list[str]) -> AssayCoverage:
+    if inputs.panel_bed is not None and inputs.genes:
+        raise UsageError("give --panel or --genes, not both")
+    if inputs.panel_bed is not None:
+        from ..io.bed import read_bed
+
+        return coverage_from_bed(read_bed(inputs.panel_bed), panel, genes,
+                                 Path(inputs.panel_bed).name)
+    if inputs.genes:
+        return coverage_from_gene_list(inputs.genes, genes)
+    return assumed_coverage(genes)
+
+
+def _why_not_matched(variant: VariantCall) -> str:
+    consequence = variant.consequence
+    if consequence == Consequence.CODING_UNDETERMINED:
+        return "coding variant, protein effect not determined (unannotated); no rule applied"
+    if consequence in (Consequence.SYNONYMOUS, Consequence.INTRONIC, Consequence.UTR,
+                       Consequence.NONCODING, Consequence.SPLICE_REGION, Consequence.OTHER):
+        return f"{consequence.value}: not a class any rule for {variant.gene} screens"
+    return f"{consequence.value} in {variant.gene}: no rule criterion for this change"
+
+
+@dataclass
+class SampleEvaluation:
+    alterations: list
+    rules: list[RuleResult]
+    genes: list[GeneResult]
+    unmatched_variants: list[dict]
+    undetermined: list[VariantCall]     # coding variants whose effect could not be determined
+
+
+def evaluate_sample(rules: tuple[Rule, ...], screened_genes: list[str],
+                    variants: list[VariantCall], gene_copy_numbers: dict[str, GeneCopyNumber],
+                    variant_gaps: dict[str, str], cn_gaps: dict[str, str]) -> SampleEvaluation:
+    """Match the rules and decide every rule's and gene's status for one sample.
+
+    ``variant_gaps``/``cn_gaps`` map a gene to the reason its variants / copy number could not be
+    assessed; a gene absent from a map was assessed. Shared by ``screen`` and the cohort paths
+    (MAF and copy-number matrices), so a status means the same everywhere.
+    """
+    outcome = match_rules(rules, variants, gene_copy_numbers)
+    alterations = sorted(outcome.alterations,
+                         key=lambda a: (-CAUTION_ORDER.get(a.caution_level, 0), a.rule_id, a.gene))
+    unmatched, undetermined = [], []
+    for variant in variants:
+        if id(variant) in outcome.matched_variant_ids:
+            continue
+        entry = variant_dict(variant)
+        entry["why_not_matched"] = _why_not_matched(variant)
+        unmatched.append(entry)
+        if variant.consequence == Consequence.CODING_UNDETERMINED:
+            undetermined.append(variant)
+    by_id = {r.id: r for r in rules}
+    rule_results = [_rule_result(rule, alterations, variant_gaps, cn_gaps, by_id) for rule in rules]
+    gene_results = [_gene_result(gene, rules, alterations, variant_gaps, cn_gaps, gene_copy_numbers)
+                    for gene in screened_genes]
+    return SampleEvaluation(alterations, rule_results, gene_results, unmatched, undetermined)
+
+
+def _rule_genes(rule: Rule) -> tuple[list[str], list[str]]:
+    variant_genes = list(rule.genes) if rule.variant_criteria else []
+    cn_genes: list[str] = []
+    for criterion in rule.copy_number_criteria:
+        cn_genes.extend(g for g in (criterion.genes or rule.genes) if g not in cn_genes)
+    return variant_genes, cn_genes
+
+
+def _rule_result(rule: Rule, alterations, variant_gaps, cn_gaps, rules_by_id) -> RuleResult:
+    hits = [a for a in alterations if a.rule_id == rule.id]
+    if hits:
+        best = max(hits, key=lambda a: CAUTION_ORDER.get(a.caution_level, 0))
+        return RuleResult(rule.id, rule.title, list(rule.genes), GeneStatus.ALTERED.value,
+                          "; ".join(f"{a.gene}: {a.criterion}" for a in hits),
+                          best.caution_level, rule.evidence_level)
+    if rule.requires_all:
+        sub = {rid: _rule_result(rules_by_id[rid], alterations, variant_gaps, cn_gaps, rules_by_id)
+               for rid in rule.requires_all if rid in rules_by_id}
+        listing = "; ".join(f"{rid} {s.status.replace('_', ' ')}" for rid, s in sub.items())
+        if any(s.status == GeneStatus.NOT_DETECTED.value for s in sub.values()):
+            status, reason = GeneStatus.NOT_DETECTED.value, "not all components present: " + listing
+        else:
+            status, reason = GeneStatus.NOT_EVALUABLE.value, "components not evaluable: " + listing
+        return RuleResult(rule.id, rule.title, list(rule.genes), status, reason, None,
+                          rule.evidence_level)
+    variant_genes, cn_genes = _rule_genes(rule)
+    missing = [f"{g} variants ({variant_gaps[g]})" for g in variant_genes if g in variant_gaps]
+    missing += [f"{g} copy number ({cn_gaps[g]})" for g in cn_genes if g in cn_gaps]
+    assessed = [f"{g} variants" for g in variant_genes if g not in variant_gaps]
+    assessed += [f"{g} copy number" for g in cn_genes if g not in cn_gaps]
+    if missing:
+        reason = "not evaluable: " + "; ".join(missing)
+        if assessed:
+            reason += ". Assessed without a finding: " + ", ".join(assessed)
+        return RuleResult(rule.id, rule.title, list(rule.genes), GeneStatus.NOT_EVALUABLE.value,
+                          reason, None, rule.evidence_level)
+    return RuleResult(rule.id, rule.title, list(rule.genes), GeneStatus.NOT_DETECTED.value,
+                      "assessed, nothing qualifying: " + ", ".join(assessed), None,
+                      rule.evidence_level)
+
+
+def _gene_result(gene, rules, alterations, variant_gaps, cn_gaps, gene_cns) -> GeneResult:
+    gene_rules = [r for r in rules if not r.requires_all and
+                  (gene in _rule_genes(r)[0] or gene in _rule_genes(r)[1])]
+    has_variant_rule = any(gene in _rule_genes(r)[0] for r in gene_rules)
+    has_cn_rule = any(gene in _rule_genes(r)[1] for r in gene_rules)
+    hits = [a for a in alterations if a.gene == gene]
+    variant_hits = [a for a in hits if a.evidence_type in ("variant", "variant_with_loh")]
+    cn_hits = [a for a in hits if a.evidence_type == "copy_number"]
+    reasons = []
+
+    variant_status = None
+    if has_variant_rule:
+        if variant_hits:
+            variant_status = GeneStatus.ALTERED.value
+            reasons.append("variant: " + ", ".join(a.protein_change or a.consequence or "?"
+                                                   for a in variant_hits))
+        elif gene not in variant_gaps:
+            variant_status = GeneStatus.NOT_DETECTED.value
+            reasons.append("no qualifying variant")
+        else:
+            variant_status = GeneStatus.NOT_EVALUABLE.value
+            reasons.append(f"variants not evaluable ({variant_gaps[gene]})")
+    cn_status = None
+    if has_cn_rule:
+        if cn_hits:
+            cn_status = GeneStatus.ALTERED.value
+            reasons.append("copy number: " + ", ".join(a.consequence for a in cn_hits))
+        elif gene not in cn_gaps:
+            cn_status = GeneStatus.NOT_DETECTED.value
+            reasons.append(f"copy number {gene_cns[gene].call.value}")
+        else:
+            cn_status = GeneStatus.NOT_EVALUABLE.value
+            reasons.append(f"copy number not evaluable ({cn_gaps[gene]})")
+    statuses = [s for s in (variant_status, cn_status) if s is not None]
+    if GeneStatus.ALTERED.value in statuses:
+        status = GeneStatus.ALTERED.value
+    elif statuses and all(s == GeneStatus.NOT_DETECTED.value for s in statuses):
+        status = GeneStatus.NOT_DETECTED.value
+    else:
+        # Conservative: "not detected" claims every screened alteration type was looked for.
+        status = GeneStatus.NOT_EVALUABLE.value
+    return GeneResult(gene=gene, status=status, reason="; ".join(reasons),
+                      variant_status=variant_status, copy_number_status=cn_status,
+                      rules=[r.id for r in gene_rules],
+                      copy_number=copy_number_dict(gene_cns[gene]) if gene in gene_cns else None)
+
+
+def _caution(alterations, rule_results) -> dict:
+    complete = all(r.status != GeneStatus.NOT_EVALUABLE.value for r in rule_results)
+    not_evaluable = [r.rule_id for r in rule_results if r.status == GeneStatus.NOT_EVALUABLE.value]
+    if alterations:
+        level = max((a.caution_level for a in alterations),
+                    key=lambda lvl: CAUTION_ORDER.get(lvl, 0))
+        flagged = sorted({a.rule_id for a in alterations})
+        summary = (f"{len(flagged)} HPD-associated finding(s) ({', '.join(flagged)}); highest "
+                   f"caution level: {level}.")
+    else:
+        level = "none"
+        summary = "No HPD-associated alteration was detected among the evaluable rules."
+    if not complete:
+        summary += f" Not evaluable: {', '.join(not_evaluable)}."
+    return {"level": level, "complete": complete, "summary": summary,
+            "rules_flagged": sorted({a.rule_id for a in alterations}),
+            "rules_not_evaluable": not_evaluable}
+
+
+def _dedupe(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _now() -> str:
+    """UTC timestamp; SOURCE_DATE_EPOCH (reproducible-builds convention) pins it for golden files."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch else datetime.now(timezone.utc)
+    return moment.replace(microsecond=0).isoformat()
