@@ -30,11 +30,6 @@ def main(out: Path) -> None:
         # each example is its own "patient": name the report after the file
         sample_id = vcf.name.split(".")[0]
         run(["screen", "--vcf", str(vcf), "--sample-id", sample_id, "-o", str(out / "screen")])
-    cnv_examples = ROOT / "examples" / "cnv"
-    if cnv_examples.is_dir():
-        for manifest_line in (cnv_examples / "demo.tsv").read_text().splitlines()[1:]:
-            args = manifest_line.split("\t")
-            run(["screen", *[a for a in args if a], "-o", str(out / "screen")])
     hpd = ROOT / "examples" / "hpd"
     run(["hpd-classify", "--measurements", str(hpd / "measurements.tsv"),
          "--patients", str(hpd / "patients.tsv"), "-o", str(out / "hpd")])
