@@ -7,12 +7,16 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from hpdgenomics.errors import KnowledgeError, UsageError
 from hpdgenomics.knowledge import KnowledgeBase, load_knowledge
 from hpdgenomics.model import Consequence, CopyNumberCall, Rule
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "knowledge"
+# The version the bundled YAML declares, read independently of the loader.
+BUNDLED_VERSION = yaml.safe_load(
+    (Path(__file__).resolve().parents[1] / "annotations" / "knowledge.yaml").read_text())["version"]
 RULE_IDS = ["MDM2_AMP", "MDM4_AMP", "EGFR_MUT", "EGFR_AMP", "AKT1_E17K", "STK11_LOSS", "KRAS_MUT",
             "KRAS_STK11_CO", "TSC2_LOSS", "VHL_LOSS", "MET_AMP", "CHR11Q13_AMP", "DNMT3A_ALT"]
 PANEL = {"MDM2", "MDM4", "EGFR", "AKT1", "STK11", "KRAS", "TSC2", "VHL", "MET", "CCND1", "FGF3",
@@ -30,7 +34,7 @@ def test_bundled_rules_ids_and_genes(kb):
     assert set(kb.screened_genes()) == PANEL
     assert kb.screened_genes() == sorted(kb.screened_genes())
     assert set(kb.panel("hg19").genes) == set(kb.panel("GRCh38").genes) == PANEL
-    assert kb.version == "2026.11.0" and len(kb.sha256) == 64
+    assert kb.version == BUNDLED_VERSION and len(kb.sha256) == 64
 
 
 def test_bundled_rules_are_well_formed_for_a_tumour_board(kb):
@@ -112,7 +116,7 @@ def test_extend_adds_rules_and_merges_copy_number(kb):
     assert extended.copy_number["amplification"] == {"min_copies": 8.0, "min_ploidy_ratio": 2.0}
     assert extended.copy_number["gene_overrides"] == kb.copy_number["gene_overrides"]
     assert extended.sources == kb.sources + (str(FIXTURES / "valid_extension.yaml"),)
-    assert extended.version == "2026.11.0+2026.12.0"
+    assert extended.version == f"{BUNDLED_VERSION}+2026.12.0"
     assert extended.sha256 != kb.sha256
 
 
