@@ -134,8 +134,17 @@ def test_knowledge_extension_changes_the_stamped_hash(tmp_path):
         report(tmp_path / "b")["knowledge_base"]["sha256"]
 
 
+VCF_FIXTURES = Path(__file__).parent / "fixtures" / "vcf"
+
+
 @pytest.mark.parametrize("args, expected", [
     (["--vcf", FIXTURES / "empty.vcf"], "empty.vcf"),
+    (["--vcf", VCF_FIXTURES / "truncated_bgzip.vcf.gz"], "truncated_bgzip.vcf.gz"),
+    (["--vcf", VCF_FIXTURES / "headerless_records.vcf"], "headerless_records.vcf"),
+    (["--vcf", VCF_FIXTURES / "broken_record_position.vcf"], "record"),
+    (["--vcf", VCF_FIXTURES / "multi_sample_without_tumour_header.vcf"], "--sample"),
+    (["--vcf", VCF_FIXTURES / "build_mismatch_grch37_contigs.vcf", "--build", "GRCh38"], "GRCh37"),
+    (["--vcf", VCF_FIXTURES / "no_build_information.vcf"], "--build"),
     (["--vcf", UNANNOTATED, "--build", "GRCh37"], "GRCh38"),
     (["--vcf", UNANNOTATED, "--sample", "NOPE"], "NOPE"),
     (["--cnv", CNV], "--build"),
