@@ -49,12 +49,12 @@ def test_wheel_ships_and_loads_the_knowledge_base(tmp_path):
     purelib = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
     site = Path(subprocess.run([str(python), "-c", purelib], check=True, capture_output=True,
                                text=True).stdout.strip())
-    # the dependencies come from the test interpreter's environment; its own hpdgenomics (an
-    # editable install, whose import hook is not activated by a plain path entry) stays out of
-    # the way because the fresh site-packages comes first on sys.path
-    (site / "_test_parent_env.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps",
                     "--quiet", str(wheel)], check=True)
+    # The dependencies come from the test interpreter's environment. The path entry is added only
+    # after the install, so pip cannot take the test environment's own hpdgenomics as "already
+    # satisfied"; at run time the fresh site-packages comes first on sys.path.
+    (site / "_test_parent_env.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
 
     outside = tmp_path / "elsewhere"
     outside.mkdir()
