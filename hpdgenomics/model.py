@@ -89,6 +89,9 @@ class PanelGene:
     transcript: str            # Ensembl transcript id of the canonical transcript (versionless)
     refseq: str | None = None
     exons: tuple[CodingExon, ...] = ()
+    # Other accepted transcripts (e.g. the MSK-IMPACT choice), used when an annotation lacks the
+    # canonical one: GRCh37 annotations predate AKT1's MANE transcript.
+    alternate_transcripts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -185,3 +185,13 @@ def test_knowledge_validate_reports_every_problem(tmp_path):
     result = CliRunner().invoke(cli, ["knowledge", "validate", str(bad)])
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1 and "variant_criterion_errors.yaml" in result.stderr
+
+
+def test_grch37_annotation_without_the_mane_transcript_uses_the_alternate(tmp_path):
+    # AKT1's MANE transcript (ENST00000649815) does not exist in GRCh37 annotations; the example
+    # is annotated on the MSK-IMPACT transcript ENST00000407796, which the knowledge base accepts.
+    example = Path(__file__).parents[1] / "example_vcfs" / "snpeff_eff_grch37.vcf"
+    run("screen", "--vcf", example, "--sample-id", "eff", "-o", tmp_path)
+    [akt1] = [a for a in report(tmp_path, "eff")["alterations"] if a["gene"] == "AKT1"]
+    assert akt1["transcript"] == "ENST00000407796" and akt1["protein_change"] == "p.E17K"
+    assert akt1["transcript_choice"].startswith("alternate transcript from the knowledge base")

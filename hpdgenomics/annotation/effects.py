@@ -230,12 +230,16 @@ def choose_effect(effects: list[TranscriptEffect], gene: PanelGene) -> tuple[Tra
     flag; else the most severe effect on the gene.
     """
     kb_transcripts = {t for t in (versionless(gene.transcript), versionless(gene.refseq)) if t}
-    on_gene = [e for e in effects if _names_gene(e, gene, kb_transcripts)]
+    alternates = {versionless(t) for t in gene.alternate_transcripts if t}
+    on_gene = [e for e in effects if _names_gene(e, gene, kb_transcripts | alternates)]
     if not on_gene:
         return None, f"no annotation names {gene.symbol}"
     steps = (
         (lambda e: e.transcript in kb_transcripts,
          f"knowledge-base canonical transcript {gene.transcript}"),
+        (lambda e: e.transcript in alternates,
+         f"alternate transcript from the knowledge base ({', '.join(gene.alternate_transcripts)}; "
+         "the canonical one is not annotated)"),
         (lambda e: bool(e.mane_select), "MANE Select flag"),
         (lambda e: bool(e.canonical), "annotator CANONICAL flag"),
         (lambda e: bool(e.picked), "annotator PICK flag"),

@@ -106,7 +106,12 @@ def build_panels(texts: dict[str, tuple[str, str]], problems: Problems) -> dict[
         genes_by_build[build] = {
             symbol: PanelGene(symbol=symbol, build=build, chrom=g["chrom"], start=g["start"],
                               end=g["end"], strand=g["strand"], transcript=g["transcript"],
-                              refseq=g["refseq"], exons=tuple(exons.get(symbol, ())))
+                              refseq=g["refseq"], exons=tuple(exons.get(symbol, ())),
+                              alternate_transcripts=tuple(
+                                  t for t in (g.get("msk_impact_transcript"),
+                                              g.get("msk_impact_refseq"))
+                                  if t and t.split(".")[0] not in
+                                  {(x or "").split(".")[0] for x in (g["transcript"], g["refseq"])}))
             for symbol, g in genes.items()}
     if set(genes_by_build["GRCh37"]) != set(genes_by_build["GRCh38"]):
         problems.add(texts["genes_GRCh37"][0], "",
