@@ -33,10 +33,12 @@ _existing = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option("--seg-log-base", type=click.Choice(["2", "10"]), help="Log base of SEG values (default 2).")
 @click.option("--purity", type=click.FloatRange(0.01, 1.0), help="Tumour purity for log2-to-copies conversion.")
 @click.option("--ploidy", type=click.FloatRange(0.5, 10.0), help="Tumour ploidy (default: from the caller, else 2).")
+@click.option("--sex", type=click.Choice(["male", "female"]),
+              help="Sample sex, for copy-number calls on X and Y (default: from the caller, else X/Y not called).")
 @click.option("--print-summary", is_flag=True, help="Print the caution level and output paths on stdout.")
 @common_options
 def command(vcf, cnv, out_dir, sample, sample_id, build, panel_bed, genes, knowledge_file,
-            knowledge_mode, include_filtered, cnv_format, seg_log_base, purity, ploidy,
+            knowledge_mode, include_filtered, cnv_format, seg_log_base, purity, ploidy, sex,
             print_summary):
     """Screen one tumour's somatic VCF and/or copy-number results for HPD-associated alterations.
 
@@ -54,7 +56,7 @@ def command(vcf, cnv, out_dir, sample, sample_id, build, panel_bed, genes, knowl
         vcf=vcf, cnv=cnv, sample=sample, sample_id=sample_id, build=build, panel_bed=panel_bed,
         genes=[g for g in genes.split(",") if g.strip()] if genes else None,
         include_filtered=include_filtered, cnv_format=cnv_format,
-        seg_log_base=float(seg_log_base) if seg_log_base else None, purity=purity, ploidy=ploidy)
+        seg_log_base=float(seg_log_base) if seg_log_base else None, purity=purity, ploidy=ploidy, sex=sex)
     report = screen_sample(inputs, knowledge)
     paths = write_reports(report, out_dir)
     log.info("%s: caution level %s; wrote %s", report.sample_id, report.caution["level"],

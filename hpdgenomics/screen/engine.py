@@ -47,6 +47,7 @@ class ScreenInputs:
     seg_log_base: float | None = None
     purity: float | None = None
     ploidy: float | None = None
+    sex: str | None = None                # "male"/"female": enables copy-number calls on X/Y
     extra: dict = field(default_factory=dict)
 
 
@@ -91,7 +92,7 @@ def screen_sample(inputs: ScreenInputs, knowledge: KnowledgeBase | None = None) 
                                    seg_log_base=inputs.seg_log_base)
         cn_thresholds = thresholds_from_knowledge(kb.copy_number)
         calls = call_genes(cn_data, panel, cn_thresholds, purity=inputs.purity,
-                           ploidy=inputs.ploidy)
+                           ploidy=inputs.ploidy, sex=inputs.sex)
         gene_copy_numbers = {c.gene: c for c in calls}
         warnings.extend(cn_data.warnings)
         for call in calls:
