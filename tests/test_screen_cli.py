@@ -195,3 +195,19 @@ def test_grch37_annotation_without_the_mane_transcript_uses_the_alternate(tmp_pa
     [akt1] = [a for a in report(tmp_path, "eff")["alterations"] if a["gene"] == "AKT1"]
     assert akt1["transcript"] == "ENST00000407796" and akt1["protein_change"] == "p.E17K"
     assert akt1["transcript_choice"].startswith("alternate transcript from the knowledge base")
+
+
+def test_json_report_matches_the_documented_schema(tmp_path):
+    import re
+
+    run("screen", "--vcf", UNANNOTATED, "-o", tmp_path)
+    data = report(tmp_path)
+    doc = (Path(__file__).parents[1] / "docs" / "report-schema.md").read_text()
+    first_cells = re.findall(r"^\| (`[^|]+)\|", doc, re.M)
+    documented = {re.split(r"[.\[]", name)[0]
+                  for cell in first_cells for name in re.findall(r"`([^`]+)`", cell)} - {""}
+    assert set(data) == documented
+    alteration_fields = re.search(r"`alterations\[\]` \| list \| one per \(rule, evidence\): (.*?) \|",
+                                  doc).group(1)
+    for field in data["alterations"][0]:
+        assert f"`{field}`" in alteration_fields or f"`{field}[]`" in alteration_fields, field
