@@ -22,6 +22,7 @@ _COMMANDS = {
     "screen": "screen",
     "knowledge": "knowledge",
     "hpd-classify": "hpd_classify",
+    "cohort": "cohort",
 }
 
 log = logging.getLogger("hpdgenomics")

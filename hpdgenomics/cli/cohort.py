@@ -1,0 +1,119 @@
+"""``hpdgenomics cohort``: alteration counts and outcome association statistics for a cohort."""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from . import common_options
+
+log = logging.getLogger("hpdgenomics")
+
+_existing = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+def _progress_wanted() -> bool:
+    return sys.stderr.isatty() and not os.environ.get("CI")
+
+
+@click.command("cohort")
+@click.option("--manifest", type=_existing,
+              help="TSV of samples (sample_id, vcf, cnv, [patient_id, panel, tumor_type, ...]); "
+                   "each sample is screened like `hpdgenomics screen`.")
+@click.option("--maf", type=_existing, help="Cohort MAF (vcf2maf, GDC, cBioPortal, GENIE).")
+@click.option("--cna", type=_existing,
+              help="Gene-level copy-number matrix (cBioPortal/GISTIC discrete or log2).")
+@click.option("--cna-format", help="Copy-number matrix format (default: detected).")
+@click.option("--gene-panel-matrix", type=_existing,
+              help="cBioPortal gene-panel matrix: which samples were profiled for which genes.")
+@click.option("--gene-panel", "gene_panels", type=_existing, multiple=True,
+              help="Gene panel definition (cBioPortal stable_id/gene_list, or panel_id/gene TSV); "
+                   "repeatable.")
+@click.option("--clinical", type=_existing,
+              help="Clinical table (TSV/CSV or cBioPortal clinical file).")
+@click.option("--clinical-samples", type=_existing,
+              help="cBioPortal samples file mapping SAMPLE_ID to PATIENT_ID.")
+@click.option("--id-column", help="Identifier column of the clinical table (default: PATIENT_ID, "
+                                  "else SAMPLE_ID / Tumor_Sample_Barcode).")
+@click.option("--time-column", default="TTF_MONTHS", show_default=True,
+              help="Time-to-treatment-failure column.")
+@click.option("--status-column", default="TTF_STATUS", show_default=True,
+              help="Event column (1:.../0:..., 1/0, words).")
+@click.option("--time-unit", type=click.Choice(["days", "weeks", "months"]), default="months",
+              show_default=True)
+@click.option("--on-invalid", type=click.Choice(["error", "missing"]), default="error",
+              show_default=True, help="Unreadable clinical values: stop (listing all) or treat "
+                                      "them as missing (listed in the join report).")
+@click.option("--outcome", default="ttf", show_default=True,
+              help="ttf (early failure + survival), binary:<COLUMN>, or hpd:<definition>.")
+@click.option("--hpd-calls", type=click.Path(exists=True, path_type=Path),
+              help="hpd_calls.tsv (or its folder) from `hpdgenomics hpd-classify`, for "
+                   "--outcome hpd:<definition>.")
+@click.option("--early-failure-months", type=click.FloatRange(min=0, min_open=True), default=2.0,
+              show_default=True, help="Early failure: TTF below this many months.")
+@click.option("--covariate", "covariates", multiple=True,
+              help="Clinical or manifest column to adjust Firth and Cox models for; repeatable.")
+@click.option("--strata", multiple=True,
+              help="Column to stratify the Cox model by (e.g. tumor_type); repeatable.")
+@click.option("--multi-sample-policy", type=click.Choice(["first", "error"]), default="first",
+              show_default=True, help="When a patient has several samples.")
+@click.option("--build", type=click.Choice(["GRCh37", "GRCh38", "hg19", "hg38"],
+                                           case_sensitive=False),
+              help="Genome build (default: from the VCFs or the MAF's NCBI_Build).")
+@click.option("--knowledge", "knowledge_path", type=_existing, help="Knowledge-base YAML.")
+@click.option("--knowledge-mode", type=click.Choice(["extend", "replace"]), default="extend",
+              show_default=True)
+@click.option("--include-filtered", is_flag=True,
+              help="Manifest path: also screen VCF records whose FILTER is not PASS.")
+@click.option("--workers", type=click.IntRange(min=1),
+              help="Parallel screening processes (default: all cores).")
+@click.option("--no-plots", is_flag=True, help="Skip the figures (faster).")
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              required=True, help="Output folder.")
+@common_options
+def command(manifest, maf, cna, cna_format, gene_panel_matrix, gene_panels, clinical,
+            clinical_samples, id_column, time_column, status_column, time_unit, on_invalid,
+            outcome, hpd_calls, early_failure_months, covariates, strata, multi_sample_policy,
+            build, knowledge_path, knowledge_mode, include_filtered, workers, no_plots, out_dir):
+    """Screen a cohort and test HPD-associated alterations against treatment outcome.
+
+    Two ways in: --manifest (per-sample VCF/copy-number files, screened in parallel; a rerun
+    reuses unchanged samples) or cohort files (--maf and/or --cna, with --gene-panel-matrix).
+    Writes calls.tsv, matrix.tsv, association.tsv, cohort.json, cohort.html and plots/ into --out.
+    Research use only.
+    """
+    from ..cohort.report import CohortConfig, run_cohort, write_cohort_outputs
+
+    config = CohortConfig(
+        manifest=manifest, maf=maf, cna=cna, cna_format=cna_format,
+        gene_panel_matrix=gene_panel_matrix, gene_panels=tuple(gene_panels), clinical=clinical,
+        clinical_samples=clinical_samples, id_column=id_column, time_column=time_column,
+        status_column=status_column, time_unit=time_unit, on_invalid=on_invalid, outcome=outcome,
+        hpd_calls=hpd_calls, early_failure_months=early_failure_months,
+        covariates=tuple(covariates), strata=tuple(strata), policy=multi_sample_policy,
+        build=build, knowledge_path=knowledge_path, knowledge_mode=knowledge_mode,
+        include_filtered=include_filtered, workers=workers, out_dir=out_dir)
+
+    bar = None
+
+    def progress(done: int, total: int, sample_id: str) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=total, label="screening", file=sys.stderr,
+                                    show_pos=True)
+            bar.__enter__()
+        bar.update(1)
+        if done == total:
+            bar.__exit__(None, None, None)
+
+    try:
+        report = run_cohort(config, progress if _progress_wanted() else None)
+    finally:
+        if bar is not None and not bar.finished:
+            bar.__exit__(None, None, None)
+    paths = write_cohort_outputs(report, out_dir, plots=not no_plots)
+    log.info("cohort of %d samples; wrote %s", len(report.analysis.samples),
+             ", ".join(str(p) for p in paths.values()))

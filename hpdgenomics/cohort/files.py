@@ -1,0 +1,280 @@
+"""The cohort-file way in: a MAF and/or a gene-level copy-number matrix, with optional gene panels.
+
+Each sample is evaluated with :func:`hpdgenomics.screen.engine.evaluate_sample`, the same function
+the single-sample screen uses, so ``altered`` / ``not_detected`` / ``not_evaluable`` mean the same
+thing in a cohort as in a single-sample report.
+
+Which samples are in the cohort
+-------------------------------
+The union of: the MAF's samples, the copy-number matrix's samples, the gene-panel matrix's samples
+and the samples named by the clinical table (``extra_samples``). A MAF lists alterations only, so a
+sample with no MAF row is *profiled and unaltered* for mutations, unless a gene-panel matrix says its
+assay did not cover the gene (then *not evaluable*). A copy-number matrix, by contrast, lists a
+value for every profiled sample and gene: a sample or gene missing from it (or given as ``NA``) is
+*not evaluable* for copy number.
+
+What is evaluable
+-----------------
+* Mutations: not evaluable when no MAF was given; otherwise as the gene-panel matrix's
+  ``mutations`` profile says (:meth:`ProfilingMap.profiled`); with no matrix every sample is taken
+  as profiled for every gene, and :attr:`CohortFileEvaluation.assumptions` says so.
+* Copy number: not evaluable when no matrix was given or the matrix lacks the sample or gene; with a
+  gene-panel matrix that has a copy-number profile column (``cna``, ``gistic`` or ``copy_number``)
+  that column's panel must also cover the gene.
+* A variant reported in a gene its panel does not cover is still used (the data says it is there)
+  and a warning names it, since it points at a wrong matrix or panel definition.
+
+Copy-number values
+------------------
+Discrete (cBioPortal/GISTIC -2..2) values are read with
+:func:`hpdgenomics.copynumber.call_from_discrete` exactly as stated. Continuous log2 values are
+converted with :func:`hpdgenomics.copynumber.log2_to_copies` assuming a pure, diploid tumour
+(purity 1, ploidy 2; a matrix carries neither) and called with the knowledge base's thresholds
+(:func:`~hpdgenomics.copynumber.call_from_copies`, ``focal=None``: gene-level values cannot tell
+focal from broad events). Conflicting duplicate values for one sample and gene make that gene not
+evaluable in that sample.
+
+Hotspots
+--------
+MAF rows carry their own annotation (protein change, classification). The knowledge-base hotspot
+flag is set by coordinates for SNVs and MNVs when the build is known (``NCBI_Build`` or ``build``),
+and by gene and protein change otherwise.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import InputError, UsageError
+from ..genome import normalize_build
+from ..io.gene_panel import ProfilingMap
+from ..model import GeneCopyNumber, VariantCall
+from ..screen.engine import evaluate_sample
+from .analysis import SampleCalls
+
+if TYPE_CHECKING:
+    from ..knowledge import KnowledgeBase
+
+log = logging.getLogger(__name__)
+
+#: gene-panel matrix columns read as the copy-number profile, first found wins
+CN_PROFILES = ("cna", "gistic", "copy_number")
+MUTATION_PROFILE = "mutations"
+
+
+@dataclass
+class CohortFileEvaluation:
+    """Per-sample calls from cohort files, plus the accounting a report needs."""
+
+    samples: list[SampleCalls]
+    inputs: list[dict] = field(default_factory=list)      # path, kind, format, sha256, counts
+    assumptions: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    build: str | None = None
+
+
+def _hotspot_lookup(kb: KnowledgeBase, build: str | None):
+    """(chrom, pos, ref, alt) and (gene, protein change) -> hotspot protein change."""
+    by_position: dict[tuple, str] = {}
+    by_protein: dict[tuple[str, str], str] = {}
+    panels = [kb.panel(build)] if build else list(kb.panels.values())
+    for panel in panels:
+        for hotspot in panel.hotspots:
+            if build:
+                by_position[(hotspot.chrom, hotspot.pos, hotspot.ref, hotspot.alt)] = \
+                    hotspot.protein_change
+            by_protein[(hotspot.gene, hotspot.protein_change)] = hotspot.protein_change
+    return by_position, by_protein
+
+
+def _mark_hotspots(variants: list[VariantCall], by_position, by_protein) -> None:
+    for variant in variants:
+        # SNV/MNV alleles in a MAF are VCF-style already; indels ("-") cannot be matched by
+        # position without the reference genome, so they fall back to the protein change
+        if variant.pos is not None and variant.ref and variant.alt and \
+                "-" not in (variant.ref, variant.alt):
+            variant.hotspot = by_position.get((variant.chrom, variant.pos, variant.ref,
+                                               variant.alt))
+        if not variant.hotspot and variant.gene and variant.protein_change:
+            variant.hotspot = by_protein.get((variant.gene, variant.protein_change))
+
+
+def _cn_from_value(gene: str, values: list[float], kind: str, thresholds) -> GeneCopyNumber:
+    from ..copynumber import call_from_copies, call_from_discrete, log2_to_copies
+
+    distinct = sorted(set(values))
+    if len(distinct) > 1:
+        return GeneCopyNumber(gene=gene, call=None, caller="gene-level matrix",
+                              reason=f"conflicting values {distinct} for {gene} in the "
+                                     "copy-number matrix")
+    value = distinct[0]
+    if kind == "discrete":
+        call = call_from_discrete(value)
+        return GeneCopyNumber(gene=gene, call=call, fraction_covered=1.0, caller="gene-level matrix",
+                              basis=f"discrete value {value:g} from the matrix (cBioPortal scale)",
+                              reason=f"discrete {value:g} = {call.value}")
+    copies = log2_to_copies(value)
+    call, reason = call_from_copies(copies, 2.0, thresholds.for_gene(gene), focal=None)
+    return GeneCopyNumber(gene=gene, call=call, copy_number=copies, log2=value,
+                          fraction_covered=1.0, caller="gene-level matrix",
+                          basis="log2 converted with purity 1 and ploidy 2 assumed (a matrix "
+                                "carries neither): CN = 2 * 2^log2",
+                          reason=reason,
+                          warnings=["gene-level input: focal and broad events cannot be told apart"])
+
+
+def evaluate_cohort_files(knowledge: KnowledgeBase, *, maf: str | Path | None = None,
+                          cna: str | Path | None = None, cna_format: str | None = None,
+                          profiling: ProfilingMap | None = None, build: str | None = None,
+                          extra_samples: Iterable[str] = (),
+                          maf_on_invalid: str = "error") -> CohortFileEvaluation:
+    """Evaluate every cohort sample from a MAF and/or a gene-level copy-number matrix.
+
+    ``extra_samples`` (for example the clinical table's samples) are added to the cohort; with no
+    MAF rows they are profiled-and-unaltered for mutations (subject to ``profiling``).
+    """
+    from ..copynumber import thresholds_from_knowledge
+    from ..io.cnv import read_gene_matrix
+    from ..io.maf import maf_to_variant_calls, read_maf
+    from ..io.text import sha256_file
+
+    if maf is None and cna is None:
+        raise UsageError("no cohort file given", hint="pass --maf, --cna, or both")
+    profiling = profiling or ProfilingMap()
+    build = normalize_build(build) if build else None
+    screened = knowledge.screened_genes()
+    result = CohortFileEvaluation(samples=[])
+
+    maf_table = None
+    if maf is not None:
+        maf_table = read_maf(maf, on_invalid=maf_on_invalid)
+        if build and maf_table.build and maf_table.build != build:
+            raise UsageError(f"--build {build} disagrees with the MAF's NCBI_Build "
+                             f"{maf_table.build}", path=maf,
+                             hint="drop --build or check the file")
+        build = build or maf_table.build
+        result.inputs.append({"kind": "maf", "path": str(maf), "format": "MAF",
+                              "sha256": maf_table.sha256, **{k: v for k, v in
+                                                             maf_table.accounting().items()
+                                                             if k not in ("path", "sha256")}})
+        result.warnings.extend(maf_table.warnings)
+        result.assumptions.append("MAF rows are used as called (the MAF is taken as the final call "
+                                  "set; FILTER values are not re-applied); a sample with no MAF "
+                                  "row is profiled and unaltered unless a gene-panel matrix says "
+                                  "otherwise")
+    else:
+        result.assumptions.append("no MAF: mutation rules are not evaluable")
+    result.build = build
+
+    cn_long = None
+    cn_kind = None
+    cn_all_samples: list[str] = []
+    if cna is not None:
+        cn_all = read_gene_matrix(cna, fmt=cna_format)
+        cn_kind = cn_all["value_kind"].iloc[0] if len(cn_all) else "discrete"
+        cn_all_samples = list(dict.fromkeys(cn_all["sample"].astype(str)))
+        cn_long = cn_all[cn_all["gene"].isin(screened)]
+        result.inputs.append({"kind": "copy_number_matrix", "path": str(cna),
+                              "format": f"gene-level matrix ({cn_kind})",
+                              "sha256": sha256_file(cna), "samples": len(cn_all_samples),
+                              "values_read": len(cn_all),
+                              "values_of_screened_genes": len(cn_long)})
+        if cn_kind == "log2":
+            result.assumptions.append("log2 copy-number matrix: values converted to copies "
+                                      "assuming purity 1 and ploidy 2 (CN = 2 * 2^log2), then "
+                                      "called with the knowledge-base thresholds; focal and broad "
+                                      "events cannot be told apart")
+    else:
+        result.assumptions.append("no copy-number matrix: amplification and deep-deletion rules "
+                                  "are not evaluable")
+    if profiling.assumption:
+        result.assumptions.append(profiling.assumption)
+    for path, digest in profiling.sources.items():
+        result.inputs.append({"kind": "gene_panel", "path": path, "format": "gene panel",
+                              "sha256": digest})
+
+    thresholds = thresholds_from_knowledge(knowledge.copy_number)
+    by_position, by_protein = _hotspot_lookup(knowledge, build)
+    cn_profile = next((p for p in CN_PROFILES if p in profiling.profiles), None)
+    has_mutation_profile = profiling.matrix is None or MUTATION_PROFILE in profiling.profiles
+    if profiling.matrix is not None and not has_mutation_profile:
+        result.warnings.append("the gene-panel matrix has no 'mutations' column: every sample is "
+                               "taken as profiled for mutations in every gene")
+
+    sample_ids: list[str] = []
+    if maf_table is not None:
+        sample_ids += maf_table.samples
+    sample_ids += cn_all_samples
+    if profiling.matrix is not None:
+        sample_ids += list(profiling.matrix.index)
+    sample_ids += list(extra_samples)
+    sample_ids = list(dict.fromkeys(str(s) for s in sample_ids))
+    cn_samples = set(cn_all_samples)
+    cn_by_sample = dict(tuple(cn_long.groupby("sample"))) if cn_long is not None else {}
+    maf_samples = set(maf_table.samples) if maf_table is not None else set()
+
+    off_panel: list[str] = []
+    for sample_id in sample_ids:
+        variants: list[VariantCall] = []
+        if maf_table is not None and sample_id in maf_samples:
+            variants = maf_to_variant_calls(maf_table.df, sample_id)
+            _mark_hotspots(variants, by_position, by_protein)
+        variant_gaps: dict[str, str] = {}
+        for gene in screened:
+            if maf_table is None:
+                variant_gaps[gene] = "no MAF"
+            elif has_mutation_profile and profiling.matrix is not None:
+                covered = profiling.profiled(sample_id, gene, MUTATION_PROFILE)
+                if covered is None:
+                    variant_gaps[gene] = "sample not in the gene-panel matrix"
+                elif not covered:
+                    panel = profiling.panel_of(sample_id, MUTATION_PROFILE)
+                    variant_gaps[gene] = (f"not on the sample's mutation panel {panel}" if panel
+                                          else "sample not profiled for mutations")
+        for variant in variants:
+            if variant.gene in variant_gaps and variant.gene in screened:
+                off_panel.append(f"{sample_id} {variant.gene} {variant.protein_change or ''}".strip())
+
+        gene_cns: dict[str, GeneCopyNumber] = {}
+        cn_gaps: dict[str, str] = {}
+        rows = cn_by_sample.get(sample_id)
+        for gene in screened:
+            if cn_long is None:
+                cn_gaps[gene] = "no copy-number matrix"
+                continue
+            if sample_id not in cn_samples:
+                cn_gaps[gene] = "sample not in the copy-number matrix"
+                continue
+            if cn_profile is not None:
+                covered = profiling.profiled(sample_id, gene, cn_profile)
+                if not covered:
+                    cn_gaps[gene] = ("sample not in the gene-panel matrix" if covered is None
+                                     else f"not on the sample's {cn_profile} panel")
+                    continue
+            values = rows.loc[rows["gene"] == gene, "value"].tolist() if rows is not None else []
+            if not values:
+                cn_gaps[gene] = "gene not in the copy-number matrix (or NA)"
+                continue
+            gene_cn = _cn_from_value(gene, values, cn_kind, thresholds)
+            gene_cns[gene] = gene_cn
+            if gene_cn.call is None:
+                cn_gaps[gene] = gene_cn.reason
+        evaluation = evaluate_sample(knowledge.rules, screened, variants, gene_cns, variant_gaps,
+                                     cn_gaps)
+        result.samples.append(SampleCalls.from_evaluation(sample_id, evaluation,
+                                                          source="cohort files"))
+    if off_panel:
+        shown = ", ".join(off_panel[:10]) + (" ..." if len(off_panel) > 10 else "")
+        result.warnings.append(f"{len(off_panel)} variant(s) lie in genes the sample's panel does "
+                               f"not cover; they are counted as altered (check the gene-panel "
+                               f"matrix and panel definitions): {shown}")
+    if not result.samples:
+        raise InputError("no samples found in the cohort files",
+                         hint="check that the MAF or copy-number matrix has data rows")
+    return result
+
+
+__all__ = ["CN_PROFILES", "CohortFileEvaluation", "evaluate_cohort_files"]

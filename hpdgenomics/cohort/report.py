@@ -1,0 +1,486 @@
+"""The cohort report: run the analysis from its inputs, hold it as one model, render it.
+
+:func:`run_cohort` is what ``hpdgenomics cohort`` calls: it reads and validates the clinical table
+first (so a bad file fails before any sample is screened), screens a manifest
+(:func:`hpdgenomics.cohort.batch.screen_manifest`, per-sample reports in ``<out>/samples/``) or
+evaluates cohort files (:func:`hpdgenomics.cohort.files.evaluate_cohort_files`), then runs
+:func:`hpdgenomics.cohort.analysis.analyse_cohort`. It returns a :class:`CohortReport`;
+:func:`write_cohort_outputs` writes its views:
+
+=========================  ===================================================================
+``calls.tsv``              one row per sample and alteration (rule match)
+``matrix.tsv``             samples x rules: 1 altered, 0 profiled and unaltered, empty = not evaluable
+``matrix_genes.tsv``       the same per gene
+``association.tsv``        one row per rule (:data:`~hpdgenomics.cohort.analysis.RULE_ASSOCIATION_COLUMNS`)
+``association_genes.tsv``  one row per gene, q-values over the family of genes
+``join_report.tsv``        every soft issue of the clinical join, one per line
+``cohort.json``            everything above plus versions, input hashes, options, methods
+``cohort.html``            self-contained (plots embedded as base64 PNG)
+``plots/*.png|svg``        KM curves per altered rule, forest plot, oncoprint
+=========================  ===================================================================
+
+Every file is written atomically. Research use only: the report says what the numbers can and cannot
+support.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import math
+import os
+import platform
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from .. import __version__
+from ..errors import UsageError
+from ..io.text import atomic_write, sha256_file
+from ..stats._result import json_safe
+from .analysis import (
+    DURATION_COLUMN,
+    EVENT_COLUMN,
+    GENE_ASSOCIATION_COLUMNS,
+    RULE_ASSOCIATION_COLUMNS,
+    CohortAnalysis,
+    CohortOptions,
+    SampleCalls,
+    analyse_cohort,
+    parse_outcome,
+)
+
+log = logging.getLogger(__name__)
+
+CALLS_COLUMNS = ("sample_id", "patient_id", "rule_id", "gene", "evidence_type", "criterion",
+                 "grade", "caution_level", "evidence_level", "protein_change", "consequence",
+                 "hgvsc", "chrom", "pos", "ref", "alt", "vaf", "hotspot", "copy_number_call",
+                 "copy_number", "record", "source")
+
+LIBRARIES = ("pandas", "numpy", "scipy", "statsmodels", "lifelines", "firthmodels", "matplotlib",
+             "jinja2", "cyvcf2", "pysam")
+
+DISCLAIMER = (
+    "Research use only. These are association statistics for hypothesis generation in a cohort; "
+    "they are not validated predictors and say nothing certain about any one patient. Published "
+    "evidence linking these alterations to hyper-progressive disease or early failure on immune "
+    "checkpoint inhibitors is limited and mixed. Samples not evaluable for an alteration are "
+    "excluded from its denominators, never counted as unaltered.")
+
+
+@dataclass
+class CohortConfig:
+    """Everything ``hpdgenomics cohort`` accepts; mirrors its options."""
+
+    manifest: Path | None = None
+    maf: Path | None = None
+    cna: Path | None = None
+    cna_format: str | None = None
+    gene_panel_matrix: Path | None = None
+    gene_panels: tuple[Path, ...] = ()
+    clinical: Path | None = None
+    clinical_samples: Path | None = None
+    id_column: str | None = None
+    time_column: str = "TTF_MONTHS"
+    status_column: str = "TTF_STATUS"
+    time_unit: str = "months"
+    on_invalid: str = "error"
+    outcome: str = "ttf"
+    hpd_calls: Path | None = None
+    early_failure_months: float = 2.0
+    covariates: tuple[str, ...] = ()
+    strata: tuple[str, ...] = ()
+    policy: str = "first"
+    build: str | None = None
+    knowledge_path: Path | None = None
+    knowledge_mode: str = "extend"
+    include_filtered: bool = False
+    workers: int | None = None
+    out_dir: Path | None = None      # needed for the manifest path (per-sample reports)
+    alpha: float = 0.05
+
+
+@dataclass
+class CohortReport:
+    tool_version: str
+    created: str
+    knowledge: dict
+    config: dict
+    inputs: list[dict]
+    analysis: CohortAnalysis
+    sample_outcomes: list[dict] = field(default_factory=list)   # manifest path: per-sample status
+    assumptions: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    build: str | None = None
+    disclaimer: str = DISCLAIMER
+
+    # --- tables --------------------------------------------------------------------------------
+    def patient_of(self) -> dict[str, str | None]:
+        join = self.analysis.join
+        mapped = {} if join is None else dict(zip(join["sample_id"], join["patient_id"]))
+        return {s.sample_id: mapped.get(s.sample_id, s.patient_id) for s in self.analysis.samples}
+
+    def calls_rows(self) -> list[dict]:
+        patients = self.patient_of()
+        return [{**{k: a.get(k) for k in CALLS_COLUMNS if k in a}, "sample_id": s.sample_id,
+                 "patient_id": patients.get(s.sample_id), "source": s.source}
+                for s in self.analysis.samples for a in s.alterations]
+
+    def matrix_rows(self, level: str = "rule") -> tuple[list[str], list[dict]]:
+        matrix = self.analysis.rule_matrix if level == "rule" else self.analysis.gene_matrix
+        patients = self.patient_of()
+        columns = ["sample_id", "patient_id", *matrix.columns]
+        rows = []
+        for sample_id, values in matrix.iterrows():
+            row = {"sample_id": sample_id, "patient_id": patients.get(sample_id)}
+            row.update({k: (None if math.isnan(v) else int(v)) for k, v in values.items()})
+            rows.append(row)
+        return columns, rows
+
+    def association_rows(self, level: str = "rule") -> list[dict]:
+        family = (self.analysis.rule_associations if level == "rule"
+                  else self.analysis.gene_associations)
+        return [a.row() for a in family]
+
+    def methods(self) -> list[str]:
+        """The methods actually used, from the result objects themselves, de-duplicated."""
+        texts: list[str] = []
+        for association in self.analysis.rule_associations[:1]:
+            for result in filter(None, (association.crude, association.adjusted)):
+                for name, component in result.components().items():
+                    texts.append(f"{name.replace('_', ' ')}: {component.method}")
+        texts.append("Benjamini-Hochberg q-values over the Fisher p-values of the family of rules "
+                     "(and, separately, of genes)")
+        return list(dict.fromkeys(texts))
+
+    def stat_assumptions(self) -> list[str]:
+        seen: list[str] = []
+        for association in self.analysis.rule_associations[:1]:
+            for result in filter(None, (association.crude, association.adjusted)):
+                seen += result.assumptions
+                for component in result.components().values():
+                    seen += component.assumptions
+        return list(dict.fromkeys(seen))
+
+    def to_dict(self) -> dict:
+        analysis = self.analysis
+        columns, matrix = self.matrix_rows("rule")
+        gene_columns, gene_matrix = self.matrix_rows("gene")
+        return json_safe({
+            "schema_version": "1.0",
+            "tool": {"name": "hpdgenomics", "version": self.tool_version},
+            "versions": _versions(),
+            "created": self.created,
+            "knowledge_base": self.knowledge,
+            "genome_build": self.build,
+            "options": self.config,
+            "inputs": self.inputs,
+            "outcome": {"spec": analysis.options.outcome.text(),
+                        "binary_outcome": analysis.options.outcome.label,
+                        "early_failure_months": analysis.options.early_failure_months,
+                        "survival_available": analysis.survival_available,
+                        "binary_available": analysis.binary_available},
+            "samples": {"n": len(analysis.samples), "outcomes": self.sample_outcomes},
+            "rules": analysis.rules,
+            "counts": {"rules": analysis.counts("rule").reset_index(names="rule_id")
+                       .to_dict("records"),
+                       "genes": analysis.counts("gene").reset_index(names="gene")
+                       .to_dict("records")},
+            "calls": self.calls_rows(),
+            "matrix": {"columns": columns, "rows": matrix},
+            "matrix_genes": {"columns": gene_columns, "rows": gene_matrix},
+            "association": [a.to_dict() for a in analysis.rule_associations],
+            "association_genes": [a.to_dict() for a in analysis.gene_associations],
+            "join_report": (analysis.join_report.to_dict()
+                            if analysis.join_report is not None else None),
+            "join_problems": (analysis.join_report.problems()
+                              if analysis.join_report is not None else []),
+            "hpd_definition_overlap": (analysis.hpd_overlap.reset_index().to_dict("records")
+                                       if analysis.hpd_overlap is not None else None),
+            "methods": self.methods(),
+            "statistical_assumptions": self.stat_assumptions(),
+            "assumptions": self.assumptions + analysis.assumptions,
+            "warnings": self.warnings + analysis.warnings,
+            "disclaimer": self.disclaimer,
+        })
+
+
+def _versions() -> dict:
+    found = {"python": platform.python_version(), "hpdgenomics": __version__}
+    for name in LIBRARIES:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    return found
+
+
+def _now() -> str:
+    """UTC timestamp; SOURCE_DATE_EPOCH pins it for reproducible outputs."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
+    return moment.replace(microsecond=0).isoformat()
+
+
+def _config_dict(config: CohortConfig) -> dict:
+    return {k: (str(v) if isinstance(v, Path) else [str(x) for x in v] if isinstance(v, tuple)
+                else v) for k, v in vars(config).items()}
+
+
+# --- running ---------------------------------------------------------------------------------------
+
+def run_cohort(config: CohortConfig,
+               progress: Callable[[int, int, str], None] | None = None) -> CohortReport:
+    """Read, screen or evaluate, join and analyse; ``progress(done, total, sample_id)`` is called
+    after each manifest sample. Writes nothing but the per-sample reports of the manifest path."""
+    from ..io.clinical import read_clinical
+    from ..io.gene_panel import ProfilingMap
+    from ..knowledge import load_knowledge
+
+    if config.manifest is not None and (config.maf is not None or config.cna is not None):
+        raise UsageError("give either --manifest or cohort files (--maf/--cna), not both")
+    if config.manifest is None and config.maf is None and config.cna is None:
+        raise UsageError("nothing to analyse", hint="give --manifest, or --maf and/or --cna")
+    outcome = parse_outcome(config.outcome)
+    if outcome.kind == "hpd" and config.hpd_calls is None:
+        raise UsageError(f"--outcome {config.outcome} needs --hpd-calls",
+                         hint="pass the hpd_calls.tsv (or its folder) from hpdgenomics hpd-classify")
+    if outcome.kind != "ttf" and config.clinical is None:
+        raise UsageError(f"--outcome {config.outcome} needs --clinical")
+    if (config.covariates or config.strata) and config.clinical is None:
+        raise UsageError("--covariate/--strata need --clinical")
+
+    knowledge = load_knowledge(config.knowledge_path, mode=config.knowledge_mode)
+    inputs: list[dict] = []
+    warnings: list[str] = []
+    assumptions: list[str] = []
+
+    clinical = None
+    if config.clinical is not None:   # read first: a bad clinical file fails before any screening
+        clinical = read_clinical(
+            config.clinical, time_col=config.time_column, status_col=config.status_column,
+            time_unit=config.time_unit, samples_path=config.clinical_samples,
+            binary_cols=[outcome.column] if outcome.kind == "binary" else [],
+            id_col=config.id_column, on_invalid=config.on_invalid)
+        inputs.append({"kind": "clinical", "path": str(config.clinical), "sha256": clinical.sha256,
+                       "level": clinical.level, "columns_used": clinical.columns_used,
+                       "time_unit": clinical.time_unit})
+        if clinical.samples_path:
+            inputs.append({"kind": "clinical_samples", "path": clinical.samples_path,
+                           "sha256": clinical.samples_sha256})
+    hpd_calls = None
+    if outcome.kind == "hpd":
+        from ..hpd import load_hpd_calls
+
+        hpd_calls = load_hpd_calls(config.hpd_calls)
+        calls_path = Path(config.hpd_calls)
+        calls_path = calls_path / "hpd_calls.tsv" if calls_path.is_dir() else calls_path
+        inputs.append({"kind": "hpd_calls", "path": str(calls_path),
+                       "sha256": sha256_file(calls_path)})
+
+    sample_outcomes: list[dict] = []
+    sample_to_patient: dict[str, str] = {}
+    profiling_assumption = None
+    build = config.build
+    if config.manifest is not None:
+        samples, sample_outcomes, sample_to_patient = _manifest_samples(config, knowledge, progress)
+        inputs.append({"kind": "manifest", "path": str(config.manifest),
+                       "sha256": sha256_file(config.manifest)})
+        failed = [o for o in sample_outcomes if o["status"] == "failed"]
+        if failed:
+            warnings.append(f"{len(failed)} sample(s) could not be screened and are left out: "
+                            + "; ".join(f"{o['sample_id']}: {o['error']}" for o in failed))
+        if config.gene_panel_matrix is not None:
+            warnings.append("--gene-panel-matrix is not used with --manifest: each sample's "
+                            "assay is its manifest 'panel' BED (or taken as covering every gene)")
+        builds = sorted({o["genome_build"] for o in sample_outcomes if o.get("genome_build")})
+        build = ", ".join(builds) if builds else build
+    else:
+        from .files import evaluate_cohort_files
+
+        profiling = ProfilingMap.from_files(config.gene_panel_matrix, config.gene_panels)
+        profiling_assumption = profiling.assumption
+        extra: list[str] = []
+        if clinical is not None:
+            from .analysis import clinical_sample_map
+
+            extra = list(clinical_sample_map(clinical)[0])
+            if not extra and clinical.level == "sample":
+                extra = list(clinical.df["sample_id"])
+        evaluation = evaluate_cohort_files(knowledge, maf=config.maf, cna=config.cna,
+                                           cna_format=config.cna_format, profiling=profiling,
+                                           build=config.build, extra_samples=extra)
+        samples = evaluation.samples
+        inputs.extend(evaluation.inputs)
+        assumptions.extend(a for a in evaluation.assumptions if a != profiling_assumption)
+        warnings.extend(evaluation.warnings)
+        build = evaluation.build
+        if extra:
+            assumptions.append("samples in the clinical table without any MAF row are counted as "
+                               "profiled and unaltered for mutations (unless a gene-panel matrix "
+                               "says otherwise)")
+
+    options = CohortOptions(outcome=outcome, early_failure_months=config.early_failure_months,
+                            covariates=tuple(config.covariates), strata=tuple(config.strata),
+                            policy=config.policy, alpha=config.alpha)
+    analysis = analyse_cohort(samples, knowledge.rules, clinical=clinical, options=options,
+                              sample_to_patient=sample_to_patient or None,
+                              profiling_assumption=profiling_assumption, hpd_calls=hpd_calls)
+    if profiling_assumption and clinical is None:
+        assumptions.append(profiling_assumption)
+    return CohortReport(
+        tool_version=__version__, created=_now(),
+        knowledge={"name": knowledge.name, "version": knowledge.version,
+                   "sha256": knowledge.sha256, "sources": list(knowledge.sources)},
+        config=_config_dict(config), inputs=inputs, analysis=analysis,
+        sample_outcomes=sample_outcomes, assumptions=assumptions,
+        warnings=list(dict.fromkeys(warnings)), build=build)
+
+
+def _manifest_samples(config: CohortConfig, knowledge, progress):
+    from ..io.manifest import read_manifest
+    from .batch import BatchOptions, screen_manifest
+
+    if config.out_dir is None:
+        raise UsageError("the manifest path needs an output folder for the per-sample reports")
+    rows = read_manifest(config.manifest)
+    done = [0]
+
+    def step(outcome) -> None:
+        done[0] += 1
+        if progress:
+            progress(done[0], len(rows), outcome.sample_id)
+
+    options = BatchOptions(build=config.build,
+                           knowledge_path=str(config.knowledge_path) if config.knowledge_path
+                           else None,
+                           knowledge_mode=config.knowledge_mode,
+                           include_filtered=config.include_filtered)
+    outcomes = screen_manifest(rows, Path(config.out_dir) / "samples", options,
+                               workers=config.workers, progress=step)
+    samples, summary = [], []
+    for row, outcome in zip(rows, outcomes):
+        entry = {"sample_id": row.sample_id, "status": outcome.status, "error": outcome.error,
+                 "report": outcome.json_path, "manifest_line": row.line}
+        if outcome.report is not None:
+            entry["genome_build"] = outcome.report["sample"]["genome_build"]
+            entry["caution_level"] = outcome.report["caution"]["level"]
+            attributes = dict(row.extra)
+            if row.tumor_type:
+                attributes["tumor_type"] = row.tumor_type
+            samples.append(SampleCalls.from_report(outcome.report, source="manifest",
+                                                   patient_id=row.patient_id,
+                                                   attributes=attributes))
+        summary.append(entry)
+    mapping = {row.sample_id: row.patient_id for row in rows if row.patient_id}
+    return samples, summary, mapping
+
+
+# --- writing ---------------------------------------------------------------------------------------
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return f"{value:.6g}"
+    return str(value)
+
+
+def _write_tsv(path: Path, columns, rows) -> None:
+    with atomic_write(path) as handle:
+        writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_cell(row.get(c)) for c in columns])
+
+
+def cohort_figures(report: CohortReport) -> dict:
+    """The report's figures: ``{"oncoprint": Figure|None, "forest": Figure|None, "km": [Figure]}``."""
+    from .plots import forest_figure, km_figure, oncoprint_figure
+
+    analysis = report.analysis
+    figures: dict = {"oncoprint": oncoprint_figure(analysis.rule_matrix,
+                                                   title="HPD-associated alterations by sample"),
+                     "forest": forest_figure(report.association_rows("rule")), "km": []}
+    patients = analysis.patients
+    for association in analysis.rule_associations:
+        crude = association.crude
+        if crude.km_altered is None or crude.n_altered == 0 or crude.km_altered.n == 0:
+            continue
+        censored = {}
+        if patients is not None:
+            exposure = patients["sample_id"].map(analysis.rule_matrix[association.id])
+            for label, code in (("altered", 1.0), ("unaltered", 0.0)):
+                rows = patients[(exposure == code) & (patients[EVENT_COLUMN] == 0)]
+                censored[label] = rows[DURATION_COLUMN].dropna().tolist()
+        logrank = crude.logrank.p_value if crude.logrank is not None else math.nan
+        title = (f"{association.id}: altered vs profiled-and-unaltered"
+                 + (f" (log-rank p = {logrank:.3g})" if math.isfinite(logrank) else ""))
+        figures["km"].append(km_figure(f"km_{association.id}", title,
+                                       crude.km_altered.to_dict(), crude.km_unaltered.to_dict(),
+                                       censored))
+    return figures
+
+
+def write_cohort_outputs(report: CohortReport, out_dir: str | Path, *,
+                         plots: bool = True) -> dict[str, Path]:
+    """Write every output file into ``out_dir``; returns name -> path."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    data = report.to_dict()
+    figures = cohort_figures(report) if plots else {"oncoprint": None, "forest": None, "km": []}
+    html = render_cohort_html(report, data, figures)   # before any write: no partial sets on error
+    paths: dict[str, Path] = {}
+    paths["calls"] = out / "calls.tsv"
+    _write_tsv(paths["calls"], CALLS_COLUMNS, report.calls_rows())
+    for level, name in (("rule", "matrix"), ("gene", "matrix_genes")):
+        columns, rows = report.matrix_rows(level)
+        paths[name] = out / f"{name}.tsv"
+        _write_tsv(paths[name], columns, rows)
+    paths["association"] = out / "association.tsv"
+    _write_tsv(paths["association"], RULE_ASSOCIATION_COLUMNS, report.association_rows("rule"))
+    paths["association_genes"] = out / "association_genes.tsv"
+    _write_tsv(paths["association_genes"], GENE_ASSOCIATION_COLUMNS,
+               report.association_rows("gene"))
+    if report.analysis.join_report is not None:
+        paths["join_report"] = out / "join_report.tsv"
+        _write_tsv(paths["join_report"], ["issue"],
+                   [{"issue": text} for text in report.analysis.join_report.problems()])
+    paths["json"] = out / "cohort.json"
+    with atomic_write(paths["json"]) as handle:
+        json.dump(data, handle, indent=2, allow_nan=False)
+        handle.write("\n")
+    all_figures = [f for f in (figures["oncoprint"], figures["forest"], *figures["km"]) if f]
+    for figure in all_figures:
+        with atomic_write(out / "plots" / f"{figure.name}.png", "wb") as handle:
+            handle.write(figure.png)
+        with atomic_write(out / "plots" / f"{figure.name}.svg") as handle:
+            handle.write(figure.svg)
+        paths[f"plot_{figure.name}"] = out / "plots" / f"{figure.name}.png"
+    paths["html"] = out / "cohort.html"
+    with atomic_write(paths["html"]) as handle:
+        handle.write(html)
+    return paths
+
+
+def render_cohort_html(report: CohortReport, data: dict | None = None,
+                       figures: dict | None = None) -> str:
+    from ..report.render import _environment
+
+    data = data if data is not None else report.to_dict()
+    figures = figures or {"oncoprint": None, "forest": None, "km": []}
+    css = (Path(__file__).resolve().parents[1] / "report" / "templates" / "report.css"
+           ).read_text(encoding="utf-8")
+    return _environment().get_template("cohort.html").render(
+        r=data, css=css, figures=figures, inf=math.inf,
+        rows=report.association_rows("rule"), gene_rows=report.association_rows("gene"))
+
+
+__all__ = ["CALLS_COLUMNS", "CohortConfig", "CohortReport", "cohort_figures",
+           "render_cohort_html", "run_cohort", "write_cohort_outputs"]
