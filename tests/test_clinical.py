@@ -193,3 +193,92 @@ def test_samples_file_problems_join_the_same_error():
                "'P1' on line 2" in p for p in problems)
     assert any("clinical_samples_conflicting_patient.txt line 4, column PATIENT_ID: blank" in p
                for p in problems)
+
+
+# --- a table with both PATIENT_ID and SAMPLE_ID: one row per sample ---------------------------
+
+def test_combined_patient_and_sample_table_is_sample_level_with_its_own_mapping():
+    table = read_clinical(FIXTURES / "clinical_combined_patient_and_sample_rows.txt",
+                          binary_cols=["HPD"])
+    assert table.level == "sample"
+    assert table.sample_to_patient == {"P1-T1": "P1", "P2-T1": "P2", "P3-T1": "P3",
+                                       "P3-T2": "P3", "P4-T1": "P4"}
+    assert table.df.sample_id.tolist() == ["P1-T1", "P2-T1", "P3-T1", "P3-T2", "P4-T1"]
+    assert table.columns_used == {"id": "SAMPLE_ID", "time": "TTF_MONTHS", "status": "TTF_STATUS",
+                                  "patient_id": "PATIENT_ID", "binary:HPD": "HPD"}
+    by_sample = table.df.set_index("sample_id")
+    # the patient's outcome on both of its rows; sample attributes may differ between them
+    assert by_sample.loc[["P3-T1", "P3-T2"], "ttf_months"].tolist() == [1.2, 1.2]
+    assert by_sample.loc[["P3-T1", "P3-T2"], "SAMPLE_TYPE"].tolist() == ["Primary", "Metastasis"]
+    assert table.inconsistent_patients == [] and table.duplicate_samples == []
+
+
+def test_naming_the_patient_column_keeps_the_sample_rows():
+    table = read_clinical(FIXTURES / "clinical_combined_patient_and_sample_rows.txt",
+                          id_col="patient_id")
+    assert table.level == "sample" and table.sample_to_patient["P3-T2"] == "P3"
+
+
+def test_patient_outcome_differing_between_sample_rows_is_a_problem():
+    with pytest.raises(ClinicalDataError) as caught:
+        read_clinical(FIXTURES / "clinical_patient_outcome_differs_between_samples.tsv",
+                      binary_cols=["HPD"])
+    problems = caught.value.problems
+    assert len(problems) == 2, problems
+    assert ("lines 3, 4, column TTF_MONTHS: patient 'P2' has different values on its sample rows "
+            "('3.0' on line 3, '8.0' on line 4)") in problems[0]
+    assert "lines 5, 6, column HPD: patient 'P3'" in problems[1]
+    assert "'true' on line 5, 'false' on line 6" in problems[1]
+
+
+def test_patient_outcome_differing_between_sample_rows_becomes_missing_on_request():
+    table = read_clinical(FIXTURES / "clinical_patient_outcome_differs_between_samples.tsv",
+                          binary_cols=["HPD"], on_invalid="missing")
+    assert table.inconsistent_patients == ["P2", "P3"]
+    by_sample = table.df.set_index("sample_id")
+    assert by_sample.loc[["P2-T1", "P2-T2"], "ttf_months"].isna().all()
+    assert by_sample.loc[["P2-T1", "P2-T2"], "ttf_event"].isna().all()   # time and status together
+    assert by_sample.loc[["P3-T1", "P3-T2"], "HPD"].isna().all()
+    # only the value that disagrees is lost: P3's TTF agrees and stays, P1 is untouched
+    assert by_sample.loc["P3-T1", "ttf_months"] == 1.0
+    assert bool(by_sample.loc["P1-T1", "HPD"]) is True
+    assert any("problem(s) treated as missing" in w for w in table.warnings)
+
+
+# --- no time-to-event columns (binary or HPD outcome) -----------------------------------------
+
+def test_no_time_to_event_columns_asked_for():
+    table = read_clinical(FIXTURES / "clinical_binary_outcome_without_ttf_columns.tsv",
+                          time_col=None, status_col=None, binary_cols=["HPD_LABEL"])
+    assert not table.has_time_to_event and table.no_time_to_event
+    assert table.df.ttf_months.isna().all() and table.df.ttf_event.isna().all()
+    assert table.df.HPD_LABEL.astype(object).tolist() == [True, False, False, pd.NA, True]
+    assert "time" not in table.columns_used and table.df.AGE.tolist()[0] == 61
+
+
+def test_absent_time_to_event_columns_accepted_when_not_required():
+    table = read_clinical(FIXTURES / "clinical_binary_outcome_without_ttf_columns.tsv",
+                          binary_cols=["HPD_LABEL"], require_time_to_event=False)
+    assert table.no_time_to_event == ("the clinical table lacks the time-to-event column(s) "
+                                      "TTF_MONTHS, TTF_STATUS")
+    assert any("not evaluable" in w for w in table.warnings)
+    # where the columns are there they are used, required or not
+    present = read_clinical(FIXTURES / "clinical_combined_patient_and_sample_rows.txt",
+                            require_time_to_event=False)
+    assert present.has_time_to_event and present.df.ttf_months.notna().sum() == 4
+
+
+def test_absent_time_to_event_columns_required_names_what_the_file_has():
+    with pytest.raises(ClinicalDataError) as caught:
+        read_clinical(FIXTURES / "clinical_binary_outcome_without_ttf_columns.tsv",
+                      binary_cols=["HPD_LABEL"])
+    message = str(caught.value)
+    assert "missing column(s) TTF_MONTHS, TTF_STATUS" in message
+    assert "the file has PATIENT_ID, HPD_LABEL, AGE" in message
+    assert "--time-column/--status-column" in message
+
+
+def test_time_column_without_status_column_is_a_usage_error():
+    with pytest.raises(UsageError, match="status_col given without time_col"):
+        read_clinical(FIXTURES / "clinical_binary_outcome_without_ttf_columns.tsv",
+                      time_col=None, status_col="TTF_STATUS")

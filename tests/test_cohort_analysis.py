@@ -8,6 +8,7 @@ lifelines directly on them.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,8 @@ from hpdgenomics.cohort.analysis import (
 from hpdgenomics.errors import UsageError
 from hpdgenomics.io.clinical import read_clinical
 from hpdgenomics.knowledge import load_knowledge
+
+FIXTURES = Path(__file__).parent / "fixtures" / "cohort"
 
 
 @pytest.fixture(scope="module")
@@ -211,3 +214,32 @@ def test_parse_outcome(text, kind, column):
 def test_parse_outcome_rejects_what_it_cannot_use(text):
     with pytest.raises(UsageError, match="--outcome"):
         parse_outcome(text)
+
+
+def test_kato_like_table_with_patient_and_sample_columns_maps_by_its_own_rows(knowledge, tmp_path):
+    samples, clinical, _ = _kato_cohort(knowledge, tmp_path)
+    assert clinical.level == "sample"
+    analysis = analyse_cohort(samples, knowledge.rules, clinical=clinical)
+    assert analysis.join_report.mapping == {"clinical table": 155}
+    assert analysis.patients["patient_id"].tolist()[:2] == ["P000", "P001"]
+
+
+def test_binary_outcome_without_time_to_event_skips_survival_with_a_reason(knowledge):
+    clinical = read_clinical(FIXTURES / "clinical_binary_outcome_without_ttf_columns.tsv",
+                             binary_cols=["HPD_LABEL"], require_time_to_event=False)
+    samples = [_calls(knowledge, p, altered=["EGFR_MUT"] if p in ("P1", "P5", "P2") else [])
+               for p in ("P1", "P2", "P3", "P4", "P5")]
+    analysis = analyse_cohort(samples, knowledge.rules, clinical=clinical,
+                              options=CohortOptions(outcome=parse_outcome("binary:HPD_LABEL")))
+    assert not analysis.survival_available and analysis.binary_available
+    assert "TTF_MONTHS, TTF_STATUS" in analysis.survival_skipped
+    assert analysis.binary_skipped is None
+    assert any(w.startswith("survival statistics (Kaplan-Meier, log-rank, Cox) not run: ")
+               for w in analysis.warnings)
+    row = next(a.row() for a in analysis.rule_associations if a.id == "EGFR_MUT")
+    # altered P1 (true), P2 (false), P5 (true); unaltered P3 (false); P4 has no label
+    assert (row["early_failure_altered"], row["early_failure_evaluable_altered"]) == (2, 3)
+    assert (row["early_failure_unaltered"], row["early_failure_evaluable_unaltered"]) == (0, 1)
+    assert row["fisher_p"] == pytest.approx(fisher_exact([[2, 1], [0, 1]])[1])
+    assert math.isnan(row["hazard_ratio"]) and math.isnan(row["logrank_p"])
+    assert "survival statistics not run: the clinical table lacks" in row["warnings"]

@@ -171,3 +171,61 @@ def test_tcga_laml_dnmt3a_matches_an_independent_computation(tmp_path):
             ] == table
     assert float(row["fisher_p"]) == pytest.approx(fisher_exact(table)[1], rel=1e-5)
     assert float(row["logrank_p"]) == pytest.approx(expected_logrank, rel=1e-5)
+
+
+def test_binary_outcome_runs_without_ttf_columns_and_says_survival_was_skipped(tmp_path):
+    out = tmp_path / "out"
+    result = _run(["--manifest", _small_manifest(tmp_path),
+                   "--clinical", FIXTURES / "clinical_hpd_label_without_ttf_columns.tsv",
+                   "--outcome", "binary:HPD_LABEL", "--workers", "1", "--no-plots", "-o", out])
+    assert result.exit_code == 0, result.output
+    data = json.loads((out / "cohort.json").read_text())
+    assert data["outcome"]["survival_available"] is False
+    assert "TTF_MONTHS, TTF_STATUS" in data["outcome"]["survival_skipped"]
+    assert any("survival statistics (Kaplan-Meier, log-rank, Cox) not run" in w
+               for w in data["warnings"])
+    mdm2 = next(r for r in _tsv(out / "association.tsv") if r["rule_id"] == "MDM2_AMP")
+    # S01/P01 MDM2-amplified and labelled; P07, P10 unaltered and not labelled
+    assert (mdm2["early_failure_altered"], mdm2["early_failure_unaltered"]) == ("1", "0")
+    assert float(mdm2["fisher_p"]) == pytest.approx(fisher_exact([[1, 0], [0, 2]])[1], rel=1e-5)
+    assert mdm2["hazard_ratio"] == "" and "survival statistics not run" in mdm2["warnings"]
+    assert "survival statistics (Kaplan-Meier, log-rank, Cox) not run" in \
+        (out / "cohort.html").read_text()
+
+
+def test_ttf_outcome_without_ttf_columns_names_the_columns_and_the_options(tmp_path):
+    result = _run(["--manifest", _small_manifest(tmp_path),
+                   "--clinical", FIXTURES / "clinical_hpd_label_without_ttf_columns.tsv",
+                   "-o", tmp_path / "o"])
+    assert result.exit_code == 2
+    assert "missing column(s) TTF_MONTHS, TTF_STATUS" in result.output
+    assert "PATIENT_ID, HPD_LABEL, tumor_type" in result.output
+    assert "--time-column/--status-column" in result.output
+    assert not (tmp_path / "o" / "samples").exists()
+
+
+def test_named_ttf_columns_must_exist_even_for_a_binary_outcome(tmp_path):
+    result = _run(["--manifest", _small_manifest(tmp_path),
+                   "--clinical", FIXTURES / "clinical_hpd_label_without_ttf_columns.tsv",
+                   "--outcome", "binary:HPD_LABEL", "--time-column", "PFS_MONTHS",
+                   "--status-column", "PFS_STATUS", "-o", tmp_path / "o"])
+    assert result.exit_code == 2 and "missing column(s) PFS_MONTHS, PFS_STATUS" in result.output
+
+
+def test_cohort_files_with_a_combined_patient_and_sample_table(tmp_path):
+    out = tmp_path / "out"
+    result = _run(["--maf", Path(__file__).parent / "fixtures" / "cohort"
+                   / "maf_vcf2maf_version_header.maf",
+                   "--clinical", FIXTURES / "clinical_combined_patient_and_sample_rows_hpd_label.tsv",
+                   "--outcome", "binary:HPD_LABEL", "--no-plots", "-o", out])
+    assert result.exit_code == 0, result.output
+    data = json.loads((out / "cohort.json").read_text())
+    # the table's own SAMPLE_ID -> PATIENT_ID rows map every sample, the MAF's and the others
+    assert data["join_report"]["mapping"] == {"clinical table": 5}
+    assert data["join_report"]["multi_sample_patients"] == {"P3": ["S3", "S3b"]}
+    assert {r["sample_id"] for r in _tsv(out / "matrix.tsv")} == {"S1", "S2", "S3", "S3b", "S4"}
+    egfr = next(r for r in _tsv(out / "association.tsv") if r["rule_id"] == "EGFR_MUT")
+    # S1 altered and labelled; S2, S3, S4 unaltered (S3b left out), of which S4 is labelled
+    assert (egfr["n_altered"], egfr["n_unaltered"]) == ("1", "3")
+    assert (egfr["early_failure_altered"], egfr["early_failure_unaltered"]) == ("1", "1")
+    assert data["outcome"]["survival_skipped"]

@@ -7,8 +7,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from hpdgenomics.cohort import (ProfilingMap, join_clinical, read_clinical, read_maf,
-                                sample_to_patient_from_manifest)
+from hpdgenomics.cohort import (
+    ProfilingMap,
+    join_clinical,
+    read_clinical,
+    read_maf,
+    sample_to_patient_from_manifest,
+)
 from hpdgenomics.errors import ClinicalDataError, UsageError
 from hpdgenomics.io.manifest import ManifestRow
 
@@ -139,3 +144,38 @@ def test_tcga_laml_maf_to_survival_table():
     by_sample = joined.set_index("sample_id")
     assert bool(by_sample.loc["TCGA-AB-2810", "early_failure"]) is True
     assert bool(by_sample.loc["TCGA-AB-2809", "early_failure"]) is False
+
+
+def test_combined_patient_and_sample_table_joins_by_its_own_sample_ids():
+    table = read_clinical(FIXTURES / "clinical_combined_patient_and_sample_rows.txt",
+                          binary_cols=["HPD"])
+    joined, report = join_clinical(["P1-T1", "P3-T2", "P3-T1", "P2-T1", "Z-T1"], None, table)
+    assert report.mapping == {"clinical table": 4, "not mapped": 1}
+    assert report.multi_sample_patients == {"P3": ["P3-T1", "P3-T2"]}
+    by_sample = joined.set_index("sample_id")
+    assert by_sample.loc["P3-T1", "patient_id"] == "P3"
+    assert by_sample.loc["P3-T1", "SAMPLE_TYPE"] == "Primary"      # the kept sample's own row
+    assert bool(by_sample.loc["P3-T1", "early_failure"]) is True
+    assert bool(by_sample.loc["P2-T1", "early_failure"]) is False
+    assert report.samples_without_clinical == ["Z-T1"]
+    assert report.patients_without_samples == ["P4"]
+
+
+def test_inconsistent_patients_are_named_in_the_join_report():
+    table = read_clinical(FIXTURES / "clinical_patient_outcome_differs_between_samples.tsv",
+                          binary_cols=["HPD"], on_invalid="missing")
+    joined, report = join_clinical(["P2-T1", "P3-T1"], None, table)
+    assert report.inconsistent_patients == ["P2", "P3"]
+    assert any("differs between their sample rows" in p and "P2, P3" in p
+               for p in report.problems())
+    assert pd.isna(joined.set_index("sample_id").loc["P2-T1", "ttf_months"])
+
+
+def test_table_without_time_to_event_does_not_list_every_sample_as_lacking_an_outcome():
+    table = read_clinical(FIXTURES / "clinical_binary_outcome_without_ttf_columns.tsv",
+                          time_col=None, status_col=None, binary_cols=["HPD_LABEL"])
+    joined, report = join_clinical(["P1", "P2", "P9"], None, table)
+    assert report.samples_without_outcome == [] and report.time_to_event is False
+    assert report.samples_without_clinical == ["P9"]
+    assert joined.early_failure.isna().all()
+    assert joined.HPD_LABEL.astype(object).tolist() == [True, False, pd.NA]

@@ -38,10 +38,12 @@ def _progress_wanted() -> bool:
               help="cBioPortal samples file mapping SAMPLE_ID to PATIENT_ID.")
 @click.option("--id-column", help="Identifier column of the clinical table (default: PATIENT_ID, "
                                   "else SAMPLE_ID / Tumor_Sample_Barcode).")
-@click.option("--time-column", default="TTF_MONTHS", show_default=True,
-              help="Time-to-treatment-failure column.")
-@click.option("--status-column", default="TTF_STATUS", show_default=True,
-              help="Event column (1:.../0:..., 1/0, words).")
+@click.option("--time-column",
+              help="Time-to-treatment-failure column [default: TTF_MONTHS; required for "
+                   "--outcome ttf, used when present for binary/hpd outcomes].")
+@click.option("--status-column",
+              help="Event column (1:.../0:..., 1/0, words) [default: TTF_STATUS; as for "
+                   "--time-column].")
 @click.option("--time-unit", type=click.Choice(["days", "weeks", "months"]), default="months",
               show_default=True)
 @click.option("--on-invalid", type=click.Choice(["error", "missing"]), default="error",

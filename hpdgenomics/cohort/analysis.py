@@ -18,10 +18,15 @@ Outcomes (:class:`OutcomeSpec`)
   the cut-off = not evaluable, :func:`hpdgenomics.cohort.join.join_clinical`) for the binary
   analyses, and TTF with its event status for Kaplan-Meier, log-rank and Cox.
 * ``binary:<COLUMN>``: a true/false clinical column (for example a user's HPD label) replaces early
-  failure in the binary analyses; TTF analyses still run.
+  failure in the binary analyses; TTF analyses still run when the clinical table has time and
+  status columns.
 * ``hpd:<definition>``: the calls of one HPD definition from ``hpd-classify``'s ``hpd_calls.tsv``,
   joined by patient id and used unchanged (not evaluable stays not evaluable); TTF analyses still
-  run.
+  run when the clinical table has time and status columns.
+
+An analysis that cannot run (no time-to-event columns, or no evaluable patient) is skipped with the
+reason in :attr:`CohortAnalysis.survival_skipped` / :attr:`CohortAnalysis.binary_skipped`, in the
+warnings, and in the ``warnings`` of every association row.
 
 Statistics per rule and per gene come from :func:`hpdgenomics.stats.associate` (docs/statistics.md):
 crude always, and a second, adjusted model when covariates or strata are given (Firth and Cox only;
@@ -236,6 +241,8 @@ class CohortAnalysis:
     hpd_overlap: pd.DataFrame | None = None
     survival_available: bool = False
     binary_available: bool = False
+    survival_skipped: str | None = None      # why KM/log-rank/Cox were not run
+    binary_skipped: str | None = None        # why Fisher/Firth were not run
     warnings: list[str] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)
 
@@ -270,20 +277,6 @@ def _binary_column(values: pd.Series) -> pd.Series:
                      index=values.index, dtype=float)
 
 
-def clinical_sample_map(clinical: ClinicalTable) -> tuple[dict[str, str], str | None]:
-    """sample -> patient from the clinical table; for a patient-level table that merely carries a
-    ``SAMPLE_ID`` column (one sample per row), that column is used, and the note says so."""
-    if clinical.sample_to_patient:
-        return dict(clinical.sample_to_patient), None
-    if clinical.level == "patient":
-        column = next((c for c in clinical.df.columns if str(c).upper() == "SAMPLE_ID"), None)
-        if column is not None:
-            pairs = clinical.df[[column, "patient_id"]].dropna()
-            return ({str(s): str(p) for s, p in zip(pairs[column], pairs["patient_id"])},
-                    f"samples mapped to patients by the clinical table's {column} column")
-    return {}, None
-
-
 def analyse_cohort(samples: list[SampleCalls], rules: Iterable[Rule], *,
                    clinical: ClinicalTable | None = None, options: CohortOptions | None = None,
                    sample_to_patient: dict[str, str] | None = None,
@@ -314,12 +307,8 @@ def analyse_cohort(samples: list[SampleCalls], rules: Iterable[Rule], *,
                          hint="pass --hpd-calls PATH (hpd_calls.tsv from hpdgenomics hpd-classify)")
     from .join import join_clinical
 
-    mapping, note = clinical_sample_map(clinical)
-    if clinical.sample_to_patient:
-        mapping = {}       # join_clinical applies the table's own mapping itself
-    elif note:
-        analysis.assumptions.append(note)
-    mapping.update(sample_to_patient or {})
+    # join_clinical applies the clinical table's own sample mapping; these take precedence
+    mapping = dict(sample_to_patient or {})
     mapping.update({s.sample_id: s.patient_id for s in samples
                     if s.patient_id and s.sample_id not in mapping})
     joined, report = join_clinical([s.sample_id for s in samples], mapping or None, clinical,
@@ -384,6 +373,17 @@ def analyse_cohort(samples: list[SampleCalls], rules: Iterable[Rule], *,
     analysis.patients = patients
     analysis.survival_available = bool(patients[DURATION_COLUMN].notna().any())
     analysis.binary_available = bool(patients[binary].notna().any())
+    if not analysis.survival_available:
+        analysis.survival_skipped = (
+            f"{clinical.no_time_to_event}" if not clinical.has_time_to_event else
+            "no analysed patient with clinical data has a usable time and status")
+        analysis.warnings.append("survival statistics (Kaplan-Meier, log-rank, Cox) not run: "
+                                 + analysis.survival_skipped)
+    if not analysis.binary_available:
+        analysis.binary_skipped = (f"no analysed patient with clinical data is evaluable for "
+                                   f"{outcome.label}")
+        analysis.warnings.append("binary statistics (Fisher, Firth) not run: "
+                                 + analysis.binary_skipped)
     if not analysis.survival_available and not analysis.binary_available:
         analysis.warnings.append("no sample with clinical data has a usable outcome: no statistics")
         return analysis
@@ -406,7 +406,13 @@ def analyse_cohort(samples: list[SampleCalls], rules: Iterable[Rule], *,
         crude = associate(frame, **kwargs)
         adjusted_result = (associate(frame, covariates=options.covariates,
                                      strata=options.strata, **kwargs) if adjusted else None)
+        for result in filter(None, (crude, adjusted_result)):   # an empty cell says why
+            result.warnings += skipped
         return crude, adjusted_result
+
+    skipped = [f"{what} not run: {why}" for what, why in (
+        ("survival statistics", analysis.survival_skipped),
+        ("binary statistics", analysis.binary_skipped)) if why]
 
     for info in rule_info:
         crude, adjusted_result = run(analysis.rule_matrix, info["rule_id"])

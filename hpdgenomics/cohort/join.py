@@ -7,13 +7,17 @@ Sample -> patient mapping, in order of precedence (the report counts how each sa
 3. for a patient-level table with neither: the sample id itself, when it is a patient id of the
    table (stated in the report, because it is an assumption about the naming).
 
-A patient with several analysed samples counts once. ``policy="first"`` keeps the sample whose id
+A sample-level clinical table is looked up by sample id (its rows of one patient carry the same
+outcome, :func:`hpdgenomics.io.clinical.read_clinical` checks that); a patient-level table by the
+mapped patient id. A patient with several analysed samples counts once. ``policy="first"`` keeps the sample whose id
 sorts first (Python string order) and leaves the others out of the analysis, listing them;
 ``policy="error"`` raises ClinicalDataError naming every such patient.
 
 Early failure (Kato et al., Clin Cancer Res 2017): TTF < ``early_failure_months`` (default 2) with
 an event is True; TTF >= the cut-off is False whether or not an event followed; a patient censored
-before the cut-off is not evaluable (<NA>), as is a missing TTF.
+before the cut-off is not evaluable (<NA>), as is a missing TTF. A clinical table read without
+time and status columns (binary or HPD outcome) leaves every TTF and early failure missing; then
+samples without a TTF are not listed as an issue.
 
 Soft issues (samples without clinical data, patients without samples, duplicate sample ids,
 unparseable values accepted as missing) go into :class:`JoinReport`, never into errors.
@@ -22,8 +26,8 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Iterable
 
 import pandas as pd
 
@@ -48,6 +52,7 @@ class JoinReport:
     patients_without_samples: list[str] = field(default_factory=list)
     duplicate_patients: list[str] = field(default_factory=list)
     duplicate_samples: list[str] = field(default_factory=list)
+    inconsistent_patients: list[str] = field(default_factory=list)  # outcome differs by sample
     unparseable_values: list[tuple[str, int, str, str, str]] = field(default_factory=list)
     multi_sample_patients: dict[str, list[str]] = field(default_factory=dict)  # kept sample first
     policy: str = "first"
@@ -59,6 +64,7 @@ class JoinReport:
     early_failure_months: float = 2.0
     outcome_counts: dict[str, int] = field(default_factory=dict)
     clinical_warnings: list[str] = field(default_factory=list)
+    time_to_event: bool = True          # False: the clinical table has no time/status columns
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -95,6 +101,9 @@ class JoinReport:
         if self.duplicate_patients:
             out.append(f"patient(s) with more than one clinical row, outcome taken as missing: "
                        f"{listed(self.duplicate_patients)}")
+        if self.inconsistent_patients:
+            out.append(f"patient(s) whose outcome differs between their sample rows, taken as "
+                       f"missing: {listed(self.inconsistent_patients)}")
         if self.unparseable_values:
             out.append(f"{len(self.unparseable_values)} clinical value(s) could not be read and "
                        f"were taken as missing: " + listed(
@@ -144,6 +153,8 @@ def join_clinical(sample_ids: list[str], sample_to_patient: dict[str, str] | Non
                         profiling_assumption=profiling_assumption,
                         early_failure_months=float(early_failure_months),
                         duplicate_patients=list(clinical.duplicate_patients),
+                        inconsistent_patients=list(clinical.inconsistent_patients),
+                        time_to_event=clinical.has_time_to_event,
                         unparseable_values=[u.as_tuple() for u in clinical.unparseable],
                         clinical_warnings=list(clinical.warnings))
 
@@ -221,15 +232,16 @@ def join_clinical(sample_ids: list[str], sample_to_patient: dict[str, str] | Non
     out.insert(out.columns.get_loc("ttf_event") + 1, "early_failure",
                _early_failure(out["ttf_months"], out["ttf_event"], early_failure_months))
 
-    report.samples_without_outcome = out.loc[out["has_clinical"] & out["ttf_months"].isna(),
-                                             "sample_id"].tolist()
+    if clinical.has_time_to_event:     # without TTF columns no sample has one: not an issue
+        report.samples_without_outcome = out.loc[out["has_clinical"] & out["ttf_months"].isna(),
+                                                 "sample_id"].tolist()
     evaluable = out["early_failure"].notna()
     report.outcome_counts = {
         "samples_analysed": len(out),
         "with_clinical": int(out["has_clinical"].sum()),
         "with_ttf": int(out["ttf_months"].notna().sum()),
-        "early_failure": int((out["early_failure"] == True).sum()),       # noqa: E712 (nullable)
-        "no_early_failure": int((out["early_failure"] == False).sum()),   # noqa: E712
+        "early_failure": int((out["early_failure"] == True).sum()),
+        "no_early_failure": int((out["early_failure"] == False).sum()),
         "censored_before_cutoff": int((out["has_clinical"] & out["ttf_months"].notna()
                                        & ~evaluable).sum()),
         "early_failure_not_evaluable": int((~evaluable).sum()),

@@ -54,6 +54,8 @@ from .analysis import (
 
 log = logging.getLogger(__name__)
 
+DEFAULT_TIME_COLUMN, DEFAULT_STATUS_COLUMN = "TTF_MONTHS", "TTF_STATUS"
+
 CALLS_COLUMNS = ("sample_id", "patient_id", "rule_id", "gene", "evidence_type", "criterion",
                  "grade", "caution_level", "evidence_level", "protein_change", "consequence",
                  "hgvsc", "chrom", "pos", "ref", "alt", "vaf", "hotspot", "copy_number_call",
@@ -83,8 +85,8 @@ class CohortConfig:
     clinical: Path | None = None
     clinical_samples: Path | None = None
     id_column: str | None = None
-    time_column: str = "TTF_MONTHS"
-    status_column: str = "TTF_STATUS"
+    time_column: str | None = None     # None: TTF_MONTHS, optional for a binary/HPD outcome
+    status_column: str | None = None   # None: TTF_STATUS, likewise
     time_unit: str = "months"
     on_invalid: str = "error"
     outcome: str = "ttf"
@@ -181,7 +183,9 @@ class CohortReport:
                         "binary_outcome": analysis.options.outcome.label,
                         "early_failure_months": analysis.options.early_failure_months,
                         "survival_available": analysis.survival_available,
-                        "binary_available": analysis.binary_available},
+                        "survival_skipped": analysis.survival_skipped,
+                        "binary_available": analysis.binary_available,
+                        "binary_skipped": analysis.binary_skipped},
             "samples": {"n": len(analysis.samples), "outcomes": self.sample_outcomes},
             "rules": analysis.rules,
             "counts": {"rules": analysis.counts("rule").reset_index(names="rule_id")
@@ -259,11 +263,16 @@ def run_cohort(config: CohortConfig,
 
     clinical = None
     if config.clinical is not None:   # read first: a bad clinical file fails before any screening
+        # the TTF columns a user named, or any outcome that needs them, must be there; the
+        # default names are only looked for when the outcome is binary or HPD
+        named = config.time_column is not None or config.status_column is not None
         clinical = read_clinical(
-            config.clinical, time_col=config.time_column, status_col=config.status_column,
+            config.clinical, time_col=config.time_column or DEFAULT_TIME_COLUMN,
+            status_col=config.status_column or DEFAULT_STATUS_COLUMN,
             time_unit=config.time_unit, samples_path=config.clinical_samples,
             binary_cols=[outcome.column] if outcome.kind == "binary" else [],
-            id_col=config.id_column, on_invalid=config.on_invalid)
+            id_col=config.id_column, on_invalid=config.on_invalid,
+            require_time_to_event=outcome.kind == "ttf" or named)
         inputs.append({"kind": "clinical", "path": str(config.clinical), "sha256": clinical.sha256,
                        "level": clinical.level, "columns_used": clinical.columns_used,
                        "time_unit": clinical.time_unit})
@@ -302,13 +311,8 @@ def run_cohort(config: CohortConfig,
 
         profiling = ProfilingMap.from_files(config.gene_panel_matrix, config.gene_panels)
         profiling_assumption = profiling.assumption
-        extra: list[str] = []
-        if clinical is not None:
-            from .analysis import clinical_sample_map
-
-            extra = list(clinical_sample_map(clinical)[0])
-            if not extra and clinical.level == "sample":
-                extra = list(clinical.df["sample_id"])
+        # samples the clinical files name but the MAF does not: profiled, no mutation found
+        extra = list(clinical.sample_to_patient or {}) if clinical is not None else []
         evaluation = evaluate_cohort_files(knowledge, maf=config.maf, cna=config.cna,
                                            cna_format=config.cna_format, profiling=profiling,
                                            build=config.build, extra_samples=extra)

@@ -12,12 +12,21 @@ Formats
 
 Identifiers
 -----------
-The row identifier is ``id_col`` when given, else the first of ``PATIENT_ID``, ``patient_id``,
-``SAMPLE_ID``, ``sample_id``, ``Tumor_Sample_Barcode`` found (case-insensitive). A table keyed by a
-sample column is *sample-level*: each row is one sample and its patient is the ``PATIENT_ID`` column
-when present, else the sample itself (stated in :attr:`ClinicalTable.warnings`). A samples file
-(``samples_path``; cBioPortal ``data_clinical_samples.txt``: ``PATIENT_ID`` and ``SAMPLE_ID``) maps
-samples to patients.
+The patient column is ``PATIENT_ID`` and the sample column the first of ``SAMPLE_ID``,
+``Tumor_Sample_Barcode`` found (names compared ignoring case). ``id_col`` overrides one of them:
+the sample column when it is one of those sample names, else the patient column.
+
+* A table with a sample column is *sample-level*: one row per sample (a per-sample table, or a
+  combined cBioPortal export with ``PATIENT_ID`` and ``SAMPLE_ID`` on every row).
+  :attr:`ClinicalTable.sample_to_patient` comes from its own ``PATIENT_ID`` column; a sample with a
+  blank patient, or every sample when there is no patient column, is taken as its own patient (said
+  in :attr:`ClinicalTable.warnings`). The outcome is a patient's: time, status and binary outcome
+  columns must hold the same value on every row of a patient, else each disagreement is a problem
+  (with ``on_invalid="missing"`` that patient's value becomes missing, listed in
+  :attr:`ClinicalTable.inconsistent_patients`). Other columns may differ between samples.
+* A table with only a patient column is *patient-level*: one row per patient. A samples file
+  (``samples_path``; cBioPortal ``data_clinical_samples.txt``: ``PATIENT_ID`` and ``SAMPLE_ID``)
+  maps samples to patients; it takes the place of a sample-level table's own mapping when given.
 
 Time and event
 --------------
@@ -40,14 +49,19 @@ blank / missing marker                                missing (not evaluable)
 ====================================================  ======================
 
 A row with a time but no status (or a status but no time) keeps both as missing and is named in
-the warnings. Binary outcome columns (``binary_cols``, e.g. a user's HPD label) accept
-true/false, 1/0, yes/no (blank = not evaluable).
+the warnings. A table may have no time-to-event outcome at all (for a binary or HPD outcome):
+``time_col=None, status_col=None``, or ``require_time_to_event=False`` when the columns are absent;
+then ``ttf_months``/``ttf_event`` are all missing and :attr:`ClinicalTable.no_time_to_event` says
+why. Absent time/status columns are otherwise an error that lists the columns the file has.
+
+Binary outcome columns (``binary_cols``, e.g. a user's HPD label) accept true/false, 1/0, yes/no
+(blank = not evaluable).
 
 Validation
 ----------
 Every problem of a file (missing columns, unparseable or negative times, unparseable statuses or
-binary values, blank or duplicate identifiers, a sample mapped to two patients) is collected and
-raised together as one :class:`~hpdgenomics.errors.ClinicalDataError`, each problem naming the
+binary values, blank or duplicate identifiers, a sample mapped to two patients, a patient's
+outcome differing between its sample rows) is collected and raised together as one :class:`~hpdgenomics.errors.ClinicalDataError`, each problem naming the
 file, line and column. With ``on_invalid="missing"`` the offending values (or duplicated
 patients) become missing instead and are listed in :attr:`ClinicalTable.unparseable` and
 :attr:`ClinicalTable.duplicate_patients`; missing columns are always an error.
@@ -118,8 +132,7 @@ class DelimitedTable:
 
 def _delimiter_for(path: Path, header: str) -> str:
     name = path.name.lower()
-    if name.endswith(".gz"):
-        name = name[:-3]
+    name = name.removesuffix(".gz")
     if name.endswith(".csv"):
         return ","
     if "\t" not in header and "," in header:
@@ -268,7 +281,14 @@ class ClinicalTable:
     unparseable: list[UnparseableValue] = field(default_factory=list)
     duplicate_patients: list[str] = field(default_factory=list)
     duplicate_samples: list[str] = field(default_factory=list)
+    inconsistent_patients: list[str] = field(default_factory=list)  # rows of a patient disagree
+    no_time_to_event: str | None = None     # why there is no TTF outcome (None: there is one)
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def has_time_to_event(self) -> bool:
+        """True when the table was read with time and status columns."""
+        return self.no_time_to_event is None
 
     @property
     def carried_columns(self) -> list[str]:
@@ -281,20 +301,27 @@ def _check_choice(name: str, value: str, choices) -> None:
         raise UsageError(f"{name} {value!r} is not one of {', '.join(choices)}")
 
 
-def _id_column(table: DelimitedTable, id_col: str | None) -> tuple[str | None, str]:
+def _identifier_columns(table: DelimitedTable,
+                        id_col: str | None) -> tuple[str | None, str | None, str | None]:
+    """(patient column, sample column, the name that could not be found or None).
+
+    ``id_col`` names the sample column when it is one of :data:`SAMPLE_ID_COLUMNS` (any case),
+    else the patient column; the other role is looked up among the usual names.
+    """
     columns = list(table.df.columns)
+
+    def first(candidates) -> str | None:
+        return next((found for found in (find_column(columns, c) for c in candidates) if found),
+                    None)
+
     if id_col:
-        return find_column(columns, id_col), ("sample" if id_col.lower() in
-                                              {c.lower() for c in SAMPLE_ID_COLUMNS} else "patient")
-    for candidate in PATIENT_ID_COLUMNS:
-        found = find_column(columns, candidate)
-        if found:
-            return found, "patient"
-    for candidate in SAMPLE_ID_COLUMNS:
-        found = find_column(columns, candidate)
-        if found:
-            return found, "sample"
-    return None, "patient"
+        chosen = find_column(columns, id_col)
+        if id_col.lower() in {c.lower() for c in SAMPLE_ID_COLUMNS}:
+            return first(PATIENT_ID_COLUMNS), chosen, (None if chosen else id_col)
+        return chosen, first(SAMPLE_ID_COLUMNS), (None if chosen else id_col)
+    patient, sample = first(PATIENT_ID_COLUMNS), first(SAMPLE_ID_COLUMNS)
+    lacking = None if (patient or sample) else "PATIENT_ID (or SAMPLE_ID / Tumor_Sample_Barcode)"
+    return patient, sample, lacking
 
 
 def _carry(series: pd.Series) -> pd.Series:
@@ -337,14 +364,66 @@ def read_sample_map(path: str | Path, problems: list[str],
     return mapping
 
 
-def read_clinical(path: str | Path, *, time_col: str = "TTF_MONTHS", status_col: str = "TTF_STATUS",
-                  time_unit: str = "months", samples_path: str | Path | None = None,
+def _resolve_time_to_event(columns: list[str], time_col: str | None, status_col: str | None,
+                           required: bool) -> tuple[str | None, str | None, list[str], str | None]:
+    """(time column, status column, names lacking (an error), reason there is no TTF or None)."""
+    if (time_col is None) != (status_col is None):
+        given, other = ("time_col", "status_col") if status_col is None else ("status_col",
+                                                                              "time_col")
+        raise UsageError(f"{given} given without {other}: the time and the event status of the "
+                         "time-to-event outcome go together",
+                         hint="give both columns (--time-column and --status-column), or neither")
+    if time_col is None:
+        return None, None, [], "no time-to-event columns were asked for"
+    time_found, status_found = find_column(columns, time_col), find_column(columns, status_col)
+    absent = [wanted for wanted, found in ((time_col, time_found), (status_col, status_found))
+              if found is None]
+    if not absent:
+        return time_found, status_found, [], None
+    if required:
+        return None, None, absent, None
+    return None, None, [], ("the clinical table lacks the time-to-event column(s) "
+                            + ", ".join(absent))
+
+
+def _patient_disagreements(out: pd.DataFrame, checked: list[tuple[str, str]],
+                           raw: pd.DataFrame, path: Path) -> tuple[list[str], dict[str, set[str]]]:
+    """Patient-level values that differ between the rows (samples) of one patient.
+
+    ``checked`` pairs an output column with its file column. Returns the problem sentences and,
+    per patient, the output columns that disagree.
+    """
+    problems: list[str] = []
+    disagreeing: dict[str, set[str]] = {}
+    several = out[out["patient_id"].duplicated(keep=False)]
+    for patient, rows in several.groupby("patient_id", sort=False):
+        for field_name, column in checked:
+            values = {None if pd.isna(v) else v for v in rows[field_name]}
+            if len(values) < 2:
+                continue
+            disagreeing.setdefault(patient, set()).add(field_name)
+            shown = ", ".join(f"{raw.iloc[row][column]!r} on line {line}"
+                              for row, line in zip(rows["_row"], rows["_line"]))
+            problems.append(f"{path} lines {', '.join(map(str, rows['_line']))}, column {column}: "
+                            f"patient {patient!r} has different values on its sample rows "
+                            f"({shown}); a patient's outcome must be the same on every row")
+    return problems, disagreeing
+
+
+def read_clinical(path: str | Path, *, time_col: str | None = "TTF_MONTHS",
+                  status_col: str | None = "TTF_STATUS", time_unit: str = "months",
+                  samples_path: str | Path | None = None,
                   binary_cols: tuple[str, ...] | list[str] = (), id_col: str | None = None,
-                  on_invalid: str = "error") -> ClinicalTable:
+                  on_invalid: str = "error", require_time_to_event: bool = True) -> ClinicalTable:
     """Read and validate a clinical table (see the module docstring for formats and rules).
 
     ``on_invalid``: ``"error"`` (default) raises one ClinicalDataError naming every bad value;
     ``"missing"`` turns bad values into missing ones and lists them in ``unparseable``.
+
+    ``time_col=None`` and ``status_col=None`` read no time-to-event outcome; with
+    ``require_time_to_event=False`` absent time/status columns are not an error either (for a
+    binary or HPD outcome). Either way ``ttf_months``/``ttf_event`` are all missing and
+    :attr:`ClinicalTable.no_time_to_event` says why.
     """
     _check_choice("time_unit", time_unit, tuple(MONTHS_PER_UNIT))
     _check_choice("on_invalid", on_invalid, ("error", "missing"))
@@ -354,14 +433,13 @@ def read_clinical(path: str | Path, *, time_col: str = "TTF_MONTHS", status_col:
     problems: list[str] = []
     header = f"{path} line {table.header_line}"
 
-    id_column, level = _id_column(table, id_col)
-    resolved = {"time": find_column(columns, time_col), "status": find_column(columns, status_col)}
-    lacking = []
-    if id_column is None:
-        lacking.append(id_col or "PATIENT_ID (or SAMPLE_ID / Tumor_Sample_Barcode)")
-    for role, wanted in (("time", time_col), ("status", status_col)):
-        if resolved[role] is None:
-            lacking.append(wanted)
+    patient_col, sample_col, lacking_id = _identifier_columns(table, id_col)
+    level = "sample" if sample_col else "patient"
+    id_column = sample_col or patient_col
+    time_column, status_column, lacking, no_time_to_event = _resolve_time_to_event(
+        columns, time_col, status_col, require_time_to_event)
+    if lacking_id:
+        lacking.insert(0, lacking_id)
     binary_resolved = {}
     for wanted in binary_cols:
         found = find_column(columns, wanted)
@@ -369,18 +447,24 @@ def read_clinical(path: str | Path, *, time_col: str = "TTF_MONTHS", status_col:
             lacking.append(wanted)
         binary_resolved[wanted] = found
     if lacking:
-        time_like = [c for c in columns if re.search(r"_(MONTHS|DAYS|WEEKS)$|days|months", c, re.I)]
-        hint = ("time/status pairs present: " + ", ".join(time_like) if time_like else
-                "no time-like columns found")
+        time_like = [c for c in columns if re.search(r"_(MONTHS|DAYS|WEEKS)$|days|months", c, re.IGNORECASE)]
+        status_like = [c for c in columns if re.search(r"status", c, re.IGNORECASE)]
+        found_text = "; ".join(filter(None, (
+            "time-like columns present: " + ", ".join(time_like) if time_like else
+            "no time-like columns found",
+            "status-like columns present: " + ", ".join(status_like) if status_like else None)))
         problems.append(f"{header}: missing column(s) {', '.join(lacking)}; the file has "
-                        f"{', '.join(columns)} ({hint}; choose them with the time/status column "
-                        f"options)")
+                        f"{', '.join(columns)} ({found_text}; choose them with time_col=/status_col="
+                        f", on the command line --time-column/--status-column)")
         raise ClinicalDataError("clinical table cannot be used", problems=problems, path=path,
-                                hint="name the columns that hold the identifier, time and status")
+                                hint="name the columns that hold the identifier, time and status "
+                                     "(a binary or HPD outcome needs no time and status)")
 
-    patient_col = find_column(columns, "PATIENT_ID") if level == "sample" else None
     unparseable: list[UnparseableValue] = []
     warnings: list[str] = []
+    if no_time_to_event and time_col is not None:
+        warnings.append(f"{no_time_to_event}: time to treatment failure and early failure are "
+                        "not evaluable")
     df = table.df
     ids: list[str | None] = []
     times: list[float] = []
@@ -410,21 +494,23 @@ def read_clinical(path: str | Path, *, time_col: str = "TTF_MONTHS", status_col:
             problems.append(f"{path} line {line}, column {id_column}: blank identifier")
             identifier = None
         ids.append(identifier)
-        unreadable = False
-        try:
-            months = parse_time(row[resolved["time"]])
-        except ValueError as exc:
-            bad(line, resolved["time"], row[resolved["time"]], str(exc))
-            months, unreadable = None, True
-        try:
-            event = parse_event(row[resolved["status"]])
-        except ValueError as exc:
-            bad(line, resolved["status"], row[resolved["status"]], str(exc))
-            event, unreadable = None, True
-        if (months is None) != (event is None):
-            if not unreadable:
-                half_missing.append(line)
-            months, event = None, None
+        months, event = None, None
+        if time_column is not None:
+            unreadable = False
+            try:
+                months = parse_time(row[time_column])
+            except ValueError as exc:
+                bad(line, time_column, row[time_column], str(exc))
+                months, unreadable = None, True
+            try:
+                event = parse_event(row[status_column])
+            except ValueError as exc:
+                bad(line, status_column, row[status_column], str(exc))
+                event, unreadable = None, True
+            if (months is None) != (event is None):
+                if not unreadable:
+                    half_missing.append(line)
+                months, event = None, None
         times.append(np.nan if months is None else months * MONTHS_PER_UNIT[time_unit])
         events.append(event)
         for name, column in binary_resolved.items():
@@ -436,7 +522,7 @@ def read_clinical(path: str | Path, *, time_col: str = "TTF_MONTHS", status_col:
 
     blank = set(blank_rows)
     keep = [i for i in range(len(df)) if i not in blank and ids[i] is not None]
-    out = pd.DataFrame({"_line": [table.line_of(i) for i in keep]})
+    out = pd.DataFrame({"_row": keep, "_line": [table.line_of(i) for i in keep]})
     key = "sample_id" if level == "sample" else "patient_id"
     out[key] = [ids[i] for i in keep]
     duplicated_ids = sorted(out.loc[out[key].duplicated(keep=False), key].unique())
@@ -462,10 +548,29 @@ def read_clinical(path: str | Path, *, time_col: str = "TTF_MONTHS", status_col:
     out["ttf_event"] = pd.array([events[i] for i in keep], dtype="boolean")
     for name, column in binary_resolved.items():
         out[column] = pd.array([binaries[name][i] for i in keep], dtype="boolean")
-    used = {id_column, resolved["time"], resolved["status"], *binary_resolved.values()}
+
+    # One row per sample repeats its patient's outcome (a combined cBioPortal export, or a
+    # sample-level table): rows of one patient that disagree leave no way to tell which is right.
+    inconsistent_patients: list[str] = []
+    if level == "sample" and patient_col is not None:
+        checked = ([("ttf_months", time_column), ("ttf_event", status_column)]
+                   if time_column is not None else [])
+        checked += [(column, column) for column in binary_resolved.values()]
+        disagreements, disagreeing = _patient_disagreements(out, checked, df, path)
+        problems += disagreements
+        inconsistent_patients = list(disagreeing)
+        for patient, fields in disagreeing.items():
+            rows = out["patient_id"] == patient
+            if fields & {"ttf_months", "ttf_event"}:      # time and status only make sense together
+                out.loc[rows, "ttf_months"] = np.nan
+                out.loc[rows, "ttf_event"] = pd.NA
+            for field_name in fields - {"ttf_months", "ttf_event"}:
+                out.loc[rows, field_name] = pd.NA
+
+    used = {id_column, time_column, status_column, *binary_resolved.values()} - {None}
     if patient_col:
         used.add(patient_col)
-    reserved = {"patient_id", "sample_id", "ttf_months", "ttf_event", "_line"}
+    reserved = {"patient_id", "sample_id", "ttf_months", "ttf_event", "_line", "_row"}
     for column in columns:
         if column in used:
             continue
@@ -477,7 +582,7 @@ def read_clinical(path: str | Path, *, time_col: str = "TTF_MONTHS", status_col:
     if half_missing:
         shown = ", ".join(map(str, half_missing[:10])) + (" ..." if len(half_missing) > 10 else "")
         warnings.append(f"{len(half_missing)} row(s) have a time without a status or a status "
-                        f"without a time ({resolved['time']}/{resolved['status']}); their outcome "
+                        f"without a time ({time_column}/{status_column}); their outcome "
                         f"is taken as missing (lines {shown})")
 
     sample_map: dict[str, str] | None = None
@@ -503,12 +608,12 @@ def read_clinical(path: str | Path, *, time_col: str = "TTF_MONTHS", status_col:
             duplicate_samples = list(duplicated_ids) if key == "sample_id" else []
         warnings.append(f"{len(problems)} problem(s) treated as missing values: "
                         + "; ".join(problems[:10]) + (" ..." if len(problems) > 10 else ""))
-    if level == "patient" and "sample_id" in out.columns:
-        out = out.drop(columns="sample_id")
     order = ["patient_id"] + (["sample_id"] if level == "sample" else []) + ["ttf_months", "ttf_event"]
-    out = out[order + [c for c in out.columns if c not in order and c != "_line"]]
-    columns_used = {"id": id_column, "time": resolved["time"], "status": resolved["status"]}
-    if patient_col:
+    out = out[order + [c for c in out.columns if c not in order and c not in ("_line", "_row")]]
+    columns_used = {"id": id_column}
+    if time_column is not None:
+        columns_used.update({"time": time_column, "status": status_column})
+    if level == "sample" and patient_col:
         columns_used["patient_id"] = patient_col
     columns_used.update({f"binary:{name}": column for name, column in binary_resolved.items()})
     for message in warnings:
@@ -519,4 +624,6 @@ def read_clinical(path: str | Path, *, time_col: str = "TTF_MONTHS", status_col:
                          samples_path=str(samples_path) if samples_path is not None else None,
                          samples_sha256=samples_sha, unparseable=unparseable,
                          duplicate_patients=duplicate_patients,
-                         duplicate_samples=duplicate_samples, warnings=warnings)
+                         duplicate_samples=duplicate_samples,
+                         inconsistent_patients=inconsistent_patients,
+                         no_time_to_event=no_time_to_event, warnings=warnings)
