@@ -15,7 +15,7 @@ _existing = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 @click.command("screen")
 @click.option("--vcf", type=_existing, help="Somatic VCF (.vcf or .vcf.gz; indexed files are read by region).")
-@click.option("--cnv", type=_existing, help="Copy-number file (CNVkit, SEG, GATK, PURPLE, FACETS, ...).")
+@click.option("--cnv", type=_existing, help="Copy-number file (CNVkit, SEG, GATK, PURPLE, FACETS, ASCAT, Sequenza, PCGR, cBioPortal, CN VCF).")
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               required=True, help="Output folder for <sample>.hpd.json/.tsv/.html.")
 @click.option("--sample", help="Tumour sample name in a multi-sample VCF or copy-number file.")

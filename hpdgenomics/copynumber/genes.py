@@ -300,8 +300,10 @@ def _call_gene_level(data, gene: PanelGene, thresholds: CopyNumberThresholds, pl
     caller = data.caller or data.format
     rows = data.segments[data.segments["gene"] == gene.symbol]
     if rows.empty:
-        return GeneCopyNumber(gene=gene.symbol, call=None, caller=caller,
-                              reason=f"{gene.symbol} is not in the copy-number file")
+        reason = (f"{gene.symbol} has no value in the copy-number file (NA or blank: not "
+                  "profiled)" if gene.symbol in getattr(data, "genes_without_value", ())
+                  else f"{gene.symbol} is not in the copy-number file")
+        return GeneCopyNumber(gene=gene.symbol, call=None, caller=caller, reason=reason)
     lines = ", ".join(str(int(x)) for x in rows["source_line"])
     if data.value_kind == "discrete":
         values = sorted(set(rows["discrete"].astype(float)))

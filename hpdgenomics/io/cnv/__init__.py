@@ -10,9 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from ...errors import InputError
-from ..registry import detect_format, get_reader
+from ..registry import detect_format, formats, get_reader
+from ..text import head_lines
 from . import allele_specific, cnvkit, facets, gatk, matrix, purple, seg, vcf  # noqa: F401  (register)
-from ._common import CopyNumberData
+from ._common import CopyNumberData, is_number, lines_after_header, split_fields
 from .matrix import duplicate_gene_rows, read_gene_matrix
 from .purple import PurpleFit, read_purple_purity
 
@@ -41,13 +42,50 @@ def read_copy_number(path: str | Path, *, fmt: str | None = None, sample: str | 
     else:
         try:
             entry = detect_format("copy_number", path)
-        except InputError:
+        except InputError as exc:
             if path.name.endswith(".purple.purity.tsv"):
                 raise InputError("this is a PURPLE purity/ploidy table, not copy-number segments",
                                  path=path, hint="give the .purple.cnv.somatic.tsv beside it; "
                                  "its purity and ploidy are read automatically") from None
-            raise
+            if "ambiguous" in str(exc):
+                raise
+            raise InputError("format not recognised as any copy number format; found "
+                             + _describe_unrecognised(path), path=path,
+                             hint="supported (--cnv-format NAME): " + "; ".join(
+                                 f"{name} = {entry.description}"
+                                 for name, entry in sorted(formats("copy_number").items()))
+                             ) from None
     if seg_log_base is not None and entry.name != "seg":
         raise InputError(f"--seg-log-base applies to SEG files only; this file was read as "
                          f"{entry.name}", path=path, hint="drop --seg-log-base")
     return entry.read(path, sample=sample, seg_log_base=seg_log_base)
+
+
+_FREEC_STATUS = {"gain", "loss", "normal", "neutral", "amp", "del"}
+
+
+def _describe_unrecognised(path: Path) -> str:
+    """What the file looks like, for the error that lists the supported formats."""
+    lines = head_lines(path, 60)
+    if lines and lines[0].startswith("##fileformat=VCF"):
+        header = lines_after_header(path, lines, prefix="##", extra=1)
+        return ("a VCF without a CN field (FORMAT or INFO): structural-variant calls such as "
+                "Manta's say a region is deleted or duplicated, not how many copies remain; give "
+                "the copy-number caller's output (e.g. DRAGEN CNV, gCNV, CNVkit export vcf)"
+                if any(line.startswith("#CHROM") for line in header) else
+                "a VCF header without a #CHROM line")
+    content = [line for line in lines if line.strip() and not line.startswith(("#", "@"))]
+    if not content:
+        return "no table found in the first lines (empty, or only comment lines)"
+    fields = split_fields(content[0])
+    if len(fields) >= 3 and is_number(fields[1]) and is_number(fields[2]):
+        shown = ", ".join(fields[:6])
+        if len(fields) >= 5 and fields[4].lower() in _FREEC_STATUS:
+            return (f"a table without a header line whose rows read chrom, start, end, copy "
+                    f"number, status ({shown}): this looks like a Control-FREEC _CNVs file, "
+                    "which is not supported (it lists altered regions only, with no header and "
+                    "no stated coordinate convention); give Control-FREEC's output converted to "
+                    "SEG, or another caller's segments")
+        return f"a table without a header line (first row: {shown})"
+    shown = ", ".join(fields[:15]) + (f" (+{len(fields) - 15} more)" if len(fields) > 15 else "")
+    return f"header columns {shown}"

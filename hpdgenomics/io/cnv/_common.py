@@ -16,7 +16,7 @@ import pandas as pd
 from ...copynumber.schema import validate_segments
 from ...errors import InputError
 from ...genome import normalize_chrom
-from ..text import head_lines, sha256_file
+from ..text import head_lines, open_text, sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +46,19 @@ class CopyNumberData:
     sex: str | None = None           # "male"/"female" when the file says (PURPLE gender, gCNV)
     build: str | None = None         # build the file itself states (SAM @SQ / VCF contig lengths)
     build_source: str = ""
+    # gene-level inputs: genes listed with a missing value (cBioPortal NA = not profiled)
+    genes_without_value: list[str] = field(default_factory=list)
 
 
 # --- headers and tables ----------------------------------------------------------------------
 
+def delimiter_of(line: str) -> str:
+    """Tab, unless the line has no tab but has commas (a CSV export of a SEG or segment table)."""
+    return "," if "\t" not in line and "," in line else "\t"
+
+
 def split_fields(line: str) -> list[str]:
-    return [f.strip().strip('"') for f in line.split("\t")]
+    return [f.strip().strip('"') for f in line.split(delimiter_of(line))]
 
 
 def find_header(lines: list[str], accept: Callable[[list[str]], bool]) -> int | None:
@@ -69,7 +76,8 @@ def header_fields(lines: list[str], accept: Callable[[list[str]], bool]) -> list
 
 def read_table(path: Path, accept: Callable[[list[str]], bool], *, what: str,
                search_lines: int = 200) -> pd.DataFrame:
-    """Read a tab-separated table whose header line satisfies ``accept``.
+    """Read a tab- (or, when the header has no tab, comma-) separated table whose header line
+    satisfies ``accept``.
 
     Lines before the header (SAM-style ``@`` headers, R warnings, ``#`` comments) are skipped.
     Every value is kept as text; the column ``source_line`` holds the 1-based file line.
@@ -81,11 +89,14 @@ def read_table(path: Path, accept: Callable[[list[str]], bool], *, what: str,
         raise InputError(f"no {what} header line found in the first {search_lines} lines",
                          path=path, hint="check the file is the format named, or pass "
                                          "--cnv-format to choose another reader")
+    # the header line decides the delimiter: tab-separated, or comma-separated when it has no tab
+    sep = delimiter_of(lines[index])
     try:
-        table = pd.read_csv(path, sep="\t", skiprows=index, dtype=str, keep_default_na=False,
+        table = pd.read_csv(path, sep=sep, skiprows=index, dtype=str, keep_default_na=False,
                             skip_blank_lines=False, quotechar='"', comment=None)
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot be parsed as a tab-separated {what} ({exc})", path=path,
+        raise InputError(f"cannot be parsed as a {'comma' if sep == ',' else 'tab'}-separated "
+                         f"{what} ({exc})", path=path,
                          hint="rows must have as many fields as the header") from None
     table.columns = [str(c).strip().strip('"').lstrip("#").lower() for c in table.columns]
     table["source_line"] = range(index + 2, index + 2 + len(table))
@@ -177,6 +188,29 @@ def finish(path: Path, fmt: str, table: pd.DataFrame, *, level: str, value_kind:
         purity=purity, ploidy=ploidy, purity_source=purity_source, ploidy_source=ploidy_source,
         records_read=records_read, records_used=len(segments), records_rejected=rejected,
         warnings=warnings, caller=caller, sex=sex, build=build, build_source=build_source)
+
+
+def lines_after_header(path: Path, lines: list[str], *, prefix: str, extra: int = 5) -> list[str]:
+    """``lines`` or, when they are all header lines starting with ``prefix``, the file's lines up
+    to ``extra`` lines past its header.
+
+    Format detection sees only the first few dozen lines; a GATK ``.seg`` on a full GRCh38
+    reference has ~3,400 ``@SQ`` lines and a VCF as many ``##contig`` lines before the line that
+    tells the format, so the sniffers of those formats read on to the end of the header.
+    """
+    if not lines or not all(line.startswith(prefix) for line in lines):
+        return lines
+    found: list[str] = []
+    past = 0
+    with open_text(path) as handle:
+        for raw in handle:
+            line = raw.rstrip("\r\n")
+            found.append(line)
+            if not line.startswith(prefix):
+                past += 1
+                if past >= extra:
+                    break
+    return found
 
 
 def sam_header(lines: list[str]) -> tuple[str | None, dict[str, int]]:

@@ -1,11 +1,16 @@
-"""Allele-specific segment tables with ``nMajor``/``nMinor`` (PCGR ``--input_cna`` style, also
-ASCAT/Battenberg-derived tables).
+"""Allele-specific segment tables: ``nMajor``/``nMinor`` (PCGR ``--input_cna`` style, ASCAT
+``segments``/``segments_raw``) and Sequenza ``_segments.txt`` (``CNt``/``A``/``B``).
 
 Format: tab-separated; header with chromosome, start and end columns (``Chromosome``/``chrom``,
 ``Start``/``startpos``, ``End``/``endpos``), ``nMajor`` and ``nMinor``, optionally a sample column
 (``sample``/``Sample``/``ID``). Total copy number = nMajor + nMinor.
 
+ASCAT writes ``sample chr startpos endpos nMajor nMinor`` (``segments_raw`` adds the unrounded
+``nAraw``/``nBraw``, which are not used: the integer state is the call). ASCAT's purity and ploidy
+are not in the segment table: pass them with --purity/--ploidy.
+
 Coordinates: 1-based closed. Chromosome names lose ``chr``; ``23`` becomes ``X``.
+The Sequenza reader is described where it is defined, below.
 """
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ...errors import InputError
 from ..registry import register
 from ._common import (
     CopyNumberData,
@@ -59,3 +65,79 @@ def read_allele_specific(path: Path, *, sample: str | None = None, **_options) -
     return finish(path, "allele-specific", segments, level="segment", value_kind="absolute",
                   sample=chosen, samples=samples, sample_source=source, records_read=len(rows),
                   warnings=warnings, caller="allele-specific table (nMajor/nMinor)")
+
+
+# --- Sequenza ---------------------------------------------------------------------------------
+#
+# ``<sample>_segments.txt`` from ``sequenza.results()``: tab-separated, quoted header
+# ``chromosome start.pos end.pos Bf N.BAF sd.BAF depth.ratio N.ratio sd.ratio CNt A B LPP``;
+# ``CNt`` is the total tumour copy number and ``A``/``B`` the major/minor allele copies (NA where
+# no heterozygous SNP informs the B-allele frequency). Coordinates 1-based closed.
+# Purity (``cellularity``) and ploidy come from ``<sample>_alternative_solutions.txt`` beside it,
+# whose first row is the solution Sequenza chose (highest posterior); that is said in the warnings.
+
+_SEQUENZA_SEGMENTS = "_segments.txt"
+_SEQUENZA_SOLUTIONS = "_alternative_solutions.txt"
+
+
+def _is_sequenza(fields: list[str]) -> bool:
+    return {"chromosome", "start.pos", "end.pos", "cnt", "a", "b"} <= set(fields)
+
+
+def _is_solutions(fields: list[str]) -> bool:
+    return "cellularity" in fields and "ploidy" in fields
+
+
+def _sequenza_fit(path: Path, warnings: list[str]) -> dict:
+    if not path.name.endswith(_SEQUENZA_SEGMENTS):
+        warnings.append("Sequenza file not named <sample>_segments.txt: purity and ploidy not "
+                        "looked up (pass --ploidy)")
+        return {}
+    sibling = path.with_name(path.name[: -len(_SEQUENZA_SEGMENTS)] + _SEQUENZA_SOLUTIONS)
+    if not sibling.exists():
+        warnings.append(f"no {sibling.name} beside the file: purity and ploidy not taken from "
+                        "Sequenza (pass --ploidy)")
+        return {}
+    solutions = read_table(sibling, _is_solutions, what="Sequenza alternative solutions")
+    if solutions.empty:
+        raise InputError("no solution rows", path=sibling,
+                         hint="re-run sequenza.results() or pass --purity/--ploidy")
+    row = solutions.iloc[0]
+    try:
+        purity, ploidy = float(row["cellularity"]), float(row["ploidy"])
+    except ValueError:
+        raise InputError(f"cellularity {row['cellularity']!r} / ploidy {row['ploidy']!r} are not "
+                         "numbers", path=sibling, where=f"line {row['source_line']}") from None
+    if not (0 < purity <= 1) or ploidy <= 0:
+        raise InputError(f"cellularity {purity} / ploidy {ploidy} out of range", path=sibling,
+                         where=f"line {row['source_line']}")
+    source = f"Sequenza {sibling.name} (first row: the chosen solution)"
+    return {"purity": purity, "ploidy": ploidy, "purity_source": source, "ploidy_source": source}
+
+
+@register("copy_number", "sequenza-segments",
+          sniff=lambda p, lines: header_fields(lines, _is_sequenza) is not None,
+          description="Sequenza <sample>_segments.txt (CNt, A, B) with purity/ploidy from "
+                      "<sample>_alternative_solutions.txt")
+def read_sequenza(path: Path, *, sample: str | None = None, **_options) -> CopyNumberData:
+    path = Path(path)
+    table = read_table(path, _is_sequenza, what="Sequenza segment table")
+    warnings: list[str] = []
+    fit = _sequenza_fit(path, warnings)
+    major = pd.to_numeric(table["a"], errors="coerce")
+    minor = pd.to_numeric(table["b"], errors="coerce")
+    if minor.isna().any():
+        warnings.append(f"{int(minor.isna().sum())} segment(s) without allele copies (A/B NA): "
+                        "LOH not assessable there")
+    segments = pd.DataFrame({
+        "chrom": normalise_chromosomes(table["chromosome"], numeric_sex=True, warnings=warnings),
+        "start": table["start.pos"], "end": table["end.pos"],
+        "copy_number": pd.to_numeric(table["cnt"], errors="coerce"),
+        "major_cn": major, "minor_cn": minor,
+        "n_probes": table.get("n.ratio"), "source_line": table["source_line"],
+    })
+    file_sample = (path.name[: -len(_SEQUENZA_SEGMENTS)] if path.name.endswith(_SEQUENZA_SEGMENTS)
+                   else sample)
+    return finish(path, "sequenza-segments", segments, level="segment", value_kind="absolute",
+                  sample=file_sample, samples=[], sample_source="Sequenza file name",
+                  records_read=len(table), warnings=warnings, caller="Sequenza", **fit)

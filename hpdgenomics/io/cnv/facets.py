@@ -6,6 +6,9 @@ mafR.clust start end cf.em tcn.em lcn.em`` (the EM estimates; ``cf``/``tcn``/``l
 lesser (minor) allele copy number of the tumour cells; ``lcn.em`` is NA where it cannot be
 estimated.
 
+facets-suite's ``*.cncf.txt`` adds a sample column ``ID`` first and names the coordinates
+``loc.start``/``loc.end``; both spellings are read (a file with several IDs needs ``--sample``).
+
 Coordinates: 1-based closed SNP positions. FACETS numbers chromosome X as ``23``; it is read as
 ``X``. ``cnlr.median`` is FACETS' log-ratio on its own centring, so it is not reported as a log2
 ratio; the calls use ``tcn.em``. Purity and ploidy live in the FACETS fit, not in this table:
@@ -20,6 +23,7 @@ import pandas as pd
 from ..registry import register
 from ._common import (
     CopyNumberData,
+    choose_sample,
     finish,
     first_column,
     header_fields,
@@ -36,10 +40,13 @@ def _is_cncf(fields: list[str]) -> bool:
 @register("copy_number", "facets-cncf",
           sniff=lambda p, lines: header_fields(lines, _is_cncf) is not None,
           description="FACETS cncf segment table (tcn.em / lcn.em)")
-def read_facets(path: Path, **_options) -> CopyNumberData:
+def read_facets(path: Path, *, sample: str | None = None, **_options) -> CopyNumberData:
     path = Path(path)
     table = read_table(path, _is_cncf, what="FACETS cncf table")
-    require_columns(table, ["chrom", "start", "end"], path=path, what="FACETS cncf table")
+    # facets-suite writes loc.start/loc.end (DNAcopy names) where FACETS' own cncf has start/end
+    start, end = first_column(table, "start", "loc.start"), first_column(table, "end", "loc.end")
+    require_columns(table, ["chrom", start or "start", end or "end"], path=path,
+                    what="FACETS cncf table")
     total = first_column(table, "tcn.em", "tcn")
     lesser = first_column(table, "lcn.em", "lcn")
     warnings: list[str] = []
@@ -47,13 +54,20 @@ def read_facets(path: Path, **_options) -> CopyNumberData:
     minor = pd.to_numeric(table[lesser], errors="coerce") if lesser else None
     segments = pd.DataFrame({
         "chrom": normalise_chromosomes(table["chrom"], numeric_sex=True, warnings=warnings),
-        "start": table["start"], "end": table["end"], "copy_number": copy_number,
+        "start": table[start], "end": table[end], "copy_number": copy_number,
         "minor_cn": minor, "major_cn": copy_number - minor if minor is not None else None,
         "n_probes": table.get("num.mark"), "source_line": table["source_line"],
     })
     if minor is not None and minor.isna().any():
         warnings.append(f"{int(minor.isna().sum())} segment(s) without {lesser}: LOH not "
                         "assessable there")
+    samples = list(dict.fromkeys(table["id"])) if "id" in table.columns else []
+    chosen, source = (choose_sample(samples, sample, path=path, what="FACETS cncf table")
+                      if samples else (None, "FACETS tables hold one sample"))
+    if samples:
+        keep = (table["id"] == chosen).to_numpy()
+        segments = segments[keep]
+        table = table[keep]
     return finish(path, "facets-cncf", segments, level="segment", value_kind="absolute",
-                  sample=None, samples=[], sample_source="FACETS tables hold one sample",
+                  sample=chosen, samples=samples, sample_source=source,
                   records_read=len(table), warnings=warnings, caller="FACETS")

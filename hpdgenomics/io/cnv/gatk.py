@@ -9,7 +9,8 @@ Formats (tab-separated, after a SAM-style ``@HD``/``@SQ``/``@RG`` header):
 * ``.modelFinal.seg``: posterior deciles; the median ``LOG2_COPY_RATIO_POSTERIOR_50`` is used.
 
 Coordinates: 1-based closed (GATK intervals). The sample is ``@RG SM:``; contig lengths in ``@SQ``
-lines identify the build (see :func:`hpdgenomics.genome.build_from_contig_lengths`). Values are
+lines identify the build (see :func:`hpdgenomics.genome.build_from_contig_lengths`); detection
+reads past a header of any length (a full GRCh38 reference has thousands of ``@SQ`` lines). Values are
 log2 copy ratios (GATK's own convention: "LOG2"). Minor-allele fractions of ``.modelFinal.seg``
 are not converted to allele copies (that needs purity), so no LOH is derived from them.
 """
@@ -27,6 +28,7 @@ from ._common import (
     choose_sample,
     finish,
     header_fields,
+    lines_after_header,
     normalise_chromosomes,
     read_table,
     sam_header,
@@ -37,22 +39,22 @@ def _is_gatk(fields: list[str]) -> bool:
     return fields[:3] == ["contig", "start", "end"]
 
 
-def _fields(lines):
-    return header_fields(lines, _is_gatk) or []
+def _fields(path: Path, lines: list[str]) -> list[str]:
+    return header_fields(lines_after_header(path, lines, prefix="@"), _is_gatk) or []
 
 
 def _sniff_cr(path: Path, lines: list[str]) -> bool:
-    fields = _fields(lines)
+    fields = _fields(path, lines)
     return "mean_log2_copy_ratio" in fields and "call" not in fields
 
 
 def _sniff_called(path: Path, lines: list[str]) -> bool:
-    fields = _fields(lines)
+    fields = _fields(path, lines)
     return "mean_log2_copy_ratio" in fields and "call" in fields
 
 
 def _sniff_model(path: Path, lines: list[str]) -> bool:
-    return "log2_copy_ratio_posterior_50" in _fields(lines)
+    return "log2_copy_ratio_posterior_50" in _fields(path, lines)
 
 
 def _read(path: Path, fmt: str, value_col: str, sample: str | None) -> CopyNumberData:

@@ -129,9 +129,11 @@ def _to_data(path: Path, fmt: str, long: pd.DataFrame, kind: str, sample: str | 
     if kind == "discrete":
         warnings.append("discrete gene-level calls: the calls are taken as the file states them "
                         "(cBioPortal scale); copy-number thresholds are not re-applied")
-    return finish(path, fmt, segments, level="gene", value_kind=kind, sample=chosen,
+    data = finish(path, fmt, segments, level="gene", value_kind=kind, sample=chosen,
                   samples=samples, sample_source=source, records_read=len(rows),
                   warnings=warnings, caller="gene-level matrix")
+    data.genes_without_value = sorted(set(rows.loc[rows["value"].isna(), "gene"]))
+    return data
 
 
 @register("copy_number", "cna-discrete-long",

@@ -3,10 +3,12 @@
 Formats (tab-separated, one header line):
 
 * ``<tumor>.purple.cnv.somatic.tsv``: ``chromosome start end copyNumber ...
-  minorAlleleCopyNumber majorAlleleCopyNumber``; absolute, purity-adjusted copies per segment;
+  minorAlleleCopyNumber majorAlleleCopyNumber`` (PURPLE 2.x: ``minorAllelePloidy``/
+  ``majorAllelePloidy``); absolute, purity-adjusted copies per segment;
 * ``<tumor>.purple.cnv.gene.tsv``: ``chromosome start end gene minCopyNumber maxCopyNumber ...
-  minMinorAlleleCopyNumber``; one row per gene (``minCopyNumber`` is the value PURPLE's own
-  amplification and deletion drivers use);
+  minMinorAlleleCopyNumber`` (2.x: ``minMinorAllelePloidy``); one row per gene, or from PURPLE
+  3.x one row per transcript with ``isCanonical``, of which only the canonical rows are used
+  (``minCopyNumber`` is the value PURPLE's own amplification and deletion drivers use);
 * ``<tumor>.purple.purity.tsv``: one row with ``purity``, ``ploidy``, ``gender`` (read by
   :func:`read_purple_purity`, and picked up automatically from beside the copy-number file).
 
@@ -25,6 +27,7 @@ from ..registry import register
 from ._common import (
     CopyNumberData,
     finish,
+    first_column,
     header_fields,
     normalise_chromosomes,
     read_table,
@@ -106,8 +109,11 @@ def read_purple_somatic(path: Path, **_options) -> CopyNumberData:
     segments = pd.DataFrame({
         "chrom": normalise_chromosomes(table["chromosome"]),
         "start": table["start"], "end": table["end"], "copy_number": table["copynumber"],
-        "major_cn": table.get("majoralleleCopyNumber".lower()),
-        "minor_cn": table.get("minoralleleCopyNumber".lower()),
+        # PURPLE 2.x named the allele copies ...Ploidy; 3.x renamed them ...CopyNumber
+        "major_cn": table[first_column(table, "majorallelecopynumber", "majoralleleploidy")]
+        if first_column(table, "majorallelecopynumber", "majoralleleploidy") else None,
+        "minor_cn": table[first_column(table, "minorallelecopynumber", "minoralleleploidy")]
+        if first_column(table, "minorallelecopynumber", "minoralleleploidy") else None,
         "n_probes": table.get("depthwindowcount"),
         "source_line": table["source_line"],
     })
@@ -127,11 +133,20 @@ def read_purple_gene(path: Path, **_options) -> CopyNumberData:
                     what="PURPLE gene table")
     warnings: list[str] = []
     fit = _sibling_fit(path, _GENE_SUFFIX, warnings)
+    if "iscanonical" in table.columns:
+        # PURPLE 3.x+ lists every transcript of a gene; its drivers use the canonical one
+        canonical = table["iscanonical"].str.strip().str.lower() == "true"
+        dropped = int((~canonical).sum())
+        if dropped:
+            warnings.append(f"{dropped} non-canonical transcript row(s) (isCanonical false) not "
+                            "used; genes are called on their canonical transcript")
+        table = table[canonical]
     segments = pd.DataFrame({
         "chrom": normalise_chromosomes(table["chromosome"]),
         "start": table["start"], "end": table["end"], "gene": table["gene"],
         "copy_number": table["mincopynumber"], "copy_number_max": table["maxcopynumber"],
-        "minor_cn": table.get("minminoralleleCopyNumber".lower()),
+        "minor_cn": table[first_column(table, "minminorallelecopynumber", "minminoralleleploidy")]
+        if first_column(table, "minminorallelecopynumber", "minminoralleleploidy") else None,
         "source_line": table["source_line"],
     })
     return finish(path, "purple-gene", segments, level="gene", value_kind="absolute",

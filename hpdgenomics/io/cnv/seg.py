@@ -1,11 +1,15 @@
 """SEG segment tables (IGV / DNAcopy / TCGA), one or many samples.
 
-Format: tab-separated; a header whose first four columns are sample, chromosome, start and end
-(names vary: ``ID``/``Sample``/``sampleName``, ``chrom``/``Chromosome``, ``loc.start``/``Start``,
-``loc.end``/``End``), an optional probe-count column (``num.mark``, ``Num_Probes``,
-``nbrOfLoci``) and the segment mean as the last column (``seg.mean``, ``Segment_Mean``,
-``mean``). Values may be quoted (R ``write.table``); lines before the header (R warnings) are
-skipped.
+Format: tab-separated (comma-separated when the header line has no tab); a header whose first
+four columns are sample, chromosome, start and end (names vary: ``ID``/``Sample``/``sampleName``/
+``GDC_Aliquot``, ``chrom``/``Chromosome``, ``loc.start``/``Start``, ``loc.end``/``End``), an
+optional probe-count column (``num.mark``, ``Num_Probes``, ``nbrOfLoci``) and the segment mean,
+found by name (``seg.mean``, ``Segment_Mean``, ``mean``, ``log2``) and otherwise taken from the last
+column. DNAcopy's ``segments.p()`` writes ``bstat pval lcl ucl`` after ``seg.mean``; those are not
+used. Values may be quoted (R ``write.table``, whose row names give the data rows one field more
+than the header: pandas takes that field as the index); lines before the header (R warnings) are
+skipped. Tables that also carry FACETS (``tcn.em``), allele-specific (``nMajor``) or Sequenza
+(``CNt``) columns are left to those readers.
 
 Coordinates: 1-based closed, as DNAcopy and TCGA write them. Chromosome names lose ``chr``;
 ``23``/``24`` become ``X``/``Y``.
@@ -34,16 +38,29 @@ from ._common import (
     read_table,
 )
 
-_SAMPLE = ("id", "sample", "samplename", "sample_id", "'id", "id_sample", "track")
+_SAMPLE = ("id", "sample", "samplename", "sample_id", "'id", "id_sample", "track", "gdc_aliquot",
+           "sample_name", "sampleid", "tumor_sample_barcode", "biospecimen")
 _CHROM = ("chrom", "chromosome", "chr")
 _START = ("loc.start", "start", "startpos", "start_position")
 _END = ("loc.end", "end", "endpos", "end_position")
 _PROBES = ("num.mark", "num_probes", "nbrofloci", "num.probes", "probes", "num_markers")
+# the segment mean, by name; DNAcopy's segments.p() adds bstat/pval/lcl/ucl after it, so the
+# last column is only the fallback for files that name the value some other way
+_VALUE = ("seg.mean", "segment_mean", "seg_mean", "mean", "log2", "log2ratio", "log2_ratio",
+          "segment_mean_log2", "value")
+# columns that make a table another format even though it starts sample, chrom, start, end:
+# FACETS (facets-suite cncf), allele-specific tables (ASCAT), Sequenza
+_OTHER_FORMATS = {"tcn.em", "tcn", "cnlr.median", "nmajor", "nminor", "cnt"}
 
 
 def _is_seg(fields: list[str]) -> bool:
     return (len(fields) >= 5 and fields[0] in _SAMPLE and fields[1] in _CHROM
-            and fields[2] in _START and fields[3] in _END)
+            and fields[2] in _START and fields[3] in _END
+            and not _OTHER_FORMATS.intersection(fields))
+
+
+def _value_column(columns: list[str]) -> str:
+    return next((c for c in _VALUE if c in columns[4:]), columns[-1])
 
 
 def _sniff(path: Path, lines: list[str]) -> bool:
@@ -87,14 +104,17 @@ def read_seg(path: Path, *, sample: str | None = None, seg_log_base: float | Non
             raise UsageError(f"--seg-log-base {seg_log_base:g} is not supported", hint="use 2 or 10")
     table = read_table(path, _is_seg, what="SEG")
     columns = list(table.columns.drop("source_line"))
-    sample_col, chrom_col, start_col, end_col, value_col = (columns[0], columns[1], columns[2],
-                                                            columns[3], columns[-1])
-    probes_col = next((c for c in columns[4:-1] if c in _PROBES), None)
+    sample_col, chrom_col, start_col, end_col = columns[0], columns[1], columns[2], columns[3]
+    value_col = _value_column(columns)
+    probes_col = next((c for c in columns[4:] if c in _PROBES and c != value_col), None)
     samples = list(dict.fromkeys(table[sample_col]))
     chosen, source = choose_sample(samples, sample, path=path, what="SEG file")
     rows = table[table[sample_col] == chosen] if chosen is not None else table
 
     warnings: list[str] = []
+    if value_col != columns[-1]:
+        warnings.append(f"segment mean read from column {value_col!r}; the columns after it "
+                        f"({', '.join(columns[columns.index(value_col) + 1:])}) are not used")
     raw = pd.to_numeric(rows[value_col], errors="coerce")
     if seg_log_base is None:
         base = 2

@@ -9,7 +9,8 @@ usable CN is rejected (a ``<DEL>`` alone does not say whether one or both copies
 Records whose FILTER is not PASS/``.`` (or whose sample FT is not PASS) are skipped and counted.
 
 Coordinates: VCF 1-based. For symbolic ALT alleles POS is the padding base before the event, so
-the segment is POS+1..END; gCNV records (REF ``N``, ALT ``.``) cover POS..END as GATK writes them.
+the segment is POS+1..END; GATK gCNV records (ALT ``.`` or ``<DEL>,<DUP>``) cover POS..END as
+GATK writes them (its IDs, ``CNV_<contig>_<POS>_<END>``, say so).
 Contig lengths in the header give the build.
 """
 from __future__ import annotations
@@ -22,7 +23,13 @@ import pandas as pd
 from ...errors import InputError
 from ...genome import build_from_contig_lengths
 from ..registry import register
-from ._common import CopyNumberData, choose_sample, finish, normalise_chromosomes
+from ._common import (
+    CopyNumberData,
+    choose_sample,
+    finish,
+    lines_after_header,
+    normalise_chromosomes,
+)
 
 _CN_TYPES = {"DEL", "DUP", "CNV"}
 
@@ -30,6 +37,8 @@ _CN_TYPES = {"DEL", "DUP", "CNV"}
 def _sniff(path: Path, lines: list[str]) -> bool:
     if not lines or not lines[0].startswith("##fileformat=VCF"):
         return False
+    # Manta/DRAGEN write thousands of ##contig lines before ##FORMAT: read the whole header
+    lines = lines_after_header(path, lines, prefix="##", extra=1)
     header = "\n".join(line for line in lines if line.startswith("##"))
     # a CN field is what makes a VCF usable as copy-number input; SNV VCFs do not carry one
     return "##FORMAT=<ID=CN," in header or "##INFO=<ID=CN," in header
@@ -71,6 +80,10 @@ def read_cnv_vcf(path: Path, *, sample: str | None = None, **_options) -> CopyNu
                 lengths[fields["ID"]] = int(fields["length"])
     evidence = build_from_contig_lengths(lengths) if lengths else None
     has_format_cn = "CN" in vcf.raw_header and "##FORMAT=<ID=CN," in vcf.raw_header
+    # GATK gCNV writes POS as the segment's first base even with symbolic <DEL>,<DUP> ALTs (its
+    # record IDs read CNV_<contig>_<POS>_<END>); other callers follow the VCF padding-base rule
+    gcnv = any(mark in vcf.raw_header for mark in ("GermlineCNVCaller", "PostprocessGermlineCNVCalls",
+                                                   "##FORMAT=<ID=QSS,"))
 
     rows = []
     skipped_types: dict[str, int] = {}
@@ -103,7 +116,7 @@ def read_cnv_vcf(path: Path, *, sample: str | None = None, **_options) -> CopyNu
             continue
         symbolic = any(a.startswith("<") for a in (variant.ALT or []))
         end = variant.INFO.get("END")
-        start = variant.POS + 1 if symbolic else variant.POS
+        start = variant.POS + 1 if symbolic and not gcnv else variant.POS
         rows.append({"chrom": variant.CHROM, "start": start,
                      "end": int(end) if end is not None else variant.POS + len(variant.REF) - 1,
                      "copy_number": copies, "source_line": number})
@@ -122,7 +135,7 @@ def read_cnv_vcf(path: Path, *, sample: str | None = None, **_options) -> CopyNu
                     "without a record are not evaluable, not neutral")
     table = pd.DataFrame(rows, columns=["chrom", "start", "end", "copy_number", "source_line"])
     table["chrom"] = normalise_chromosomes(table["chrom"]) if len(table) else table["chrom"]
-    caller = "GATK gCNV" if "GermlineCNVCaller" in vcf.raw_header or "QSS" in vcf.raw_header else \
+    caller = "GATK gCNV" if gcnv else \
         "DELLY" if "DELLY" in vcf.raw_header.upper() else "VCF"
     return finish(path, "vcf-copy-number", table, level="segment", value_kind="absolute",
                   sample=chosen, samples=samples, sample_source=source, records_read=records,
