@@ -21,10 +21,17 @@ The field order is taken from that ``Format:`` list, never assumed. Entries are 
   is MANE Select; ``MANE_PLUS_CLINICAL`` does not count), ``PICK`` (``1``).
 
 Positions are not read from CSQ; the record's own POS/REF/ALT (1-based) stay authoritative.
+
+Entries that do not fit the header: an entry with more or fewer ``|`` fields than the header's
+``Format:`` list is still read by position (VEP plugins append fields at the end) but reported by
+:meth:`VepCsq.problems`; an entry whose ``Consequence`` holds not one known term, or whose
+``Feature_type`` is not a VEP feature type, is a header from another VEP run (the columns are
+shifted) and is not used, so the caller falls back to coordinates for that allele.
 """
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
 
 from ..model import Consequence
@@ -40,6 +47,7 @@ from .effects import (
     versionless,
 )
 from .hgvs import (
+    TERM_TABLE,
     protein_change_from_residues,
     protein_to_one_letter,
     so_name,
@@ -64,6 +72,31 @@ class VepCsq:
 
     def __post_init__(self):
         self._index = {name.upper(): i for i, name in enumerate(self.fields)}
+        self._field_counts: Counter[int] = Counter()    # entries whose field count differs
+        self._misfits: list[str] = []                  # records with entries that were not used
+
+    def problems(self) -> list[str]:
+        """Warnings for the report: entries that did not fit the header's field list."""
+        messages = []
+        if self._field_counts:
+            seen = ", ".join(f"{n} entries with {k} fields" for k, n in sorted(self._field_counts.items()))
+            messages.append(f"INFO/{self.tag}: the header lists {len(self.fields)} VEP fields but "
+                            f"the records hold {seen}; values were read by the header's field "
+                            "order (check that the header belongs to this VEP run)")
+        if self._misfits:
+            shown = "; ".join(self._misfits[:5]) + (f"; +{len(self._misfits) - 5} more"
+                                                   if len(self._misfits) > 5 else "")
+            messages.append(f"INFO/{self.tag}: entries whose Consequence/Feature_type values do not "
+                            "fit the header's field list were not used (the header is probably from "
+                            f"another VEP run); those alleles were classified by coordinates ({shown})")
+        return messages
+
+    def _fits(self, values: list[str]) -> bool:
+        terms = split_terms(self._get(values, "Consequence") or "")
+        if not any(term.lower() in TERM_TABLE for term in terms):
+            return False
+        feature_type = self._get(values, "Feature_type") if "FEATURE_TYPE" in self._index else None
+        return feature_type in (None, "Transcript", "RegulatoryFeature", "MotifFeature")
 
     def _get(self, values: list[str], name: str) -> str | None:
         i = self._index.get(name.upper())
@@ -77,12 +110,20 @@ class VepCsq:
             return result
         where = record_label(variant)
         lookup = allele_lookup(variant.REF, alts)
+        misfit = False
         for entry in str(raw).split(","):
             values = entry.split("|")
+            if len(values) != len(self.fields):
+                self._field_counts[len(values)] += 1
+            if not self._fits(values):
+                misfit = True
+                continue
             index = self._alt_index(values, alts, lookup, where)
             if index is None:
                 continue
             result[alts[index]].append(self._effect(values, alts[index]))
+        if misfit:
+            self._misfits.append(where)
         return result
 
     def _alt_index(self, values, alts, lookup, where) -> int | None:

@@ -13,8 +13,10 @@ What the reader decides, and how:
   are queried (using the file's own contig names, ``chr7`` or ``7``). Without one the file is
   streamed and each record's chromosome and position are tested against the gene spans before
   anything else of it is touched, so a million off-panel records cost little more than reading them.
-* **Tumour sample:** ``sample`` argument, else the ``##tumor_sample=`` header, else the only sample;
-  otherwise :class:`~hpdgenomics.errors.InputError` listing the samples. Files without sample
+* **Tumour sample:** ``sample`` argument, else the ``##tumor_sample=`` header, else the only sample,
+  else (two columns) the one named ``TUMOR``/``TUMOUR`` beside ``NORMAL`` (Strelka2 writes no
+  header) or the column that ``##normal_sample=`` does not name; otherwise
+  :class:`~hpdgenomics.errors.InputError` listing the samples. Files without sample
   columns are read from INFO alone.
 * **Build:** ``build`` argument, else contig lengths in the header, else a build named in
   ``##reference``, ``##assembly``, the VEP header (``assembly=``/cache path) or the SnpEff
@@ -28,6 +30,10 @@ What the reader decides, and how:
   :mod:`hpdgenomics.annotation.effects`; an unannotated one, or a panel gene the annotation does
   not mention, through :func:`~hpdgenomics.annotation.unannotated.classify_by_coordinates`.
   Knowledge-base hotspots are always matched by coordinates as well.
+* **Annotation not understood:** a declared annotation field no parser reads (GATK Funcotator
+  ``FUNCOTATION``, a ``CSQ``/``ANN`` whose description is not VEP's/SnpEff's) or an annotation
+  tag the records carry without a header line is named in a warning, and the file is classified
+  by coordinates; VEP entries that do not fit the header's field list are reported likewise.
 * **Malformed input** (empty file, truncated gzip, missing header, a record htslib cannot parse)
   is one InputError naming the file and the record/line; there is never a partial result.
   htslib's own stderr chatter is captured while the file is read and summarised in the result's
@@ -347,21 +353,63 @@ def _read(path: Path, source: Path, scan: _HeaderScan, panels: Mapping[str, Pane
     panel = panels[evidence.build]
 
     flavour = _detect_flavour(vcf)
+    declared_info = _declared_info(header_lines)
+    if flavour is None:
+        warnings.extend(_unread_annotation_warnings(declared_info))
     reader = _RecordReader(path=path, panel=panel, build=evidence.build, flavour=flavour,
                            tumour=tumour, tumour_index=tumour_index, n_samples=len(samples),
-                           include_filtered=include_filtered)
+                           include_filtered=include_filtered, declared_info=set(declared_info))
     try:
         records, index_used = _records(vcf, path, source, panel, scan, warnings)
         reader.counts.index_used = index_used
         reader.run(records, first_line=scan.header_lines)
     finally:
         vcf.close()
+    warnings.extend(reader.annotation_notes)
+    if flavour is not None and getattr(flavour, "problems", None):
+        warnings.extend(flavour.problems())
     warnings.extend(reader.rejection_warnings())
     return VcfReadResult(path=str(path), sha256=sha256_file(path), sample=tumour or "",
                          sample_source=sample_source, samples=samples, build=evidence.build,
                          build_source=evidence.source,
                          annotation=flavour.name if flavour is not None else NO_ANNOTATION,
                          variants=reader.variants, counts=reader.counts, warnings=warnings)
+
+
+# INFO tags annotators write; a file carrying one the reader cannot use must say so in the report
+_ANNOTATION_TAGS = {"CSQ": "VEP", "ANN": "SnpEff", "EFF": "SnpEff", "BCSQ": "bcftools csq",
+                    "FUNCOTATION": "GATK Funcotator", "VEP": "VEP", "OncotatorFuncotation": "Oncotator"}
+_FALLBACK = ("its panel-gene variants were classified by coordinates instead (knowledge-base "
+             "hotspots by exact alleles, indels and splice sites by position; other coding SNVs "
+             "are reported as not determined)")
+
+
+def _declared_info(header_lines: list[str]) -> dict[str, str]:
+    """INFO ID -> Description, from the header text."""
+    declared = {}
+    for line in header_lines:
+        if line.startswith("##INFO=<"):
+            ident = re.search(r"[<,]ID=([^,>]+)", line)
+            description = re.search(r'Description="((?:[^"\\]|\\.)*)"', line)
+            if ident:
+                declared[ident.group(1)] = description.group(1) if description else ""
+    return declared
+
+
+def _unread_annotation_warnings(declared_info: dict[str, str]) -> list[str]:
+    """One warning per declared annotation field whose layout no flavour parser recognised."""
+    messages = []
+    for tag, description in declared_info.items():
+        tool = _ANNOTATION_TAGS.get(tag)
+        if tool is None and "funcotat" in description.lower():
+            tool = "GATK Funcotator"
+        if tool is None:
+            continue
+        shown = description if len(description) <= 80 else description[:77] + "..."
+        messages.append(f"the annotation in INFO/{tag} ({tool}; header: \"{shown}\") is not a "
+                        f"layout hpdgenomics reads (VEP CSQ, SnpEff ANN/EFF, bcftools BCSQ), so it "
+                        f"was not used: {_FALLBACK}")
+    return messages
 
 
 def _choose_sample(path: Path, samples: list[str], requested: str | None,
@@ -387,6 +435,18 @@ def _choose_sample(path: Path, samples: list[str], requested: str | None,
         return samples[0], "only sample"
     if not samples:
         return None, "no sample columns (INFO fields only)"
+    if len(samples) == 2:
+        # Strelka2 (and the callers modelled on it) always name its columns NORMAL and TUMOR and
+        # write no ##tumor_sample header; the names say which is which, so no --sample is needed.
+        named = {name.upper(): name for name in samples}
+        tumour_name = named.get("TUMOR") or named.get("TUMOUR")
+        if tumour_name and "NORMAL" in named:
+            return tumour_name, f"sample column named {tumour_name} (beside {named['NORMAL']})"
+        header_normal = next((line.split("=", 1)[1].strip() for line in header_lines
+                              if line.startswith("##normal_sample=")), None)
+        if header_normal in samples:
+            other = next(name for name in samples if name != header_normal)
+            return other, "##normal_sample header (the other column)"
     raise InputError(f"{len(samples)} samples ({listed}) and no ##tumor_sample header: cannot "
                      "tell which is the tumour", path=path,
                      hint="pass --sample with the tumour sample's name")
@@ -497,7 +557,8 @@ def _region_records(vcf, regions) -> Iterator:
 
 class _RecordReader:
     def __init__(self, *, path: Path, panel: Panel, build: str, flavour, tumour: str | None,
-                 tumour_index: int | None, n_samples: int, include_filtered: bool):
+                 tumour_index: int | None, n_samples: int, include_filtered: bool,
+                 declared_info: set[str] | None = None):
         self.path, self.panel, self.build, self.flavour = path, panel, build, flavour
         self.tumour, self.tumour_index, self.n_samples = tumour, tumour_index, n_samples
         self.include_filtered = include_filtered
@@ -506,6 +567,9 @@ class _RecordReader:
         self.rejections: dict[str, list[str]] = defaultdict(list)
         self._chrom_cache: dict[str, tuple[str, int | None, list[tuple[int, int]]]] = {}
         self._by_index = False
+        self._declared_info = declared_info or set()
+        self.annotation_notes: list[str] = []
+        self._undeclared_seen: set[str] = set()
 
     # ----- the loop ---------------------------------------------------------------------------
     def run(self, records: Iterable, first_line: int) -> None:
@@ -582,6 +646,8 @@ class _RecordReader:
             values = fields[9 + self.tumour_index].split(":")
             tumour_format = dict(zip(keys, values))
         effects = None
+        if self.flavour is None:
+            self._note_undeclared_annotation(fields[7])
         for index, alt in enumerate(alts):
             label = self._allele_label(variant, alt)
             reason = _unscreenable(alt)
@@ -616,6 +682,16 @@ class _RecordReader:
                 vaf=support.vaf, depth=support.depth, alt_depth=support.alt_depth,
                 annotation_source=source, record=label, hotspot=hotspot))
             counts.screened += 1
+
+    def _note_undeclared_annotation(self, info: str) -> None:
+        for key in _info_values(info):
+            if key in _ANNOTATION_TAGS and key not in self._declared_info \
+                    and key not in self._undeclared_seen:
+                self._undeclared_seen.add(key)
+                self.annotation_notes.append(
+                    f"the records carry INFO/{key} ({_ANNOTATION_TAGS[key]} annotation) but the "
+                    f"header does not declare it, so its field layout is unknown and it was not "
+                    f"used: {_FALLBACK}; re-annotate, or restore the ##INFO=<ID={key},...> line")
 
     def _allele_label(self, variant, alt: str) -> str:
         text = f"{variant.CHROM}:{variant.POS} {variant.REF}>{alt}"
