@@ -5,7 +5,7 @@ annotations/hotspots.tsv, canonical exon tables) in one tool's layout: Mutect2 +
 ``--everything --per_gene`` (nf-core/sarek style), Strelka2 SNVs + VEP ``--refseq --pick``,
 Strelka2 indels + SnpEff GRCh37.75 (bgzip + tabix), VarDict + SnpEff GRCh38.99
 ``-hgvs1LetterAa`` (bgzip + CSI), SAGE + bcftools csq ``--brief-predictions``, Mutect2 + GATK
-Funcotator (a layout we do not read), and unannotated tumour-only FreeBayes. Each test asserts the
+Funcotator, and unannotated tumour-only FreeBayes. Each test asserts the
 exact set of (rule, gene, one-letter protein change) the report lists, so anything extra fails.
 Synonymous, intronic and UTR panel variants sit in the same files and must not be flagged.
 The annotations were written by hand in each tool's documented layout, not produced by the tools.
@@ -102,12 +102,18 @@ def test_sage_bcftools_csq_brief_predictions_grch38(tmp_path):
     assert data["inputs"][0]["records"]["filtered"] == 1
 
 
-def test_funcotator_is_reported_as_not_understood_and_coordinates_are_used(tmp_path):
+def test_mutect2_funcotator_grch38(tmp_path):
     data = screen(tmp_path, "mutect2_funcotator_grch38.vcf")
-    assert findings(data) == {("EGFR_MUT", "EGFR", "p.L858R"), ("KRAS_MUT", "KRAS", "p.G12C")}
-    assert unmatched(data) == {("STK11", "coding_undetermined")}
-    assert any("INFO/FUNCOTATION" in w and "not used" in w for w in data["warnings"])
-    assert any(w.startswith("STK11 c.109C>T") for w in data["warnings"])
+    # STK11 Q37* is outside the hotspot table: only the FUNCOTATION NONSENSE call makes it a finding
+    assert findings(data) == {("EGFR_MUT", "EGFR", "p.L858R"), ("KRAS_MUT", "KRAS", "p.G12C"),
+                              ("STK11_LOSS", "STK11", "p.Q37*"), ("KRAS_STK11_CO", "KRAS+STK11", None)}
+    assert unmatched(data) == set()
+    assert all(a["annotation_source"] == "GATK Funcotator" for a in data["alterations"]
+               if a["evidence_type"] == "variant")
+    # the otherTranscripts entry names KRAS-201; the knowledge-base transcript is the one reported
+    kras = next(a for a in data["alterations"] if a["gene"] == "KRAS")
+    assert kras["transcript"] == "ENST00000311936"
+    assert data["warnings"] == []
 
 
 def test_freebayes_tumour_only_unannotated_grch37(tmp_path):

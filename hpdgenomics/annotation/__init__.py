@@ -1,8 +1,9 @@
-"""Variant annotations: VEP CSQ, SnpEff ANN/EFF and bcftools BCSQ parsers, HGVS protein notation.
+"""Variant annotations: VEP CSQ, SnpEff ANN/EFF, bcftools BCSQ and GATK Funcotator parsers, HGVS notation.
 
 Public API: :class:`TranscriptEffect`, :class:`AnnotationFlavour`, :func:`detect_flavour`,
 :func:`choose_effect`, :func:`protein_to_one_letter`, :func:`so_to_consequence`; the flavour
-classes :class:`VepCsq`, :class:`SnpEffAnn`, :class:`SnpEffEff`, :class:`BcftoolsCsq`.
+classes :class:`VepCsq`, :class:`SnpEffAnn`, :class:`SnpEffEff`, :class:`BcftoolsCsq`,
+:class:`Funcotator`.
 Coordinate-only classification of unannotated records lives in
 :mod:`hpdgenomics.annotation.unannotated`.
 """
@@ -14,12 +15,14 @@ from .effects import (
     detect_flavour,
     most_severe,
 )
+from .funcotator import Funcotator
 from .hgvs import protein_change_from_residues, protein_to_one_letter, so_to_consequence
 from .snpeff import SnpEffAnn, SnpEffEff
 from .vep import VepCsq
 
 __all__ = [
-    "AnnotationFlavour", "BcftoolsCsq", "SnpEffAnn", "SnpEffEff", "TranscriptEffect", "VepCsq",
+    "AnnotationFlavour", "BcftoolsCsq", "Funcotator", "SnpEffAnn", "SnpEffEff", "TranscriptEffect",
+    "VepCsq",
     "choose_effect", "detect_flavour", "most_severe", "protein_change_from_residues",
     "protein_to_one_letter", "so_to_consequence",
 ]

@@ -13,6 +13,9 @@ flavour (``name``)        INFO header it reads          module
                           Format: 'Effect ( ...``
 ``bcftools BCSQ``         ``consequence annotation      :mod:`hpdgenomics.annotation.bcsq`
                           from BCFtools/csq``
+``GATK Funcotator``       ``Functional annotation from  :mod:`hpdgenomics.annotation.funcotator`
+                          the Funcotator tool.
+                          Funcotation fields are:``
 ========================  ============================  =========================================
 
 The flavour is recognised from the header *description*, not the tag name: VEP may write to
@@ -177,9 +180,11 @@ def detect_flavour(vcf: cyvcf2.VCF) -> AnnotationFlavour | None:
 
     Recognised by the INFO description (see the module docstring); when several are present
     (a file run through two annotators) the first in the order VEP CSQ, SnpEff ANN, bcftools BCSQ,
-    SnpEff EFF is used and the others are logged.
+    SnpEff EFF, GATK Funcotator is used and the others are logged. A FUNCOTATION header without
+    Gencode fields (only other data sources) is not a flavour: it has no consequences to read.
     """
     from .bcsq import BcftoolsCsq
+    from .funcotator import Funcotator, is_funcotator_description
     from .snpeff import SnpEffAnn, SnpEffEff
     from .vep import VepCsq
 
@@ -194,9 +199,13 @@ def detect_flavour(vcf: cyvcf2.VCF) -> AnnotationFlavour | None:
             candidates.append(BcftoolsCsq.from_header(tag, description))
         elif "predicted effects" in lowered and "effect (" in lowered.replace("effect(", "effect ("):
             candidates.append(SnpEffEff.from_header(tag, description))
+        elif is_funcotator_description(description):
+            funcotator = Funcotator.from_header(tag, description)
+            if funcotator.has_gencode_fields():
+                candidates.append(funcotator)
     if not candidates:
         return None
-    order = ["VEP CSQ", "SnpEff ANN", "bcftools BCSQ", "SnpEff EFF"]
+    order = ["VEP CSQ", "SnpEff ANN", "bcftools BCSQ", "SnpEff EFF", "GATK Funcotator"]
     candidates.sort(key=lambda flavour: order.index(flavour.name))
     if len(candidates) > 1:
         logger.info("several annotations in the header (%s); using %s (INFO/%s)",

@@ -26,12 +26,13 @@ What the reader decides, and how:
 * **VAF and depth** of the tumour sample, per ALT allele, from the callers' own FORMAT dialects
   (see :func:`allele_support`); INFO ``AF``/``DP`` only when the file has no FORMAT evidence and at
   most one sample (in multi-sample files INFO AF is usually a cohort AC/AN, not a VAF).
-* **Effects:** an annotated file (VEP CSQ, SnpEff ANN/EFF, bcftools BCSQ) goes through
+* **Effects:** an annotated file (VEP CSQ, SnpEff ANN/EFF, bcftools BCSQ, GATK Funcotator) goes through
   :mod:`hpdgenomics.annotation.effects`; an unannotated one, or a panel gene the annotation does
   not mention, through :func:`~hpdgenomics.annotation.unannotated.classify_by_coordinates`.
   Knowledge-base hotspots are always matched by coordinates as well.
-* **Annotation not understood:** a declared annotation field no parser reads (GATK Funcotator
-  ``FUNCOTATION``, a ``CSQ``/``ANN`` whose description is not VEP's/SnpEff's) or an annotation
+* **Annotation not understood:** a declared annotation field no parser reads (a Funcotator
+  ``FUNCOTATION`` without Gencode fields, a ``CSQ``/``ANN`` whose description is not
+  VEP's/SnpEff's, Oncotator) or an annotation
   tag the records carry without a header line is named in a warning, and the file is classified
   by coordinates; VEP entries that do not fit the header's field list are reported likewise.
 * **Malformed input** (empty file, truncated gzip, missing header, a record htslib cannot parse)
@@ -407,7 +408,8 @@ def _unread_annotation_warnings(declared_info: dict[str, str]) -> list[str]:
             continue
         shown = description if len(description) <= 80 else description[:77] + "..."
         messages.append(f"the annotation in INFO/{tag} ({tool}; header: \"{shown}\") is not a "
-                        f"layout hpdgenomics reads (VEP CSQ, SnpEff ANN/EFF, bcftools BCSQ), so it "
+                        f"layout hpdgenomics reads (VEP CSQ, SnpEff ANN/EFF, bcftools BCSQ, Funcotator with "
+                        f"Gencode fields), so it "
                         f"was not used: {_FALLBACK}")
     return messages
 
