@@ -38,7 +38,7 @@ CASES = {
 
 ALTERATION_KEYS = ("rule_id", "gene", "evidence_type", "criterion", "grade", "caution_level",
                    "protein_change", "consequence", "hgvsc", "transcript", "chrom", "pos", "ref",
-                   "alt", "vaf", "depth", "filter", "hotspot")
+                   "alt", "vaf", "depth", "filter", "hotspot", "note")
 
 
 def decisions(report: dict) -> dict:

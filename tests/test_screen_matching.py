@@ -95,3 +95,39 @@ def test_co_occurrence_needs_every_component():
     both = match_rules(RULES, [kras, stop], {}).alterations
     [co] = [a for a in both if a.rule_id == "KRAS_STK11_CO"]
     assert co.gene == "KRAS+STK11" and len(co.components) == 2
+    # both components matched strongly: the rule's own level holds, above KRAS_MUT's "low"
+    assert (co.grade, co.caution_level, co.note) == ("strong", "moderate", None)
+
+
+KRAS_GRADED = Rule(
+    id="KRAS_MUT", title="KRAS", genes=("KRAS",), caution_level="low", evidence_level="cohort",
+    variant_criteria=(VariantCriterion("hotspot", "strong", "low", hotspot=True),
+                      VariantCriterion("other missense", "supporting", "low",
+                                       consequences=("missense",))))
+STK11_HIGH = Rule(
+    id="STK11_LOSS", title="STK11 loss", genes=("STK11",), caution_level="high",
+    evidence_level="cohort",
+    variant_criteria=(VariantCriterion("truncating", "strong", "high",
+                                       consequences=("nonsense",)),))
+CO_HIGH = Rule(id="KRAS_STK11_CO", title="co", genes=("KRAS", "STK11"), caution_level="high",
+               evidence_level="cohort", requires_all=("KRAS_MUT", "STK11_LOSS"))
+
+
+def test_co_occurrence_with_a_supporting_component_is_capped_at_that_component():
+    other_kras = variant("KRAS", "p.A146X", "missense")          # matches only "other missense"
+    stop = variant("STK11", "p.Q37*", "nonsense")
+    found = match_rules((KRAS_GRADED, STK11_HIGH, CO_HIGH), [other_kras, stop], {}).alterations
+    [co] = [a for a in found if a.rule_id == "KRAS_STK11_CO"]
+    assert co.grade == "supporting"
+    assert co.caution_level == "low"                 # KRAS component's level, below the rule's high
+    assert "lowered from the rule's high to low" in co.note
+
+
+def test_co_occurrence_of_strong_components_takes_the_rule_level():
+    kras = variant("KRAS", "p.G12C", "missense", hotspot="p.G12C")
+    stop = variant("STK11", "p.Q37*", "nonsense")
+    low_rule = Rule(id="KRAS_STK11_CO", title="co", genes=("KRAS", "STK11"), caution_level="low",
+                    evidence_level="cohort", requires_all=("KRAS_MUT", "STK11_LOSS"))
+    found = match_rules((KRAS_GRADED, STK11_HIGH, low_rule), [kras, stop], {}).alterations
+    [co] = [a for a in found if a.rule_id == "KRAS_STK11_CO"]
+    assert (co.grade, co.caution_level) == ("strong", "low")

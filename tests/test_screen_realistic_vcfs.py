@@ -153,6 +153,15 @@ def test_csq_header_from_another_run_is_not_trusted(tmp_path):
     assert findings(data) == {("KRAS_MUT", "KRAS", "p.G12C")}     # hotspot, by coordinates
     assert unmatched(data) == {("STK11", "coding_undetermined")}
     assert any("do not fit the header's field list" in w for w in data["warnings"])
+    # the STK11 coding SNV might be truncating: STK11 loss cannot be called absent
+    rules = {r["rule_id"]: r for r in data["rules"]}
+    assert rules["STK11_LOSS"]["status"] == "not_evaluable"
+    assert "undetermined protein effect" in rules["STK11_LOSS"]["reason"]
+    assert rules["KRAS_STK11_CO"]["status"] == "not_evaluable"
+    stk11 = next(g for g in data["genes"] if g["gene"] == "STK11")
+    assert stk11["variant_status"] == "not_evaluable"
+    assert data["caution"]["complete"] is False
+    assert "STK11_LOSS" in data["caution"]["rules_not_evaluable"]
 
 
 @pytest.mark.parametrize("name", ["non_ascii_utf8_info.vcf", "windows_crlf_line_endings.vcf"])

@@ -17,7 +17,8 @@ from .. import __version__
 from ..errors import UsageError
 from ..genome import normalize_build
 from ..io.text import sha256_file
-from ..model import Consequence, GeneCopyNumber, GeneStatus, Rule, VariantCall
+from ..model import (Consequence, GeneCopyNumber, GeneStatus, Rule, VariantCall,
+                     VariantCriterion)
 from ..report.model import (CAUTION_ORDER, GeneResult, InputSummary, RuleResult, ScreenReport,
                             copy_number_dict, variant_dict)
 from .coverage import AssayCoverage, assumed_coverage, coverage_from_bed, coverage_from_gene_list
@@ -119,7 +120,7 @@ def screen_sample(inputs: ScreenInputs, knowledge: KnowledgeBase | None = None) 
                for g in screened_genes
                if g not in gene_copy_numbers or gene_copy_numbers[g].call is None}
     evaluation = evaluate_sample(kb.rules, screened_genes, variants, gene_copy_numbers,
-                                 variant_gaps, cn_gaps)
+                                 variant_gaps, cn_gaps, hotspot_changes=_hotspot_changes(panel))
     alterations, unmatched = evaluation.alterations, evaluation.unmatched_variants
     rule_results, gene_results = evaluation.rules, evaluation.genes
     for gene_result in gene_results:
@@ -127,8 +128,9 @@ def screen_sample(inputs: ScreenInputs, knowledge: KnowledgeBase | None = None) 
             gene_result.assay_coverage = coverage.describe(gene_result.gene)
     for variant in evaluation.undetermined:
         warnings.append(f"{describe_variant(variant)}: coding variant whose protein effect "
-                        "cannot be determined without annotation; annotate the VCF (VEP, "
-                        "SnpEff or bcftools csq) to screen it")
+                        "cannot be determined without annotation; the rules it could meet are "
+                        "not evaluable; annotate the VCF (VEP, SnpEff, bcftools csq or "
+                        "Funcotator) to screen it")
 
     if vcf_result is not None:
         counts = vcf_result.counts
@@ -221,14 +223,56 @@ class SampleEvaluation:
     undetermined: list[VariantCall]     # coding variants whose effect could not be determined
 
 
+def _hotspot_changes(panel) -> dict[str, set[str]]:
+    """Gene -> protein changes the panel's hotspot table matches by exact coordinates and allele."""
+    changes: dict[str, set[str]] = {}
+    for hotspot in panel.hotspots:
+        changes.setdefault(hotspot.gene, set()).add(hotspot.protein_change)
+    return changes
+
+
+# Classes a substitution (SNV/MNV) of undetermined effect inside a coding exon might turn out to
+# be once annotated; indels are always classified from coordinates, never left undetermined.
+_UNDETERMINED_COULD_BE = {Consequence.MISSENSE.value, Consequence.NONSENSE.value,
+                          Consequence.SYNONYMOUS.value, Consequence.START_LOST.value,
+                          Consequence.STOP_LOST.value}
+
+
+def could_meet(variant: VariantCall, criterion: VariantCriterion,
+               hotspot_changes: dict[str, set[str]] | None = None) -> bool:
+    """Whether a coding variant of undetermined effect might meet the criterion once annotated.
+
+    Conservative: only what is certain rules a criterion out. Knowledge-base hotspots are matched
+    by coordinates and allele, so a criterion on hotspots (or on protein changes that are all
+    hotspots of the gene) cannot be met by a variant those coordinates did not match; a criterion
+    on classes an SNV cannot have (indels) or on other exons cannot be met either.
+    """
+    if criterion.hotspot:
+        return False
+    if criterion.protein_changes and not criterion.protein_pattern and hotspot_changes is not None:
+        if set(criterion.protein_changes) <= hotspot_changes.get(variant.gene, set()):
+            return False
+    if criterion.consequences and not _UNDETERMINED_COULD_BE & set(criterion.consequences):
+        return False
+    if criterion.exons and variant.exon is not None and variant.exon not in criterion.exons:
+        return False
+    return True
+
+
 def evaluate_sample(rules: tuple[Rule, ...], screened_genes: list[str],
                     variants: list[VariantCall], gene_copy_numbers: dict[str, GeneCopyNumber],
-                    variant_gaps: dict[str, str], cn_gaps: dict[str, str]) -> SampleEvaluation:
+                    variant_gaps: dict[str, str], cn_gaps: dict[str, str],
+                    hotspot_changes: dict[str, set[str]] | None = None) -> SampleEvaluation:
     """Match the rules and decide every rule's and gene's status for one sample.
 
     ``variant_gaps``/``cn_gaps`` map a gene to the reason its variants / copy number could not be
     assessed; a gene absent from a map was assessed. Shared by ``screen`` and the cohort paths
     (MAF and copy-number matrices), so a status means the same everywhere.
+
+    A coding variant whose protein effect could not be determined (unannotated, not a hotspot)
+    makes every unmatched rule it :func:`could meet` not evaluable for its gene: "not detected"
+    would claim the variant was looked at and found harmless. ``hotspot_changes`` (gene ->
+    hotspot protein changes matched by coordinates) lets rules on those changes stay evaluable.
     """
     outcome = match_rules(rules, variants, gene_copy_numbers)
     alterations = sorted(outcome.alterations,
@@ -242,11 +286,32 @@ def evaluate_sample(rules: tuple[Rule, ...], screened_genes: list[str],
         unmatched.append(entry)
         if variant.consequence == Consequence.CODING_UNDETERMINED:
             undetermined.append(variant)
+    rule_gaps = _undetermined_gaps(rules, undetermined, variant_gaps, hotspot_changes)
     by_id = {r.id: r for r in rules}
-    rule_results = [_rule_result(rule, alterations, variant_gaps, cn_gaps, by_id) for rule in rules]
-    gene_results = [_gene_result(gene, rules, alterations, variant_gaps, cn_gaps, gene_copy_numbers)
+    rule_results = [_rule_result(rule, alterations, rule_gaps, cn_gaps, by_id) for rule in rules]
+    gene_results = [_gene_result(gene, rules, alterations, rule_gaps, cn_gaps, gene_copy_numbers)
                     for gene in screened_genes]
     return SampleEvaluation(alterations, rule_results, gene_results, unmatched, undetermined)
+
+
+def _undetermined_gaps(rules, undetermined: list[VariantCall], variant_gaps: dict[str, str],
+                       hotspot_changes) -> dict[str, dict[str, str]]:
+    """Rule id -> (gene -> why its variants could not be assessed), undetermined variants included."""
+    gaps = {}
+    for rule in rules:
+        these = dict(variant_gaps)
+        for gene in rule.genes:
+            if gene in these:
+                continue
+            open_variants = [v for v in undetermined if v.gene == gene and
+                             any(could_meet(v, c, hotspot_changes) for c in rule.variant_criteria)]
+            if open_variants:
+                listed = ", ".join(describe_variant(v) for v in open_variants[:3])
+                more = f" and {len(open_variants) - 3} more" if len(open_variants) > 3 else ""
+                these[gene] = (f"coding variant of undetermined protein effect: {listed}{more}; "
+                               "annotate the VCF to screen it")
+        gaps[rule.id] = these
+    return gaps
 
 
 def _rule_genes(rule: Rule) -> tuple[list[str], list[str]]:
@@ -257,7 +322,8 @@ def _rule_genes(rule: Rule) -> tuple[list[str], list[str]]:
     return variant_genes, cn_genes
 
 
-def _rule_result(rule: Rule, alterations, variant_gaps, cn_gaps, rules_by_id) -> RuleResult:
+def _rule_result(rule: Rule, alterations, rule_gaps, cn_gaps, rules_by_id) -> RuleResult:
+    variant_gaps = rule_gaps[rule.id]
     hits = [a for a in alterations if a.rule_id == rule.id]
     if hits:
         best = max(hits, key=lambda a: CAUTION_ORDER.get(a.caution_level, 0))
@@ -265,7 +331,7 @@ def _rule_result(rule: Rule, alterations, variant_gaps, cn_gaps, rules_by_id) ->
                           "; ".join(f"{a.gene}: {a.criterion}" for a in hits),
                           best.caution_level, rule.evidence_level)
     if rule.requires_all:
-        sub = {rid: _rule_result(rules_by_id[rid], alterations, variant_gaps, cn_gaps, rules_by_id)
+        sub = {rid: _rule_result(rules_by_id[rid], alterations, rule_gaps, cn_gaps, rules_by_id)
                for rid in rule.requires_all if rid in rules_by_id}
         listing = "; ".join(f"{rid} {s.status.replace('_', ' ')}" for rid, s in sub.items())
         if any(s.status == GeneStatus.NOT_DETECTED.value for s in sub.values()):
@@ -290,9 +356,14 @@ def _rule_result(rule: Rule, alterations, variant_gaps, cn_gaps, rules_by_id) ->
                       rule.evidence_level)
 
 
-def _gene_result(gene, rules, alterations, variant_gaps, cn_gaps, gene_cns) -> GeneResult:
+def _gene_result(gene, rules, alterations, rule_gaps, cn_gaps, gene_cns) -> GeneResult:
     gene_rules = [r for r in rules if not r.requires_all and
                   (gene in _rule_genes(r)[0] or gene in _rule_genes(r)[1])]
+    # the gene's variants are not evaluable when any of its variant rules cannot assess them
+    variant_gaps = {}
+    for rule in gene_rules:
+        if gene in _rule_genes(rule)[0] and gene in rule_gaps[rule.id]:
+            variant_gaps.setdefault(gene, rule_gaps[rule.id][gene])
     has_variant_rule = any(gene in _rule_genes(r)[0] for r in gene_rules)
     has_cn_rule = any(gene in _rule_genes(r)[1] for r in gene_rules)
     hits = [a for a in alterations if a.gene == gene]

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 from ..model import (NON_SYNONYMOUS, TRUNCATING, Consequence, CopyNumberCall, CopyNumberCriterion,
                      GeneCopyNumber, Rule, VariantCall, VariantCriterion)
-from ..report.model import Alteration, citation_dict, copy_number_dict
+from ..report.model import CAUTION_ORDER, Alteration, citation_dict, copy_number_dict
 
 LOH_QUALIFYING = TRUNCATING | {Consequence.MISSENSE}
+GRADE_ORDER = {"strong": 2, "supporting": 1}
 
 
 def _strip_p(change: str | None) -> str | None:
@@ -157,15 +158,25 @@ def match_rules(rules: tuple[Rule, ...], variants: list[VariantCall],
             components = [f"{a.rule_id}: {a.gene} {a.protein_change or a.consequence}"
                           for part in parts for a in part]
             genes = sorted({a.gene for part in parts for a in part})
-            levels = [a.caution_level for part in parts for a in part]
+            # Each component contributes its best match, and the combination is only as strong
+            # as its weakest component. The rule's own caution (which may exceed a component's:
+            # the combination is the evidence) holds when every component matched strongly;
+            # a component matched only as "supporting" caps it at that component's level.
+            best = [max(part, key=lambda a: (GRADE_ORDER.get(a.grade, 0),
+                                             CAUTION_ORDER.get(a.caution_level, 0)))
+                    for part in parts]
+            grade = min((a.grade for a in best), key=lambda g: GRADE_ORDER.get(g, 0))
+            weak = [a.caution_level for a in best if a.grade != "strong"]
+            level = min([rule.caution_level, *weak], key=lambda lvl: CAUTION_ORDER.get(lvl, 0))
             alterations.append(Alteration(
                 rule_id=rule.id, rule_title=rule.title, gene="+".join(genes),
                 evidence_type="co_occurrence", criterion="all of " + ", ".join(rule.requires_all),
-                grade="strong", caution_level=rule.caution_level,
+                grade=grade, caution_level=level,
                 evidence_level=rule.evidence_level, components=components,
                 supporting=[citation_dict(c) for c in rule.supporting],
                 neutral_or_contrary=[citation_dict(c) for c in rule.neutral_or_contrary],
                 meaning=rule.meaning, not_meaning=rule.not_meaning,
-                note=None if all(level == levels[0] for level in levels) else
-                "components matched at different caution levels"))
+                note=None if level == rule.caution_level else
+                f"caution lowered from the rule's {rule.caution_level} to {level}: a component "
+                "matched only a supporting criterion"))
     return MatchOutcome(alterations, matched)
