@@ -24,9 +24,13 @@ T = CopyNumberThresholds()
     (0.5, 2, C.SHALLOW_LOSS),          # 0.5 is not below the deep-deletion cut
     (1.0, 2, C.SHALLOW_LOSS),          # one copy is a shallow loss, never a deep deletion
     (1.49, 2, C.SHALLOW_LOSS),
-    (1.5, 2, C.NEUTRAL),               # rounds (half up) to 2 copies
+    (1.5, 2, C.SHALLOW_LOSS),          # half a copy below: a tie counts as the change...
+    (1.51, 2, C.NEUTRAL),
     (2.49, 2, C.NEUTRAL),
-    (2.5, 2, C.GAIN),
+    (2.5, 2, C.GAIN),                  # ...exactly as half a copy above does
+    (2.6, 3.1, C.SHALLOW_LOSS),        # symmetric about a non-integer ploidy too
+    (3.6, 3.1, C.GAIN),
+    (3.59, 3.1, C.NEUTRAL),
     (5.99, 2, C.GAIN),
     (6.0, 2, C.AMPLIFICATION),         # absolute floor 6 and 2 x ploidy 4
     (4.0, 3.1, C.GAIN),                # arm-level gain in a near-triploid tumour
@@ -134,3 +138,13 @@ def test_bundled_knowledge_thresholds_load():
     t = thresholds_from_knowledge(knowledge.load_knowledge().copy_number)
     assert t.amplification_min_copies == 6.0
     assert t.for_gene("MET").amplification_min_copies == 5.0
+
+
+@pytest.mark.parametrize("ploidy", [1.7, 2.0, 2.3, 3.1, 4.0])
+@pytest.mark.parametrize("distance", [0.2, 0.5, 0.8, 1.4])
+def test_gain_and_loss_are_symmetric_about_the_ploidy(ploidy, distance):
+    above, _ = call_from_copies(ploidy + distance, ploidy, T)
+    below, _ = call_from_copies(ploidy - distance, ploidy, T)
+    mirror = {C.GAIN: C.SHALLOW_LOSS, C.NEUTRAL: C.NEUTRAL}
+    if ploidy - distance >= T.deep_deletion_max_copies and above in mirror:
+        assert below is mirror[above]

@@ -13,7 +13,6 @@ from .conversion import (
                          call_from_discrete,
                          conversion_basis,
                          log2_to_copies,
-                         round_copies,
 )
 from .genes import call_genes
 from .thresholds import CopyNumberThresholds, thresholds_from_knowledge
@@ -26,6 +25,5 @@ __all__ = [
                          "call_genes",
                          "conversion_basis",
                          "log2_to_copies",
-                         "round_copies",
                          "thresholds_from_knowledge",
 ]

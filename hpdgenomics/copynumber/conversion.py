@@ -22,6 +22,8 @@ from ..model import CopyNumberCall
 from .thresholds import CopyNumberThresholds
 
 DEFAULT_PLOIDY = 2.0
+HALF_COPY = 0.5     # gain/loss tolerance: a copy number counts once half-way into the step
+_TIE = 1e-9         # decimal inputs (3.1 - 2.6) must not miss an exact half by a rounding error
 
 
 def reference_copies(purity: float, ploidy: float) -> float:
@@ -55,11 +57,6 @@ def conversion_basis(purity: float | None, ploidy: float | None, purity_source: 
             "and ratios centred on the sample mean")
 
 
-def round_copies(value: float) -> int:
-    """Nearest whole copy, halves up (Python's round() would send 2.5 to 2)."""
-    return math.floor(value + 0.5)
-
-
 def call_from_copies(copies: float, ploidy: float = DEFAULT_PLOIDY,
                      thresholds: CopyNumberThresholds | None = None, *,
                      focal: bool | None = True) -> tuple[CopyNumberCall, str]:
@@ -76,24 +73,27 @@ def call_from_copies(copies: float, ploidy: float = DEFAULT_PLOIDY,
         return (CopyNumberCall.DEEP_DELETION,
                 f"CN {copies:.2f} < {t.deep_deletion_max_copies:g} (deep deletion)")
     amp_floor = max(t.amplification_min_copies, t.amplification_min_ploidy_ratio * ploidy)
-    rounded, baseline = round_copies(copies), round_copies(ploidy)
     if copies >= amp_floor:
         crossed = (f"CN {copies:.2f} >= {t.amplification_min_copies:g} and >= "
                    f"{t.amplification_min_ploidy_ratio:g} x ploidy {ploidy:.2f}")
         if focal is False:
             return CopyNumberCall.GAIN, crossed + ", but the event is broad (not focal): gain"
         return CopyNumberCall.AMPLIFICATION, crossed
-    if rounded - baseline >= t.gain_min_copies_above_ploidy:
-        reason = (f"CN {copies:.2f} (~{rounded}) >= ploidy {ploidy:.2f} (~{baseline}) + "
-                  f"{t.gain_min_copies_above_ploidy:g}, below the amplification floor "
-                  f"{amp_floor:.2f}")
+    # Gain and loss are symmetric about the ploidy: a change counts once the copy number is at
+    # least half a copy into the step (nearer ploidy + 1 than ploidy, a tie counting as the change).
+    delta = copies - ploidy
+    if delta >= t.gain_min_copies_above_ploidy - HALF_COPY - _TIE:
+        reason = (f"CN {copies:.2f} is {delta:+.2f} from ploidy {ploidy:.2f} (gain from "
+                  f"+{t.gain_min_copies_above_ploidy - HALF_COPY:g}), below the amplification "
+                  f"floor {amp_floor:.2f}")
         return CopyNumberCall.GAIN, reason
-    if baseline - rounded >= t.shallow_loss_max_copies_below_ploidy:
-        reason = (f"CN {copies:.2f} (~{rounded}) <= ploidy {ploidy:.2f} (~{baseline}) - "
-                  f"{t.shallow_loss_max_copies_below_ploidy:g}, not below "
+    if -delta >= t.shallow_loss_max_copies_below_ploidy - HALF_COPY - _TIE:
+        reason = (f"CN {copies:.2f} is {delta:+.2f} from ploidy {ploidy:.2f} (shallow loss from "
+                  f"-{t.shallow_loss_max_copies_below_ploidy - HALF_COPY:g}), not below "
                   f"{t.deep_deletion_max_copies:g}")
         return CopyNumberCall.SHALLOW_LOSS, reason
-    return CopyNumberCall.NEUTRAL, f"CN {copies:.2f} (~{rounded}) within one copy of ploidy {ploidy:.2f}"
+    return CopyNumberCall.NEUTRAL, (f"CN {copies:.2f} is {delta:+.2f} from ploidy {ploidy:.2f} "
+                                    "(within half a copy of a step)")
 
 
 _DISCRETE = {2.0: CopyNumberCall.AMPLIFICATION, 1.0: CopyNumberCall.GAIN,

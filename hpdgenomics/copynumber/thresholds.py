@@ -7,9 +7,9 @@ Defaults and their sources (DOMAIN.md section 5; docs/copy_number.md gives the r
   near-triploid tumour (CN 4 at ploidy 3.1) out, and keeps a 6-copy region of a hexaploid-ish
   genome out too. The event must also be focal (<= ``focal_max_length``).
 * MET amplification: >= 5 copies (a common NGS cut; PCGR absolute mode uses 5) - a gene override.
-* gain: the copy number, rounded to whole copies, at least 1 above the rounded ploidy
-  (cBioPortal/GISTIC "gain" = one copy above the baseline).
-* shallow loss: the rounded copy number at least 1 below the rounded ploidy (GISTIC -1).
+* gain: the copy number at least 0.5 above the ploidy, i.e. nearer one copy above the baseline
+  than the baseline (cBioPortal/GISTIC "gain" = one copy above the baseline).
+* shallow loss: the copy number at least 0.5 below the ploidy (GISTIC -1); symmetric with gain.
 * deep deletion: CN < 0.5 (PURPLE's deletion cut; rounds to 0 copies, GDC homozygous deletion).
 * focal: the event (the run of adjacent segments at the call's level) is <= 10 Mb (CGH clinical
   guidance: amplicon <= 10 Mb).
@@ -67,10 +67,10 @@ class CopyNumberThresholds:
             "deep_deletion": f"minimum CN over the gene < {self.deep_deletion_max_copies:g}",
             "amplification": f"length-weighted CN >= {a:g} and >= {r:g} x ploidy, on an event "
                              f"<= {self.focal_max_length / 1e6:g} Mb (broader: called gain)",
-            "gain": f"CN rounded to whole copies >= rounded ploidy + "
-                    f"{self.gain_min_copies_above_ploidy:g}",
-            "shallow_loss": f"CN rounded to whole copies <= rounded ploidy - "
-                            f"{self.shallow_loss_max_copies_below_ploidy:g}",
+            "gain": f"CN - ploidy >= {self.gain_min_copies_above_ploidy:g} - 0.5 "
+                    "(half-way to the next whole-copy step or beyond)",
+            "shallow_loss": f"ploidy - CN >= {self.shallow_loss_max_copies_below_ploidy:g} - 0.5 "
+                            "(symmetric with gain)",
             "neutral": "otherwise",
             "discrete_inputs": "cBioPortal scale: 2 amplification, 1 gain, 0 neutral, "
                                "-1 shallow loss, -1.5/-2 deep deletion",
