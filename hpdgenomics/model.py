@@ -42,6 +42,10 @@ class Consequence(str, Enum):
     OTHER = "other"
 
 
+#: The project-wide month: 365.25 / 12 days (DOMAIN.md section 6); TTF and tumour-growth
+#: intervals given in days or weeks are converted with it.
+DAYS_PER_MONTH = 30.4375
+
 TRUNCATING = frozenset({Consequence.NONSENSE, Consequence.FRAMESHIFT, Consequence.SPLICE_SITE,
                         Consequence.START_LOST})
 NON_SYNONYMOUS = frozenset({Consequence.MISSENSE, Consequence.NONSENSE, Consequence.FRAMESHIFT,

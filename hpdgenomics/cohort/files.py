@@ -76,30 +76,19 @@ class CohortFileEvaluation:
     build: str | None = None
 
 
-def _hotspot_lookup(kb: KnowledgeBase, build: str | None):
-    """(chrom, pos, ref, alt) and (gene, protein change) -> hotspot protein change."""
-    by_position: dict[tuple, str] = {}
-    by_protein: dict[tuple[str, str], str] = {}
+def _mark_hotspots(variants: list[VariantCall], kb: KnowledgeBase, build: str | None) -> None:
+    """Set ``hotspot`` on MAF variants: by the panel's coordinates when the build is known, else
+    (and for indels, whose "-" alleles cannot be matched without the reference) by protein
+    change."""
     panels = [kb.panel(build)] if build else list(kb.panels.values())
-    for panel in panels:
-        for hotspot in panel.hotspots:
-            if build:
-                by_position[(hotspot.chrom, hotspot.pos, hotspot.ref, hotspot.alt)] = \
-                    hotspot.protein_change
-            by_protein[(hotspot.gene, hotspot.protein_change)] = hotspot.protein_change
-    return by_position, by_protein
-
-
-def _mark_hotspots(variants: list[VariantCall], by_position, by_protein) -> None:
+    by_protein = {(h.gene, h.protein_change) for panel in panels for h in panel.hotspots}
     for variant in variants:
-        # SNV/MNV alleles in a MAF are VCF-style already; indels ("-") cannot be matched by
-        # position without the reference genome, so they fall back to the protein change
-        if variant.pos is not None and variant.ref and variant.alt and \
+        if build and variant.pos is not None and variant.ref and variant.alt and \
                 "-" not in (variant.ref, variant.alt):
-            variant.hotspot = by_position.get((variant.chrom, variant.pos, variant.ref,
-                                               variant.alt))
-        if not variant.hotspot and variant.gene and variant.protein_change:
-            variant.hotspot = by_protein.get((variant.gene, variant.protein_change))
+            hits = panels[0].hotspots_at(variant.chrom, variant.pos, variant.ref, variant.alt)
+            variant.hotspot = hits[0].protein_change if hits else None
+        if not variant.hotspot and (variant.gene, variant.protein_change) in by_protein:
+            variant.hotspot = variant.protein_change
 
 
 def _cn_from_value(gene: str, values: list[float], kind: str, thresholds) -> GeneCopyNumber:
@@ -197,7 +186,6 @@ def evaluate_cohort_files(knowledge: KnowledgeBase, *, maf: str | Path | None = 
                               "sha256": digest})
 
     thresholds = thresholds_from_knowledge(knowledge.copy_number)
-    by_position, by_protein = _hotspot_lookup(knowledge, build)
     cn_profile = next((p for p in CN_PROFILES if p in profiling.profiles), None)
     has_mutation_profile = profiling.matrix is None or MUTATION_PROFILE in profiling.profiles
     if profiling.matrix is not None and not has_mutation_profile:
@@ -221,7 +209,7 @@ def evaluate_cohort_files(knowledge: KnowledgeBase, *, maf: str | Path | None = 
         variants: list[VariantCall] = []
         if maf_table is not None and sample_id in maf_samples:
             variants = maf_to_variant_calls(maf_table.df, sample_id)
-            _mark_hotspots(variants, by_position, by_protein)
+            _mark_hotspots(variants, knowledge, build)
         variant_gaps: dict[str, str] = {}
         for gene in screened:
             if maf_table is None:

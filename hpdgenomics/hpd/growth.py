@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-DAYS_PER_MONTH = 30.4375  # 365.25 / 12, the project-wide month (DOMAIN.md section 6)
+from ..model import DAYS_PER_MONTH
 
 
 @dataclass(frozen=True)

@@ -78,11 +78,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ClinicalDataError, InputError, UsageError
+from ..model import DAYS_PER_MONTH
 from .text import open_text, sha256_file
 
 log = logging.getLogger(__name__)
 
-DAYS_PER_MONTH = 30.4375
 MONTHS_PER_UNIT = {"days": 1.0 / DAYS_PER_MONTH, "weeks": 7.0 / DAYS_PER_MONTH, "months": 1.0}
 
 MISSING_VALUES = frozenset({"", "na", "n/a", "nan", "none", "null", ".", "[not available]",
