@@ -176,3 +176,13 @@ def test_sha256_covers_the_panel_tables(tmp_path, kb):
     assert fewer.sha256 != kb.sha256
     shutil.copy(bundled_hotspots, tmp_path / "hotspots.tsv")
     assert load_knowledge(user).sha256 == kb.sha256
+
+
+def test_the_bundled_file_given_as_a_user_file_is_the_bundled_base(tmp_path, kb):
+    copy = tmp_path / "knowledge.yaml"
+    bundled = Path(__file__).resolve().parents[1] / "annotations" / "knowledge.yaml"
+    copy.write_text(bundled.read_text(encoding="utf-8"), encoding="utf-8")
+    for mode in ("extend", "replace"):
+        loaded = load_knowledge(copy, mode=mode)
+        assert (loaded.version, loaded.sha256) == (kb.version, kb.sha256)
+        assert "+" not in loaded.version

@@ -190,9 +190,18 @@ def load_knowledge(path: str | Path | None = None, *, mode: str = "extend") -> K
     if mode not in MODES:
         raise UsageError(f"unknown knowledge mode {mode!r}", hint="use extend or replace")
     bundled = _bundled()
-    if path is None:
+    if path is None or _is_bundled_copy(Path(path)):
+        # the bundled file (or an unchanged copy of it) extends or replaces itself: no change
         return bundled
     return _load_user(Path(path), mode, bundled)
+
+
+def _is_bundled_copy(path: Path) -> bool:
+    (_, bundled_text), _ = _bundled_texts()
+    try:
+        return path.read_text(encoding="utf-8") == bundled_text
+    except (OSError, UnicodeDecodeError):
+        return False      # _load_user reports the problem with the file
 
 
 def validate_knowledge_file(path: str | Path, *, mode: str = "extend") -> KnowledgeBase:
