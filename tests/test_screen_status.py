@@ -21,7 +21,8 @@ def undetermined(gene: str, exon: int | None = 5) -> VariantCall:
 
 def evaluate(kb, variants):
     genes = kb.screened_genes()
-    return evaluate_sample(kb.rules, genes, variants, {}, {}, {g: "no copy-number input" for g in genes},
+    no_cn = {g: "no copy-number input" for g in genes}
+    return evaluate_sample(kb.rules, genes, variants, {}, {}, no_cn,
                            hotspot_changes=_hotspot_changes(kb.panel("GRCh38")))
 
 

@@ -296,7 +296,7 @@ def evaluate_sample(rules: tuple[Rule, ...], screened_genes: list[str],
 
 def _undetermined_gaps(rules, undetermined: list[VariantCall], variant_gaps: dict[str, str],
                        hotspot_changes) -> dict[str, dict[str, str]]:
-    """Rule id -> (gene -> why its variants could not be assessed), undetermined variants included."""
+    """Rule id -> (gene -> why its variants could not be assessed), undetermined ones included."""
     gaps = {}
     for rule in rules:
         these = dict(variant_gaps)
