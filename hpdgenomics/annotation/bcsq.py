@@ -42,10 +42,11 @@ from dataclasses import dataclass, field
 
 from ..model import Consequence
 from .effects import (
+    RecordEffects,
     TranscriptEffect,
     empty_to_none,
+    field_value,
     header_format_fields,
-    record_label,
     versionless,
 )
 from .hgvs import protein_change_from_residues, so_name, so_to_consequence, split_terms
@@ -112,31 +113,27 @@ class BcftoolsCsq:
         self._compound: dict[int, list[list[str]]] = {}
 
     def _get(self, values: list[str], name: str) -> str | None:
-        i = self._index[name]
-        return empty_to_none(values[i]) if i < len(values) else None
+        return field_value(values, self._index[name])
 
     def effects(self, variant) -> dict[str, list[TranscriptEffect]]:
-        alts = list(variant.ALT)
-        result: dict[str, list[TranscriptEffect]] = {alt: [] for alt in alts}
+        record = RecordEffects(variant, self.tag)
         if variant.CHROM != self._compound_chrom:
             self._compound_chrom, self._compound = variant.CHROM, {}
-        raw = variant.INFO.get(self.tag)
-        if not raw:
-            return result
-        where = record_label(variant)
-        spelled = {f"{variant.POS}{variant.REF}>{alt}".upper(): alt for alt in alts}
-        for entry in str(raw).split(","):
+        if not record.raw:
+            return record.by_alt
+        spelled = {f"{variant.POS}{variant.REF}>{alt}".upper(): alt for alt in record.alts}
+        for entry in str(record.raw).split(","):
             entry = entry.strip()
             if entry.startswith("@"):
-                self._resolve(entry, variant, spelled, result, where)
+                self._resolve(entry, record, spelled)
                 continue
             values = entry.split("|")
             dna_change = self._get(values, "dna_change")
             if dna_change and "+" in dna_change:
                 self._compound.setdefault(variant.POS, []).append(values)
-            for alt in self._alts_of(dna_change, spelled, alts, where):
-                result[alt].append(self._effect(values, alt))
-        return result
+            for alt in self._alts_of(dna_change, spelled, record.alts, record.where):
+                record.by_alt[alt].append(self._effect(values, alt))
+        return record.by_alt
 
     def _alts_of(self, dna_change: str | None, spelled: dict[str, str], alts: list[str],
                  where: str) -> list[str]:
@@ -149,19 +146,20 @@ class BcftoolsCsq:
                          where, dna_change)
         return matched
 
-    def _resolve(self, entry: str, variant, spelled, result, where) -> None:
+    def _resolve(self, entry: str, record: RecordEffects, spelled: dict[str, str]) -> None:
         position = entry[1:]
         if not position.isdigit():
-            logger.debug("%s: BCSQ back-reference %r is not @POS; not used", where, entry)
+            logger.debug("%s: BCSQ back-reference %r is not @POS; not used", record.where, entry)
             return
         stored = self._compound.get(int(position))
         if not stored:
             logger.debug("%s: BCSQ back-reference %s points at a record not yet read; "
-                         "its consequence is not used here", where, entry)
+                         "its consequence is not used here", record.where, entry)
             return
         for values in stored:
-            for alt in self._alts_of(self._get(values, "dna_change"), spelled, list(variant.ALT), where):
-                result[alt].append(self._effect(values, alt))
+            for alt in self._alts_of(self._get(values, "dna_change"), spelled, record.alts,
+                                     record.where):
+                record.by_alt[alt].append(self._effect(values, alt))
 
     def _effect(self, values: list[str], alt: str) -> TranscriptEffect:
         raw_consequence = (values[self._index["consequence"]] if values else "").strip()

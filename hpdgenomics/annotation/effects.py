@@ -28,6 +28,7 @@ import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from ..model import Consequence, PanelGene
@@ -161,6 +162,39 @@ def assign_to_alt(annotated_allele: str | None, alts: Sequence[str], lookup: dic
 
 def record_label(variant) -> str:
     return f"{variant.CHROM}:{variant.POS} {variant.REF}>{','.join(variant.ALT)}"
+
+
+def field_value(values: Sequence[str], index: int | None) -> str | None:
+    """``values[index]`` as :func:`empty_to_none` gives it; None when the layout has no such field
+    (``index`` None) or the entry is too short to hold it."""
+    return empty_to_none(values[index]) if index is not None and index < len(values) else None
+
+
+class RecordEffects:
+    """One record's raw annotation value and the per-ALT effects a flavour parser collects.
+
+    ``by_alt`` has every ALT of the record as a key from the start, which is what
+    :meth:`AnnotationFlavour.effects` returns. ``where`` and ``lookup`` are worked out on first use.
+    """
+
+    def __init__(self, variant, tag: str):
+        self.variant = variant
+        self.alts: list[str] = list(variant.ALT)
+        self.by_alt: dict[str, list[TranscriptEffect]] = {alt: [] for alt in self.alts}
+        self.raw = variant.INFO.get(tag)
+
+    @cached_property
+    def where(self) -> str:
+        return record_label(self.variant)
+
+    @cached_property
+    def lookup(self) -> dict[str, int]:
+        return allele_lookup(self.variant.REF, self.alts)
+
+    def alt_index(self, annotated_allele: str | None, flavour: str) -> int | None:
+        """:func:`assign_to_alt` for this record."""
+        return assign_to_alt(annotated_allele, self.alts, self.lookup, where=self.where,
+                             flavour=flavour)
 
 
 # --- flavour detection ----------------------------------------------------------------------

@@ -49,12 +49,10 @@ from dataclasses import dataclass
 
 from ..model import Consequence
 from .effects import (
+    RecordEffects,
     TranscriptEffect,
-    allele_lookup,
-    assign_to_alt,
-    empty_to_none,
     exon_number,
-    record_label,
+    field_value,
     strip_transcript_prefix,
     versionless,
 )
@@ -157,20 +155,16 @@ class Funcotator:
         return "variantclassification" in self._index
 
     def _get(self, values: list[str], name: str) -> str | None:
-        i = self._index.get(name.lower())
-        return empty_to_none(values[i]) if i is not None and i < len(values) else None
+        return field_value(values, self._index.get(name.lower()))
 
     def effects(self, variant) -> dict[str, list[TranscriptEffect]]:
-        alts = list(variant.ALT)
-        result: dict[str, list[TranscriptEffect]] = {alt: [] for alt in alts}
-        raw = variant.INFO.get(self.tag)
+        record = RecordEffects(variant, self.tag)
+        raw = record.raw
         if not raw:
-            return result
+            return record.by_alt
         # cyvcf2 returns a tuple for some Number=A strings, a single string for others
         groups = list(raw) if isinstance(raw, tuple) else str(raw).split(",")
-        where = record_label(variant)
-        positional = len(groups) == len(alts)
-        lookup = None if positional else allele_lookup(variant.REF, alts)
+        positional = len(groups) == len(record.alts)
         for group_number, group in enumerate(groups):
             for block in group.split("#"):
                 values = [unescape_field(v) for v in block.strip().strip("[]").split("|")]
@@ -179,12 +173,12 @@ class Funcotator:
                 if positional:
                     index: int | None = group_number
                 else:
-                    index = assign_to_alt(self._get(values, "tumorSeqAllele2") or "-", alts,
-                                          lookup or {}, where=where, flavour=self.name)
+                    index = record.alt_index(self._get(values, "tumorSeqAllele2") or "-", self.name)
                 if index is None:
                     continue
-                result[alts[index]].append(self._effect(values, alts[index]))
-        return result
+                alt = record.alts[index]
+                record.by_alt[alt].append(self._effect(values, alt))
+        return record.by_alt
 
     def _effect(self, values: list[str], alt: str) -> TranscriptEffect:
         so_terms, consequence = classification_effect(

@@ -32,15 +32,7 @@ import re
 from dataclasses import dataclass
 
 from ..model import Consequence
-from .effects import (
-    TranscriptEffect,
-    allele_lookup,
-    assign_to_alt,
-    empty_to_none,
-    exon_number,
-    record_label,
-    versionless,
-)
+from .effects import RecordEffects, TranscriptEffect, exon_number, field_value, versionless
 from .hgvs import protein_to_one_letter, so_name, so_to_consequence, split_terms
 
 logger = logging.getLogger(__name__)
@@ -88,27 +80,23 @@ class SnpEffAnn:
             self._index.setdefault(name.lower(), i)
 
     def _get(self, values: list[str], name: str) -> str | None:
-        i = self._index[name.lower()]
-        return empty_to_none(values[i]) if i < len(values) else None
+        return field_value(values, self._index[name.lower()])
 
     def effects(self, variant) -> dict[str, list[TranscriptEffect]]:
-        alts = list(variant.ALT)
-        result: dict[str, list[TranscriptEffect]] = {alt: [] for alt in alts}
-        raw = variant.INFO.get(self.tag)
-        if not raw:
-            return result
-        where = record_label(variant)
-        lookup = allele_lookup(variant.REF, alts)
-        for entry in str(raw).split(","):
+        record = RecordEffects(variant, self.tag)
+        if not record.raw:
+            return record.by_alt
+        for entry in str(record.raw).split(","):
             values = [value.strip() for value in entry.split("|")]
             allele = values[self._index["allele"]] if values else ""
             if _is_cancer_pair(allele):
                 continue
-            index = assign_to_alt(allele, alts, lookup, where=where, flavour=self.name)
+            index = record.alt_index(allele, self.name)
             if index is None:
                 continue
-            result[alts[index]].append(self._effect(values, alts[index]))
-        return result
+            alt = record.alts[index]
+            record.by_alt[alt].append(self._effect(values, alt))
+        return record.by_alt
 
     def _effect(self, values: list[str], alt: str) -> TranscriptEffect:
         terms = split_terms(self._get(values, "Annotation") or "")
@@ -172,21 +160,16 @@ class SnpEffEff:
                     break
 
     def _get(self, values: list[str], key: str) -> str | None:
-        i = self._index.get(key)
-        return empty_to_none(values[i]) if i is not None and i < len(values) else None
+        return field_value(values, self._index.get(key))
 
     def effects(self, variant) -> dict[str, list[TranscriptEffect]]:
-        alts = list(variant.ALT)
-        result: dict[str, list[TranscriptEffect]] = {alt: [] for alt in alts}
-        raw = variant.INFO.get(self.tag)
-        if not raw:
-            return result
-        where = record_label(variant)
-        lookup = allele_lookup(variant.REF, alts)
-        for entry in str(raw).split(","):
+        record = RecordEffects(variant, self.tag)
+        if not record.raw:
+            return record.by_alt
+        for entry in str(record.raw).split(","):
             match = _EFF_ENTRY.match(entry)
             if not match:
-                logger.debug("%s: EFF entry %r is not EFFECT(...); not used", where, entry)
+                logger.debug("%s: EFF entry %r is not EFFECT(...); not used", record.where, entry)
                 continue
             effect_name, inner = match.groups()
             values = [value.strip() for value in inner.split("|")]
@@ -195,17 +178,18 @@ class SnpEffEff:
                 continue
             if genotype and genotype.isdigit():
                 number = int(genotype)
-                index = number - 1 if 1 <= number <= len(alts) else None
-            elif genotype or len(alts) == 1:
-                index = assign_to_alt(genotype, alts, lookup, where=where, flavour=self.name)
+                index = number - 1 if 1 <= number <= len(record.alts) else None
+            elif genotype or len(record.alts) == 1:
+                index = record.alt_index(genotype, self.name)
             else:
                 logger.debug("%s: EFF entry without Genotype_Number on a multi-allelic record; "
-                             "not used", where)
+                             "not used", record.where)
                 index = None
             if index is None:
                 continue
-            result[alts[index]].append(self._effect(effect_name, values, alts[index]))
-        return result
+            alt = record.alts[index]
+            record.by_alt[alt].append(self._effect(effect_name, values, alt))
+        return record.by_alt
 
     def _effect(self, effect_name: str, values: list[str], alt: str) -> TranscriptEffect:
         terms = split_terms(effect_name)

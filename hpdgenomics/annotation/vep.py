@@ -36,13 +36,11 @@ from dataclasses import dataclass
 
 from ..model import Consequence
 from .effects import (
+    RecordEffects,
     TranscriptEffect,
-    allele_lookup,
-    assign_to_alt,
-    empty_to_none,
     exon_number,
+    field_value,
     header_format_fields,
-    record_label,
     strip_transcript_prefix,
     versionless,
 )
@@ -99,41 +97,37 @@ class VepCsq:
         return feature_type in (None, "Transcript", "RegulatoryFeature", "MotifFeature")
 
     def _get(self, values: list[str], name: str) -> str | None:
-        i = self._index.get(name.upper())
-        return empty_to_none(values[i]) if i is not None and i < len(values) else None
+        return field_value(values, self._index.get(name.upper()))
 
     def effects(self, variant) -> dict[str, list[TranscriptEffect]]:
-        alts = list(variant.ALT)
-        result: dict[str, list[TranscriptEffect]] = {alt: [] for alt in alts}
-        raw = variant.INFO.get(self.tag)
-        if not raw:
-            return result
-        where = record_label(variant)
-        lookup = allele_lookup(variant.REF, alts)
+        record = RecordEffects(variant, self.tag)
+        if not record.raw:
+            return record.by_alt
         misfit = False
-        for entry in str(raw).split(","):
+        for entry in str(record.raw).split(","):
             values = entry.split("|")
             if len(values) != len(self.fields):
                 self._field_counts[len(values)] += 1
             if not self._fits(values):
                 misfit = True
                 continue
-            index = self._alt_index(values, alts, lookup, where)
+            index = self._alt_index(values, record)
             if index is None:
                 continue
-            result[alts[index]].append(self._effect(values, alts[index]))
+            alt = record.alts[index]
+            record.by_alt[alt].append(self._effect(values, alt))
         if misfit:
-            self._misfits.append(where)
-        return result
+            self._misfits.append(record.where)
+        return record.by_alt
 
-    def _alt_index(self, values, alts, lookup, where) -> int | None:
+    def _alt_index(self, values: list[str], record: RecordEffects) -> int | None:
         allele_num = self._get(values, "ALLELE_NUM")
-        if allele_num and allele_num.isdigit() and 1 <= int(allele_num) <= len(alts):
+        if allele_num and allele_num.isdigit() and 1 <= int(allele_num) <= len(record.alts):
             return int(allele_num) - 1
         i = self._index.get("ALLELE")
         # "-" is VEP's spelling of an empty allele, so the raw value is used here.
         allele = values[i].strip() if i is not None and i < len(values) else None
-        return assign_to_alt(allele, alts, lookup, where=where, flavour=self.name)
+        return record.alt_index(allele, self.name)
 
     def _effect(self, values: list[str], alt: str) -> TranscriptEffect:
         terms = split_terms(self._get(values, "Consequence") or "")

@@ -74,41 +74,37 @@ class JoinReport:
 
     def problems(self) -> list[str]:
         """One plain sentence per soft issue, for the report's data-quality section."""
-        out = []
-
         def listed(items, limit=10):
             items = list(items)
             return ", ".join(items[:limit]) + (f" (+{len(items) - limit} more)"
                                                if len(items) > limit else "")
 
-        if self.samples_without_clinical:
-            out.append(f"{len(self.samples_without_clinical)} sample(s) have no clinical data and "
-                       f"are left out of outcome analyses: {listed(self.samples_without_clinical)}")
-        if self.samples_without_outcome:
-            out.append(f"{len(self.samples_without_outcome)} sample(s) have clinical data but no "
-                       f"usable time and status: {listed(self.samples_without_outcome)}")
-        if self.patients_without_samples:
-            out.append(f"{len(self.patients_without_samples)} patient(s) in the clinical table "
-                       f"have no analysed sample: {listed(self.patients_without_samples)}")
-        if self.multi_sample_patients:
-            out.append(f"{len(self.multi_sample_patients)} patient(s) have several samples; "
-                       f"{self.policy_text}: " + listed(
-                           f"{p} (kept {s[0]}; left out {', '.join(s[1:])})"
-                           for p, s in self.multi_sample_patients.items()))
-        if self.duplicate_samples:
-            out.append(f"sample id(s) listed more than once, counted once: "
-                       f"{listed(self.duplicate_samples)}")
-        if self.duplicate_patients:
-            out.append(f"patient(s) with more than one clinical row, outcome taken as missing: "
-                       f"{listed(self.duplicate_patients)}")
-        if self.inconsistent_patients:
-            out.append(f"patient(s) whose outcome differs between their sample rows, taken as "
-                       f"missing: {listed(self.inconsistent_patients)}")
-        if self.unparseable_values:
-            out.append(f"{len(self.unparseable_values)} clinical value(s) could not be read and "
-                       f"were taken as missing: " + listed(
-                           f"{f} line {line} {col}={value!r} ({why})"
-                           for f, line, col, value, why in self.unparseable_values))
+        # (what an issue lists, the words that lead the list), in the report's order
+        issues = [
+            (self.samples_without_clinical,
+             f"{len(self.samples_without_clinical)} sample(s) have no clinical data and are left "
+             "out of outcome analyses"),
+            (self.samples_without_outcome,
+             f"{len(self.samples_without_outcome)} sample(s) have clinical data but no usable "
+             "time and status"),
+            (self.patients_without_samples,
+             f"{len(self.patients_without_samples)} patient(s) in the clinical table have no "
+             "analysed sample"),
+            ([f"{p} (kept {s[0]}; left out {', '.join(s[1:])})"
+              for p, s in self.multi_sample_patients.items()],
+             f"{len(self.multi_sample_patients)} patient(s) have several samples; "
+             f"{self.policy_text}"),
+            (self.duplicate_samples, "sample id(s) listed more than once, counted once"),
+            (self.duplicate_patients,
+             "patient(s) with more than one clinical row, outcome taken as missing"),
+            (self.inconsistent_patients,
+             "patient(s) whose outcome differs between their sample rows, taken as missing"),
+            ([f"{f} line {line} {col}={value!r} ({why})"
+              for f, line, col, value, why in self.unparseable_values],
+             f"{len(self.unparseable_values)} clinical value(s) could not be read and were "
+             "taken as missing"),
+        ]
+        out = [f"{lead}: {listed(items)}" for items, lead in issues if items]
         out.extend(self.mapping_conflicts)
         if self.profiling_assumption:
             out.append(self.profiling_assumption)

@@ -162,25 +162,25 @@ def _parse_count(value: str) -> int:
     return int(number)
 
 
-def _parse_bool(value: str) -> bool:
+def _parse_word(value: str, true_words: frozenset[str], false_words: frozenset[str],
+                expected: str) -> bool:
     lowered = value.lower()
-    if lowered in _TRUE:
+    if lowered in true_words:
         return True
-    if lowered in _FALSE:
+    if lowered in false_words:
         return False
-    raise ValueError("not true/false")
+    raise ValueError(f"not {expected}")
+
+
+def _parse_bool(value: str) -> bool:
+    return _parse_word(value, _TRUE, _FALSE, "true/false")
 
 
 def _parse_status(value: str) -> bool:
-    lowered = value.lower()
-    head = lowered.split(":", 1)[0].strip()
-    if ":" in lowered and head in {"0", "1"}:
-        return head == "1"
-    if lowered in _EVENT:
-        return True
-    if lowered in _CENSORED:
-        return False
-    raise ValueError("not an event/censored status")
+    head, colon, _ = value.partition(":")
+    if colon and head.strip() in {"0", "1"}:
+        return head.strip() == "1"
+    return _parse_word(value, _EVENT, _CENSORED, "an event/censored status")
 
 
 def _parse_organs(value: str) -> int:
@@ -210,22 +210,40 @@ def _cell(frame: pd.DataFrame, row: int, columns: dict[str, str], name: str, pat
         return None
 
 
-def _read_patients(path: Path, problems: list[str]) -> pd.DataFrame | None:
+def _load(path: Path, problems: list[str], required: list[str], optional: list[str],
+          one_of: tuple[str, ...] = ()) -> tuple[pd.DataFrame, list[int], dict[str, str]] | None:
+    """:func:`_raw_table` and :func:`_column_map` of one file; None (problems noted) when either
+    fails."""
     loaded = _raw_table(path, problems)
     if loaded is None:
         return None
     frame, lines = loaded
-    columns = _column_map(frame, path, ["patient_id", "ici_start", "ttf_months", "ttf_status"],
-                          ["ecog_within_2mo"], problems)
-    if columns is None:
+    columns = _column_map(frame, path, required, optional, problems, one_of=one_of)
+    return None if columns is None else (frame, lines, columns)
+
+
+def _patient_id(frame: pd.DataFrame, row: int, columns: dict[str, str], path: Path, line: int,
+                problems: list[str]) -> str | None:
+    """The row's patient id; None, with a problem, when the cell is empty."""
+    patient = frame.at[row, columns["patient_id"]]
+    if _is_missing(patient):
+        problems.append(f"{path}: line {line}: column {columns['patient_id']} is empty, "
+                        "expected a patient identifier")
         return None
+    return patient
+
+
+def _read_patients(path: Path, problems: list[str]) -> pd.DataFrame | None:
+    loaded = _load(path, problems, ["patient_id", "ici_start", "ttf_months", "ttf_status"],
+                   ["ecog_within_2mo"])
+    if loaded is None:
+        return None
+    frame, lines, columns = loaded
     records = []
     first_line: dict[str, int] = {}
     for row, line in enumerate(lines):
-        patient = frame.at[row, columns["patient_id"]]
-        if _is_missing(patient):
-            problems.append(f"{path}: line {line}: column {columns['patient_id']} is empty, "
-                            "expected a patient identifier")
+        patient = _patient_id(frame, row, columns, path, line, problems)
+        if patient is None:
             continue
         if patient in first_line:
             problems.append(f"{path}: line {line}: patient {patient!r} already listed on line "
@@ -266,22 +284,17 @@ def _parse_ecog(value: str) -> bool:
 
 def _read_measurements(path: Path, patients: pd.DataFrame | None, patients_path: Path,
                        problems: list[str]) -> pd.DataFrame | None:
-    loaded = _raw_table(path, problems)
+    loaded = _load(path, problems, ["patient_id", "target_sum_mm"],
+                   ["new_lesions", "new_lesion_organs", "new_organ_involved"],
+                   one_of=("date", "days_from_start"))
     if loaded is None:
         return None
-    frame, lines = loaded
-    columns = _column_map(frame, path, ["patient_id", "target_sum_mm"],
-                          ["new_lesions", "new_lesion_organs", "new_organ_involved"], problems,
-                          one_of=("date", "days_from_start"))
-    if columns is None:
-        return None
+    frame, lines, columns = loaded
     starts = dict(zip(patients["patient_id"], patients["ici_start"])) if patients is not None else None
     records = []
     for row, line in enumerate(lines):
-        patient = frame.at[row, columns["patient_id"]]
-        if _is_missing(patient):
-            problems.append(f"{path}: line {line}: column {columns['patient_id']} is empty, "
-                            "expected a patient identifier")
+        patient = _patient_id(frame, row, columns, path, line, problems)
+        if patient is None:
             continue
         if starts is not None and patient not in starts:
             problems.append(f"{path}: line {line}: patient {patient!r} is not in the patient table "

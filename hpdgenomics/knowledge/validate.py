@@ -90,6 +90,17 @@ def _choices(values: Iterable[str]) -> str:
     return ", ".join(values)
 
 
+def _known(values: Iterable, allowed: tuple[str, ...], field: str, bad, *,
+           what: str = "value") -> bool:
+    """Report each of ``values`` that is not in ``allowed``; True when there is none."""
+    ok = True
+    for value in values:
+        if value not in allowed:
+            bad(field, f"unknown {what} {value!r} (expected one of: {_choices(allowed)})")
+            ok = False
+    return ok
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -168,12 +179,11 @@ def _parse_rule(raw: Any, index: int, source: str, problems: Problems) -> Rule |
         bad("genes", "expected a non-empty list of gene symbols")
         genes = None
     caution = raw.get("caution_level")
-    if caution is not None and caution not in CAUTION_LEVELS:
-        bad("caution_level", f"unknown value {caution!r} (expected one of: {_choices(CAUTION_LEVELS)})")
+    if caution is not None:
+        _known([caution], CAUTION_LEVELS, "caution_level", bad)
     evidence = raw.get("evidence_level")
-    if evidence is not None and evidence not in EVIDENCE_LEVELS:
-        bad("evidence_level", f"unknown value {evidence!r} (expected one of: "
-                              f"{_choices(EVIDENCE_LEVELS)})")
+    if evidence is not None:
+        _known([evidence], EVIDENCE_LEVELS, "evidence_level", bad)
     for key in ("title", "meaning", "not_meaning"):
         if key in raw and raw[key] is not None and not isinstance(raw[key], str):
             bad(key, "expected text")
@@ -248,13 +258,10 @@ def _common_criterion(item, field, bad, allowed) -> bool:
         if not item.get(key):
             bad(f"{field}.{key}", "missing required field")
             ok = False
-    if item.get("grade") and item["grade"] not in GRADES:
-        bad(f"{field}.grade", f"unknown value {item['grade']!r} (expected one of: {_choices(GRADES)})")
-        ok = False
-    if item.get("caution_level") and item["caution_level"] not in CAUTION_LEVELS:
-        bad(f"{field}.caution_level", f"unknown value {item['caution_level']!r} (expected one "
-                                      f"of: {_choices(CAUTION_LEVELS)})")
-        ok = False
+    if item.get("grade"):
+        ok &= _known([item["grade"]], GRADES, f"{field}.grade", bad)
+    if item.get("caution_level"):
+        ok &= _known([item["caution_level"]], CAUTION_LEVELS, f"{field}.caution_level", bad)
     return ok
 
 
@@ -296,11 +303,7 @@ def _variant_criterion(item, field, bad) -> VariantCriterion | None:
     if not isinstance(consequences, list):
         bad(f"{field}.consequences", "expected a list")
         ok, consequences = False, []
-    for value in consequences:
-        if value not in CONSEQUENCES:
-            bad(f"{field}.consequences", f"unknown consequence {value!r} (expected one of: "
-                                         f"{_choices(CONSEQUENCES)})")
-            ok = False
+    ok &= _known(consequences, CONSEQUENCES, f"{field}.consequences", bad, what="consequence")
     exons = item.get("exons") or []
     if not isinstance(exons, list) or not all(isinstance(e, int) and not isinstance(e, bool)
                                               and e > 0 for e in exons):
@@ -326,11 +329,7 @@ def _cn_criterion(item, field, rule_genes, bad) -> CopyNumberCriterion | None:
     if not isinstance(calls, list) or not calls:
         bad(f"{field}.calls", "missing: give a list of copy-number calls")
         ok, calls = False, []
-    for value in calls:
-        if value not in CALLS:
-            bad(f"{field}.calls", f"unknown copy-number call {value!r} (expected one of: "
-                                  f"{_choices(CALLS)})")
-            ok = False
+    ok &= _known(calls, CALLS, f"{field}.calls", bad, what="copy-number call")
     genes = item.get("genes") or []
     for gene in genes:
         if gene not in rule_genes:

@@ -117,8 +117,23 @@ def _check_discrete(long: pd.DataFrame, path: Path) -> None:
                          path=path, hint="a continuous matrix needs --cnv-format cna-log2-wide")
 
 
-def _to_data(path: Path, fmt: str, long: pd.DataFrame, kind: str, sample: str | None
-             ) -> CopyNumberData:
+_MATRIX_FORMATS = {"cna-discrete-long": ("discrete", _long_table),
+                   "cna-discrete-wide": ("discrete", _wide_table),
+                   "cna-log2-wide": ("log2", _wide_table)}
+
+
+def _read_long(path: Path, fmt: str) -> tuple[str, pd.DataFrame]:
+    """The value kind of matrix format ``fmt`` and the file as a long table (discrete values
+    checked against the scale)."""
+    kind, reader = _MATRIX_FORMATS[fmt]
+    long = reader(path)
+    if kind == "discrete":
+        _check_discrete(long, path)
+    return kind, long
+
+
+def _read_sample(path: Path, fmt: str, sample: str | None) -> CopyNumberData:
+    kind, long = _read_long(path, fmt)
     samples = list(dict.fromkeys(long["sample"]))
     chosen, source = choose_sample(samples, sample, path=path, what="gene matrix")
     rows = long[long["sample"] == chosen]
@@ -140,31 +155,19 @@ def _to_data(path: Path, fmt: str, long: pd.DataFrame, kind: str, sample: str | 
           sniff=lambda p, lines: header_fields(lines, _is_long) is not None,
           description="long gene table of discrete calls (cBioPortal long, OncoKB individual CNA)")
 def read_discrete_long(path: Path, *, sample: str | None = None, **_options) -> CopyNumberData:
-    path = Path(path)
-    long = _long_table(path)
-    _check_discrete(long, path)
-    return _to_data(path, "cna-discrete-long", long, "discrete", sample)
+    return _read_sample(Path(path), "cna-discrete-long", sample)
 
 
 @register("copy_number", "cna-discrete-wide", sniff=_sniff_wide_discrete,
           description="wide gene x sample matrix of discrete calls (cBioPortal data_cna, GISTIC)")
 def read_discrete_wide(path: Path, *, sample: str | None = None, **_options) -> CopyNumberData:
-    path = Path(path)
-    long = _wide_table(path)
-    _check_discrete(long, path)
-    return _to_data(path, "cna-discrete-wide", long, "discrete", sample)
+    return _read_sample(Path(path), "cna-discrete-wide", sample)
 
 
 @register("copy_number", "cna-log2-wide", sniff=_sniff_wide_log2,
           description="wide gene x sample matrix of continuous log2 ratios (data_log2CNA)")
 def read_log2_wide(path: Path, *, sample: str | None = None, **_options) -> CopyNumberData:
-    path = Path(path)
-    return _to_data(path, "cna-log2-wide", _wide_table(path), "log2", sample)
-
-
-_MATRIX_FORMATS = {"cna-discrete-long": ("discrete", _long_table),
-                   "cna-discrete-wide": ("discrete", _wide_table),
-                   "cna-log2-wide": ("log2", _wide_table)}
+    return _read_sample(Path(path), "cna-log2-wide", sample)
 
 
 def read_gene_matrix(path: str | Path, *, fmt: str | None = None) -> pd.DataFrame:
@@ -183,10 +186,7 @@ def read_gene_matrix(path: str | Path, *, fmt: str | None = None) -> pd.DataFram
         get_reader("copy_number", name)   # unknown names raise with the list of formats
         raise InputError(f"format {name!r} is not a gene-level matrix", path=path,
                          hint="use one of: " + ", ".join(_MATRIX_FORMATS))
-    kind, reader = _MATRIX_FORMATS[name]
-    long = reader(path)
-    if kind == "discrete":
-        _check_discrete(long, path)
+    kind, long = _read_long(path, name)
     long = long[long["value"].notna()].copy()
     long["value"] = long["value"].astype(float)
     long["value_kind"] = kind

@@ -90,12 +90,23 @@ def _sibling_fit(path: Path, suffix: str, warnings: list[str]) -> PurpleFit | No
     return read_purple_purity(sibling)
 
 
-def _fit_fields(fit: PurpleFit | None) -> dict:
-    if fit is None:
-        return {}
-    source = f"PURPLE {Path(fit.path).name}"
-    return {"purity": fit.purity, "ploidy": fit.ploidy, "purity_source": source,
-            "ploidy_source": source, "sex": fit.sex}
+def _file_fields(path: Path, suffix: str, warnings: list[str]) -> dict:
+    """:func:`finish` arguments PURPLE's file naming gives: the sample (the tumour name before
+    ``suffix``) and the purity, ploidy and sex of the ``.purple.purity.tsv`` beside the file."""
+    named = path.name.endswith(suffix)
+    fields = {"sample": path.name[: -len(suffix)] if named else None, "samples": [],
+              "sample_source": "PURPLE file name", "caller": "PURPLE"}
+    fit = _sibling_fit(path, suffix, warnings)
+    if fit is not None:
+        source = f"PURPLE {Path(fit.path).name}"
+        fields.update(purity=fit.purity, ploidy=fit.ploidy, purity_source=source,
+                      ploidy_source=source, sex=fit.sex)
+    return fields
+
+
+def _optional_column(table: pd.DataFrame, *names: str) -> pd.Series | None:
+    column = first_column(table, *names)
+    return table[column] if column else None
 
 
 @register("copy_number", "purple-somatic",
@@ -105,22 +116,18 @@ def read_purple_somatic(path: Path, **_options) -> CopyNumberData:
     path = Path(path)
     table = read_table(path, _is_somatic, what="PURPLE somatic copy-number table")
     warnings: list[str] = []
-    fit = _sibling_fit(path, _SEGMENT_SUFFIX, warnings)
+    from_file = _file_fields(path, _SEGMENT_SUFFIX, warnings)
     segments = pd.DataFrame({
         "chrom": normalise_chromosomes(table["chromosome"]),
         "start": table["start"], "end": table["end"], "copy_number": table["copynumber"],
         # PURPLE 2.x named the allele copies ...Ploidy; 3.x renamed them ...CopyNumber
-        "major_cn": table[first_column(table, "majorallelecopynumber", "majoralleleploidy")]
-        if first_column(table, "majorallelecopynumber", "majoralleleploidy") else None,
-        "minor_cn": table[first_column(table, "minorallelecopynumber", "minoralleleploidy")]
-        if first_column(table, "minorallelecopynumber", "minoralleleploidy") else None,
+        "major_cn": _optional_column(table, "majorallelecopynumber", "majoralleleploidy"),
+        "minor_cn": _optional_column(table, "minorallelecopynumber", "minoralleleploidy"),
         "n_probes": table.get("depthwindowcount"),
         "source_line": table["source_line"],
     })
     return finish(path, "purple-somatic", segments, level="segment", value_kind="absolute",
-                  sample=path.name[: -len(_SEGMENT_SUFFIX)] if path.name.endswith(_SEGMENT_SUFFIX)
-                  else None, samples=[], sample_source="PURPLE file name",
-                  records_read=len(table), warnings=warnings, caller="PURPLE", **_fit_fields(fit))
+                  records_read=len(table), warnings=warnings, **from_file)
 
 
 @register("copy_number", "purple-gene",
@@ -132,7 +139,7 @@ def read_purple_gene(path: Path, **_options) -> CopyNumberData:
     require_columns(table, ["gene", "mincopynumber", "maxcopynumber"], path=path,
                     what="PURPLE gene table")
     warnings: list[str] = []
-    fit = _sibling_fit(path, _GENE_SUFFIX, warnings)
+    from_file = _file_fields(path, _GENE_SUFFIX, warnings)
     if "iscanonical" in table.columns:
         # PURPLE 3.x+ lists every transcript of a gene; its drivers use the canonical one
         canonical = table["iscanonical"].str.strip().str.lower() == "true"
@@ -145,11 +152,8 @@ def read_purple_gene(path: Path, **_options) -> CopyNumberData:
         "chrom": normalise_chromosomes(table["chromosome"]),
         "start": table["start"], "end": table["end"], "gene": table["gene"],
         "copy_number": table["mincopynumber"], "copy_number_max": table["maxcopynumber"],
-        "minor_cn": table[first_column(table, "minminorallelecopynumber", "minminoralleleploidy")]
-        if first_column(table, "minminorallelecopynumber", "minminoralleleploidy") else None,
+        "minor_cn": _optional_column(table, "minminorallelecopynumber", "minminoralleleploidy"),
         "source_line": table["source_line"],
     })
     return finish(path, "purple-gene", segments, level="gene", value_kind="absolute",
-                  sample=path.name[: -len(_GENE_SUFFIX)] if path.name.endswith(_GENE_SUFFIX)
-                  else None, samples=[], sample_source="PURPLE file name",
-                  records_read=len(table), warnings=warnings, caller="PURPLE", **_fit_fields(fit))
+                  records_read=len(table), warnings=warnings, **from_file)
