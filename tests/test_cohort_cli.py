@@ -229,3 +229,122 @@ def test_cohort_files_with_a_combined_patient_and_sample_table(tmp_path):
     assert (egfr["n_altered"], egfr["n_unaltered"]) == ("1", "3")
     assert (egfr["early_failure_altered"], egfr["early_failure_unaltered"]) == ("1", "1")
     assert data["outcome"]["survival_skipped"]
+
+
+def _genes(report_path: Path) -> dict[str, dict]:
+    return {g["gene"]: g for g in json.loads(report_path.read_text())["genes"]}
+
+
+def _log2_to_copies(log2: float, purity: float) -> float:
+    """CNVkit's purity rescaling for a diploid reference (DOMAIN.md section 5)."""
+    return (2 * 2 ** log2 - 2 * (1 - purity)) / purity
+
+
+def test_manifest_purity_changes_the_copy_number_and_forces_a_rescreen(tmp_path):
+    # the example .call.cns holds both the log2 ratio and an absolute cn; cnv_format cnvkit-cns
+    # reads the log2 ratio, which purity rescales
+    header = "sample_id\tvcf\tcnv\tcnv_format\tpurity"
+    s01 = f"S01\t{EXAMPLE / 'vcf' / 'S01.vcf'}\t{EXAMPLE / 'cnv' / 'S01.call.cns'}\tcnvkit-cns"
+    s10 = f"S10\t{EXAMPLE / 'vcf' / 'S10.vcf'}\t{EXAMPLE / 'cnv' / 'S10.call.cns'}\tcnvkit-cns\t"
+    manifest, out = tmp_path / "manifest.tsv", tmp_path / "out"
+    args = ["--manifest", manifest, "--workers", "1", "--no-plots", "-o", out]
+
+    manifest.write_text(f"{header}\n{s01}\t\n{s10}\n")
+    assert _run(args).exit_code == 0
+    pure = _genes(out / "samples" / "S01.hpd.json")["MDM2"]["copy_number"]
+
+    manifest.write_text(f"{header}\n{s01}\t0.5\n{s10}\n")
+    result = _run(args)
+    assert result.exit_code == 0, result.output
+    data = json.loads((out / "cohort.json").read_text())
+    status = {o["sample_id"]: o["status"] for o in data["samples"]["outcomes"]}
+    assert status == {"S01": "screened", "S10": "reused"}     # only the changed row re-screened
+    impure = _genes(out / "samples" / "S01.hpd.json")["MDM2"]["copy_number"]
+    log2 = 2.3219                                             # MDM2 segment of S01.call.cns
+    assert pure["copy_number"] == pytest.approx(_log2_to_copies(log2, 1.0), abs=0.01)
+    assert impure["copy_number"] == pytest.approx(_log2_to_copies(log2, 0.5), abs=0.01)
+    assert impure["copy_number"] > pure["copy_number"] + 5
+    assert "p = 0.5" in impure["basis"]
+
+
+def test_manifest_bad_purity_is_reported_with_its_line_before_screening(tmp_path):
+    manifest = tmp_path / "manifest.tsv"
+    manifest.write_text("sample_id\tvcf\tpurity\n"
+                        f"S01\t{EXAMPLE / 'vcf' / 'S01.vcf'}\t0.5\n"
+                        f"S07\t{EXAMPLE / 'vcf' / 'S07.vcf'}\t45\n")
+    result = _run(["--manifest", manifest, "-o", tmp_path / "o"])
+    assert result.exit_code == 2
+    assert "line 3: purity '45' is outside 0.01-1" in result.output
+    assert str(manifest) in result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_manifest_cnv_sample_picks_the_sample_of_a_multi_sample_copy_number_file(tmp_path):
+    matrix = ROOT / "tests" / "fixtures" / "cnv_realistic" / \
+        "cbioportal_data_cna_wide_na_two_samples.txt"
+    vcf = ROOT / "tests" / "fixtures" / "screen" / "tumour_egfr_kras_unannotated_grch38.vcf"
+    manifest = tmp_path / "manifest.tsv"
+    manifest.write_text("sample_id\tvcf\tcnv\tsample\tcnv_sample\n"
+                        f"PT1\t{vcf}\t{matrix}\tTUMOUR_A\tTCGA-XX-0001-01\n"
+                        f"PT2\t{vcf}\t{matrix}\tTUMOUR_A\tTCGA-XX-0002-01\n")
+    out = tmp_path / "out"
+    result = _run(["--manifest", manifest, "--workers", "1", "--no-plots", "-o", out])
+    assert result.exit_code == 0, result.output
+    matrix_rows = {r["sample_id"]: r for r in _tsv(out / "matrix.tsv")}
+    assert (matrix_rows["PT1"]["MDM2_AMP"], matrix_rows["PT2"]["MDM2_AMP"]) == ("1", "0")
+    assert matrix_rows["PT1"]["KRAS_MUT"] == matrix_rows["PT2"]["KRAS_MUT"] == "1"   # the VCF
+    details = json.loads((out / "samples" / "PT2.hpd.json").read_text())["inputs"][1]["details"]
+    assert details["sample"] == "TCGA-XX-0002-01"
+
+
+@pytest.mark.parametrize("option, name", [("--covariate", "tumour_type"), ("--strata", "stage")])
+def test_unknown_covariate_or_stratum_fails_before_any_screening(tmp_path, option, name):
+    out = tmp_path / "o"
+    result = _run(["--manifest", _small_manifest(tmp_path), "--clinical", EXAMPLE / "clinical.tsv",
+                   option, name, "-o", out])
+    assert result.exit_code == 2
+    assert f"covariate/stratum column(s) {name} not found" in result.output
+    # available: the clinical table's columns and the manifest's
+    assert "available: " in result.output and "tumor_type" in result.output
+    assert not out.exists()                                  # nothing screened, nothing written
+
+
+def test_a_sample_that_now_fails_loses_its_earlier_reports(tmp_path):
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    for sample in ("S01", "S07"):
+        shutil.copy(EXAMPLE / "vcf" / f"{sample}.vcf", inputs / f"{sample}.vcf")
+    manifest = tmp_path / "manifest.tsv"
+    manifest.write_text("sample_id\tvcf\nS01\tinputs/S01.vcf\nS07\tinputs/S07.vcf\n")
+    out = tmp_path / "out"
+    args = ["--manifest", manifest, "--workers", "1", "--no-plots", "-o", out]
+    assert _run(args).exit_code == 0
+    stale = [out / "samples" / f"S07.hpd.{kind}" for kind in ("json", "tsv", "html", "key")]
+    assert all(p.is_file() for p in stale)
+
+    # the VCF is replaced by one that cannot be read: the earlier report must not look current
+    (inputs / "S07.vcf").write_text("##fileformat=VCFv4.2\nthis is not a VCF record line\n")
+    result = _run(args)
+    assert result.exit_code == 0, result.output
+    assert not any(p.exists() for p in stale)
+    assert (out / "samples" / "S01.hpd.json").is_file()
+    data = json.loads((out / "cohort.json").read_text())
+    s07 = next(o for o in data["samples"]["outcomes"] if o["sample_id"] == "S07")
+    assert s07["status"] == "failed" and "S07.vcf" in s07["error"]
+    assert "reports of an earlier run removed" in s07["error"]
+    assert any("S07" in w for w in data["warnings"])
+    assert {r["sample_id"] for r in _tsv(out / "matrix.tsv")} == {"S01"}
+
+
+def test_rules_not_evaluable_in_most_samples_are_named_in_json_and_html(tmp_path):
+    manifest = tmp_path / "manifest.tsv"       # VCFs only: no copy-number rule is evaluable
+    manifest.write_text("sample_id\tvcf\n" + "".join(
+        f"{s}\t{EXAMPLE / 'vcf' / f'{s}.vcf'}\n" for s in ("S01", "S07", "S10")))
+    out = tmp_path / "out"
+    assert _run(["--manifest", manifest, "--workers", "1", "--no-plots", "-o", out]).exit_code == 0
+    expected = ("MDM2_AMP not evaluable in 3/3 samples [commonest reason: MDM2 copy number "
+                "(no copy-number input)]; its counts and tests say nothing about absence")
+    warnings = json.loads((out / "cohort.json").read_text())["warnings"]
+    assert expected in warnings
+    assert not any(w.startswith("EGFR_MUT not evaluable") for w in warnings)
+    assert "MDM2_AMP not evaluable in 3/3 samples" in (out / "cohort.html").read_text()

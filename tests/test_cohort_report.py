@@ -112,3 +112,41 @@ def test_km_numbers_at_risk_match_the_durations(written):
     for entry in km.at_risk:
         assert entry["n_at_risk"] == sum(d >= entry["time"] for d in durations)
     assert not math.isnan(km.median)
+
+
+def test_rules_mostly_not_evaluable_carry_a_warning_in_json_and_html(written):
+    _, paths = written
+    warnings = json.loads(paths["json"].read_text())["warnings"]
+    html = paths["html"].read_text()
+    # no MAF in this cohort: every mutation rule is not evaluable in all 12 samples
+    kras = ("KRAS_MUT not evaluable in 12/12 samples [commonest reason: KRAS variants (no MAF)]; "
+            "its counts and tests say nothing about absence")
+    assert kras in warnings and kras in html
+    # MDM2 is missing for S12 only (1/12): below half, no warning
+    assert not any(w.startswith("MDM2_AMP not evaluable") for w in warnings)
+
+
+def _calls(sample_id: str, status: str, reason: str):
+    from hpdgenomics.cohort.analysis import SampleCalls
+
+    return SampleCalls(sample_id, {"MDM2_AMP": status}, {}, rule_reason={"MDM2_AMP": reason})
+
+
+@pytest.mark.parametrize("n_not_evaluable, warned", [(1, False), (2, True), (3, True)])
+def test_the_not_evaluable_warning_starts_at_half_the_samples(n_not_evaluable, warned):
+    from hpdgenomics.cohort.analysis import not_evaluable_warnings, status_matrix
+
+    reasons = ["not evaluable: MDM2 copy number (no copy-number input)",
+               "not evaluable: MDM2 copy number (gene not in copy-number output)",
+               "not evaluable: MDM2 copy number (no copy-number input)"]
+    samples = [_calls(f"S{i}", "not_evaluable", reasons[i]) for i in range(n_not_evaluable)]
+    samples += [_calls(f"S{i}", "not_detected", "assessed")
+                for i in range(n_not_evaluable, 4)]
+    found = not_evaluable_warnings(samples, status_matrix(samples, "rule", ["MDM2_AMP"]))
+    if not warned:
+        assert found == []
+        return
+    [text] = found
+    assert text.startswith(f"MDM2_AMP not evaluable in {n_not_evaluable}/4 samples")
+    # three samples: two give the first reason; two samples: a tie, the reason met first wins
+    assert "[commonest reason: MDM2 copy number (no copy-number input)]" in text

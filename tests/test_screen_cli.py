@@ -211,3 +211,27 @@ def test_json_report_matches_the_documented_schema(tmp_path):
                                   doc).group(1)
     for field in data["alterations"][0]:
         assert f"`{field}`" in alteration_fields or f"`{field}[]`" in alteration_fields, field
+
+
+TWO_SAMPLE_MATRIX = (Path(__file__).parent / "fixtures" / "cnv_realistic"
+                     / "cbioportal_data_cna_wide_na_two_samples.txt")
+
+
+def test_cnv_sample_names_the_copy_number_sample_apart_from_the_vcf_sample(tmp_path):
+    # the VCF's tumour is TUMOUR_A; the matrix names its samples TCGA-XX-0001-01 (MDM2 = 2,
+    # amplified) and TCGA-XX-0002-01 (MDM2 = 1, gain)
+    without = run("screen", "--vcf", UNANNOTATED, "--cnv", TWO_SAMPLE_MATRIX, "-o", tmp_path / "a")
+    assert without.exit_code == 2 and "multi-sample gene matrix" in without.output
+    for cnv_sample, mdm2_call in (("TCGA-XX-0001-01", "amplification"), ("TCGA-XX-0002-01", "gain")):
+        out = tmp_path / cnv_sample
+        result = run("screen", "--vcf", UNANNOTATED, "--sample", "TUMOUR_A", "--cnv",
+                     TWO_SAMPLE_MATRIX, "--cnv-sample", cnv_sample, "-o", out)
+        assert result.exit_code == 0, result.output
+        data = report(out)
+        vcf_input, cn_input = data["inputs"][0], data["inputs"][1]
+        assert vcf_input["details"]["sample"] == "TUMOUR_A"
+        assert cn_input["details"]["sample"] == cnv_sample
+        mdm2 = next(g for g in data["genes"] if g["gene"] == "MDM2")
+        assert mdm2["copy_number"]["call"] == mdm2_call
+        assert ("MDM2_AMP" in {a["rule_id"] for a in data["alterations"]}) == \
+            (mdm2_call == "amplification")

@@ -21,8 +21,10 @@ def _progress_wanted() -> bool:
 
 @click.command("cohort")
 @click.option("--manifest", type=_existing,
-              help="TSV of samples (sample_id, vcf, cnv, [patient_id, panel, tumor_type, ...]); "
-                   "each sample is screened like `hpdgenomics screen`.")
+              help="Tab-separated list of samples (sample_id, vcf, cnv, [patient_id, panel, "
+                   "tumor_type, sample, cnv_sample, build, cnv_format, seg_log_base, purity, "
+                   "ploidy, sex, ...]); each sample is screened like `hpdgenomics screen` with "
+                   "its row's settings.")
 @click.option("--maf", type=_existing, help="Cohort MAF (vcf2maf, GDC, cBioPortal, GENIE).")
 @click.option("--cna", type=_existing,
               help="Gene-level copy-number matrix (cBioPortal/GISTIC discrete or log2).")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from ..io.manifest import PLOIDY_RANGE, PURITY_RANGE, SEG_LOG_BASES, SEXES
 from . import common_options
 
 log = logging.getLogger("hpdgenomics")
@@ -19,6 +20,9 @@ _existing = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               required=True, help="Output folder for <sample>.hpd.json/.tsv/.html.")
 @click.option("--sample", help="Tumour sample name in a multi-sample VCF or copy-number file.")
+@click.option("--cnv-sample",
+              help="Tumour sample name in the copy-number file, when the callers named it "
+                   "differently (default: the value of --sample).")
 @click.option("--sample-id", help="Name used for the report and its files (default: the tumour sample).")
 @click.option("--build", type=click.Choice(["GRCh37", "GRCh38", "hg19", "hg38"], case_sensitive=False),
               help="Genome build (default: detected from the VCF header).")
@@ -30,16 +34,19 @@ _existing = click.Path(exists=True, dir_okay=False, path_type=Path)
               show_default=True)
 @click.option("--include-filtered", is_flag=True, help="Also screen records whose FILTER is not PASS.")
 @click.option("--cnv-format", help="Copy-number format name (default: detected).")
-@click.option("--seg-log-base", type=click.Choice(["2", "10"]), help="Log base of SEG values (default 2).")
-@click.option("--purity", type=click.FloatRange(0.01, 1.0), help="Tumour purity for log2-to-copies conversion.")
-@click.option("--ploidy", type=click.FloatRange(0.5, 10.0), help="Tumour ploidy (default: from the caller, else 2).")
-@click.option("--sex", type=click.Choice(["male", "female"]),
+@click.option("--seg-log-base", type=click.Choice([f"{b:g}" for b in SEG_LOG_BASES]),
+              help="Log base of SEG values (default 2).")
+@click.option("--purity", type=click.FloatRange(*PURITY_RANGE),
+              help="Tumour purity for log2-to-copies conversion.")
+@click.option("--ploidy", type=click.FloatRange(*PLOIDY_RANGE),
+              help="Tumour ploidy (default: from the caller, else 2).")
+@click.option("--sex", type=click.Choice(SEXES),
               help="Sample sex, for copy-number calls on X and Y (default: from the caller, else X/Y not called).")
 @click.option("--print-summary", is_flag=True, help="Print the caution level and output paths on stdout.")
 @common_options
-def command(vcf, cnv, out_dir, sample, sample_id, build, panel_bed, genes, knowledge_file,
-            knowledge_mode, include_filtered, cnv_format, seg_log_base, purity, ploidy, sex,
-            print_summary):
+def command(vcf, cnv, out_dir, sample, cnv_sample, sample_id, build, panel_bed, genes,
+            knowledge_file, knowledge_mode, include_filtered, cnv_format, seg_log_base, purity,
+            ploidy, sex, print_summary):
     """Screen one tumour's somatic VCF and/or copy-number results for HPD-associated alterations.
 
     Writes <sample>.hpd.json, <sample>.hpd.tsv and <sample>.hpd.html into --out. stdout stays
@@ -53,10 +60,12 @@ def command(vcf, cnv, out_dir, sample, sample_id, build, panel_bed, genes, knowl
         raise click.UsageError("give --vcf, --cnv, or both")
     knowledge = load_knowledge(knowledge_file, mode=knowledge_mode)
     inputs = ScreenInputs(
-        vcf=vcf, cnv=cnv, sample=sample, sample_id=sample_id, build=build, panel_bed=panel_bed,
+        vcf=vcf, cnv=cnv, sample=sample, cnv_sample=cnv_sample, sample_id=sample_id, build=build,
+        panel_bed=panel_bed,
         genes=[g for g in genes.split(",") if g.strip()] if genes else None,
         include_filtered=include_filtered, cnv_format=cnv_format,
-        seg_log_base=float(seg_log_base) if seg_log_base else None, purity=purity, ploidy=ploidy, sex=sex)
+        seg_log_base=float(seg_log_base) if seg_log_base else None, purity=purity, ploidy=ploidy,
+        sex=sex)
     report = screen_sample(inputs, knowledge)
     paths = write_reports(report, out_dir)
     log.info("%s: caution level %s; wrote %s", report.sample_id, report.caution["level"],

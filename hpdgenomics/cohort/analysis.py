@@ -11,6 +11,8 @@ Exposure per rule (and per gene) is coded 1 = altered, 0 = profiled and unaltere
 no calls at all is unaltered, not missing), missing = not evaluable (not profiled, or the screen
 could not assess it). Not-evaluable samples are counted (``n_not_evaluable``) and left out of every
 denominator. Only samples with a clinical row enter the statistics; the join report lists the rest.
+A rule not evaluable in half or more of the samples gets a warning naming the count and the
+commonest reason (:func:`not_evaluable_warnings`), since its counts say nothing about absence.
 
 Outcomes (:class:`OutcomeSpec`)
 -------------------------------
@@ -37,6 +39,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -89,6 +92,7 @@ class SampleCalls:
     source: str = ""
     patient_id: str | None = None
     attributes: dict[str, object] = field(default_factory=dict)   # e.g. manifest tumor_type
+    rule_reason: dict[str, str] = field(default_factory=dict)     # why each rule has its status
 
     @classmethod
     def from_evaluation(cls, sample_id: str, evaluation, *, source: str = "",
@@ -101,7 +105,8 @@ class SampleCalls:
                    rule_status={r.rule_id: r.status for r in evaluation.rules},
                    gene_status={g.gene: g.status for g in evaluation.genes},
                    alterations=[_compact(_plain(a)) for a in evaluation.alterations],
-                   source=source, patient_id=patient_id, attributes=dict(attributes or {}))
+                   source=source, patient_id=patient_id, attributes=dict(attributes or {}),
+                   rule_reason={r.rule_id: r.reason for r in evaluation.rules})
 
     @classmethod
     def from_report(cls, report: dict, *, source: str = "", patient_id: str | None = None,
@@ -111,7 +116,8 @@ class SampleCalls:
                    rule_status={r["rule_id"]: r["status"] for r in report["rules"]},
                    gene_status={g["gene"]: g["status"] for g in report["genes"]},
                    alterations=[_compact(a) for a in report["alterations"]],
-                   source=source, patient_id=patient_id, attributes=dict(attributes or {}))
+                   source=source, patient_id=patient_id, attributes=dict(attributes or {}),
+                   rule_reason={r["rule_id"]: r.get("reason") or "" for r in report["rules"]})
 
 
 def _compact(alteration: dict) -> dict:
@@ -277,6 +283,55 @@ def _binary_column(values: pd.Series) -> pd.Series:
                      index=values.index, dtype=float)
 
 
+#: a rule not evaluable in at least this fraction of the samples gets a warning in the report
+NOT_EVALUABLE_WARNING_FRACTION = 0.5
+
+
+def _reason_text(reason: str) -> str:
+    """The first clause of a rule's reason, without the status it restates."""
+    text = (reason or "").strip().removeprefix("not evaluable:").strip()
+    return text.split(". ")[0].rstrip(".") or "no reason given"
+
+
+def not_evaluable_warnings(samples: list[SampleCalls], rule_matrix: pd.DataFrame) -> list[str]:
+    """One warning per rule that is not evaluable in half or more of the samples.
+
+    Such a rule's counts and tests rest on the few samples that could be assessed; the warning
+    names the rule, the count and the commonest reason so that nobody reads its low altered count
+    as evidence that the alteration is absent.
+    """
+    total = len(rule_matrix.index)
+    if not total:
+        return []
+    reasons = {s.sample_id: s.rule_reason for s in samples}
+    found = []
+    for rule_id in rule_matrix.columns:
+        missing = rule_matrix.index[rule_matrix[rule_id].isna()]
+        if len(missing) < NOT_EVALUABLE_WARNING_FRACTION * total:
+            continue
+        why = Counter(_reason_text(reasons.get(s, {}).get(rule_id, "")) for s in missing)
+        commonest = why.most_common(1)[0][0]     # ties: the reason met first (Counter keeps order)
+        # square brackets: the reasons carry their own parentheses
+        found.append(f"{rule_id} not evaluable in {len(missing)}/{total} samples [commonest "
+                     f"reason: {commonest}]; its counts and tests say nothing about absence")
+    return found
+
+
+def check_model_columns(covariates: Iterable[str], strata: Iterable[str],
+                        available: Iterable[str], *, path=None) -> None:
+    """Every covariate and stratum must name an available column (clinical or manifest)."""
+    named = [*covariates, *strata]
+    if EXPOSURE_COLUMN in named:
+        raise UsageError(f"{EXPOSURE_COLUMN!r} cannot be a covariate or stratum: the name is "
+                         "the exposure's", hint="rename that clinical column")
+    available = list(dict.fromkeys(available))
+    missing = [c for c in named if c not in available]
+    if missing:
+        raise UsageError(f"covariate/stratum column(s) {', '.join(missing)} not found in the "
+                         "clinical table or the manifest", path=path,
+                         hint="available: " + (", ".join(available) or "none"))
+
+
 def analyse_cohort(samples: list[SampleCalls], rules: Iterable[Rule], *,
                    clinical: ClinicalTable | None = None, options: CohortOptions | None = None,
                    sample_to_patient: dict[str, str] | None = None,
@@ -299,6 +354,7 @@ def analyse_cohort(samples: list[SampleCalls], rules: Iterable[Rule], *,
     analysis = CohortAnalysis(samples=samples, rules=rule_info,
                               rule_matrix=status_matrix(samples, "rule", rule_ids),
                               gene_matrix=status_matrix(samples, "gene", genes), options=options)
+    analysis.warnings.extend(not_evaluable_warnings(samples, analysis.rule_matrix))
     if clinical is None:
         analysis.assumptions.append("no clinical table: alteration counts only, no statistics")
         return analysis
@@ -358,17 +414,10 @@ def analyse_cohort(samples: list[SampleCalls], rules: Iterable[Rule], *,
         analysis.assumptions.append(f"HPD labels ({definition.label}: {definition.summary}; "
                                     f"{definition.citation}) are used as hpd-classify wrote them")
 
-    if EXPOSURE_COLUMN in (*options.covariates, *options.strata):
-        raise UsageError(f"{EXPOSURE_COLUMN!r} cannot be a covariate or stratum: the name is "
-                         "the exposure's", hint="rename that clinical column")
-    missing = [c for c in (*options.covariates, *options.strata) if c not in patients.columns]
-    if missing:
-        available = [c for c in patients.columns if not c.startswith("_") and c not in (
-            "sample_id", "patient_id", "has_clinical", "ttf_months", "ttf_event", "early_failure",
-            EVENT_COLUMN)]
-        raise UsageError(f"covariate/stratum column(s) {', '.join(missing)} not found in the "
-                         "clinical table or the manifest", path=clinical.path,
-                         hint="available: " + (", ".join(available) or "none"))
+    check_model_columns(options.covariates, options.strata,
+                        [c for c in patients.columns if not c.startswith("_") and c not in (
+                            "sample_id", "patient_id", "has_clinical", "ttf_months", "ttf_event",
+                            "early_failure", EVENT_COLUMN)], path=clinical.path)
 
     analysis.patients = patients
     analysis.survival_available = bool(patients[DURATION_COLUMN].notna().any())
@@ -442,6 +491,8 @@ __all__ = [
     "OutcomeSpec",
     "SampleCalls",
     "analyse_cohort",
+    "check_model_columns",
+    "not_evaluable_warnings",
     "parse_outcome",
     "status_matrix",
 ]

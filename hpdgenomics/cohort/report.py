@@ -1,7 +1,8 @@
 """The cohort report: run the analysis from its inputs, hold it as one model, render it.
 
 :func:`run_cohort` is what ``hpdgenomics cohort`` calls: it reads and validates the clinical table
-first (so a bad file fails before any sample is screened), screens a manifest
+and the manifest, and checks that every ``--covariate``/``--strata`` column exists, first (so a bad
+file or a typo fails before any sample is screened), then screens a manifest
 (:func:`hpdgenomics.cohort.batch.screen_manifest`, per-sample reports in ``<out>/samples/``) or
 evaluates cohort files (:func:`hpdgenomics.cohort.files.evaluate_cohort_files`), then runs
 :func:`hpdgenomics.cohort.analysis.analyse_cohort`. It returns a :class:`CohortReport`;
@@ -49,6 +50,7 @@ from .analysis import (
     CohortOptions,
     SampleCalls,
     analyse_cohort,
+    check_model_columns,
     parse_outcome,
 )
 
@@ -289,12 +291,27 @@ def run_cohort(config: CohortConfig,
         inputs.append({"kind": "hpd_calls", "path": str(calls_path),
                        "sha256": sha256_file(calls_path)})
 
+    manifest_rows = None
+    model_columns: list[str] = []   # manifest columns usable as covariates or strata
+    if config.manifest is not None:
+        from ..io.manifest import manifest_columns, read_manifest
+
+        if config.out_dir is None:
+            raise UsageError("the manifest path needs an output folder for the per-sample reports")
+        manifest_rows = read_manifest(config.manifest)
+        model_columns = manifest_columns(manifest_rows)
+    if clinical is not None and (config.covariates or config.strata):
+        # checked here, not after the analysis, so that a typo costs no screening run
+        check_model_columns(config.covariates, config.strata,
+                            [*clinical.carried_columns, *model_columns], path=clinical.path)
+
     sample_outcomes: list[dict] = []
     sample_to_patient: dict[str, str] = {}
     profiling_assumption = None
     build = config.build
-    if config.manifest is not None:
-        samples, sample_outcomes, sample_to_patient = _manifest_samples(config, knowledge, progress)
+    if manifest_rows is not None:
+        samples, sample_outcomes, sample_to_patient = _manifest_samples(config, manifest_rows,
+                                                                        progress)
         inputs.append({"kind": "manifest", "path": str(config.manifest),
                        "sha256": sha256_file(config.manifest)})
         failed = [o for o in sample_outcomes if o["status"] == "failed"]
@@ -343,13 +360,9 @@ def run_cohort(config: CohortConfig,
         warnings=list(dict.fromkeys(warnings)), build=build)
 
 
-def _manifest_samples(config: CohortConfig, knowledge, progress):
-    from ..io.manifest import read_manifest
+def _manifest_samples(config: CohortConfig, rows, progress):
     from .batch import BatchOptions, screen_manifest
 
-    if config.out_dir is None:
-        raise UsageError("the manifest path needs an output folder for the per-sample reports")
-    rows = read_manifest(config.manifest)
     done = [0]
 
     def step(outcome) -> None:
@@ -371,12 +384,9 @@ def _manifest_samples(config: CohortConfig, knowledge, progress):
         if outcome.report is not None:
             entry["genome_build"] = outcome.report["sample"]["genome_build"]
             entry["caution_level"] = outcome.report["caution"]["level"]
-            attributes = dict(row.extra)
-            if row.tumor_type:
-                attributes["tumor_type"] = row.tumor_type
             samples.append(SampleCalls.from_report(outcome.report, source="manifest",
                                                    patient_id=row.patient_id,
-                                                   attributes=attributes))
+                                                   attributes=row.covariates()))
         summary.append(entry)
     mapping = {row.sample_id: row.patient_id for row in rows if row.patient_id}
     return samples, summary, mapping

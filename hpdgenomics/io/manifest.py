@@ -1,22 +1,45 @@
 """Cohort manifest reader.
 
-Format: TSV (or CSV by extension) with a header row. Required: ``sample_id`` and at least one of
-``vcf`` / ``cnv`` per row. Optional: ``patient_id``, ``panel`` (BED of the sample's assay),
-``tumor_type``, ``sample`` (tumour sample name inside a multi-sample file), ``build``; any other
-column is carried along into the cohort tables as a covariate candidate. Relative paths are
-resolved against the manifest's folder. Every problem is reported at once.
+Format: tab-separated text with one header row (comma-separated only when the file is named
+``.csv``; a comma-separated header in any other file is refused with a message that says so).
+Blank lines and lines starting with ``#`` are skipped; line numbers in messages are the file's own.
+Required: ``sample_id`` and at least one of ``vcf`` / ``cnv`` per row. Optional, as the
+``hpdgenomics screen`` options of the same names:
+
+* ``patient_id``, ``tumor_type``;
+* ``panel`` (BED of the sample's assay);
+* ``sample`` (tumour sample name inside a multi-sample VCF, and the copy-number file unless
+  ``cnv_sample`` is given), ``cnv_sample`` (tumour sample name inside the copy-number file);
+* ``build``, ``cnv_format`` (a registered copy-number format name), ``seg_log_base`` (2 or 10);
+* ``purity`` (0.01-1), ``ploidy`` (0.5-10), ``sex`` (male/female).
+
+Any other column is carried along into the cohort tables as a covariate candidate (``sex``,
+``purity`` and ``ploidy`` are too). Relative paths are resolved against the manifest's folder.
+Missing values are blank, ``NA``, ``N/A``, ``None`` or ``[Not Available]``. Every problem of the
+file is collected and reported at once, each with its line number.
 """
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import InputError, UsageError
+from ..genome import normalize_build
 from .text import open_text
 
-KNOWN_COLUMNS = ("sample_id", "patient_id", "vcf", "cnv", "panel", "tumor_type", "sample", "build")
+KNOWN_COLUMNS = ("sample_id", "patient_id", "vcf", "cnv", "panel", "tumor_type", "sample",
+                 "cnv_sample", "build", "cnv_format", "seg_log_base", "purity", "ploidy", "sex")
+#: manifest columns that are also offered to the cohort analysis as covariates
+COVARIATE_COLUMNS = ("tumor_type", "sex", "purity", "ploidy")
 MISSING = {"", "NA", "na", "N/A", "[Not Available]", "None"}
+
+# the limits of the ``screen`` options of the same names (cli/screen.py uses these too)
+PURITY_RANGE = (0.01, 1.0)
+PLOIDY_RANGE = (0.5, 10.0)
+SEXES = ("male", "female")
+SEG_LOG_BASES = (2.0, 10.0)
 
 
 @dataclass
@@ -30,25 +53,122 @@ class ManifestRow:
     tumor_type: str | None = None
     sample: str | None = None
     build: str | None = None
+    cnv_sample: str | None = None      # None: ``sample`` names the copy-number file's sample too
+    cnv_format: str | None = None      # None: detected from the file
+    seg_log_base: float | None = None
+    purity: float | None = None
+    ploidy: float | None = None
+    sex: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+
+    def screen_options(self) -> dict:
+        """The per-sample screen settings that change a report (used in the reuse key)."""
+        return {"sample": self.sample, "cnv_sample": self.cnv_sample, "build": self.build,
+                "cnv_format": self.cnv_format, "seg_log_base": self.seg_log_base,
+                "purity": self.purity, "ploidy": self.ploidy, "sex": self.sex}
+
+    def covariates(self) -> dict[str, object]:
+        """Manifest values offered to the cohort analysis as covariate candidates."""
+        values: dict[str, object] = dict(self.extra)
+        for name in COVARIATE_COLUMNS:
+            value = getattr(self, name)
+            if value is not None:
+                values[name] = value
+        return values
+
+
+def _number_in(name: str, low: float, high: float) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(f"{name} {text!r} is not a number (expected {low:g} to {high:g})"
+                             ) from None
+        if not low <= value <= high:
+            raise ValueError(f"{name} {text!r} is outside {low:g}-{high:g}")
+        return value
+    return parse
+
+
+def _sex(text: str) -> str:
+    if text.lower() not in SEXES:
+        raise ValueError(f"sex {text!r} is not one of {', '.join(SEXES)}")
+    return text.lower()
+
+
+def _seg_log_base(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value not in SEG_LOG_BASES:
+        raise ValueError(f"seg_log_base {text!r} is not 2 or 10")
+    return value
+
+
+def _build(text: str) -> str:
+    try:
+        normalize_build(text)
+    except UsageError:
+        raise ValueError(f"build {text!r} is not GRCh37 (hg19) or GRCh38 (hg38)") from None
+    return text
+
+
+def _cnv_format(text: str) -> str:
+    from . import cnv  # noqa: F401  (registers the copy-number readers)
+    from .registry import formats
+
+    names = sorted(formats("copy_number"))
+    if text not in names:
+        raise ValueError(f"cnv_format {text!r} is not a copy-number format "
+                         f"(known: {', '.join(names)})")
+    return text
+
+
+#: optional columns checked per line: column -> parser (raises ValueError with the problem)
+_VALUE_COLUMNS: dict[str, Callable[[str], object]] = {
+    "purity": _number_in("purity", *PURITY_RANGE),
+    "ploidy": _number_in("ploidy", *PLOIDY_RANGE),
+    "sex": _sex,
+    "seg_log_base": _seg_log_base,
+    "cnv_format": _cnv_format,
+    "build": _build,
+}
+
+
+def _text(record: dict[str, str], column: str) -> str | None:
+    value = record.get(column, "")
+    return None if value in MISSING else value
+
+
+def _data_lines(path: Path) -> list[tuple[int, str]]:
+    with open_text(path) as handle:
+        return [(number, line) for number, line in enumerate(handle, start=1)
+                if line.strip() and not line.startswith("#")]
 
 
 def read_manifest(path: str | Path) -> list[ManifestRow]:
     path = Path(path)
-    delimiter = "," if path.suffix.lower() == ".csv" else "\t"
-    with open_text(path) as handle:
-        lines = [line for line in handle if line.strip() and not line.startswith("#")]
-    if not lines:
+    is_csv = path.suffix.lower() == ".csv"
+    numbered = _data_lines(path)
+    if not numbered:
         raise InputError("manifest is empty", path=path,
                          hint="write a header row with sample_id and vcf and/or cnv columns")
-    reader = csv.DictReader(lines, delimiter=delimiter)
+    header_number, header = numbered[0]
+    if not is_csv and "\t" not in header and "," in header:
+        raise InputError("the manifest must be tab-separated; this file looks comma-separated "
+                         f"(header: {header.strip()})", path=path, where=f"line {header_number}",
+                         hint="save it as tab-separated text (a spreadsheet's 'Text (Tab "
+                              "delimited)'), or name it .csv to have it read as comma-separated")
+    reader = csv.DictReader([line for _, line in numbered], delimiter="," if is_csv else "\t")
     columns = [c.strip() for c in (reader.fieldnames or [])]
     if "sample_id" not in columns or not ({"vcf", "cnv"} & set(columns)):
         raise InputError(f"manifest header {columns} lacks sample_id and a vcf or cnv column",
-                         path=path, where="line 1",
+                         path=path, where=f"line {header_number}",
                          hint="tab-separated header: sample_id, vcf, cnv, [patient_id, panel, ...]")
     rows, problems, seen = [], [], {}
-    for index, raw in enumerate(reader, start=2):
+    # manifests hold no quoted multi-line fields, so the n-th record is the n-th data line
+    for (index, _), raw in zip(numbered[1:], reader):
         record = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
         sample_id = record.get("sample_id", "")
         if sample_id in MISSING:
@@ -71,13 +191,22 @@ def read_manifest(path: str | Path) -> list[ManifestRow]:
             files[column] = file_path
         if files["vcf"] is None and files["cnv"] is None:
             problems.append(f"line {index}: sample {sample_id!r} has neither vcf nor cnv")
+        values: dict[str, object] = {}
+        for column, parse in _VALUE_COLUMNS.items():
+            text = record.get(column, "")
+            if text in MISSING:
+                values[column] = None
+                continue
+            try:
+                values[column] = parse(text)
+            except ValueError as exc:
+                problems.append(f"line {index}: {exc}")
+                values[column] = None
         rows.append(ManifestRow(
-            sample_id=sample_id, line=index,
-            patient_id=None if record.get("patient_id", "") in MISSING else record["patient_id"],
+            sample_id=sample_id, line=index, patient_id=_text(record, "patient_id"),
             vcf=files["vcf"], cnv=files["cnv"], panel=files["panel"],
-            tumor_type=None if record.get("tumor_type", "") in MISSING else record["tumor_type"],
-            sample=None if record.get("sample", "") in MISSING else record["sample"],
-            build=None if record.get("build", "") in MISSING else record["build"],
+            tumor_type=_text(record, "tumor_type"), sample=_text(record, "sample"),
+            cnv_sample=_text(record, "cnv_sample"), **values,
             extra={k: v for k, v in record.items() if k not in KNOWN_COLUMNS}))
     if problems:
         shown = "; ".join(problems[:15]) + (f" (+{len(problems) - 15} more)"
@@ -85,3 +214,8 @@ def read_manifest(path: str | Path) -> list[ManifestRow]:
         raise InputError(f"{len(problems)} problem(s) in the manifest: {shown}", path=path,
                          hint="fix every line named and rerun")
     return rows
+
+
+def manifest_columns(rows: list[ManifestRow]) -> list[str]:
+    """Columns of the manifest that the cohort analysis can use as covariates or strata."""
+    return sorted({name for row in rows for name in row.covariates()})

@@ -49,6 +49,7 @@ class ScreenInputs:
     purity: float | None = None
     ploidy: float | None = None
     sex: str | None = None                # "male"/"female": enables copy-number calls on X/Y
+    cnv_sample: str | None = None         # sample in the copy-number file; default: sample
     extra: dict = field(default_factory=dict)
 
 
@@ -89,7 +90,8 @@ def screen_sample(inputs: ScreenInputs, knowledge: KnowledgeBase | None = None) 
         from ..copynumber import call_genes, thresholds_from_knowledge
         from ..io.cnv import read_copy_number
 
-        cn_data = read_copy_number(inputs.cnv, fmt=inputs.cnv_format, sample=inputs.sample,
+        cn_data = read_copy_number(inputs.cnv, fmt=inputs.cnv_format,
+                                   sample=inputs.cnv_sample or inputs.sample,
                                    seg_log_base=inputs.seg_log_base)
         cn_thresholds = thresholds_from_knowledge(kb.copy_number)
         calls = call_genes(cn_data, panel, cn_thresholds, purity=inputs.purity,

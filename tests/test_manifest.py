@@ -1,0 +1,79 @@
+"""The cohort manifest reader: per-sample screen settings, their validation, and file layout."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hpdgenomics.errors import InputError
+from hpdgenomics.io.manifest import manifest_columns, read_manifest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).parent / "fixtures" / "manifest"
+EXAMPLE = ROOT / "examples" / "cohort"
+
+
+def _write(path: Path, header: list[str], *rows: list[str]) -> Path:
+    path.write_text("\n".join("\t".join(r) for r in (header, *rows)) + "\n")
+    return path
+
+
+def test_screen_settings_are_read_typed_and_not_left_as_extra_columns(tmp_path):
+    manifest = _write(
+        tmp_path / "manifest.tsv",
+        ["sample_id", "vcf", "cnv", "sample", "cnv_sample", "purity", "ploidy", "sex",
+         "cnv_format", "seg_log_base", "smoking"],
+        ["S01", str(EXAMPLE / "vcf" / "S01.vcf"), str(EXAMPLE / "cnv" / "S01.call.cns"),
+         "TUMOR", "PT1_T", "0.45", "3.2", "Female", "seg", "10", "former"],
+        ["S02", str(EXAMPLE / "vcf" / "S02.vcf"), "", "", "", "NA", "", "", "", "", "never"])
+    first, second = read_manifest(manifest)
+    assert (first.sample, first.cnv_sample, first.purity, first.ploidy, first.sex,
+            first.cnv_format, first.seg_log_base) == ("TUMOR", "PT1_T", 0.45, 3.2, "female",
+                                                      "seg", 10.0)
+    assert first.extra == {"smoking": "former"}
+    assert (second.purity, second.ploidy, second.sex, second.cnv_sample) == (None, None, None, None)
+    # sex, purity and ploidy stay available to the analysis as covariates
+    assert first.covariates() == {"smoking": "former", "sex": "female", "purity": 0.45,
+                                  "ploidy": 3.2}
+    assert manifest_columns([first, second]) == ["ploidy", "purity", "sex", "smoking"]
+
+
+def test_every_bad_screen_setting_is_reported_with_its_own_line_number():
+    with pytest.raises(InputError) as caught:
+        read_manifest(FIXTURES / "invalid_screen_settings_on_three_lines.tsv")
+    message = str(caught.value)
+    assert "5 problem(s) in the manifest" in message
+    # line 2 is a comment, so the first sample is on line 3 of the file
+    assert "line 3: purity '1.5' is outside 0.01-1" in message
+    assert "line 4: ploidy 'about 3' is not a number" in message
+    assert "line 4: sex 'M' is not one of male, female" in message
+    assert "line 5: seg_log_base '3' is not 2 or 10" in message
+    assert "line 5: cnv_format 'cnvkit-seg' is not a copy-number format" in message
+    assert "cnvkit-cns" in message                     # the known names are listed
+    assert "line 6" not in message                     # the valid row is not blamed
+
+
+def test_unknown_build_is_a_manifest_problem(tmp_path):
+    manifest = _write(tmp_path / "m.tsv", ["sample_id", "vcf", "build"],
+                      ["S01", str(EXAMPLE / "vcf" / "S01.vcf"), "hg18"],
+                      ["S02", str(EXAMPLE / "vcf" / "S02.vcf"), "b37"])
+    with pytest.raises(InputError, match=r"1 problem\(s\).*line 2: build 'hg18' is not GRCh37"):
+        read_manifest(manifest)
+
+
+def test_comma_separated_manifest_is_named_as_such():
+    path = FIXTURES / "comma_separated_header.tsv"
+    with pytest.raises(InputError) as caught:
+        read_manifest(path)
+    message = str(caught.value)
+    assert "the manifest must be tab-separated; this file looks comma-separated" in message
+    assert "(header: sample_id,patient_id,vcf,cnv)" in message
+    assert str(path) in message and "line 1" in message and "tab-separated text" in message
+
+
+def test_a_csv_named_manifest_is_still_read_as_comma_separated(tmp_path):
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text("sample_id,vcf,purity\n"
+                        f"S01,{EXAMPLE / 'vcf' / 'S01.vcf'},0.7\n")
+    [row] = read_manifest(manifest)
+    assert (row.sample_id, row.vcf, row.purity) == ("S01", EXAMPLE / "vcf" / "S01.vcf", 0.7)
