@@ -136,7 +136,7 @@ def test_pcgr_allele_specific_total_is_major_plus_minor():
 
 def test_cbioportal_long_discrete_needs_a_sample_then_reads_it():
     path = shared(CNV / "cbioportal_data_cna_discrete.txt")
-    with pytest.raises(InputError, match="multi-sample gene matrix .*pass --sample"):
+    with pytest.raises(InputError, match="multi-sample gene matrix .*pass --cnv-sample"):
         read_copy_number(path)
     data = read_copy_number(path, sample="TCGA-A2-A04U-01")
     assert data.format == "cna-discrete-long" and data.level == "gene"
@@ -188,7 +188,7 @@ def test_multi_sample_seg_needs_sample_and_names_the_samples():
     with pytest.raises(InputError, match="'tumour_C' is not in this SEG file"):
         read_copy_number(FIXTURES / "two_samples.seg", sample="tumour_C")
     data = read_copy_number(FIXTURES / "two_samples.seg", sample="tumour_B")
-    assert data.sample_source == "--sample" and data.records_used == 3
+    assert data.sample_source == "requested (--cnv-sample/--sample)" and data.records_used == 3
 
 
 def test_seg_told_log10_but_values_look_log2_warns():

@@ -147,23 +147,28 @@ def normalise_chromosomes(raw: pd.Series, *, numeric_sex: bool = False,
 
 # --- samples ---------------------------------------------------------------------------------
 
+#: how a user names the copy-number file's sample: ``screen --cnv-sample`` (default ``--sample``),
+#: or the manifest's ``cnv_sample`` (default ``sample``) column
+SAMPLE_OPTION = "--cnv-sample (or --sample; manifest column cnv_sample)"
+REQUESTED = "requested (--cnv-sample/--sample)"
+
 def choose_sample(samples: list[str], requested: str | None, *, path: Path,
                   what: str = "file") -> tuple[str | None, str]:
     """The sample to read and how it was chosen; a multi-sample file needs ``--sample``."""
     unique = list(dict.fromkeys(s for s in samples if s != ""))
     if requested is not None:
         if requested in unique:
-            return requested, "--sample"
+            return requested, REQUESTED
         shown = ", ".join(unique[:10]) + (f" (+{len(unique) - 10} more)" if len(unique) > 10 else "")
         raise InputError(f"sample {requested!r} is not in this {what}; it holds: {shown or 'none'}",
-                         path=path, hint="pass --sample with one of the names listed")
+                         path=path, hint=f"pass {SAMPLE_OPTION} with one of the names listed")
     if len(unique) == 1:
         return unique[0], "only sample in the file"
     if not unique:
         return None, "file names no sample"
     shown = ", ".join(unique[:10]) + (f" (+{len(unique) - 10} more)" if len(unique) > 10 else "")
     raise InputError(f"multi-sample {what} ({len(unique)} samples: {shown})", path=path,
-                     hint="pass --sample to choose one")
+                     hint=f"pass {SAMPLE_OPTION} to choose one")
 
 
 # --- result ----------------------------------------------------------------------------------

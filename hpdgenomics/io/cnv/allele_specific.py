@@ -21,6 +21,7 @@ import pandas as pd
 from ...errors import InputError
 from ..registry import register
 from ._common import (
+    REQUESTED,
     CopyNumberData,
     choose_sample,
     finish,
@@ -50,7 +51,7 @@ def read_allele_specific(path: Path, *, sample: str | None = None, **_options) -
     sample_col = first_column(table, *_SAMPLE)
     samples = list(dict.fromkeys(table[sample_col])) if sample_col else []
     chosen, source = (choose_sample(samples, sample, path=path, what="segment table")
-                      if sample_col else (sample, "--sample" if sample else "file names no sample"))
+                      if sample_col else (sample, REQUESTED if sample else "file names no sample"))
     rows = table[table[sample_col] == chosen] if sample_col else table
     warnings: list[str] = []
     major = pd.to_numeric(rows["nmajor"], errors="coerce")
