@@ -252,3 +252,15 @@ def test_segments_table_is_a_dataframe_with_source_lines():
     data = read_copy_number(FIXTURES / "mdm2_focal_amplification.cns")
     assert isinstance(data.segments, pd.DataFrame)
     assert data.segments["source_line"].tolist() == [2, 3, 4]
+
+
+def test_comma_separated_cns_with_gene_lists_names_the_file_line_in_one_line(tmp_path):
+    path = tmp_path / "sample.cns"
+    path.write_text("chromosome,start,end,gene,log2,depth,probes,weight\n"
+                    "12,100,200,MDM2,3.1,50,10,5\n"
+                    "2,300,400,ACVR2A,ORC4,-1.6,50,10,5\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_copy_number(path)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "line 3 of the file" in message and "gene lists" in message

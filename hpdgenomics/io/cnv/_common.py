@@ -5,6 +5,8 @@ Readers return :class:`CopyNumberData` whose ``segments`` follow the one schema 
 """
 from __future__ import annotations
 
+import re
+
 import logging
 import math
 from collections.abc import Callable
@@ -95,9 +97,16 @@ def read_table(path: Path, accept: Callable[[list[str]], bool], *, what: str,
         table = pd.read_csv(path, sep=sep, skiprows=index, dtype=str, keep_default_na=False,
                             skip_blank_lines=False, quotechar='"', comment=None)
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        # pandas counts lines from the header it was given and ends its message with a newline
+        detail = " ".join(str(exc).split())
+        detail = re.sub(r"\bline (\d+)\b", lambda m: f"line {int(m.group(1)) + index} of the file",
+                        detail)
+        hint = "rows must have as many fields as the header"
+        if sep == ",":
+            hint += ("; a comma-separated file whose values hold commas (CNVkit's gene lists) "
+                     "cannot be read: keep the caller's tab-separated output")
         raise InputError(f"cannot be parsed as a {'comma' if sep == ',' else 'tab'}-separated "
-                         f"{what} ({exc})", path=path,
-                         hint="rows must have as many fields as the header") from None
+                         f"{what} ({detail})", path=path, hint=hint) from None
     table.columns = [str(c).strip().strip('"').lstrip("#").lower() for c in table.columns]
     table["source_line"] = range(index + 2, index + 2 + len(table))
     values = table.drop(columns="source_line")
