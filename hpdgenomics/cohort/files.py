@@ -23,6 +23,11 @@ What is evaluable
   that column's panel must also cover the gene.
 * A variant reported in a gene its panel does not cover is still used (the data says it is there)
   and a warning names it, since it points at a wrong matrix or panel definition.
+* Samples found in only one of the MAF and the copy-number matrix are counted in a warning (without
+  a gene-panel matrix a copy-number-only sample is mutation-unaltered by the rule above), and a
+  tumour named by two TCGA aliquot barcodes (sequencing ``-08`` in the MAF, SNP array ``-01`` in
+  GISTIC output) is named: nothing joins the two, because which aliquot stands for the tumour is
+  the user's decision.
 
 Copy-number values
 ------------------
@@ -43,6 +48,7 @@ and by gene and protein change otherwise.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,6 +119,50 @@ def _cn_from_value(gene: str, values: list[float], kind: str, thresholds) -> Gen
                                 "carries neither): CN = 2 * 2^log2",
                           reason=reason,
                           warnings=["gene-level input: focal and broad events cannot be told apart"])
+
+
+#: the tumour-sample part of a TCGA barcode (participant, sample type, vial): TCGA-05-4244-01A
+_TCGA_SAMPLE = re.compile(r"^(TCGA-[A-Z0-9]{2}-[A-Z0-9]{4}-\d{2}[A-Z]?)(?:-|$)", re.IGNORECASE)
+
+
+def _sample_set_warnings(maf_samples: list[str], cn_samples: list[str],
+                         profiling: ProfilingMap) -> list[str]:
+    """Warnings about samples found in only one of the MAF and the copy-number matrix.
+
+    A sample absent from the MAF counts as profiled and unaltered for mutations (unless the
+    gene-panel matrix says otherwise), so a copy-number-only sample that is really a MAF sample
+    under another name would be counted wrongly. TCGA files name DNA aliquots, and the MAF's
+    (``...-01D-1105-08``, sequencing) and the copy-number matrix's (``...-01D-1105-01``, SNP
+    array) aliquots of one tumour differ: those pairs are named.
+    """
+    maf_only = sorted(set(maf_samples) - set(cn_samples))
+    cn_only = sorted(set(cn_samples) - set(maf_samples))
+    if not maf_only or not cn_only:
+        return []
+    warnings = []
+    by_tumour: dict[str, list[str]] = {}
+    for sample in maf_only:
+        found = _TCGA_SAMPLE.match(sample)
+        if found:
+            by_tumour.setdefault(found.group(1).upper(), []).append(sample)
+    pairs = [(maf_sample, sample) for sample in cn_only
+             if (found := _TCGA_SAMPLE.match(sample))
+             for maf_sample in by_tumour.get(found.group(1).upper(), [])]
+    if pairs:
+        shown = ", ".join(f"MAF {a} / copy number {b}" for a, b in pairs[:5])
+        warnings.append(
+            f"{len(pairs)} tumour sample(s) appear under different TCGA aliquot barcodes in the "
+            f"MAF and in the copy-number matrix ({shown}{' ...' if len(pairs) > 5 else ''}); "
+            "they are analysed as different samples, and the copy-number-only one counts as "
+            "profiled and unaltered for mutations. Rename them to one id (e.g. the 15-character "
+            "sample barcode) in both files")
+    if profiling.matrix is None:
+        warnings.append(
+            f"{len(cn_only)} sample(s) are in the copy-number matrix but not in the MAF (e.g. "
+            f"{cn_only[0]}) and {len(maf_only)} in the MAF but not in the copy-number matrix "
+            f"(e.g. {maf_only[0]}); without a gene-panel matrix the former count as profiled and "
+            "unaltered for mutations and the latter are not evaluable for copy number")
+    return warnings
 
 
 def evaluate_cohort_files(knowledge: KnowledgeBase, *, maf: str | Path | None = None,
@@ -201,6 +251,9 @@ def evaluate_cohort_files(knowledge: KnowledgeBase, *, maf: str | Path | None = 
     sample_ids += list(extra_samples)
     sample_ids = list(dict.fromkeys(str(s) for s in sample_ids))
     cn_samples = set(cn_all_samples)
+    if maf_table is not None and cn_long is not None:
+        result.warnings.extend(_sample_set_warnings(maf_table.samples, cn_all_samples,
+                                                    profiling))
     cn_by_sample = dict(tuple(cn_long.groupby("sample"))) if cn_long is not None else {}
     maf_samples = set(maf_table.samples) if maf_table is not None else set()
 

@@ -5,7 +5,15 @@ Sample -> patient mapping, in order of precedence (the report counts how each sa
 1. ``sample_to_patient`` given by the caller (for example a manifest's ``patient_id`` column);
 2. the clinical table's own mapping (a samples file, or ``PATIENT_ID`` in a sample-level table);
 3. for a patient-level table with neither: the sample id itself, when it is a patient id of the
-   table (stated in the report, because it is an assumption about the naming).
+   table (stated in the report, because it is an assumption about the naming);
+4. only when asked (``tcga_barcode_patients=True``): a TCGA sample or aliquot barcode
+   (``TCGA-05-4244-01A-01D-1105-08``) maps to the patient whose id is its first 12 characters
+   (the participant barcode, ``TCGA-05-4244``), when that is a patient of the table.
+
+TCGA/GDC MAFs name aliquots while GDC and cBioPortal clinical tables name participants. The
+barcode's structure makes the prefix mapping safe, but it is still a choice about the user's
+identifiers, so it is never made silently: without the option, samples that the prefix would
+have mapped are left unmapped and the join report says how many, with an example and what to do.
 
 A sample-level clinical table is looked up by sample id (its rows of one patient carry the same
 outcome, :func:`hpdgenomics.io.clinical.read_clinical` checks that); a patient-level table by the
@@ -25,6 +33,7 @@ unparseable values accepted as missing) go into :class:`JoinReport`, never into 
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -64,6 +73,8 @@ class JoinReport:
     early_failure_months: float = 2.0
     outcome_counts: dict[str, int] = field(default_factory=dict)
     clinical_warnings: list[str] = field(default_factory=list)
+    repeated_clinical_rows: list[str] = field(default_factory=list)  # same outcome, counted once
+    mapping_notes: list[str] = field(default_factory=list)   # e.g. unmapped TCGA barcodes
     time_to_event: bool = True          # False: the clinical table has no time/status columns
 
     def to_dict(self) -> dict:
@@ -99,12 +110,16 @@ class JoinReport:
              "patient(s) with more than one clinical row, outcome taken as missing"),
             (self.inconsistent_patients,
              "patient(s) whose outcome differs between their sample rows, taken as missing"),
+            (self.repeated_clinical_rows,
+             f"{len(self.repeated_clinical_rows)} identifier(s) on several clinical rows with "
+             "the same outcome, counted once"),
             ([f"{f} line {line} {col}={value!r} ({why})"
               for f, line, col, value, why in self.unparseable_values],
              f"{len(self.unparseable_values)} clinical value(s) could not be read and were "
              "taken as missing"),
         ]
         out = [f"{lead}: {listed(items)}" for items, lead in issues if items]
+        out.extend(self.mapping_notes)
         out.extend(self.mapping_conflicts)
         if self.profiling_assumption:
             out.append(self.profiling_assumption)
@@ -115,6 +130,16 @@ def sample_to_patient_from_manifest(rows: Iterable) -> dict[str, str]:
     """sample_id -> patient_id from manifest rows (:class:`hpdgenomics.io.manifest.ManifestRow`)
     that name a patient; rows without one are left to the clinical table's mapping."""
     return {row.sample_id: row.patient_id for row in rows if getattr(row, "patient_id", None)}
+
+
+#: a TCGA sample/aliquot barcode: participant (12 characters), then sample type and vial at least
+TCGA_BARCODE = re.compile(r"^(TCGA-[A-Z0-9]{2}-[A-Z0-9]{4})-\d{2}[A-Z]?(?:-|$)", re.IGNORECASE)
+
+
+def tcga_participant(sample_id: str) -> str | None:
+    """``TCGA-05-4244`` for ``TCGA-05-4244-01A-01D-1105-08``; None for anything else."""
+    found = TCGA_BARCODE.match(sample_id)
+    return found.group(1) if found else None
 
 
 def _early_failure(months: pd.Series, event: pd.Series, cutoff: float) -> pd.Series:
@@ -132,7 +157,8 @@ def _early_failure(months: pd.Series, event: pd.Series, cutoff: float) -> pd.Ser
 def join_clinical(sample_ids: list[str], sample_to_patient: dict[str, str] | None,
                   clinical: ClinicalTable, *, policy: str = "first",
                   early_failure_months: float = 2.0,
-                  profiling_assumption: str | None = None) -> tuple[pd.DataFrame, JoinReport]:
+                  profiling_assumption: str | None = None,
+                  tcga_barcode_patients: bool = False) -> tuple[pd.DataFrame, JoinReport]:
     """One row per analysed sample, with its patient's outcome; and the JoinReport.
 
     Columns: ``sample_id``, ``patient_id`` (None when unmapped), ``has_clinical``, ``ttf_months``,
@@ -152,6 +178,7 @@ def join_clinical(sample_ids: list[str], sample_to_patient: dict[str, str] | Non
                         inconsistent_patients=list(clinical.inconsistent_patients),
                         time_to_event=clinical.has_time_to_event,
                         unparseable_values=[u.as_tuple() for u in clinical.unparseable],
+                        repeated_clinical_rows=list(clinical.repeated_rows),
                         clinical_warnings=list(clinical.warnings))
 
     counts = Counter(sample_ids)
@@ -168,6 +195,7 @@ def join_clinical(sample_ids: list[str], sample_to_patient: dict[str, str] | Non
 
     patient_of: dict[str, str | None] = {}
     how: Counter = Counter()
+    by_prefix: dict[str, str] = {}           # unmapped sample -> the patient its barcode names
     for sample in samples:
         if sample in given:
             patient_of[sample] = given[sample]
@@ -183,9 +211,27 @@ def join_clinical(sample_ids: list[str], sample_to_patient: dict[str, str] | Non
             patient_of[sample] = sample
             how["sample id equals a clinical patient id (no mapping given)"] += 1
         else:
-            patient_of[sample] = None
-            how["not mapped"] += 1
+            participant = tcga_participant(sample)
+            if not sample_level and participant in clinical_patients:
+                by_prefix[sample] = participant
+            if tcga_barcode_patients and sample in by_prefix:
+                patient_of[sample] = by_prefix[sample]
+                how["TCGA barcode's participant prefix (asked for)"] += 1
+            else:
+                patient_of[sample] = None
+                how["not mapped"] += 1
     report.mapping = dict(how)
+    if by_prefix and not tcga_barcode_patients:
+        example = next(iter(by_prefix.items()))
+        report.mapping_notes.append(
+            f"{len(by_prefix)} sample(s) are TCGA barcodes whose first 12 characters are patient "
+            f"ids of the clinical table (e.g. {example[0]} -> {example[1]}) but were not mapped: "
+            "nothing maps them. Give a samples file (SAMPLE_ID, PATIENT_ID; --clinical-samples), "
+            "or ask for the participant-prefix mapping (tcga_barcode_patients=True)")
+    elif by_prefix:
+        report.mapping_notes.append(
+            f"{len(by_prefix)} sample(s) mapped to patients by the participant part (first 12 "
+            "characters) of their TCGA barcode, as asked")
 
     by_patient: dict[str, list[str]] = {}
     for sample, patient in patient_of.items():

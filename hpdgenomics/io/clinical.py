@@ -2,13 +2,18 @@
 
 Formats
 -------
-* Tab-separated text (``.csv`` by extension, or a header with commas and no tab: comma-separated),
-  plain or gzipped, with one header row. Leading lines starting with ``#`` are skipped: cBioPortal
-  clinical files carry four such lines (display name, description, datatype, priority) above the
+* Tab-separated text, plain or gzipped, with one header row. A header without a tab is
+  comma-separated when it has commas (or the file is named ``.csv``), and semicolon-separated
+  when it has semicolons and no comma (a spreadsheet's "CSV" in locales with a decimal comma;
+  there, and only there, a time written ``1,5`` is read as 1.5). Double-quoted fields (R
+  ``write.csv``) are unquoted. A UTF-8 byte-order mark and Windows line endings are accepted.
+  Leading lines starting with ``#`` are skipped: cBioPortal clinical files carry four (or, in
+  older studies, five) such lines (display name, description, datatype, priority) above the
   header row of stable column ids.
-* Missing values: blank, ``NA``, ``N/A``, ``NaN``, ``None``, ``.`` and the cBioPortal markers
+* Missing values: blank, ``NA``, ``N/A``, ``NaN``, ``None``, ``.``, the cBioPortal markers
   ``[Not Available]``, ``[Not Applicable]``, ``[Unknown]``, ``[Not Evaluated]`` ... (any value in
-  square brackets that starts with ``[Not`` or is ``[Unknown]``/``[Discrepancy]``).
+  square brackets that starts with ``[Not`` or is ``[Unknown]``/``[Discrepancy]``), and the
+  NCI GDC's ``'--``, ``not reported`` and ``unknown``.
 
 Identifiers
 -----------
@@ -59,8 +64,13 @@ Binary outcome columns (``binary_cols``, e.g. a user's HPD label) accept true/fa
 
 Validation
 ----------
+An identifier on several rows (GDC ``clinical.tsv`` repeats a case once per treatment) is one
+record when the rows agree on time, status, binary outcome columns and (for samples) the
+patient: the first row is kept and :attr:`ClinicalTable.repeated_rows` says so; rows that
+disagree are a problem naming each row's values.
+
 Every problem of a file (missing columns, unparseable or negative times, unparseable statuses or
-binary values, blank or duplicate identifiers, a sample mapped to two patients, a patient's
+binary values, blank identifiers, identifiers repeated with different outcomes, a sample mapped to two patients, a patient's
 outcome differing between its sample rows) is collected and raised together as one :class:`~hpdgenomics.errors.ClinicalDataError`, each problem naming the
 file, line and column. With ``on_invalid="missing"`` the offending values (or duplicated
 patients) become missing instead and are listed in :attr:`ClinicalTable.unparseable` and
@@ -68,6 +78,7 @@ patients) become missing instead and are listed in :attr:`ClinicalTable.unparsea
 """
 from __future__ import annotations
 
+import csv
 import logging
 import math
 import re
@@ -87,7 +98,11 @@ MONTHS_PER_UNIT = {"days": 1.0 / DAYS_PER_MONTH, "weeks": 7.0 / DAYS_PER_MONTH, 
 
 MISSING_VALUES = frozenset({"", "na", "n/a", "nan", "none", "null", ".", "[not available]",
                             "[not applicable]", "[unknown]", "[not evaluated]", "[discrepancy]",
-                            "[completed]", "[not reported]"})
+                            "[completed]", "[not reported]",
+                            # NCI GDC clinical.tsv writes "'--" for an empty field (the quote
+                            # keeps spreadsheets from reading it as a formula) and uses the
+                            # words "not reported" / "unknown" for values it does not have
+                            "'--", "--", "not reported", "unknown"})
 
 _EVENT_WORDS = {
     True: {"1", "true", "t", "yes", "y", "event", "progressed", "progression", "deceased", "dead",
@@ -131,13 +146,26 @@ class DelimitedTable:
 
 
 def _delimiter_for(path: Path, header: str) -> str:
+    """Tab; comma for ``.csv`` or a header with commas and no tab; semicolon for a header with
+    semicolons and neither tab nor comma (spreadsheets in locales whose decimal mark is a comma
+    write "CSV" that way)."""
     name = path.name.lower()
     name = name.removesuffix(".gz")
-    if name.endswith(".csv"):
-        return ","
-    if "\t" not in header and "," in header:
+    if "\t" in header:
+        return "\t"
+    if ";" in header and "," not in header:
+        return ";"
+    if name.endswith(".csv") or "," in header:
         return ","
     return "\t"
+
+
+def _header_names(header: str, delimiter: str) -> list[str]:
+    """Column names of a header line; surrounding double quotes (R ``write.csv``/``write.table``,
+    spreadsheet exports) are removed."""
+    fields = next(csv.reader([header], delimiter=delimiter)) if delimiter != "\t" else \
+        header.split("\t")
+    return [name.strip().strip('"').strip() for name in fields]
 
 
 def read_delimited(path: str | Path, *, what: str = "table") -> DelimitedTable:
@@ -151,7 +179,11 @@ def read_delimited(path: str | Path, *, what: str = "table") -> DelimitedTable:
     comments: list[str] = []
     header: str | None = None
     with open_text(path) as handle:
-        for line in handle:
+        for number, line in enumerate(handle):
+            if number == 0:
+                # a UTF-8 byte-order mark (Excel "CSV UTF-8", PowerShell) would otherwise become
+                # part of the first column name, or hide a leading '#'
+                line = line.removeprefix("\ufeff")
             if line.startswith("#"):
                 comments.append(line[1:].rstrip())
                 continue
@@ -162,7 +194,11 @@ def read_delimited(path: str | Path, *, what: str = "table") -> DelimitedTable:
                          where=f"line {len(comments) + 1}",
                          hint="the first line that does not start with '#' must name the columns")
     delimiter = _delimiter_for(path, header)
-    names = [name.strip() for name in header.split(delimiter)]
+    names = _header_names(header, delimiter)
+    # a tab-separated file whose header is quoted (R write.table) has quoted values too
+    quoted_tsv = delimiter == "\t" and all(len(f) > 1 and f.strip().startswith('"')
+                                           and f.strip().endswith('"')
+                                           for f in header.split("\t"))
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
         raise InputError(f"{what} header names column(s) {duplicated} more than once", path=path,
@@ -170,12 +206,14 @@ def read_delimited(path: str | Path, *, what: str = "table") -> DelimitedTable:
     if "" in names:
         raise InputError(f"{what} header has an empty column name (column "
                          f"{names.index('') + 1})", path=path, where=f"line {len(comments) + 1}",
-                         hint="name every column or remove the stray delimiter")
+                         hint="name every column or remove the stray delimiter"
+                              + ("; a first column without a name is R's row names: write the "
+                                 "file with row.names = FALSE" if names[0] == "" else ""))
     try:
         with open_text(path) as handle:
             df = pd.read_csv(handle, sep=delimiter, dtype=str, skiprows=len(comments),
                              keep_default_na=False, na_filter=False, skip_blank_lines=False,
-                             quoting=3 if delimiter == "\t" else 0)
+                             quoting=3 if delimiter == "\t" and not quoted_tsv else 0)
     except pd.errors.ParserError as exc:
         found = re.search(r"line (\d+)", str(exc))
         where = f"line {int(found.group(1)) + len(comments)}" if found else None
@@ -227,12 +265,25 @@ def parse_binary(value: str) -> bool | None:
     raise ValueError("expected true/false, 1/0 or yes/no (blank = not evaluable)")
 
 
-def parse_time(value: str) -> float | None:
-    """A finite non-negative number; None when missing; ValueError with the reason otherwise."""
+_DECIMAL_COMMA = re.compile(r"^\s*[+-]?\d+,\d+\s*$")
+
+
+def parse_time(value: str, *, decimal_comma: bool = False) -> float | None:
+    """A finite non-negative number; None when missing; ValueError with the reason otherwise.
+
+    ``decimal_comma``: also read ``1,5`` as 1.5 (only for semicolon-separated files, where a
+    comma cannot be a field or thousands separator written by the same spreadsheet).
+    """
     if is_missing(value):
         return None
+    text = str(value).strip()
+    if _DECIMAL_COMMA.match(text):
+        if not decimal_comma:
+            raise ValueError("not a number (a decimal comma? write 1.5, not 1,5, or export the "
+                             "spreadsheet as semicolon-separated)")
+        text = text.replace(",", ".")
     try:
-        number = float(str(value).strip())
+        number = float(text)
     except ValueError:
         raise ValueError("not a number") from None
     if not math.isfinite(number):
@@ -282,6 +333,8 @@ class ClinicalTable:
     duplicate_patients: list[str] = field(default_factory=list)
     duplicate_samples: list[str] = field(default_factory=list)
     inconsistent_patients: list[str] = field(default_factory=list)  # rows of a patient disagree
+    # identifiers listed on several rows with the same outcome, counted once (a sentence each)
+    repeated_rows: list[str] = field(default_factory=list)
     no_time_to_event: str | None = None     # why there is no TTF outcome (None: there is one)
     warnings: list[str] = field(default_factory=list)
 
@@ -462,6 +515,10 @@ def read_clinical(path: str | Path, *, time_col: str | None = "TTF_MONTHS",
 
     unparseable: list[UnparseableValue] = []
     warnings: list[str] = []
+    decimal_comma = table.delimiter == ";"
+    if decimal_comma:
+        warnings.append("semicolon-separated file: times written with a decimal comma (1,5) are "
+                        "read as decimal numbers (1.5)")
     if no_time_to_event and time_col is not None:
         warnings.append(f"{no_time_to_event}: time to treatment failure and early failure are "
                         "not evaluable")
@@ -498,7 +555,7 @@ def read_clinical(path: str | Path, *, time_col: str | None = "TTF_MONTHS",
         if time_column is not None:
             unreadable = False
             try:
-                months = parse_time(row[time_column])
+                months = parse_time(row[time_column], decimal_comma=decimal_comma)
             except ValueError as exc:
                 bad(line, time_column, row[time_column], str(exc))
                 months, unreadable = None, True
@@ -522,14 +579,54 @@ def read_clinical(path: str | Path, *, time_col: str | None = "TTF_MONTHS",
 
     blank = set(blank_rows)
     keep = [i for i in range(len(df)) if i not in blank and ids[i] is not None]
-    out = pd.DataFrame({"_row": keep, "_line": [table.line_of(i) for i in keep]})
     key = "sample_id" if level == "sample" else "patient_id"
-    out[key] = [ids[i] for i in keep]
-    duplicated_ids = sorted(out.loc[out[key].duplicated(keep=False), key].unique())
-    for identifier in duplicated_ids:
-        lines = out.loc[out[key] == identifier, "_line"].tolist()
+
+    # An identifier on several rows: GDC clinical.tsv, for one, repeats a case on one row per
+    # treatment or diagnosis with the same outcome. Rows that agree on every outcome value (and
+    # on the patient, for a sample) are one record: the first row is kept and the report says
+    # so. Rows that disagree leave no way to tell which is right: a problem.
+    def outcome_of(i: int) -> tuple:
+        values = [None if isinstance(times[i], float) and math.isnan(times[i]) else times[i],
+                  events[i], *(binaries[name][i] for name in binaries)]
+        if level == "sample" and patient_col is not None:
+            values.append(None if is_missing(df.iloc[i][patient_col]) else df.iloc[i][patient_col])
+        return tuple(values)
+
+    rows_of: dict[str, list[int]] = {}
+    for i in keep:
+        rows_of.setdefault(ids[i], []).append(i)
+    duplicated_ids: list[str] = []
+    repeated_rows: list[str] = []
+    dropped: set[int] = set()
+    for identifier, indices in rows_of.items():
+        if len(indices) < 2:
+            continue
+        lines = [table.line_of(i) for i in indices]
+        if len({outcome_of(i) for i in indices}) == 1:
+            differing = [c for c in columns if c not in (id_column,)
+                         and len({df.iloc[i][c] for i in indices}) > 1]
+            repeated_rows.append(
+                f"{key.replace('_id', '')} {identifier} on lines {', '.join(map(str, lines))} "
+                f"with the same outcome: line {lines[0]} kept"
+                + (f" (its {', '.join(differing[:5])} used)" if differing else ""))
+            dropped.update(indices[1:])
+            continue
+        duplicated_ids.append(identifier)
+        outcome_columns = [c for c in (time_column, status_column, *binary_resolved.values(),
+                                       patient_col if level == "sample" else None) if c]
+        shown = "; ".join(f"line {table.line_of(i)}: " + ", ".join(
+            f"{c}={df.iloc[i][c]!r}" for c in outcome_columns) for i in indices)
         problems.append(f"{path} lines {', '.join(map(str, lines))}, column {id_column}: "
-                        f"{key.replace('_id', '')} {identifier!r} appears {len(lines)} times")
+                        f"{key.replace('_id', '')} {identifier!r} appears {len(lines)} times "
+                        f"with different outcomes ({shown}); list it once")
+    duplicated_ids.sort()
+    if repeated_rows:
+        warnings.append(f"{len(repeated_rows)} identifier(s) on several rows with the same "
+                        "outcome, each counted once: " + "; ".join(repeated_rows[:5])
+                        + (" ..." if len(repeated_rows) > 5 else ""))
+    keep = [i for i in keep if i not in dropped]
+    out = pd.DataFrame({"_row": keep, "_line": [table.line_of(i) for i in keep]})
+    out[key] = [ids[i] for i in keep]
 
     if level == "sample":
         if patient_col is not None:
@@ -626,4 +723,4 @@ def read_clinical(path: str | Path, *, time_col: str | None = "TTF_MONTHS",
                          duplicate_patients=duplicate_patients,
                          duplicate_samples=duplicate_samples,
                          inconsistent_patients=inconsistent_patients,
-                         no_time_to_event=no_time_to_event, warnings=warnings)
+                         repeated_rows=repeated_rows, no_time_to_event=no_time_to_event, warnings=warnings)

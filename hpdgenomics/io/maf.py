@@ -3,7 +3,8 @@
 Format
 ------
 Tab-separated text, plain or gzipped, one header row; leading ``#`` lines (``#version 2.4``,
-``#version gdc-1.0.0``) are skipped and kept as :attr:`MafTable.comments`. The flavours written by
+``#version gdc-1.0.0`` and the GDC's further ``#annotation.spec`` ... lines) are skipped and kept
+as :attr:`MafTable.comments`. A UTF-8 byte-order mark and Windows line endings are accepted. The flavours written by
 vcf2maf, the NCI GDC, cBioPortal (``data_mutations_extended.txt``), AACR GENIE, the Broad/WUSTL
 TCGA releases (maftools' ``tcga_laml.maf.gz``) and OncoKB's annotator examples are all read by
 column name, case-insensitively (``End_position`` = ``End_Position``).
@@ -22,14 +23,16 @@ Normalised to :data:`MAF_SCHEMA` (one row per sample and variant):
 * ``chrom``: without ``chr``; ``23``/``24`` become ``X``/``Y`` (the TCGA/WUSTL numeric convention).
 * ``alt``: ``Tumor_Seq_Allele2``, or ``Tumor_Seq_Allele1`` when Allele2 equals the reference.
 * ``consequence``: a :class:`hpdgenomics.model.Consequence` value from Variant_Classification
-  (table :data:`CLASSIFICATION_TO_CONSEQUENCE`).
+  (table :data:`CLASSIFICATION_TO_CONSEQUENCE`: the MAF 2.4 / GDC / vcf2maf classes, plus the
+  Oncotator/Funcotator ``Start_Codon_*``/``Stop_Codon_*`` classes and older TCGA spellings).
 * ``protein_change``: one-letter HGVS p. from ``HGVSp_Short``, else ``HGVSp``, ``Protein_Change``,
-  ``Amino_Acid_Change`` (three-letter forms converted by
+  ``Amino_Acid_Change``, ``AAChange``, ``AA_Change``, the first non-missing per row (three-letter forms converted by
   :func:`hpdgenomics.annotation.hgvs.protein_to_one_letter`; a missing ``p.`` prefix is added).
 * ``transcript``: ``Transcript_ID`` / ``Feature`` / ``Annotation_Transcript`` /
   ``i_transcript_name``, without version.
 * ``vaf`` = t_alt_count / t_depth (t_depth from t_ref_count + t_alt_count when absent);
-  ``depth`` = t_depth.
+  ``depth`` = t_depth. Counts and positions written as ``12.0`` (pandas/R output of an integer
+  column with missing values) are read as whole numbers; ``12.5`` is refused.
 * ``build``: from ``NCBI_Build`` (GRCh37/hg19/37 -> GRCh37; GRCh38/hg38/38 -> GRCh38).
 * ``exon``: the number before ``/`` in ``Exon_Number`` (or VEP ``EXON``), e.g. ``19/28`` -> 19.
 * ``source_line``: the 1-based line of the row in the file.
@@ -114,11 +117,28 @@ CLASSIFICATION_TO_CONSEQUENCE: dict[str, Consequence] = {
     "Unknown": Consequence.OTHER,
     # older cBioPortal mutation files carried fusions as mutation rows
     "Fusion": Consequence.OTHER,
+    # Oncotator / GATK Funcotator classes (Broad TCGA MAFs, Firehose): a variant in the start
+    # codon loses it; one in the stop codon loses the stop
+    "Start_Codon_SNP": Consequence.START_LOST,
+    "Start_Codon_Del": Consequence.START_LOST,
+    "Start_Codon_Ins": Consequence.START_LOST,
+    "Stop_Codon_Del": Consequence.STOP_LOST,
+    "Stop_Codon_Ins": Consequence.STOP_LOST,
+    # older TCGA MAF 1.0-2.2 spellings
+    "Frame_Shift": Consequence.FRAMESHIFT,
+    "Splice_Site_SNP": Consequence.SPLICE_SITE,
+    "Splice_Site_Del": Consequence.SPLICE_SITE,
+    "Splice_Site_Ins": Consequence.SPLICE_SITE,
+    "Read-through": Consequence.STOP_LOST,
+    # Funcotator leaves this when it cannot classify a variant
+    "Could_Not_Determine": Consequence.OTHER,
 }
 _CLASSIFICATION_LOOKUP = {k.lower(): v.value for k, v in CLASSIFICATION_TO_CONSEQUENCE.items()}
 
 _MISSING = frozenset({"", "na", "n/a", "nan", ".", "null", "none", "[not available]"})
-_PROTEIN_COLUMNS = ("HGVSp_Short", "HGVSp", "Protein_Change", "Amino_Acid_Change")
+_PROTEIN_COLUMNS = ("HGVSp_Short", "HGVSp", "Protein_Change", "Amino_Acid_Change",
+                    # maftools' annovarToMaf and many hand-made minimal MAFs
+                    "AAChange", "AA_Change")
 _TRANSCRIPT_COLUMNS = ("Transcript_ID", "Feature", "Annotation_Transcript", "i_transcript_name",
                        "transcript_name")
 _EXON_COLUMNS = ("Exon_Number", "EXON")
@@ -126,7 +146,8 @@ _THREE_LETTER = re.compile(r"(Ala|Arg|Asn|Asp|Cys|Gln|Glu|Gly|His|Ile|Leu|Lys|Me
                            r"Thr|Trp|Tyr|Val|Ter|Sec|Xaa)\d")
 _EXON = re.compile(r"^\s*(\d+)\s*(?:/\s*\d+)?\s*$")
 _EXCEL_DATE = re.compile(r"^\d{1,2}-[A-Za-z]{3}$|^[A-Za-z]{3}-\d{1,2}$")
-_INTEGER = re.compile(r"^\s*\d+\s*$")
+# whole numbers; "12.0" too, which pandas and R write for integer columns holding a missing value
+_INTEGER = re.compile(r"^\s*\d+(?:\.0*)?\s*$")
 
 
 @dataclass
@@ -192,6 +213,7 @@ def _one_letter(text: str) -> str | None:
 
 
 def _sniff(path: Path, lines: list[str]) -> bool:
+    lines = [lines[0].removeprefix("\ufeff"), *lines[1:]] if lines else lines
     header = next((line for line in lines if not line.startswith("#")), "")
     names = {name.strip().lower() for name in header.split("\t")}
     return {"hugo_symbol", "tumor_sample_barcode", "variant_classification"} <= names
