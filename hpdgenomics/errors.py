@@ -54,5 +54,9 @@ class ClinicalDataError(HpdError):
         super().__init__(message, **kwargs)
 
 
+class OutputError(HpdError):
+    """An output folder or file cannot be written (not a folder, not writable, name too long)."""
+
+
 class UsageError(HpdError):
     """Options that contradict each other or the data (for example --build against the header)."""

@@ -1,16 +1,22 @@
 """The ``hpdgenomics`` command line: a thin layer over the library.
 
 Each sub-command lives in its own module, parses options, calls one library function and writes
-what it returns. Errors of the :class:`hpdgenomics.errors.HpdError` family are caught here, once,
-and become one line on stderr with exit code 2 (``--debug`` shows the traceback instead).
-Logging goes to stderr; stdout carries nothing but data a pipeline may want.
+what it returns. Errors of the :class:`hpdgenomics.errors.HpdError` family and click's usage
+errors are caught here, once, and become one line on stderr with exit code 2 (``--debug`` prints
+the traceback before that line); anything else is a bug: one line, exit code 1. Ctrl-C exits with
+130, and a reader that closes stdout early (``| head``) ends the run quietly with 0. Logging goes
+to stderr; stdout carries nothing but data a pipeline may want.
 """
 from __future__ import annotations
 
+import errno
 import importlib
 import logging
 import os
+import stat
 import sys
+import traceback
+from pathlib import Path
 
 import click
 
@@ -58,19 +64,120 @@ def common_options(func):
     return func
 
 
+class InputFile(click.ParamType):
+    """An existing, readable regular file: no folder, no ``-`` (stdin), no FIFO or device.
+
+    Every input is read more than once (hashed for the report, sniffed for its format, then
+    parsed), which a pipe cannot support; saying so up front beats a misleading "empty file".
+    """
+
+    name = "file"
+
+    def convert(self, value, param, ctx) -> Path:
+        if isinstance(value, Path):
+            value = str(value)
+        if value == "-":
+            self.fail("reading from stdin ('-') is not supported: every input is read more than "
+                      "once; write it to a file and give its path", param, ctx)
+        path = Path(value)
+        try:
+            mode = path.stat().st_mode
+        except FileNotFoundError:
+            self.fail(f"{value}: file not found; check the path", param, ctx)
+        except OSError as exc:
+            self.fail(f"{value}: cannot be opened ({exc.strerror}); check the path and its "
+                      "permissions", param, ctx)
+        if stat.S_ISDIR(mode):
+            self.fail(f"{value}: is a folder, not a file; give the file inside it", param, ctx)
+        if not stat.S_ISREG(mode):
+            kind = "a pipe (FIFO or process substitution)" if stat.S_ISFIFO(mode) else \
+                "not a regular file"
+            self.fail(f"{value}: is {kind}; every input is read more than once, so write it to a "
+                      "file and give its path", param, ctx)
+        if not os.access(path, os.R_OK):
+            self.fail(f"{value}: is not readable (permission denied); fix its permissions",
+                      param, ctx)
+        return path
+
+
+INPUT_FILE = InputFile()
+OUTPUT_DIR = click.Path(file_okay=False, path_type=Path)
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is at the time of the record (it may be replaced, e.g.
+    by click's test runner between invocations), never to a stream captured once and closed."""
+
+    def __init__(self):
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value):
+        pass
+
+
 def configure_logging(verbosity: int = 0) -> None:
     level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(
         max(-1, min(verbosity, 2)), logging.DEBUG)
     logger = logging.getLogger("hpdgenomics")
     if not any(getattr(h, "_hpd_cli", False) for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _StderrHandler()
         handler.setFormatter(logging.Formatter("hpdgenomics: %(levelname)s: %(message)s"))
         handler._hpd_cli = True
         logger.addHandler(handler)
     logger.setLevel(level)
 
 
+def _error_line(message: str) -> None:
+    """The one stderr line of a failed run (a value with a line break cannot split it)."""
+    click.echo("hpdgenomics: error: " + " ".join(message.splitlines()), err=True)
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at devnull so the interpreter's final flush after EPIPE does not raise."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):   # no real file descriptor (e.g. under a test runner)
+        pass
+
+
+# click >= 8.2 raises this for a bare group; older versions print the help themselves
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
 class HpdGroup(click.Group):
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        """click's main, with one-line usage errors, 130 on Ctrl-C and 0 on a closed stdout."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            sys.stdout.flush()   # stdout to a pipe is block-buffered: a closed reader shows here
+        except _NO_ARGS_IS_HELP as exc:   # a bare `hpdgenomics` shows the help, as click does
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.UsageError as exc:
+            where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+            _error_line(f"{exc.format_message()}{where}")
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            _error_line(exc.format_message())
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("hpdgenomics: interrupted", err=True)
+            sys.exit(130)
+        except OSError as exc:
+            if exc.errno != errno.EPIPE:
+                raise
+            # A reader such as `head` closed stdout early: it has what it wanted.
+            _quiet_stdout()
+            sys.exit(0)
+        sys.exit(code if isinstance(code, int) else 0)
+
     def list_commands(self, ctx):
         return sorted(_COMMANDS)
 
@@ -85,19 +192,25 @@ class HpdGroup(click.Group):
             return super().invoke(ctx)
         except HpdError as exc:
             if ctx.ensure_object(_State).debug:
-                raise
-            click.echo(f"hpdgenomics: error: {exc}", err=True)
+                traceback.print_exc(file=sys.stderr)   # the same exit code with or without --debug
+            _error_line(str(exc))
             ctx.exit(exc.exit_code)
-        except (click.exceptions.Exit, click.ClickException, click.Abort, BrokenPipeError):
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except BrokenPipeError:
+            # A reader such as `head` closed stdout early: it has what it wanted. (click would
+            # turn this into exit code 1, which fails a `set -o pipefail` pipeline.)
+            _quiet_stdout()
+            ctx.exit(0)
         except KeyboardInterrupt:
             click.echo("hpdgenomics: interrupted", err=True)
             ctx.exit(130)
-        except Exception as exc:  # a bug: say so plainly, keep the traceback behind --debug
+        except Exception as exc:  # noqa: BLE001 - a bug: say so plainly, traceback behind --debug
             if ctx.ensure_object(_State).debug:
-                raise
-            click.echo(f"hpdgenomics: internal error: {type(exc).__name__}: {exc} "
-                       "(rerun with --debug for the traceback and please report it)", err=True)
+                traceback.print_exc(file=sys.stderr)
+            detail = " ".join(str(exc).splitlines())
+            click.echo(f"hpdgenomics: internal error (a bug): {type(exc).__name__}: {detail}; "
+                       "rerun with --debug for the traceback and please report it", err=True)
             ctx.exit(1)
 
 
@@ -119,10 +232,4 @@ def cli(ctx):
 
 
 def main(argv=None):
-    try:
-        cli.main(args=argv, prog_name="hpdgenomics")
-    except BrokenPipeError:
-        # A reader such as `head` closed stdout early: not an error of ours. Point stdout at
-        # devnull so the interpreter's final flush does not raise again.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(0)
+    cli.main(args=argv, prog_name="hpdgenomics")

@@ -8,11 +8,9 @@ from pathlib import Path
 
 import click
 
-from . import common_options
+from . import INPUT_FILE, OUTPUT_DIR, common_options
 
 log = logging.getLogger("hpdgenomics")
-
-_existing = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 def _progress_wanted() -> bool:
@@ -20,23 +18,23 @@ def _progress_wanted() -> bool:
 
 
 @click.command("cohort")
-@click.option("--manifest", type=_existing,
+@click.option("--manifest", type=INPUT_FILE,
               help="Tab-separated list of samples (sample_id, vcf, cnv, [patient_id, panel, "
                    "tumor_type, sample, cnv_sample, build, cnv_format, seg_log_base, purity, "
                    "ploidy, sex, ...]); each sample is screened like `hpdgenomics screen` with "
                    "its row's settings.")
-@click.option("--maf", type=_existing, help="Cohort MAF (vcf2maf, GDC, cBioPortal, GENIE).")
-@click.option("--cna", type=_existing,
+@click.option("--maf", type=INPUT_FILE, help="Cohort MAF (vcf2maf, GDC, cBioPortal, GENIE).")
+@click.option("--cna", type=INPUT_FILE,
               help="Gene-level copy-number matrix (cBioPortal/GISTIC discrete or log2).")
 @click.option("--cna-format", help="Copy-number matrix format (default: detected).")
-@click.option("--gene-panel-matrix", type=_existing,
+@click.option("--gene-panel-matrix", type=INPUT_FILE,
               help="cBioPortal gene-panel matrix: which samples were profiled for which genes.")
-@click.option("--gene-panel", "gene_panels", type=_existing, multiple=True,
+@click.option("--gene-panel", "gene_panels", type=INPUT_FILE, multiple=True,
               help="Gene panel definition (cBioPortal stable_id/gene_list, or panel_id/gene TSV); "
                    "repeatable.")
-@click.option("--clinical", type=_existing,
+@click.option("--clinical", type=INPUT_FILE,
               help="Clinical table (TSV/CSV or cBioPortal clinical file).")
-@click.option("--clinical-samples", type=_existing,
+@click.option("--clinical-samples", type=INPUT_FILE,
               help="cBioPortal samples file mapping SAMPLE_ID to PATIENT_ID.")
 @click.option("--id-column", help="Identifier column of the clinical table (default: PATIENT_ID, "
                                   "else SAMPLE_ID / Tumor_Sample_Barcode).")
@@ -64,10 +62,13 @@ def _progress_wanted() -> bool:
               help="Column to stratify the Cox model by (e.g. tumor_type); repeatable.")
 @click.option("--multi-sample-policy", type=click.Choice(["first", "error"]), default="first",
               show_default=True, help="When a patient has several samples.")
+@click.option("--tcga-barcodes-to-patients", is_flag=True,
+              help="Map TCGA sample/aliquot barcodes to the clinical table's patient ids by their "
+                   "first 12 characters (off: only an exact id or a samples file maps them).")
 @click.option("--build", type=click.Choice(["GRCh37", "GRCh38", "hg19", "hg38"],
                                            case_sensitive=False),
               help="Genome build (default: from the VCFs or the MAF's NCBI_Build).")
-@click.option("--knowledge", "knowledge_path", type=_existing, help="Knowledge-base YAML.")
+@click.option("--knowledge", "knowledge_path", type=INPUT_FILE, help="Knowledge-base YAML.")
 @click.option("--knowledge-mode", type=click.Choice(["extend", "replace"]), default="extend",
               show_default=True)
 @click.option("--include-filtered", is_flag=True,
@@ -75,13 +76,13 @@ def _progress_wanted() -> bool:
 @click.option("--workers", type=click.IntRange(min=1),
               help="Parallel screening processes (default: all cores).")
 @click.option("--no-plots", is_flag=True, help="Skip the figures (faster).")
-@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("-o", "--out", "out_dir", type=OUTPUT_DIR,
               required=True, help="Output folder.")
 @common_options
 def command(manifest, maf, cna, cna_format, gene_panel_matrix, gene_panels, clinical,
             clinical_samples, id_column, time_column, status_column, time_unit, on_invalid,
             outcome, hpd_calls, early_failure_months, covariates, strata, multi_sample_policy,
-            build, knowledge_path, knowledge_mode, include_filtered, workers, no_plots, out_dir):
+            tcga_barcodes_to_patients, build, knowledge_path, knowledge_mode, include_filtered, workers, no_plots, out_dir):
     """Screen a cohort and test HPD-associated alterations against treatment outcome.
 
     Two ways in: --manifest (per-sample VCF/copy-number files, screened in parallel; a rerun
@@ -90,6 +91,9 @@ def command(manifest, maf, cna, cna_format, gene_panel_matrix, gene_panels, clin
     Research use only.
     """
     from ..cohort.report import CohortConfig, run_cohort, write_cohort_outputs
+    from ..io.text import check_output_dir
+
+    check_output_dir(out_dir)
 
     config = CohortConfig(
         manifest=manifest, maf=maf, cna=cna, cna_format=cna_format,
@@ -99,7 +103,8 @@ def command(manifest, maf, cna, cna_format, gene_panel_matrix, gene_panels, clin
         hpd_calls=hpd_calls, early_failure_months=early_failure_months,
         covariates=tuple(covariates), strata=tuple(strata), policy=multi_sample_policy,
         build=build, knowledge_path=knowledge_path, knowledge_mode=knowledge_mode,
-        include_filtered=include_filtered, workers=workers, out_dir=out_dir)
+        include_filtered=include_filtered, workers=workers,
+        tcga_barcode_patients=tcga_barcodes_to_patients, out_dir=out_dir)
 
     bar = None
 

@@ -2,25 +2,22 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import click
 
-from . import common_options
+from . import INPUT_FILE, OUTPUT_DIR, common_options
 
 log = logging.getLogger("hpdgenomics")
 
-_existing = click.Path(exists=True, dir_okay=False, path_type=Path)
-
 
 @click.command("hpd-classify")
-@click.option("--measurements", type=_existing, required=True,
+@click.option("--measurements", type=INPUT_FILE, required=True,
               help="Per-scan table (TSV/CSV): patient_id, date or days_from_start, target_sum_mm, "
                    "optional new_lesions, new_lesion_organs, new_organ_involved.")
-@click.option("--patients", type=_existing, required=True,
+@click.option("--patients", type=INPUT_FILE, required=True,
               help="Patient table: patient_id, ici_start, TTF_MONTHS, TTF_STATUS, optional "
                    "ecog_within_2mo.")
-@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("-o", "--out", "out_dir", type=OUTPUT_DIR,
               required=True, help="Output folder for hpd_calls.tsv and hpd_calls.json.")
 @click.option("--baseline-grace-days", type=click.FloatRange(min=0), default=0.0, show_default=True,
               help="A scan up to this many days after ICI start still counts as the baseline.")
@@ -45,17 +42,19 @@ def command(measurements, patients, out_dir, baseline_grace_days, max_baseline_a
     with a reason column) and its JSON twin hpd_calls.json into --out. Research use only.
     """
     from ..hpd import CALLS_JSON, CALLS_TSV, HpdOptions, classify_hpd
-    from ..io.text import atomic_write
+    from ..io.text import atomic_write, check_output_dir
 
     options = HpdOptions(baseline_grace_days=baseline_grace_days,
                          max_baseline_age_days=max_baseline_age_days,
                          max_first_eval_day=max_first_eval_day,
                          nonpositive_reference=nonpositive_reference,
                          missing_new_lesions=missing_new_lesions)
+    check_output_dir(out_dir)
     result = classify_hpd(measurements, patients, options)
+    tsv, json_text = result.to_tsv(), result.to_json()   # both rendered before either is written
     with atomic_write(out_dir / CALLS_TSV) as handle:
-        handle.write(result.to_tsv())
+        handle.write(tsv)
     with atomic_write(out_dir / CALLS_JSON) as handle:
-        handle.write(result.to_json())
+        handle.write(json_text)
     log.info("classified %d patients; wrote %s and %s", len(result.patients),
              out_dir / CALLS_TSV, out_dir / CALLS_JSON)

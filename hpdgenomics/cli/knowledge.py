@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
 
-from . import common_options
+from . import INPUT_FILE, common_options
 
 
 @click.group("knowledge")
@@ -15,7 +14,7 @@ def command():
 
 
 @command.command("show")
-@click.option("--knowledge", "knowledge_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+@click.option("--knowledge", "knowledge_file", type=INPUT_FILE,
               help="Show the bundled rules extended (or replaced) by this file.")
 @click.option("--knowledge-mode", type=click.Choice(["extend", "replace"]), default="extend")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -35,7 +34,7 @@ def show(knowledge_file, knowledge_mode, fmt):
 
 
 @command.command("validate")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("path", type=INPUT_FILE)
 @common_options
 def validate(path):
     """Validate a knowledge file; exit 0 when valid, 2 with every problem listed when not."""

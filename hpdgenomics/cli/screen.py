@@ -2,22 +2,19 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import click
 
 from ..io.manifest import PLOIDY_RANGE, PURITY_RANGE, SEG_LOG_BASES, SEXES
-from . import common_options
+from . import INPUT_FILE, OUTPUT_DIR, common_options
 
 log = logging.getLogger("hpdgenomics")
 
-_existing = click.Path(exists=True, dir_okay=False, path_type=Path)
-
 
 @click.command("screen")
-@click.option("--vcf", type=_existing, help="Somatic VCF (.vcf or .vcf.gz; indexed files are read by region).")
-@click.option("--cnv", type=_existing, help="Copy-number file (CNVkit, SEG, GATK, PURPLE, FACETS, ASCAT, Sequenza, PCGR, cBioPortal, CN VCF).")
-@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--vcf", type=INPUT_FILE, help="Somatic VCF (.vcf or .vcf.gz; indexed files are read by region).")
+@click.option("--cnv", type=INPUT_FILE, help="Copy-number file (CNVkit, SEG, GATK, PURPLE, FACETS, ASCAT, Sequenza, PCGR, cBioPortal, CN VCF).")
+@click.option("-o", "--out", "out_dir", type=OUTPUT_DIR,
               required=True, help="Output folder for <sample>.hpd.json/.tsv/.html.")
 @click.option("--sample", help="Tumour sample name in a multi-sample VCF or copy-number file.")
 @click.option("--cnv-sample",
@@ -26,9 +23,9 @@ _existing = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option("--sample-id", help="Name used for the report and its files (default: the tumour sample).")
 @click.option("--build", type=click.Choice(["GRCh37", "GRCh38", "hg19", "hg38"], case_sensitive=False),
               help="Genome build (default: detected from the VCF header).")
-@click.option("--panel", "panel_bed", type=_existing, help="BED of the assay's target regions.")
+@click.option("--panel", "panel_bed", type=INPUT_FILE, help="BED of the assay's target regions.")
 @click.option("--genes", help="Comma-separated genes the assay covers (instead of --panel).")
-@click.option("--knowledge", "knowledge_file", type=_existing,
+@click.option("--knowledge", "knowledge_file", type=INPUT_FILE,
               help="A knowledge-base YAML that extends (or with --knowledge-mode replace, replaces) the bundled rules.")
 @click.option("--knowledge-mode", type=click.Choice(["extend", "replace"]), default="extend",
               show_default=True)
@@ -52,12 +49,17 @@ def command(vcf, cnv, out_dir, sample, cnv_sample, sample_id, build, panel_bed, 
     Writes <sample>.hpd.json, <sample>.hpd.tsv and <sample>.hpd.html into --out. stdout stays
     empty unless --print-summary is given.
     """
+    from ..io.text import check_output_dir
     from ..knowledge import load_knowledge
     from ..report.render import write_reports
     from ..screen import ScreenInputs, screen_sample
 
     if vcf is None and cnv is None:
         raise click.UsageError("give --vcf, --cnv, or both")
+    if sample_id is not None and not sample_id.strip():
+        raise click.BadParameter("is blank; give a name or leave the option out",
+                                 param_hint="'--sample-id'")
+    check_output_dir(out_dir)
     knowledge = load_knowledge(knowledge_file, mode=knowledge_mode)
     inputs = ScreenInputs(
         vcf=vcf, cnv=cnv, sample=sample, cnv_sample=cnv_sample, sample_id=sample_id, build=build,
@@ -68,6 +70,9 @@ def command(vcf, cnv, out_dir, sample, cnv_sample, sample_id, build, panel_bed, 
         sex=sex)
     report = screen_sample(inputs, knowledge)
     paths = write_reports(report, out_dir)
+    if report.warnings:
+        log.warning("%s: %d data warning(s), listed in the report; the first: %s",
+                    report.sample_id, len(report.warnings), report.warnings[0])
     log.info("%s: caution level %s; wrote %s", report.sample_id, report.caution["level"],
              ", ".join(str(p) for p in paths.values()))
     if print_summary:

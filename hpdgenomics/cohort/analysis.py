@@ -189,6 +189,7 @@ class CohortOptions:
     strata: tuple[str, ...] = ()
     policy: str = "first"
     alpha: float = 0.05
+    tcga_barcode_patients: bool = False   # map TCGA barcodes to patients by their first 12 chars
 
 
 # --- results -------------------------------------------------------------------------------------
@@ -369,6 +370,7 @@ def analyse_cohort(samples: list[SampleCalls], rules: Iterable[Rule], *,
                     if s.patient_id and s.sample_id not in mapping})
     joined, report = join_clinical([s.sample_id for s in samples], mapping or None, clinical,
                                    policy=options.policy,
+                                   tcga_barcode_patients=options.tcga_barcode_patients,
                                    early_failure_months=options.early_failure_months,
                                    profiling_assumption=profiling_assumption)
     analysis.join, analysis.join_report = joined, report

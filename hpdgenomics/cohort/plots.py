@@ -49,7 +49,9 @@ def _render(fig: MplFigure, name: str, title: str) -> Figure:
     png, svg = io.BytesIO(), io.StringIO()
     # metadata pinned so reruns give identical files
     fig.savefig(png, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
-    fig.savefig(svg, format="svg", bbox_inches="tight", metadata={"Date": None})
+    # a fixed salt makes the SVG's element ids, and so a rerun's file, byte-identical
+    with matplotlib.rc_context({"svg.hashsalt": f"hpdgenomics-{name}"}):
+        fig.savefig(svg, format="svg", bbox_inches="tight", metadata={"Date": None})
     return Figure(name, title, png.getvalue(), svg.getvalue())
 
 

@@ -102,6 +102,7 @@ class CohortConfig:
     knowledge_mode: str = "extend"
     include_filtered: bool = False
     workers: int | None = None
+    tcga_barcode_patients: bool = False
     out_dir: Path | None = None      # needed for the manifest path (per-sample reports)
     alpha: float = 0.05
 
@@ -345,7 +346,8 @@ def run_cohort(config: CohortConfig,
 
     options = CohortOptions(outcome=outcome, early_failure_months=config.early_failure_months,
                             covariates=tuple(config.covariates), strata=tuple(config.strata),
-                            policy=config.policy, alpha=config.alpha)
+                            policy=config.policy, alpha=config.alpha,
+                            tcga_barcode_patients=config.tcga_barcode_patients)
     analysis = analyse_cohort(samples, knowledge.rules, clinical=clinical, options=options,
                               sample_to_patient=sample_to_patient or None,
                               profiling_assumption=profiling_assumption, hpd_calls=hpd_calls)

@@ -16,7 +16,10 @@ Required: ``sample_id`` and at least one of ``vcf`` / ``cnv`` per row. Optional,
 Any other column is carried along into the cohort tables as a covariate candidate (``sex``,
 ``purity`` and ``ploidy`` are too). Relative paths are resolved against the manifest's folder.
 Missing values are blank, ``NA``, ``N/A``, ``None`` or ``[Not Available]``. Every problem of the
-file is collected and reported at once, each with its line number.
+file is collected and reported at once, each with its line number. Each sample's reports are named
+from its ``sample_id`` by :func:`~hpdgenomics.io.text.safe_file_stem`; two ids that would share a
+file name (``a/b`` and ``a_b``, or ``S1`` and ``s1`` on a case-insensitive disk) are refused,
+because one sample's reports would overwrite the other's.
 """
 from __future__ import annotations
 
@@ -27,7 +30,7 @@ from pathlib import Path
 
 from ..errors import InputError, UsageError
 from ..genome import normalize_build
-from .text import open_text
+from .text import open_text, safe_file_stem
 
 KNOWN_COLUMNS = ("sample_id", "patient_id", "vcf", "cnv", "panel", "tumor_type", "sample",
                  "cnv_sample", "build", "cnv_format", "seg_log_base", "purity", "ploidy", "sex")
@@ -167,6 +170,7 @@ def read_manifest(path: str | Path) -> list[ManifestRow]:
                          path=path, where=f"line {header_number}",
                          hint="tab-separated header: sample_id, vcf, cnv, [patient_id, panel, ...]")
     rows, problems, seen = [], [], {}
+    file_stems: dict[str, tuple[str, int]] = {}    # casefolded report stem -> (sample_id, line)
     # manifests hold no quoted multi-line fields, so the n-th record is the n-th data line
     for (index, _), raw in zip(numbered[1:], reader):
         record = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
@@ -178,6 +182,13 @@ def read_manifest(path: str | Path) -> list[ManifestRow]:
             problems.append(f"line {index}: sample_id {sample_id!r} already on line {seen[sample_id]}")
             continue
         seen[sample_id] = index
+        stem = safe_file_stem(sample_id)
+        if stem.casefold() in file_stems:
+            other, other_line = file_stems[stem.casefold()]
+            problems.append(f"line {index}: sample_id {sample_id!r} gives the same report file "
+                            f"name ({stem}.hpd.*) as {other!r} on line {other_line}; rename one")
+        else:
+            file_stems[stem.casefold()] = (sample_id, index)
         files = {}
         for column in ("vcf", "cnv", "panel"):
             value = record.get(column, "")

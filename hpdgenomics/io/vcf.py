@@ -13,6 +13,8 @@ What the reader decides, and how:
   are queried (using the file's own contig names, ``chr7`` or ``7``). Without one the file is
   streamed and each record's chromosome and position are tested against the gene spans before
   anything else of it is touched, so a million off-panel records cost little more than reading them.
+  An index older than its file is not used (it may describe an earlier version and silently miss
+  records); the file is streamed and a warning says so.
 * **Tumour sample:** ``sample`` argument, else the ``##tumor_sample=`` header, else the only sample,
   else (two columns) the one named ``TUMOR``/``TUMOUR`` beside ``NORMAL`` (Strelka2 writes no
   header) or the column that ``##normal_sample=`` does not name; otherwise
@@ -520,8 +522,16 @@ def _detect_flavour(vcf):
 def _records(vcf, path: Path, source: Path, panel: Panel, scan: _HeaderScan,
              warnings: list[str]) -> tuple[Iterable, bool]:
     """The records to look at: the panel regions through the index, or the whole stream."""
-    has_index = any(Path(str(path) + suffix).exists() for suffix in (".tbi", ".csi"))
-    if not has_index or source != path:
+    index = next((Path(str(path) + suffix) for suffix in (".tbi", ".csi")
+                  if Path(str(path) + suffix).exists()), None)
+    if index is None or source != path:
+        return vcf, False
+    if index.stat().st_mtime < path.stat().st_mtime:
+        # An index older than its file may describe an earlier version of it; htslib only warns
+        # and then reads the wrong blocks, silently losing records. Reading it all is always right.
+        warnings.append(f"the index {index.name} is older than the VCF, so it may not describe "
+                        "this file; it was not used and the whole file was read (re-create it "
+                        f"with: tabix -f -p vcf {path.name})")
         return vcf, False
     names = {}
     try:

@@ -1,18 +1,20 @@
 """Render a :class:`~hpdgenomics.report.model.ScreenReport` as JSON, TSV and HTML.
 
-The three files are views of one report model. Every file is written atomically (temporary file,
-then rename), so a failed run never leaves a partial report behind.
+The three files are views of one report model. All three are serialised before the first is
+written, and each is written atomically (temporary file, then rename), so a failed run never leaves
+a partial report, nor a new JSON beside an old HTML. File names come from the sample id through
+:func:`hpdgenomics.io.text.safe_file_stem` (documented in docs/report-schema.md).
 """
 from __future__ import annotations
 
 import csv
+import io
 import json
-import re
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from ..io.text import atomic_write
+from ..io.text import atomic_write, safe_file_stem
 from .model import ScreenReport
 
 TSV_COLUMNS = [
@@ -24,7 +26,7 @@ TSV_COLUMNS = [
 
 def safe_name(sample_id: str) -> str:
     """A file-name-safe form of a sample id (stable: the same id always gives the same name)."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", sample_id).strip("._") or "sample"
+    return safe_file_stem(sample_id)
 
 
 def output_paths(out_dir: str | Path, sample_id: str) -> dict[str, Path]:
@@ -82,20 +84,26 @@ def render_html(report: ScreenReport) -> str:
     return template.render(r=report.to_dict(), css=css)
 
 
+def render_tsv(report: ScreenReport) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=TSV_COLUMNS, delimiter="\t", lineterminator="\n",
+                            extrasaction="ignore")
+    writer.writeheader()
+    for row in tsv_rows(report):
+        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    return buffer.getvalue()
+
+
 def write_reports(report: ScreenReport, out_dir: str | Path) -> dict[str, Path]:
     """Write ``<sample>.hpd.json``, ``.tsv`` and ``.html`` into ``out_dir``; return their paths."""
     paths = output_paths(out_dir, report.sample_id)
-    data = report.to_dict()
-    html = render_html(report)   # rendered before anything is written: no partial sets on error
-    with atomic_write(paths["json"]) as handle:
-        json.dump(data, handle, indent=2, allow_nan=False)
-        handle.write("\n")
-    with atomic_write(paths["tsv"]) as handle:
-        writer = csv.DictWriter(handle, fieldnames=TSV_COLUMNS, delimiter="\t",
-                                lineterminator="\n", extrasaction="ignore")
-        writer.writeheader()
-        for row in tsv_rows(report):
-            writer.writerow({k: "" if v is None else v for k, v in row.items()})
-    with atomic_write(paths["html"]) as handle:
-        handle.write(html)
+    # everything is rendered before anything is written: an error leaves the earlier set intact
+    contents = {
+        "json": json.dumps(report.to_dict(), indent=2, allow_nan=False) + "\n",
+        "tsv": render_tsv(report),
+        "html": render_html(report),
+    }
+    for kind, path in paths.items():
+        with atomic_write(path) as handle:
+            handle.write(contents[kind])
     return paths
