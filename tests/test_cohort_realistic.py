@@ -154,6 +154,14 @@ def test_tcga_aliquot_barcodes_against_patient_barcodes_are_reported_not_guessed
     assert joined["has_clinical"].all()
     assert report.mapping == {"TCGA barcode's participant prefix (asked for)": 4}
 
+    # and from the command line
+    asked = tmp_path / "asked"
+    result = _run(["--maf", GDC_MAF, "--clinical", GDC_CLINICAL, *GDC_ARGS,
+                   "--tcga-barcodes-to-patients", "--no-plots", "-o", asked])
+    assert result.exit_code == 0, result.output
+    counts = json.loads((asked / "cohort.json").read_text())["join_report"]["outcome_counts"]
+    assert (counts["samples_analysed"], counts["with_clinical"]) == (4, 4)
+
 
 @pytest.mark.parametrize("dialect", ["gzip", "windows_line_endings", "utf8_byte_order_mark"])
 def test_gdc_maf_in_other_encodings_gives_the_same_outputs(tmp_path, dialect):

@@ -227,7 +227,7 @@ def join_clinical(sample_ids: list[str], sample_to_patient: dict[str, str] | Non
             f"{len(by_prefix)} sample(s) are TCGA barcodes whose first 12 characters are patient "
             f"ids of the clinical table (e.g. {example[0]} -> {example[1]}) but were not mapped: "
             "nothing maps them. Give a samples file (SAMPLE_ID, PATIENT_ID; --clinical-samples), "
-            "or ask for the participant-prefix mapping (tcga_barcode_patients=True)")
+            "or ask for the participant-prefix mapping (--tcga-barcodes-to-patients)")
     elif by_prefix:
         report.mapping_notes.append(
             f"{len(by_prefix)} sample(s) mapped to patients by the participant part (first 12 "
