@@ -4,9 +4,14 @@ Scan roles (time axis: days from ICI start, from :mod:`hpdgenomics.hpd.tables`):
 
 * baseline - the last scan on or before ICI start (``day <= baseline_grace_days``; optionally no
   older than ``max_baseline_age_days``);
-* pre-baseline - the scan immediately before the baseline (start of the reference period);
+* pre-baseline - the scan immediately before the baseline (start of the reference period;
+  optionally no older than ``max_prebaseline_age_days`` before ICI start);
 * first evaluation - the first scan after the baseline (optionally no later than
   ``max_first_eval_day``).
+
+A scan whose target sum is NE keeps its role (the roles follow the dates, not the values): the
+periods that need its sum are not evaluable, its new-lesion findings still count. A period shorter
+than ``min_interval_days`` is not evaluable (growth rates over a day or two are extrapolations).
 
 TGR/TGK "ref" use pre-baseline -> baseline, "exp" baseline -> first evaluation. Each missing scan
 makes the quantities that need it not evaluable, with the reason carried into every call that
@@ -28,7 +33,7 @@ from .definitions import (DEFINITION_FUNCTIONS, DEFINITIONS, NONPOSITIVE_REFEREN
                           THRESHOLDS, Call, PatientMeasures, recist_progression_first_eval)
 from .growth import (DAYS_PER_MONTH, Quantity, difference, growth_ratio, months_between,
                      percent_change, tumour_growth_kinetics, tumour_growth_rate, undefined)
-from .tables import HpdInputs, read_hpd_inputs
+from .tables import DATE_ORDERS, HpdInputs, read_hpd_inputs
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +58,9 @@ class HpdOptions:
     baseline_grace_days: float = 0.0        # a scan this many days after ICI start may still be baseline
     max_baseline_age_days: float | None = None  # baseline older than this -> no baseline
     max_first_eval_day: float | None = None  # first scan later than this -> no first evaluation
+    max_prebaseline_age_days: float | None = None  # pre-baseline older than this -> none
+    min_interval_days: float | None = None   # shorter ref/exp period -> its rates not evaluable
+    date_order: str | None = None            # "dmy"/"mdy" for numeric dates like 04/03/2021
     nonpositive_reference: str = "not_evaluable"  # ratio definitions when TGR/TGK_ref <= 0
     missing_new_lesions: str = "unknown"    # "none": blank new-lesion fields mean no new lesions
 
@@ -65,7 +73,11 @@ class HpdOptions:
                              "or 'none'")
         if self.baseline_grace_days < 0:
             raise UsageError("baseline_grace_days must be >= 0")
-        for name in ("max_baseline_age_days", "max_first_eval_day"):
+        if self.date_order not in (None, *DATE_ORDERS):
+            raise UsageError(f"date_order {self.date_order!r} is not one of "
+                             f"{', '.join(DATE_ORDERS)}")
+        for name in ("max_baseline_age_days", "max_first_eval_day", "max_prebaseline_age_days",
+                     "min_interval_days"):
             value = getattr(self, name)
             if value is not None and value <= 0:
                 raise UsageError(f"{name} must be > 0 when given")
@@ -74,10 +86,11 @@ class HpdOptions:
 @dataclass(frozen=True)
 class Scan:
     day: float
-    target_sum_mm: float
+    target_sum_mm: float | None         # None: not evaluable (NE) at this scan
     new_lesions: int | None = None
     new_lesion_organs: int | None = None
     new_organ_involved: bool | None = None
+    new_lesions_present: bool | None = None   # True: new lesions reported without a count
 
 
 @dataclass(frozen=True)
@@ -104,10 +117,11 @@ def _scan(row) -> Scan:
     def optional(value, kind):
         return None if pd.isna(value) else kind(value)
 
-    return Scan(day=float(row.day), target_sum_mm=float(row.target_sum_mm),
+    return Scan(day=float(row.day), target_sum_mm=optional(row.target_sum_mm, float),
                 new_lesions=optional(row.new_lesions, int),
                 new_lesion_organs=optional(row.new_lesion_organs, int),
-                new_organ_involved=optional(row.new_organ_involved, bool))
+                new_organ_involved=optional(row.new_organ_involved, bool),
+                new_lesions_present=optional(getattr(row, "new_lesions_present", None), bool))
 
 
 def select_scans(scans: list[Scan], options: HpdOptions) -> ScanSelection:
@@ -133,6 +147,11 @@ def select_scans(scans: list[Scan], options: HpdOptions) -> ScanSelection:
         pre_baseline, pre_reason = None, f"no pre-baseline because {baseline_reason}"
     elif len(before) >= 2:
         pre_baseline, pre_reason = before[-2], ""
+        limit = options.max_prebaseline_age_days
+        if limit is not None and -pre_baseline.day > limit:
+            pre_baseline, pre_reason = None, (
+                f"no pre-baseline: the scan before the baseline is {-before[-2].day:g} days "
+                f"before ICI start, older than max_prebaseline_age_days {limit:g}")
     else:
         pre_baseline, pre_reason = None, "no pre-baseline scan before the baseline scan"
     first_eval = after[0] if after else None
@@ -149,11 +168,18 @@ def select_scans(scans: list[Scan], options: HpdOptions) -> ScanSelection:
 
 
 def _period(start: Scan | None, end: Scan | None, start_reason: str, end_reason: str, function,
-            ) -> Quantity:
+            min_interval_days: float | None = None) -> Quantity:
     if start is None:
         return undefined(start_reason)
     if end is None:
         return undefined(end_reason)
+    for scan in (start, end):
+        if scan.target_sum_mm is None:
+            return undefined(f"target sum not evaluable (NE) at the scan on day {scan.day:g}")
+    interval = end.day - start.day
+    if min_interval_days is not None and interval < min_interval_days:
+        return undefined(f"{interval:g} days between the scans of days {start.day:g} and "
+                         f"{end.day:g}, shorter than min_interval_days {min_interval_days:g}")
     return function(start.target_sum_mm, end.target_sum_mm, months_between(start.day, end.day))
 
 
@@ -163,17 +189,20 @@ def measure_patient(scans: ScanSelection, *, ttf_months: float | None, ttf_event
     pre, base, first = scans.pre_baseline, scans.baseline, scans.first_eval
     ref_args = (pre, base, scans.pre_baseline_reason, scans.baseline_reason)
     exp_args = (base, first, scans.baseline_reason, scans.first_eval_reason)
-    tgr_ref = _period(*ref_args, tumour_growth_rate)
-    tgr_exp = _period(*exp_args, tumour_growth_rate)
-    tgk_ref = _period(*ref_args, tumour_growth_kinetics)
-    tgk_exp = _period(*exp_args, tumour_growth_kinetics)
+    shortest = options.min_interval_days
+    tgr_ref = _period(*ref_args, tumour_growth_rate, shortest)
+    tgr_exp = _period(*exp_args, tumour_growth_rate, shortest)
+    tgk_ref = _period(*ref_args, tumour_growth_kinetics, shortest)
+    tgk_exp = _period(*exp_args, tumour_growth_kinetics, shortest)
     pct = _period(*exp_args, lambda d0, d1, _t: percent_change(d0, d1))
     # "new" means new since the baseline scan, so the findings count only when both scans exist
     paired = base is not None and first is not None
     new_lesions = first.new_lesions if paired else None
     organs = first.new_lesion_organs if paired else None
     new_organ = first.new_organ_involved if paired else None
-    if paired and options.missing_new_lesions == "none":
+    present = first.new_lesions_present if paired else None
+    if paired and options.missing_new_lesions == "none" and not present:
+        # a "yes" without a count is not a blank: its count stays unknown
         new_lesions = 0 if new_lesions is None else new_lesions
         organs = 0 if organs is None else organs
         new_organ = False if new_organ is None else new_organ
@@ -184,8 +213,10 @@ def measure_patient(scans: ScanSelection, *, ttf_months: float | None, ttf_event
         pct_change_first_eval=pct,
         d_baseline=base.target_sum_mm if base else None,
         d_first_eval=first.target_sum_mm if first else None,
+        paired_scans=paired,
         first_eval_reason=scans.baseline_reason or scans.first_eval_reason,
         new_lesions=new_lesions, new_lesion_organs=organs, new_organ_involved=new_organ,
+        new_lesions_present=present,
         ttf_months=ttf_months, ttf_event=ttf_event, ecog_ps2_within_2mo=ecog_ps2_within_2mo,
         nonpositive_reference=options.nonpositive_reference)
 
@@ -283,7 +314,8 @@ class HpdClassification:
         }
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        # allow_nan=False: a NaN or infinity reaching the JSON is a bug, not output
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def _call_key(column: str) -> str:
@@ -317,7 +349,9 @@ def classify_inputs(inputs: HpdInputs, options: HpdOptions | None = None) -> Hpd
 def classify_hpd(measurements: str | Path, patients: str | Path,
                  options: HpdOptions | None = None) -> HpdClassification:
     """Read both tables and classify every patient: the function behind ``hpd-classify``."""
-    result = classify_inputs(read_hpd_inputs(measurements, patients), options)
+    options = options or HpdOptions()
+    result = classify_inputs(read_hpd_inputs(measurements, patients,
+                                             date_order=options.date_order), options)
     for name, count in result.counts().items():
         log.info("%s: %d true, %d false, %d not evaluable", name, count["true"], count["false"],
                  count["not_evaluable"])

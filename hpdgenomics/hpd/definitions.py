@@ -109,13 +109,16 @@ class PatientMeasures:
     tgk_exp: Quantity
     tgk_ratio: Quantity
     pct_change_first_eval: Quantity
-    d_baseline: float | None = None
+    d_baseline: float | None = None     # None: no baseline scan, or its sum is NE
     d_first_eval: float | None = None
+    # both baseline and first-evaluation scans exist (their sums may be NE); None: both sums known
+    paired_scans: bool | None = None
     first_eval_reason: str = ""
     # new-lesion findings at the first evaluation; None = not recorded
     new_lesions: int | None = None
     new_lesion_organs: int | None = None
     new_organ_involved: bool | None = None
+    new_lesions_present: bool | None = None   # True: new lesions reported without a count
     ttf_months: float | None = None
     ttf_event: bool | None = None
     ecog_ps2_within_2mo: bool | None = None
@@ -174,9 +177,15 @@ def compare(quantity: Quantity, name: str, op: str, threshold: float) -> Call:
 
 # --- components shared by several definitions -------------------------------------------------
 
+def _has_scan_pair(m: PatientMeasures) -> bool:
+    if m.paired_scans is not None:
+        return m.paired_scans
+    return m.d_baseline is not None and m.d_first_eval is not None
+
+
 def _without_scan_pair(m: PatientMeasures) -> Call | None:
     """New-lesion findings mean "new since baseline": without both scans they are not evaluable."""
-    if m.d_baseline is None or m.d_first_eval is None:
+    if not _has_scan_pair(m):
         return Call(None, m.first_eval_reason or "baseline or first evaluation missing")
     return None
 
@@ -187,7 +196,7 @@ def new_lesions_at_first_eval(m: PatientMeasures) -> Call:
         return missing
     findings = [m.new_lesions is not None and m.new_lesions > 0,
                 m.new_lesion_organs is not None and m.new_lesion_organs > 0,
-                m.new_organ_involved is True]
+                m.new_organ_involved is True, m.new_lesions_present is True]
     if any(findings):
         return Call(True, "new lesion(s) at first evaluation")
     if m.new_lesions is None and m.new_lesion_organs is None and m.new_organ_involved is None:
@@ -202,9 +211,14 @@ def recist_progression_first_eval(m: PatientMeasures) -> Call:
 
     With a baseline sum of 0 mm the relative part (20 % of 0) is always met, so >= 5 mm of new
     target burden counts; non-target progression is not recorded in the table and not assessed.
+    A target sum that is NE at either scan leaves the size criterion not evaluable; new lesions can
+    still decide.
     """
+    if (missing := _without_scan_pair(m)) is not None:
+        return missing
     if m.d_baseline is None or m.d_first_eval is None:
-        return Call(None, m.first_eval_reason or "baseline or first evaluation missing")
+        by_size = Call(None, m.pct_change_first_eval.reason or "target sum not evaluable")
+        return any_of(by_size, new_lesions_at_first_eval(m))
     increase = m.d_first_eval - m.d_baseline
     relative_met = increase >= THRESHOLDS["recist_pd_relative_increase_pct"] / 100 * m.d_baseline
     absolute_met = increase >= THRESHOLDS["recist_pd_absolute_increase_mm"]

@@ -28,6 +28,14 @@ def undefined(reason: str) -> Quantity:
     return Quantity(None, reason)
 
 
+def finite(value: float, what: str) -> Quantity:
+    """``value`` as a Quantity, or not evaluable when it overflowed to an infinity or NaN (which
+    the TSV would print as ``inf``/``nan`` and strict JSON cannot hold)."""
+    if math.isfinite(value):
+        return Quantity(value)
+    return undefined(f"{what} too large to represent ({value})")
+
+
 def months_between(day_start: float, day_end: float) -> float:
     return (day_end - day_start) / DAYS_PER_MONTH
 
@@ -40,7 +48,9 @@ def tumour_growth_rate(d_start: float, d_end: float, months: float) -> Quantity:
     under a spherical, exponential-growth model.
 
     Undefined when t <= 0 (equal dates) or D_start = 0 (log of a ratio to zero). When D_end = 0
-    and D_start > 0 the limit exp(-inf) = 0 gives TGR = -100 (complete disappearance).
+    and D_start > 0 the limit exp(-inf) = 0 gives TGR = -100 (complete disappearance). Over very
+    short intervals TG explodes (ratio 1.2 in one day is about 1.7e9 % per month); a value beyond
+    the float range is undefined rather than infinite.
     """
     if months <= 0:
         return undefined(f"interval of {months * DAYS_PER_MONTH:g} days between the scans: "
@@ -51,9 +61,13 @@ def tumour_growth_rate(d_start: float, d_end: float, months: float) -> Quantity:
         return Quantity(-100.0)
     growth_exponent = 3.0 * math.log(d_end / d_start) / months
     try:
-        return Quantity(100.0 * math.expm1(growth_exponent))
+        growth = 100.0 * math.expm1(growth_exponent)
     except OverflowError:
-        return undefined(f"growth rate overflows (TG = {growth_exponent:.3g} per month)")
+        growth = math.inf
+    if not math.isfinite(growth):
+        return undefined(f"growth rate too large to represent (TG = {growth_exponent:.4g} per "
+                         "month, e.g. a very short interval or a sum in the wrong unit)")
+    return Quantity(growth)
 
 
 def tumour_growth_kinetics(d_start: float, d_end: float, months: float) -> Quantity:
@@ -64,14 +78,14 @@ def tumour_growth_kinetics(d_start: float, d_end: float, months: float) -> Quant
     if months <= 0:
         return undefined(f"interval of {months * DAYS_PER_MONTH:g} days between the scans: "
                          "growth kinetics needs t > 0")
-    return Quantity((d_end - d_start) / months)
+    return finite((d_end - d_start) / months, "growth kinetics")
 
 
 def percent_change(d_start: float, d_end: float) -> Quantity:
     """100 (D_end - D_start) / D_start; undefined when D_start = 0."""
     if d_start <= 0:
         return undefined("target sum is 0 mm at baseline: percent change undefined")
-    return Quantity(100.0 * (d_end - d_start) / d_start)
+    return finite(100.0 * (d_end - d_start) / d_start, "percent change")
 
 
 def difference(experimental: Quantity, reference: Quantity, name: str) -> Quantity:
@@ -80,7 +94,7 @@ def difference(experimental: Quantity, reference: Quantity, name: str) -> Quanti
         return undefined(f"{name} needs the reference value: {reference.reason}")
     if not experimental.known:
         return undefined(f"{name} needs the experimental value: {experimental.reason}")
-    return Quantity(experimental.value - reference.value)
+    return finite(experimental.value - reference.value, name)
 
 
 def growth_ratio(experimental: Quantity, reference: Quantity, name: str) -> Quantity:
@@ -97,4 +111,4 @@ def growth_ratio(experimental: Quantity, reference: Quantity, name: str) -> Quan
     if reference.value <= 0:
         return undefined(f"{name} not meaningful: reference rate {reference.value:.4g} <= 0 "
                          "(tumour not growing before ICI)")
-    return Quantity(experimental.value / reference.value)
+    return finite(experimental.value / reference.value, name)

@@ -2,42 +2,76 @@
 
 Formats
 -------
-Both tables are delimited text (TSV, or CSV when the file name ends in ``.csv``; gzip allowed).
-Lines that start with ``#`` before the header row are skipped (cBioPortal clinical style). Column
-names are matched case-insensitively. Missing values: blank, ``NA``, ``N/A``, ``NaN``, ``null``,
-``.``, ``[Not Available]``, ``[Not Applicable]``, ``[Unknown]``.
+Both tables are delimited text, as spreadsheets and EDC systems export them (gzip allowed). The
+separator is taken from the header row: tab if it holds one, otherwise ``;`` or ``,`` whichever is
+more frequent (so a ``.csv`` written by a European-locale spreadsheet with ``;`` is read as such).
+A UTF-8 byte-order mark, CRLF line ends, quoted fields, trailing blank lines, trailing empty
+columns (``a,b,c,,``) and lines starting with ``#`` before the header row (cBioPortal clinical
+style) are accepted. Column names are matched ignoring case, spaces and punctuation, so
+``Patient ID`` is ``patient_id`` and ``Target Sum (mm)`` is ``target_sum_mm``. Missing values:
+blank, ``NA``, ``N/A``, ``NaN``, ``null``, ``none``, ``.``, ``[Not Available]``,
+``[Not Applicable]``, ``[Unknown]``. Numbers may use a decimal comma (``45,5``) only in
+``;``-separated files, where that is the locale's convention; elsewhere ``45,5`` is an error.
 
-*Measurements* (one row per scan):
+Dates (``date``, ``ici_start``): ISO ``2021-03-04``, ISO date-times ``2021-03-04T10:30:00`` (the
+time of day is dropped: intervals count calendar days), ``2021/03/04``, ``20210304``, month names in
+English (``4-Mar-2021``, ``4 March 2021``, ``Mar 4, 2021``), Excel serial day numbers between 20000
+and 80000 (1954-2119; the 1900 date system of Windows Excel and LibreOffice: serial 44259 is
+2021-03-04; a workbook using the Mac 1904 system must be converted first), and ``dd/mm/yyyy`` or
+``mm/dd/yyyy`` (also with ``.`` or ``-``). A numeric date whose first or second part exceeds 12 is
+unambiguous; ``04/03/2021`` is not, and is an error naming the line unless ``date_order``
+(``dmy`` or ``mdy``, CLI ``--date-order``) says which. A file holding both day-first and
+month-first dates is an error. Two-digit years are refused.
+
+*Measurements* (one row per scan, or one row per target lesion per scan):
 
 ===================== ========= =====================================================================
 column                required  meaning
 ===================== ========= =====================================================================
-patient_id            yes       links to the patient table
-date                  one of    ISO date of the scan (``2021-03-04``)
+patient_id            yes       links to the patient table (compared exactly, as text: ``007`` stays
+                                ``007``)
+date                  one of    date of the scan (see above)
 days_from_start       one of    days from ICI start (negative before, 0 = start day); if a row has
                                 both, they must agree with ``ici_start``
-target_sum_mm         yes       sum of the longest diameters of the RECIST target lesions, mm, >= 0
-new_lesions           no        number of new lesions seen at this scan (integer >= 0)
-new_lesion_organs     no        number of organs holding those new lesions (integer >= 0), or their
-                                names separated by ``;`` (counted as distinct names)
-new_organ_involved    no        true/false: disease spread to an organ not involved before
+target_sum_mm         one of    sum of the longest diameters of the RECIST target lesions, mm,
+target_sum_cm                   >= 0; or the same in cm (multiplied by 10). ``NE`` or ``not
+                                evaluable`` marks a scan whose sum could not be assessed (kept:
+                                its periods are not evaluable, its new-lesion findings count)
+lesion_id             no        present: each row is one target lesion, its size in
+                                ``diameter_mm``/``diameter_cm`` (or ``target_sum_*``); the rows of a
+                                scan (patient and day) are summed, every scan of a patient must
+                                list the same lesions (a disappeared lesion is 0, not left out),
+                                one ``NE`` lesion makes the scan's sum NE, and the new-lesion
+                                fields of the scan's rows must agree (blanks allowed)
+new_lesions           no        number of new lesions seen at this scan (integer >= 0), or a
+                                flag (yes/no, Y/N, true/false; ``none`` = 0). In a column holding
+                                any such word, ``1``/``0`` are flags too; ``yes`` says there are
+                                new lesions without saying how many
+new_lesion_organs     no        number of organs holding those new lesions, their names separated
+                                by ``;`` (distinct names counted), or a flag as above
+                                (``no``/``none`` = 0)
+new_organ_involved    no        yes/no, Y/N, true/false, 1/0: spread to an organ not involved before
 ===================== ========= =====================================================================
 
-*Patients* (one row per patient): ``patient_id``, ``ici_start`` (ISO date; may be blank only when
-every scan of the patient is given as ``days_from_start``), ``TTF_MONTHS`` (>= 0, may be blank),
-``TTF_STATUS`` (``1:...``/``0:...``, ``1``/``0``, ``true``/``false``, ``event``/``censored``,
-``discontinued``; may be blank) and optional ``ecog_within_2mo`` (worst ECOG PS 0-5 in the first two
-months, or true/false meaning "PS >= 2").
+*Patients* (one row per patient): ``patient_id``, ``ici_start`` (a date; may be blank only when
+every scan of the patient is given as ``days_from_start``), ``TTF_MONTHS`` (>= 0, may be blank) or
+``TTF_DAYS`` (converted at 30.4375 days per month), ``TTF_STATUS`` (``1:...``/``0:...``,
+``1``/``0``, ``true``/``false``, ``event``/``censored``, ``discontinued``; may be blank) and
+optional ``ecog_within_2mo`` (worst ECOG PS 0-5 in the first two months, or true/false meaning
+"PS >= 2"). Two ids differing only by letter case are refused (they are almost always one patient
+typed twice); an id in the measurements that is missing from the patient table is reported with the
+patient it probably is (other case, or leading zeros a spreadsheet dropped: ``7`` for ``007``).
 
 Normalised output
 -----------------
 :func:`read_hpd_inputs` returns :class:`HpdInputs` whose ``scans`` frame has one row per scan with
 ``patient_id``, ``day`` (float, days from ICI start; the time axis everything else uses),
-``target_sum_mm`` and ``new_lesions``/``new_lesion_organs`` (nullable Int64) and
-``new_organ_involved`` (nullable boolean), plus ``line`` (1-based line in the file). The
-``patients`` frame holds ``patient_id``, ``ici_start`` (datetime.date or None), ``ttf_months``
-(float, NaN when missing), ``ttf_event`` (nullable boolean), ``ecog_ps2_within_2mo`` (nullable
-boolean) and ``line``.
+``target_sum_mm`` (float, NaN when NE), ``new_lesions``/``new_lesion_organs`` (nullable Int64),
+``new_lesions_present`` (nullable boolean: True when a flag says "new lesions" without a count) and
+``new_organ_involved`` (nullable boolean), plus ``line`` (1-based line in the file; the first line
+of a scan given lesion by lesion). The ``patients`` frame holds ``patient_id``, ``ici_start``
+(datetime.date or None), ``ttf_months`` (float, NaN when missing), ``ttf_event`` (nullable boolean),
+``ecog_ps2_within_2mo`` (nullable boolean) and ``line``.
 
 Every problem in both files (missing columns, unparseable dates or numbers, unknown patients,
 duplicate scans, duplicate patients) is collected first and raised together as one
@@ -47,27 +81,46 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import logging
 import math
+import re
 import zlib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
-from ..errors import ClinicalDataError
+from ..errors import ClinicalDataError, UsageError
 from ..io.text import open_text, sha256_file
+from ..model import DAYS_PER_MONTH
 from .definitions import THRESHOLDS
 
 log = logging.getLogger(__name__)
 
 MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", ".", "[not available]",
                            "[not applicable]", "[unknown]", "[not evaluated]"})
+#: a target sum that was looked for but could not be measured (RECIST "NE")
+NOT_EVALUABLE_TOKENS = frozenset({"ne", "n.e.", "not evaluable", "not evaluated", "nev",
+                                  "[not evaluated]"})
 _TRUE = frozenset({"true", "t", "yes", "y", "1"})
 _FALSE = frozenset({"false", "f", "no", "n", "0"})
+_FLAG_WORDS = (_TRUE | _FALSE) - {"1", "0"}
+_NONE_WORDS = frozenset({"none", "no", "n", "false", "f", "0"})   # "no new lesions" as a count
 _EVENT = frozenset({"1", "true", "yes", "event", "discontinued", "progressed", "failed"})
 _CENSORED = frozenset({"0", "false", "no", "censored", "ongoing"})
+DATE_ORDERS = ("dmy", "mdy")
+SIZE_COLUMNS = {"target_sum_mm": 1.0, "target_sum_cm": 10.0, "diameter_mm": 1.0,
+                "diameter_cm": 10.0}
+_EXCEL_EPOCH = dt.date(1899, 12, 30)     # 1900 date system, with Lotus's 1900-02-29 folded in
+_EXCEL_SERIAL_RANGE = (20000, 80000)     # 1954-10-03 .. 2119-01-10: nothing else looks like a scan
+_MONTHS = {name.lower(): number for number, names in enumerate((
+    (), ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
+    ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
+    ("oct", "october"), ("nov", "november"), ("dec", "december"))) for name in names}
+ISO_EXPECTED = ("an ISO date like 2021-03-04 (or another unambiguous date: 4-Mar-2021, "
+                "2021/03/04, an Excel serial day number)")
 
 
 @dataclass(frozen=True)
@@ -82,71 +135,183 @@ class HpdInputs:
     patients_sha256: str
 
 
+class _Explained(ValueError):
+    """A parse failure whose message replaces the generic "expected ..." text."""
+
+
 def _is_missing(value: str) -> bool:
     return value.strip().lower() in MISSING_TOKENS
 
 
-def _raw_table(path: Path, problems: list[str]) -> tuple[pd.DataFrame, list[int]] | None:
+def canonical_column(name: str) -> str:
+    """``Target Sum (mm)`` -> ``target_sum_mm``: how column names are matched."""
+    return re.sub(r"[^0-9a-z]+", "_", name.strip().lower()).strip("_")
+
+
+@dataclass
+class _RawTable:
+    frame: pd.DataFrame
+    lines: list[int]
+    separator: str
+
+    @property
+    def decimal_comma(self) -> bool:
+        return self.separator == ";"
+
+
+def _separator(header: str) -> str:
+    if "\t" in header:
+        return "\t"
+    return ";" if header.count(";") > header.count(",") else ","
+
+
+def _raw_table(path: Path, problems: list[str]) -> _RawTable | None:
     """All cells as stripped strings, and the file line number of each data row."""
     try:
         with open_text(path) as handle:
-            lines = handle.read().splitlines()
+            text = handle.read()
     except (OSError, EOFError, zlib.error) as exc:
         problems.append(f"{path}: cannot be read ({exc}); is it truncated or not really gzip?")
         return None
+    text = text.removeprefix("\ufeff")          # Excel's "CSV UTF-8" starts with a BOM
+    lines = text.splitlines(keepends=True)
     skipped = 0
     while skipped < len(lines) and lines[skipped].startswith("#"):
         skipped += 1
     if skipped >= len(lines) or not lines[skipped].strip():
-        problems.append(f"{path}: no header row found (expected a tab- or comma-separated header "
-                        "after any '#' lines)")
+        problems.append(f"{path}: no header row found (expected a tab-, comma- or semicolon-"
+                        "separated header after any '#' lines)")
         return None
-    name = path.name.lower().removesuffix(".gz")
-    header = lines[skipped]
-    sep = "," if name.endswith(".csv") or ("\t" not in header and "," in header) else "\t"
+    sep = _separator(lines[skipped])
     # csv rather than pandas here: pandas silently turns surplus leading fields into an index,
-    # and every row must keep its file line number for the error messages.
-    rows = csv.reader(lines[skipped:], delimiter=sep)
-    columns = [c.strip() for c in next(rows)]
+    # and every row must keep its file line number (quoted fields may span lines).
+    reader = csv.reader(io.StringIO("".join(lines[skipped:])), delimiter=sep)
+    columns = [c.strip() for c in next(reader)]
     records, line_numbers = [], []
-    for offset, fields in enumerate(rows):
-        line = skipped + 2 + offset
+    last_line = reader.line_num
+    for fields in reader:
+        line, last_line = skipped + last_line + 1, reader.line_num
         fields = [f.strip() for f in fields]
         if not any(fields):
             continue
         if len(fields) > len(columns):
-            problems.append(f"{path}: line {line}: {len(fields)} fields but the header has "
-                            f"{len(columns)}; check the separator and stray tabs or commas")
-            continue
+            if any(fields[len(columns):]):
+                problems.append(f"{path}: line {line}: {len(fields)} fields but the header has "
+                                f"{len(columns)}; check the separator and stray tabs or commas")
+                continue
+            fields = fields[:len(columns)]       # trailing separators, as spreadsheets write them
         records.append(fields + [""] * (len(columns) - len(fields)))  # trailing blanks trimmed
         line_numbers.append(line)
-    return pd.DataFrame(records, columns=columns, dtype=str), line_numbers
+    frame = pd.DataFrame(records, columns=columns, dtype=str)
+    unnamed = [i for i, c in enumerate(columns) if not c]
+    for i in unnamed:
+        filled = [n for n, v in zip(line_numbers, frame.iloc[:, i]) if v]
+        if filled:
+            problems.append(f"{path}: line {filled[0]}: column {i + 1} has no name in the header "
+                            "but holds values; name it or delete it")
+    frame = frame.iloc[:, [i for i in range(len(columns)) if i not in unnamed]]
+    return _RawTable(frame, line_numbers, sep)
 
 
 def _column_map(frame: pd.DataFrame, path: Path, required: list[str], optional: list[str],
-                problems: list[str], one_of: tuple[str, ...] = ()) -> dict[str, str] | None:
-    """Map canonical lower-case names onto the file's own column spelling."""
-    by_lower: dict[str, str] = {}
+                problems: list[str], one_of: tuple[str, ...] = (), missing_hint: str = ""
+                ) -> dict[str, str] | None:
+    """Map canonical names onto the file's own column spelling."""
+    by_canonical: dict[str, str] = {}
     for column in frame.columns:
-        if column.lower() in by_lower:
-            problems.append(f"{path}: line header: column {column!r} appears twice")
-        by_lower[column.lower()] = column
-    missing = [c for c in required if c.lower() not in by_lower]
-    if one_of and not any(c in by_lower for c in one_of):
+        key = canonical_column(column)
+        if key in by_canonical:
+            same = f" (as {by_canonical[key]!r})" if column != by_canonical[key] else ""
+            problems.append(f"{path}: line header: column {column!r} appears twice{same}")
+        by_canonical[key] = column
+    missing = [c for c in required if c not in by_canonical]
+    if one_of and not any(c in by_canonical for c in one_of):
         missing.append(" or ".join(one_of))
     if missing:
         problems.append(f"{path}: header lacks required column(s) {', '.join(missing)} "
-                        f"(found: {', '.join(frame.columns)})")
+                        f"(found: {', '.join(frame.columns)}){missing_hint}")
         return None
-    return {c.lower(): by_lower[c.lower()] for c in required + optional + list(one_of)
-            if c.lower() in by_lower}
+    return {c: by_canonical[c] for c in required + optional + list(one_of) if c in by_canonical}
 
 
-def _parse_date(value: str) -> dt.date:
-    return dt.date.fromisoformat(value)
+# --- cell parsers ------------------------------------------------------------------------------
+
+@dataclass
+class _DateReader:
+    """Parses the dates of one file and remembers which numeric order each unambiguous one shows,
+    so that a file mixing day-first and month-first dates is caught."""
+
+    date_order: str | None = None
+    evidence: dict[str, tuple[int, str]] = field(default_factory=dict)   # order -> (line, value)
+    line: int = 0
+
+    def __call__(self, value: str) -> dt.date:
+        text = value.strip()
+        iso = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})(?:[T ][0-9:.]+(?:Z|[+-]\d{2}:?\d{2})?)?", text)
+        if iso:
+            return dt.date(*map(int, iso.groups()))
+        if re.fullmatch(r"\d{8}", text):
+            return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        if re.fullmatch(r"\d{5}(\.\d+)?", text):
+            serial = int(float(text))     # a fraction is the time of day
+            low, high = _EXCEL_SERIAL_RANGE
+            if low <= serial <= high:
+                return _EXCEL_EPOCH + dt.timedelta(days=serial)
+            raise ValueError("serial number out of range")
+        ymd = re.fullmatch(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})", text)
+        if ymd:
+            return dt.date(*map(int, ymd.groups()))
+        named = (re.fullmatch(r"(\d{1,2})[-\s/.]([A-Za-z]{3,9})\.?[-\s/.,]+(\d{4})", text)
+                 or re.fullmatch(r"([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})",
+                                 text))
+        if named:
+            first, second, year = named.groups()
+            day, month = (first, second) if first.isdigit() else (second, first)
+            if month.lower() not in _MONTHS:
+                raise ValueError("unknown month name")
+            return dt.date(int(year), _MONTHS[month.lower()], int(day))
+        numeric = re.fullmatch(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{2}|\d{4})", text)
+        if numeric:
+            first, _, second, year = numeric.groups()
+            if len(year) == 2:
+                raise _Explained(f"two-digit year in {text!r}: give the year in full (2021)")
+            a, b = int(first), int(second)
+            if a > 12 and b <= 12:
+                order = "dmy"
+            elif b > 12 and a <= 12:
+                order = "mdy"
+            elif a > 12 and b > 12:
+                raise ValueError("neither part is a month")
+            elif self.date_order is None:
+                raise _Explained(
+                    f"{text!r} is ambiguous: day/month or month/day? Give the order with "
+                    "--date-order dmy or mdy (date_order), or write ISO dates (2021-03-04)")
+            else:
+                order = self.date_order
+            if self.date_order is not None and order != self.date_order:
+                raise _Explained(f"{text!r} cannot be read with date_order {self.date_order}: "
+                                 f"it can only be {order}")
+            self.evidence.setdefault(order, (self.line, text))
+            day, month = (a, b) if order == "dmy" else (b, a)
+            return dt.date(int(year), month, day)
+        raise ValueError("not a date")
+
+    def conflict(self, path: Path) -> str | None:
+        if len(self.evidence) < 2:
+            return None
+        (dmy_line, dmy), (mdy_line, mdy) = self.evidence["dmy"], self.evidence["mdy"]
+        return (f"{path}: line {dmy_line} has the day-first date {dmy!r} and line {mdy_line} the "
+                f"month-first date {mdy!r}: a file must use one order; correct the odd dates or "
+                "write ISO dates (2021-03-04)")
 
 
-def _parse_number(value: str, *, minimum: float | None = None) -> float:
+def _parse_number(value: str, *, minimum: float | None = None, decimal_comma: bool = False
+                  ) -> float:
+    if decimal_comma and re.fullmatch(r"[+-]?\d*,\d+", value):
+        value = value.replace(",", ".")
+    elif re.fullmatch(r"[+-]?\d+,\d+", value):
+        raise _Explained(f"{value!r} has a decimal comma, which is read only in ';'-separated "
+                         "files; write a decimal point")
     number = float(value)
     if math.isnan(number) or math.isinf(number):
         raise ValueError("not a finite number")
@@ -183,43 +348,61 @@ def _parse_status(value: str) -> bool:
     return _parse_word(value, _EVENT, _CENSORED, "an event/censored status")
 
 
-def _parse_organs(value: str) -> int:
+def _new_lesion_count(value: str, flags: bool, organs: bool) -> tuple[int | None, bool | None]:
+    """(count, present) from a new_lesions or new_lesion_organs cell; None/None when missing.
+
+    ``flags``: the column holds yes/no words, so 1/0 are flags too (a count cannot be read from
+    "1" meaning "yes"). ``present`` is True only when there are new lesions of unknown number.
+    """
+    lowered = value.strip().lower()
+    if lowered in _NONE_WORDS:
+        return 0, None
+    if lowered in _TRUE and (flags or lowered not in {"1"}):
+        return None, True
+    if lowered in MISSING_TOKENS:
+        return None, None
     try:
-        return _parse_count(value)
+        return _parse_count(value), None
     except ValueError:
-        names = {part.strip().lower() for part in value.replace(",", ";").split(";")}
-        names.discard("")
-        if not names:
-            raise ValueError("neither a count nor organ names") from None
-        return len(names)
+        if not organs:
+            raise
+    names = {part.strip().lower() for part in value.replace(",", ";").split(";")}
+    names.discard("")
+    if not names:
+        raise ValueError("neither a count nor organ names")
+    return len(names), None
 
 
 def _cell(frame: pd.DataFrame, row: int, columns: dict[str, str], name: str, path: Path, line: int,
-          problems: list[str], parse: Callable[[str], object], expected: str):
+          problems: list[str], parse: Callable[[str], object], expected: str,
+          missing: frozenset[str] = MISSING_TOKENS):
     """Parse one optional cell; None when missing; a problem (and None) when unparseable."""
     column = columns.get(name)
     if column is None:
         return None
     raw = frame.at[row, column]
-    if _is_missing(raw):
+    if raw.strip().lower() in missing:
         return None
     try:
         return parse(raw)
-    except ValueError:
+    except _Explained as exc:
+        problems.append(f"{path}: line {line}: column {column}: found {raw!r}: {exc}")
+    except (ValueError, OverflowError):
         problems.append(f"{path}: line {line}: column {column}: found {raw!r}, expected {expected}")
-        return None
+    return None
 
 
 def _load(path: Path, problems: list[str], required: list[str], optional: list[str],
-          one_of: tuple[str, ...] = ()) -> tuple[pd.DataFrame, list[int], dict[str, str]] | None:
+          one_of: tuple[str, ...] = (), missing_hint: str = ""
+          ) -> tuple[_RawTable, dict[str, str]] | None:
     """:func:`_raw_table` and :func:`_column_map` of one file; None (problems noted) when either
     fails."""
-    loaded = _raw_table(path, problems)
-    if loaded is None:
+    table = _raw_table(path, problems)
+    if table is None:
         return None
-    frame, lines = loaded
-    columns = _column_map(frame, path, required, optional, problems, one_of=one_of)
-    return None if columns is None else (frame, lines, columns)
+    columns = _column_map(table.frame, path, required, optional, problems, one_of=one_of,
+                          missing_hint=missing_hint)
+    return None if columns is None else (table, columns)
 
 
 def _patient_id(frame: pd.DataFrame, row: int, columns: dict[str, str], path: Path, line: int,
@@ -233,15 +416,27 @@ def _patient_id(frame: pd.DataFrame, row: int, columns: dict[str, str], path: Pa
     return patient
 
 
-def _read_patients(path: Path, problems: list[str]) -> pd.DataFrame | None:
-    loaded = _load(path, problems, ["patient_id", "ici_start", "ttf_months", "ttf_status"],
-                   ["ecog_within_2mo"])
+def _read_patients(path: Path, problems: list[str], date_order: str | None
+                   ) -> pd.DataFrame | None:
+    loaded = _load(path, problems, ["patient_id", "ici_start", "ttf_status"],
+                   ["ecog_within_2mo"], one_of=("ttf_months", "ttf_days"),
+                   missing_hint="; TTF_MONTHS (or TTF_DAYS) and TTF_STATUS may hold blanks but "
+                                "the columns must be there")
     if loaded is None:
         return None
-    frame, lines, columns = loaded
+    table, columns = loaded
+    frame = table.frame
+    if "ttf_months" in columns and "ttf_days" in columns:
+        problems.append(f"{path}: header has both {columns['ttf_months']} and "
+                        f"{columns['ttf_days']}; keep one of them")
+        return None
+    ttf_column, ttf_scale = (("ttf_months", 1.0) if "ttf_months" in columns
+                             else ("ttf_days", 1.0 / DAYS_PER_MONTH))
+    dates = _DateReader(date_order)
     records = []
     first_line: dict[str, int] = {}
-    for row, line in enumerate(lines):
+    by_folded: dict[str, tuple[str, int]] = {}
+    for row, line in enumerate(table.lines):
         patient = _patient_id(frame, row, columns, path, line, problems)
         if patient is None:
             continue
@@ -249,19 +444,30 @@ def _read_patients(path: Path, problems: list[str]) -> pd.DataFrame | None:
             problems.append(f"{path}: line {line}: patient {patient!r} already listed on line "
                             f"{first_line[patient]}; keep one row per patient")
             continue
+        if patient.casefold() in by_folded:
+            other, other_line = by_folded[patient.casefold()]
+            problems.append(f"{path}: line {line}: patient {patient!r} differs only by letter "
+                            f"case from {other!r} on line {other_line}; ids are compared exactly, "
+                            "so write one patient's id one way")
+            continue
         first_line[patient] = line
+        by_folded[patient.casefold()] = (patient, line)
         args = (frame, row, columns)
         where = (path, line, problems)
-        ici_start = _cell(*args, "ici_start", *where, _parse_date, "an ISO date like 2021-03-04")
-        ttf = _cell(*args, "ttf_months", *where, lambda v: _parse_number(v, minimum=0),
-                    "a number of months >= 0")
+        dates.line = line
+        ici_start = _cell(*args, "ici_start", *where, dates, ISO_EXPECTED)
+        ttf = _cell(*args, ttf_column, *where,
+                    lambda v: _parse_number(v, minimum=0, decimal_comma=table.decimal_comma),
+                    f"a number of {ttf_column.split('_')[1]} >= 0")
         event = _cell(*args, "ttf_status", *where, _parse_status,
                       "a status such as 1:DISCONTINUED, 0:CENSORED, 1, 0, event or censored")
         ecog = _cell(*args, "ecog_within_2mo", *where,
                      lambda v: _parse_ecog(v), "an ECOG PS 0-5 or true/false")
         records.append({"patient_id": patient, "ici_start": ici_start,
-                        "ttf_months": float("nan") if ttf is None else ttf,
+                        "ttf_months": float("nan") if ttf is None else ttf * ttf_scale,
                         "ttf_event": event, "ecog_ps2_within_2mo": ecog, "line": line})
+    if (conflict := dates.conflict(path)) is not None:
+        problems.append(conflict)
     patients = pd.DataFrame.from_records(
         records, columns=["patient_id", "ici_start", "ttf_months", "ttf_event",
                           "ecog_ps2_within_2mo", "line"])
@@ -282,40 +488,99 @@ def _parse_ecog(value: str) -> bool:
     return score >= THRESHOLDS["lo_russo_ecog_min"]
 
 
+def _unknown_patient(patient: str, known: dict[str, object]) -> str:
+    """Why ``patient`` may be missing from the patient table: another case, lost leading zeros."""
+    same_case = [p for p in known if p.casefold() == patient.casefold()]
+    if same_case:
+        return f" (it differs only by letter case from {same_case[0]!r} there)"
+    if patient.isdigit():
+        zeros = [p for p in known if p.isdigit() and p.lstrip("0") == patient.lstrip("0")]
+        if zeros:
+            return (f" ({zeros[0]!r} there matches but for leading zeros, which a spreadsheet "
+                    "drops from numbers: format the id column as text before exporting)")
+    return ""
+
+
+def _flag_column(frame: pd.DataFrame, column: str | None) -> bool:
+    """A new-lesion column written with yes/no words: its 1 and 0 are flags too."""
+    return column is not None and bool(frame[column].str.lower().isin(_FLAG_WORDS).any())
+
+
 def _read_measurements(path: Path, patients: pd.DataFrame | None, patients_path: Path,
-                       problems: list[str]) -> pd.DataFrame | None:
-    loaded = _load(path, problems, ["patient_id", "target_sum_mm"],
-                   ["new_lesions", "new_lesion_organs", "new_organ_involved"],
-                   one_of=("date", "days_from_start"))
-    if loaded is None:
+                       problems: list[str], date_order: str | None) -> pd.DataFrame | None:
+    table = _raw_table(path, problems)
+    if table is None:
         return None
-    frame, lines, columns = loaded
+    frame = table.frame
+    present = {canonical_column(c) for c in frame.columns}
+    lesion_rows = "lesion_id" in present
+    sizes = [c for c in SIZE_COLUMNS if c in present]
+    size_problem = None
+    if len(sizes) > 1:
+        size_problem = (f"{path}: header has {' and '.join(sizes)}; keep one size column")
+    elif sizes and sizes[0].startswith("diameter") and not lesion_rows:
+        size_problem = (f"{path}: column {sizes[0]} holds one lesion per row, but there is no "
+                        "lesion_id column: add lesion_id so the lesions of a scan are summed, or "
+                        "give one row per scan with target_sum_mm")
+    if size_problem:
+        problems.append(size_problem)
+        return None
+    size = sizes[0] if sizes else "target_sum_mm"
+    columns = _column_map(frame, path, ["patient_id", size],
+                          ["new_lesions", "new_lesion_organs", "new_organ_involved", "lesion_id"],
+                          problems, one_of=("date", "days_from_start"),
+                          missing_hint="; sums in centimetres go in a target_sum_cm column, and "
+                                       "one row per lesion needs lesion_id and diameter_mm")
+    if columns is None:
+        return None
+    scale = SIZE_COLUMNS[size]
     starts = dict(zip(patients["patient_id"], patients["ici_start"])) if patients is not None else None
+    dates = _DateReader(date_order)
+    flags = {name: _flag_column(frame, columns.get(name))
+             for name in ("new_lesions", "new_lesion_organs")}
+    number = (lambda v: _parse_number(v, decimal_comma=table.decimal_comma))
+    size_number = (lambda v: _parse_number(v, minimum=0, decimal_comma=table.decimal_comma))
     records = []
-    for row, line in enumerate(lines):
+    for row, line in enumerate(table.lines):
         patient = _patient_id(frame, row, columns, path, line, problems)
         if patient is None:
             continue
         if starts is not None and patient not in starts:
             problems.append(f"{path}: line {line}: patient {patient!r} is not in the patient table "
-                            f"{patients_path}; add the patient there or remove the scan")
+                            f"{patients_path}{_unknown_patient(patient, starts)}; add the patient "
+                            "there or remove the scan")
             continue
         args = (frame, row, columns)
         where = (path, line, problems)
         n_before = len(problems)
-        date = _cell(*args, "date", *where, _parse_date, "an ISO date like 2021-03-04")
-        days = _cell(*args, "days_from_start", *where, _parse_number, "a number of days")
-        target = _cell(*args, "target_sum_mm", *where, lambda v: _parse_number(v, minimum=0),
-                       "a sum of diameters in mm >= 0")
-        new_lesions = _cell(*args, "new_lesions", *where, _parse_count, "a count >= 0")
-        organs = _cell(*args, "new_lesion_organs", *where, _parse_organs,
-                       "a count >= 0 or organ names separated by ';'")
+        dates.line = line
+        date = _cell(*args, "date", *where, dates, ISO_EXPECTED)
+        days = _cell(*args, "days_from_start", *where, number, "a number of days")
+        raw_size = frame.at[row, columns[size]]
+        size_ne = raw_size.strip().lower() in NOT_EVALUABLE_TOKENS
+        target = None if size_ne else _cell(
+            *args, size, *where, size_number,
+            f"a {'diameter' if size.startswith('diameter') else 'sum of diameters'} in "
+            f"{size[-2:]} >= 0, or NE when not evaluable")
+        lesions = _cell(*args, "new_lesions", *where,
+                        lambda v: _new_lesion_count(v, flags["new_lesions"], organs=False),
+                        "a count >= 0 or yes/no", missing=frozenset())
+        organs = _cell(*args, "new_lesion_organs", *where,
+                       lambda v: _new_lesion_count(v, flags["new_lesion_organs"], organs=True),
+                       "a count >= 0, organ names separated by ';', or yes/no",
+                       missing=frozenset())
         new_organ = _cell(*args, "new_organ_involved", *where, _parse_bool, "true or false")
+        lesion_id = _cell(*args, "lesion_id", *where, str, "a lesion identifier")
         if len(problems) > n_before:
             continue
-        if target is None:
-            problems.append(f"{path}: line {line}: column {columns['target_sum_mm']} is empty, "
-                            "expected the sum of target-lesion diameters in mm")
+        if target is None and not size_ne:
+            what = "lesion diameter" if lesion_rows else "sum of target-lesion diameters"
+            problems.append(f"{path}: line {line}: column {columns[size]} is empty, expected "
+                            f"the {what} in {size[-2:]} (or NE when it could not be assessed)")
+            continue
+        if lesion_rows and lesion_id is None:
+            problems.append(f"{path}: line {line}: column {columns['lesion_id']} is empty, "
+                            "expected the target lesion's identifier")
             continue
         start = starts.get(patient) if starts is not None else None
         if date is None and days is None:
@@ -336,31 +601,81 @@ def _read_measurements(path: Path, patients: pd.DataFrame | None, patients_path:
                                 f"{start.isoformat()}); correct one of them")
                 continue
             days = from_date
-        records.append({"patient_id": patient, "day": days, "target_sum_mm": target,
-                        "new_lesions": new_lesions, "new_lesion_organs": organs,
-                        "new_organ_involved": new_organ, "line": line})
-    scans = pd.DataFrame.from_records(
-        records, columns=["patient_id", "day", "target_sum_mm", "new_lesions",
-                          "new_lesion_organs", "new_organ_involved", "line"])
+        new_lesions, lesions_present = lesions if lesions is not None else (None, None)
+        new_organs, organs_present = organs if organs is not None else (None, None)
+        records.append({"patient_id": patient, "day": days,
+                        "target_sum_mm": float("nan") if size_ne else target * scale,
+                        "new_lesions": new_lesions, "new_lesion_organs": new_organs,
+                        "new_lesions_present": True if lesions_present or organs_present else None,
+                        "new_organ_involved": new_organ, "lesion_id": lesion_id, "line": line})
+    if (conflict := dates.conflict(path)) is not None:
+        problems.append(conflict)
+    columns_out = ["patient_id", "day", "target_sum_mm", "new_lesions", "new_lesion_organs",
+                   "new_lesions_present", "new_organ_involved", "line"]
+    scans = pd.DataFrame.from_records(records, columns=columns_out + ["lesion_id"])
+    if lesion_rows:
+        scans = _sum_lesions(scans, path, problems)
     for duplicated in scans[scans.duplicated(["patient_id", "day"], keep=False)].groupby(
             ["patient_id", "day"], sort=True):
         (patient, day), group = duplicated
         problems.append(f"{path}: lines {', '.join(str(n) for n in group['line'])}: patient "
                         f"{patient!r} has {len(group)} scans on the same day ({day:g} days from "
-                        "ICI start); keep one scan per day")
+                        "ICI start); keep one scan per day, or, if the file has one row per "
+                        "target lesion, add a lesion_id column so the rows of a scan are summed")
+    scans = scans[columns_out].copy()
     scans["day"] = scans["day"].astype(float)
     scans["target_sum_mm"] = scans["target_sum_mm"].astype(float)
     scans["new_lesions"] = scans["new_lesions"].astype("Int64")
     scans["new_lesion_organs"] = scans["new_lesion_organs"].astype("Int64")
+    scans["new_lesions_present"] = scans["new_lesions_present"].astype("boolean")
     scans["new_organ_involved"] = scans["new_organ_involved"].astype("boolean")
     return scans.sort_values(["patient_id", "day"], kind="stable").reset_index(drop=True)
 
 
-def read_hpd_inputs(measurements: str | Path, patients: str | Path) -> HpdInputs:
+def _sum_lesions(lesions: pd.DataFrame, path: Path, problems: list[str]) -> pd.DataFrame:
+    """One row per scan from one row per target lesion; problems for inconsistent scans."""
+    scan_fields = ("new_lesions", "new_lesion_organs", "new_lesions_present", "new_organ_involved")
+    scans = []
+    for patient, visits in lesions.groupby("patient_id", sort=False):
+        expected = set(visits["lesion_id"])
+        for day, rows in visits.groupby("day", sort=True):
+            lines = rows["line"].tolist()
+            where = f"{path}: line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}"
+            twice = sorted(rows.loc[rows["lesion_id"].duplicated(), "lesion_id"])
+            absent = sorted(expected - set(rows["lesion_id"]))
+            if twice:
+                problems.append(f"{where}: patient {patient!r}, scan on day {day:g}: lesion(s) "
+                                f"{', '.join(map(repr, twice))} measured twice; keep one row per "
+                                "lesion and scan")
+            if absent:
+                problems.append(f"{where}: patient {patient!r}, scan on day {day:g}: target "
+                                f"lesion(s) {', '.join(map(repr, absent))} measured at other scans "
+                                "are missing; give 0 for a lesion that disappeared or NE when it "
+                                "was not assessed")
+            record = {"patient_id": patient, "day": day, "line": lines[0],
+                      # one NE lesion leaves the sum unknown (pandas' sum would skip it)
+                      "target_sum_mm": rows["target_sum_mm"].sum(min_count=len(rows))}
+            for name in scan_fields:
+                values = set(rows[name].dropna())
+                if len(values) > 1:
+                    problems.append(f"{where}: patient {patient!r}, scan on day {day:g}: the "
+                                    f"lesion rows disagree on {name} ({sorted(values, key=str)}); "
+                                    "it describes the scan, so give one value")
+                record[name] = values.pop() if values else None
+            scans.append(record)
+    return pd.DataFrame.from_records(scans, columns=list(lesions.columns.drop("lesion_id")))
+
+
+def read_hpd_inputs(measurements: str | Path, patients: str | Path, *,
+                    date_order: str | None = None) -> HpdInputs:
     """Read, validate and normalise the measurement and patient tables (see module docstring).
 
-    Raises :class:`ClinicalDataError` listing every problem found in either file.
+    ``date_order`` (``"dmy"`` or ``"mdy"``) reads numeric dates such as ``04/03/2021`` that would
+    otherwise be ambiguous. Raises :class:`ClinicalDataError` listing every problem found in either
+    file.
     """
+    if date_order is not None and date_order not in DATE_ORDERS:
+        raise UsageError(f"date_order {date_order!r} is not one of {', '.join(DATE_ORDERS)}")
     measurements, patients = Path(measurements), Path(patients)
     problems: list[str] = []
     for path in (measurements, patients):
@@ -369,8 +684,8 @@ def read_hpd_inputs(measurements: str | Path, patients: str | Path) -> HpdInputs
     if problems:
         raise ClinicalDataError("HPD input tables cannot be read", problems=problems,
                                 hint="check the --measurements and --patients paths")
-    patient_table = _read_patients(patients, problems)
-    scans = _read_measurements(measurements, patient_table, patients, problems)
+    patient_table = _read_patients(patients, problems, date_order)
+    scans = _read_measurements(measurements, patient_table, patients, problems, date_order)
     if problems:
         raise ClinicalDataError("HPD input tables cannot be used", problems=problems,
                                 hint="fix the listed lines and rerun")
