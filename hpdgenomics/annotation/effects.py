@@ -122,7 +122,9 @@ def allele_lookup(ref: str, alts: Sequence[str]) -> dict[str, int]:
     1. VEP's default: when REF and every ALT share their first base, that base is dropped from
        all of them and an empty allele is written ``-`` (REF=AG ALT=A -> ``-``);
     2. the ALT as written in the VCF (SnpEff, VEP for SNVs);
-    3. per-ALT minimal form, shared leading and trailing bases removed (VEP ``--minimal``).
+    3. per-ALT minimal form, shared leading and trailing bases removed (VEP ``--minimal``); a
+       minimal spelling two ALTs share (REF=CC ALT=AC,CA: both ``A``) is left out, so such entries
+       are not used and those alleles are classified by coordinates.
     """
     lookup: dict[str, int] = {}
     ref = ref.upper()
@@ -133,13 +135,19 @@ def allele_lookup(ref: str, alts: Sequence[str]) -> dict[str, int]:
             lookup.setdefault(alt[1:] or "-", i)
     for i, alt in enumerate(upper):
         lookup.setdefault(alt, i)
+    minimal: dict[str, set[int]] = {}
     for i, alt in enumerate(upper):
         r, a = ref, alt
         while r and a and r[0] == a[0]:
             r, a = r[1:], a[1:]
         while r and a and r[-1] == a[-1]:
             r, a = r[:-1], a[:-1]
-        lookup.setdefault(a or "-", i)
+        minimal.setdefault(a or "-", set()).add(i)
+    for spelling, indices in minimal.items():
+        # REF=CC ALT=AC,CA: both minimise to "A"; such an entry cannot be tied to one ALT (VEP
+        # --minimal without --allele_number), so the spelling is left out and the entry not used
+        if len(indices) == 1:
+            lookup.setdefault(spelling, next(iter(indices)))
     return lookup
 
 

@@ -1,6 +1,7 @@
 """Read a somatic VCF into the panel genes' variant calls of the tumour sample.
 
-Format: VCF 4.x, plain (``.vcf``), gzip or bgzip (``.vcf.gz``), or BCF, read with cyvcf2 (htslib).
+Format: VCF 4.x, plain (``.vcf``), gzip or bgzip (``.vcf.gz``), or BCF (BGZF or uncompressed), read
+with cyvcf2 (htslib).
 Coordinates: VCF POS is 1-based; a record covers POS..POS+len(REF)-1 (or INFO END for symbolic
 alleles), closed. Output: one :class:`~hpdgenomics.model.VariantCall` per ALT allele that lies in a
 panel gene span, with the chromosome normalised without ``chr`` and the alleles reduced to their
@@ -15,16 +16,24 @@ What the reader decides, and how:
   anything else of it is touched, so a million off-panel records cost little more than reading them.
   An index older than its file is not used (it may describe an earlier version and silently miss
   records); the file is streamed and a warning says so.
+* **Chromosome names:** ``chr7``/``7``/``NC_000007.14`` (RefSeq accessions of the primary
+  chromosomes, see :func:`vcf_chrom`) are chromosome 7; alt, decoy, HLA, patch and other contigs keep
+  their own names and are never in a panel gene.
 * **Tumour sample:** ``sample`` argument, else the ``##tumor_sample=`` header, else the only sample,
-  else (two columns) the one named ``TUMOR``/``TUMOUR`` beside ``NORMAL`` (Strelka2 writes no
-  header) or the column that ``##normal_sample=`` does not name; otherwise
+  else the tumour as ``##SAMPLE=<...Genomes=Tumor>``, ``##PEDIGREE=<Derived=...>``, DRAGEN's
+  ``--RGSM-tumor`` or Octopus's ``--normal-sample`` name it, else (two columns) the one named
+  ``TUMOR``/``TUMOUR`` beside ``NORMAL`` (Strelka2 writes no header) or the column that
+  ``##normal_sample=`` does not name; otherwise
   :class:`~hpdgenomics.errors.InputError` listing the samples. Files without sample
   columns are read from INFO alone.
 * **Build:** ``build`` argument, else contig lengths in the header, else a build named in
   ``##reference``, ``##assembly``, the VEP header (``assembly=``/cache path) or the SnpEff
   database (``##SnpEffCmd``); contradictions are a :class:`~hpdgenomics.errors.UsageError`, as is a
   record beyond the end of its chromosome in the chosen build.
-* **FILTER:** ``PASS`` or ``.`` only, unless ``include_filtered``.
+* **FILTER:** ``PASS`` or ``.`` only, and the tumour's own ``FORMAT/FT`` likewise, unless
+  ``include_filtered``.
+* **gVCF:** reference blocks (ALT only ``<NON_REF>``/``<*>``) and those symbolic alleles beside real
+  ones are not variants: skipped, not counted as alleles, and named once in a warning.
 * **VAF and depth** of the tumour sample, per ALT allele, from the callers' own FORMAT dialects
   (see :func:`allele_support`); INFO ``AF``/``DP`` only when the file has no FORMAT evidence and at
   most one sample (in multi-sample files INFO AF is usually a cohort AC/AN, not a VAF).
@@ -243,8 +252,10 @@ def _is_bcf(path: Path) -> bool:
 
     try:
         with open(path, "rb") as handle:
-            magic = handle.read(2)
-        if magic == b"\x1f\x8b":
+            magic = handle.read(3)
+        if magic == b"BCF":          # 'bcftools view -Ou': a BCF stream without BGZF blocks
+            return True
+        if magic[:2] == b"\x1f\x8b":
             with gzip.open(path, "rb") as handle:
                 return handle.read(3) == b"BCF"
     except (OSError, EOFError, zlib.error):
@@ -368,6 +379,11 @@ def _read(path: Path, source: Path, scan: _HeaderScan, panels: Mapping[str, Pane
         reader.run(records, first_line=scan.header_lines)
     finally:
         vcf.close()
+    if reader.reference_blocks or reader.saw_reference_model_allele:
+        warnings.append(
+            f"the file is a gVCF (GATK/DeepVariant reference model): {reader.reference_blocks} "
+            "reference block(s) and every '<NON_REF>'/'<*>' allele were skipped (they are not "
+            "variants); a gVCF from a germline caller is not a somatic call set")
     warnings.extend(reader.annotation_notes)
     if flavour is not None and getattr(flavour, "problems", None):
         warnings.extend(flavour.problems())
@@ -439,6 +455,9 @@ def _choose_sample(path: Path, samples: list[str], requested: str | None,
         return samples[0], "only sample"
     if not samples:
         return None, "no sample columns (INFO fields only)"
+    named = _tumour_named_in_header(samples, header_lines)
+    if named:
+        return named
     if len(samples) == 2:
         # Strelka2 (and the callers modelled on it) always name its columns NORMAL and TUMOR and
         # write no ##tumor_sample header; the names say which is which, so no --sample is needed.
@@ -456,6 +475,46 @@ def _choose_sample(path: Path, samples: list[str], requested: str | None,
                      hint="pass --sample with the tumour sample's name")
 
 
+def _tumour_named_in_header(samples: list[str], header_lines: list[str]) -> tuple[str, str] | None:
+    """The tumour column as other header conventions name it, when the name is a sample column.
+
+    * ``##SAMPLE=<ID=x,Genomes=Tumor,...>`` (VCF 4.1+ specification; bcbio);
+    * ``##PEDIGREE=<Derived=tumour,Original=normal>`` (VCF specification; SnpEff ``-cancer``);
+    * DRAGEN's command line in ``##DRAGENCommandLine``: ``--RGSM-tumor x`` or
+      ``--tumor-fastq-list-sample-id x`` (DRAGEN writes no ##tumor_sample line);
+    * Octopus's command line in ``##octopus``: ``--normal-sample x`` in a two-sample file names the
+      normal, so the other column is the tumour.
+    """
+    tumours, sources = [], []
+    for line in header_lines:
+        if line.startswith("##SAMPLE=<"):
+            ident = re.search(r"[<,]ID=([^,>]+)", line)
+            genomes = re.search(r"[<,]Genomes=([^,>]+)", line)
+            if ident and genomes and re.search(r"tumou?r", genomes.group(1), re.IGNORECASE) \
+                    and ident.group(1) in samples:
+                tumours.append(ident.group(1))
+                sources.append("##SAMPLE header (Genomes=Tumor)")
+        elif line.startswith("##PEDIGREE=<"):
+            derived = re.search(r"[<,]Derived=([^,>]+)", line)
+            if derived and derived.group(1) in samples:
+                tumours.append(derived.group(1))
+                sources.append("##PEDIGREE header (Derived sample)")
+        elif line.startswith("##DRAGENCommandLine"):
+            for option in ("--RGSM-tumor", "--tumor-fastq-list-sample-id"):
+                found = re.search(rf"{option}[ =]([^\s\",>]+)", line)
+                if found and found.group(1) in samples:
+                    tumours.append(found.group(1))
+                    sources.append(f"DRAGEN command line ({option})")
+        elif line.startswith("##octopus") and len(samples) == 2:
+            found = re.search(r"--normal-sample[ =]([^\s\",>]+)", line)
+            if found and found.group(1) in samples:
+                tumours.append(next(name for name in samples if name != found.group(1)))
+                sources.append("Octopus command line (--normal-sample names the other column)")
+    if len(set(tumours)) == 1:
+        return tumours[0], sources[0]
+    return None
+
+
 def _decide_build(path: Path, header_lines: list[str], requested: str | None,
                   warnings: list[str]) -> BuildEvidence:
     lengths: dict[str, int] = {}
@@ -465,7 +524,7 @@ def _decide_build(path: Path, header_lines: list[str], requested: str | None,
             ident = re.search(r"[<,]ID=([^,>]+)", line)
             length = re.search(r"[<,]length=(\d+)", line)
             if ident and length:
-                lengths[ident.group(1)] = int(length.group(1))
+                lengths[vcf_chrom(ident.group(1))] = int(length.group(1))
             assembly = re.search(r"[<,]assembly=([^,>]+)", line)
             if assembly and build_from_text(assembly.group(1)):
                 texts.setdefault(build_from_text(assembly.group(1)), "##contig assembly")
@@ -513,6 +572,27 @@ def _snpeff_database_build(line: str) -> str | None:
     return None
 
 
+# RefSeq chromosome accessions (NCBI's GRCh37/GRCh38 FASTA names): NC_000001-NC_000022, NC_000023 (X),
+# NC_000024 (Y), NC_012920 (MT, rCRS). Other NC_ accessions (NC_007605 is the EBV decoy of hs37d5)
+# are not human chromosomes and keep their names.
+_REFSEQ_CHROMOSOME = re.compile(r"NC_0000(\d\d)\.\d+")
+
+
+def vcf_chrom(raw: str) -> str:
+    """A VCF CHROM value as the project names chromosomes: :func:`normalize_chrom`, plus RefSeq
+    accessions (``NC_000007.14`` -> ``7``, ``NC_012920.1`` -> ``MT``)."""
+    match = _REFSEQ_CHROMOSOME.fullmatch(str(raw).strip())
+    if match:
+        number = int(match.group(1))
+        if 1 <= number <= 22:
+            return str(number)
+        if number in (23, 24):
+            return "X" if number == 23 else "Y"
+    if re.fullmatch(r"NC_012920\.\d+", str(raw).strip()):
+        return "MT"
+    return normalize_chrom(raw)
+
+
 def _detect_flavour(vcf):
     from ..annotation.effects import detect_flavour
 
@@ -536,7 +616,7 @@ def _records(vcf, path: Path, source: Path, panel: Panel, scan: _HeaderScan,
     names = {}
     try:
         for raw in vcf.seqnames:
-            names.setdefault(normalize_chrom(raw), raw)
+            names.setdefault(vcf_chrom(raw), raw)
     except Exception:  # noqa: BLE001 - no contig names in header or index: nothing to query
         names = {}
     regions = [(names[r.chrom], r.start, r.end) for r in panel.regions() if r.chrom in names]
@@ -582,6 +662,8 @@ class _RecordReader:
         self._declared_info = declared_info or set()
         self.annotation_notes: list[str] = []
         self._undeclared_seen: set[str] = set()
+        self.reference_blocks = 0
+        self.saw_reference_model_allele = False
 
     # ----- the loop ---------------------------------------------------------------------------
     def run(self, records: Iterable, first_line: int) -> None:
@@ -614,10 +696,16 @@ class _RecordReader:
                     f"{self._label(variant, counts.records_read)} lies beyond the end of "
                     f"chromosome {chrom} in {self.build} (length {length:,})", path=self.path,
                     hint=f"the file is not {self.build}: check --build and the file's reference")
+            alleles = sum(1 for alt in variant.ALT if alt not in _REFERENCE_MODEL_ALTS)
+            if alleles != len(variant.ALT):
+                self.saw_reference_model_allele = True
+            if not alleles and variant.ALT:
+                self.reference_blocks += 1      # a gVCF reference block: no variant at all
+                continue
             end = variant.end
             if not any(start <= end and pos <= stop for start, stop in spans):
-                counts.alleles_read += len(variant.ALT)
-                counts.off_panel += len(variant.ALT)
+                counts.alleles_read += alleles
+                counts.off_panel += alleles
                 continue
             try:
                 self._on_panel(variant, chrom)
@@ -631,7 +719,7 @@ class _RecordReader:
                                     hint="check the record's FORMAT/INFO values") from None
 
     def _chrom_info(self, raw: str):
-        chrom = normalize_chrom(raw)
+        chrom = vcf_chrom(raw)
         length = CHROM_LENGTHS[self.build].get(chrom)
         spans = [(g.start, g.end) for g in self.panel.genes.values() if g.chrom == chrom]
         info = (chrom, length, spans)
@@ -646,10 +734,12 @@ class _RecordReader:
     def _on_panel(self, variant, chrom: str) -> None:
         counts = self.counts
         alts = list(variant.ALT)
-        counts.alleles_read += len(alts)
+        # '<NON_REF>'/'<*>' stand for "any other allele" in gVCF records: not variants, not counted
+        variant_alts = [alt for alt in alts if alt not in _REFERENCE_MODEL_ALTS]
+        counts.alleles_read += len(variant_alts)
         filter_value = variant.FILTER
         if filter_value is not None and not self.include_filtered:
-            counts.filtered += len(alts)
+            counts.filtered += len(variant_alts)
             return
         fields = str(variant).rstrip("\n").split("\t")
         tumour_format: dict[str, str] = {}
@@ -660,7 +750,15 @@ class _RecordReader:
         effects = None
         if self.flavour is None:
             self._note_undeclared_annotation(fields[7])
+        sample_filter = tumour_format.get("FT", ".")
+        if sample_filter not in (".", "", "PASS") and not self.include_filtered:
+            # FORMAT/FT is the tumour's own filter (Octopus, GATK): a failed call in this sample is
+            # filtered here even when the record's FILTER passes because another sample passed
+            counts.filtered += len(variant_alts)
+            return
         for index, alt in enumerate(alts):
+            if alt in _REFERENCE_MODEL_ALTS:
+                continue
             label = self._allele_label(variant, alt)
             reason = _unscreenable(alt)
             if reason:
@@ -751,6 +849,9 @@ class _RecordReader:
         return messages
 
 
+_REFERENCE_MODEL_ALTS = frozenset({"<NON_REF>", "<*>"})
+
+
 def _info_values(info: str) -> dict[str, str]:
     """INFO column text -> {key: value text} (flags omitted)."""
     if info in (".", ""):
@@ -836,8 +937,10 @@ def allele_support(fmt: dict[str, str], index: int, n_alts: int, ref: str, alt: 
     * ``AD`` with one value per allele (GATK, VarDict, SAGE, Mutect1, RADIA): ALT count, and VAF =
       ALT / sum(AD) when no allele fraction field is given; VarScan's ``AD`` is the ALT count alone
       and ``RD`` the REF count.
+    * Platypus: ``NV`` / ``NR`` (reads carrying / covering each ALT).
     * Allele fraction: ``AF`` (Mutect2, VarDict, SAGE, varlociraptor; RADIA's per-allele AF with REF
-      first), Mutect1 ``FA``, VarScan ``FREQ`` ("12.5%").
+      first), Mutect1 ``FA``, VarScan ``FREQ`` ("12.5%"), DeepVariant/DeepSomatic ``VAF``, Pisces ``VF``.
+    * INFO ``TVAF``/``TDP`` (the tumour's values as PCGR expects them) when FORMAT gives nothing.
     * Depth: ``DP`` (per ALT when there is one value per ALT, as in varlociraptor), else sum(AD).
     * INFO ``AF``/``DP`` when nothing in FORMAT gives a fraction and the file has at most one sample.
     """
@@ -880,11 +983,25 @@ def allele_support(fmt: dict[str, str], index: int, n_alts: int, ref: str, alt: 
                 vaf = alt_depth / total
             if dp is None and total:
                 dp = total
+    if alt_depth is None and "NV" in fmt and "NR" in fmt:
+        # Platypus: NV reads carrying each ALT, NR reads covering each ALT's position (Number=.)
+        supporting = _per_allele(_numbers(fmt["NV"]), index, n_alts)
+        covering = _per_allele(_numbers(fmt["NR"]), index, n_alts)
+        if supporting is not None and covering:
+            alt_depth, dp = supporting, covering
+            vaf = supporting / covering
+            basis.append("Platypus NV/NR")
     if vaf is None and alt_depth is None:
         fraction = _allele_fraction(fmt, index, n_alts)
         if fraction is not None:
             vaf, name = fraction
             basis.append(name)
+    if vaf is None and alt_depth is None and info and ("TVAF" in info or "TDP" in info):
+        # PCGR/CPSR input convention: the tumour's VAF and depth copied into INFO TVAF/TDP
+        vaf = _per_allele(_numbers(info.get("TVAF")), index, n_alts)
+        if dp is None and _numbers(info.get("TDP")):
+            dp = _numbers(info.get("TDP"))[0]
+        basis.append("INFO TVAF/TDP")
     if vaf is None and alt_depth is None and n_samples <= 1 and info:
         # the text values, not htslib's float32 copies (0.12 stays 0.12)
         info_af = _per_allele(_numbers(info.get("AF")), index, n_alts)
@@ -901,7 +1018,8 @@ def allele_support(fmt: dict[str, str], index: int, n_alts: int, ref: str, alt: 
 
 
 def _allele_fraction(fmt: dict[str, str], index: int, n_alts: int) -> tuple[float, str] | None:
-    for name in ("AF", "FA", "FREQ"):
+    # DeepVariant/DeepSomatic write VAF, Illumina Pisces VF
+    for name in ("AF", "FA", "FREQ", "VAF", "VF"):
         if name in fmt:
             value = _per_allele(_numbers(fmt[name]), index, n_alts)
             if value is not None:
