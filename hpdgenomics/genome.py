@@ -37,9 +37,23 @@ CHROM_LENGTHS = {
 SEX_CHROMOSOMES = frozenset({"X", "Y"})
 
 
+# RefSeq accessions of the primary assembly's chromosomes (NC_000001-NC_000024 are 1-22, X, Y in
+# both GRCh37 and GRCh38; only the version suffix differs) and of the mitochondrion (NC_012920)
+_REFSEQ_CHROMOSOME = re.compile(r"NC_0000(\d\d)\.\d+")
+_REFSEQ_MITOCHONDRION = re.compile(r"NC_012920\.\d+")
+
+
 def normalize_chrom(name: str) -> str:
-    """``chr7`` -> ``7``, ``chrM``/``M`` -> ``MT``; other names are returned without ``chr``."""
+    """``chr7`` -> ``7``, ``chrM``/``M`` -> ``MT``, RefSeq ``NC_000007.14`` -> ``7`` and
+    ``NC_012920.1`` -> ``MT``; other names are returned without ``chr``."""
     text = str(name).strip()
+    if text.startswith("NC_"):
+        match = _REFSEQ_CHROMOSOME.fullmatch(text)
+        if match and 1 <= int(match.group(1)) <= 24:
+            return {23: "X", 24: "Y"}.get(int(match.group(1)), str(int(match.group(1))))
+        if _REFSEQ_MITOCHONDRION.fullmatch(text):
+            return "MT"
+        return text
     if text[:3].lower() == "chr":
         text = text[3:]
     if text in ("M", "m", "Mt"):

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from hpdgenomics.cli import cli
-from hpdgenomics.io.vcf import vcf_chrom
+from hpdgenomics.genome import normalize_chrom
 
 FIXTURES = Path(__file__).parent / "fixtures" / "realistic_vcf_2"
 CO = ("KRAS_STK11_CO", "KRAS+STK11", None)
@@ -268,8 +268,8 @@ def test_refseq_accession_contigs(tmp_path):
                                         ("NC_000023.11", "X"), ("NC_000024.9", "Y"),
                                         ("NC_012920.1", "MT"), ("NC_007605", "NC_007605"),
                                         ("chr7", "7"), ("NT_187361.1", "NT_187361.1")])
-def test_vcf_chrom_maps_refseq_chromosome_accessions_only(raw, chrom):
-    assert vcf_chrom(raw) == chrom
+def test_chromosome_names_map_refseq_chromosome_accessions_only(raw, chrom):
+    assert normalize_chrom(raw) == chrom
 
 
 def test_vcf_4_5_header_sample_lines_and_af_with_ref_first(tmp_path):

@@ -17,8 +17,8 @@ What the reader decides, and how:
   An index older than its file is not used (it may describe an earlier version and silently miss
   records); the file is streamed and a warning says so.
 * **Chromosome names:** ``chr7``/``7``/``NC_000007.14`` (RefSeq accessions of the primary
-  chromosomes, see :func:`vcf_chrom`) are chromosome 7; alt, decoy, HLA, patch and other contigs keep
-  their own names and are never in a panel gene.
+  chromosomes, see :func:`~hpdgenomics.genome.normalize_chrom`) are chromosome 7; alt, decoy,
+  HLA, patch and other contigs keep their own names and are never in a panel gene.
 * **Tumour sample:** ``sample`` argument, else the ``##tumor_sample=`` header, else the only sample,
   else the tumour as ``##SAMPLE=<...Genomes=Tumor>``, ``##PEDIGREE=<Derived=...>``, DRAGEN's
   ``--RGSM-tumor`` or Octopus's ``--normal-sample`` name it, else (two columns) the one named
@@ -524,7 +524,7 @@ def _decide_build(path: Path, header_lines: list[str], requested: str | None,
             ident = re.search(r"[<,]ID=([^,>]+)", line)
             length = re.search(r"[<,]length=(\d+)", line)
             if ident and length:
-                lengths[vcf_chrom(ident.group(1))] = int(length.group(1))
+                lengths[normalize_chrom(ident.group(1))] = int(length.group(1))
             assembly = re.search(r"[<,]assembly=([^,>]+)", line)
             if assembly and build_from_text(assembly.group(1)):
                 texts.setdefault(build_from_text(assembly.group(1)), "##contig assembly")
@@ -575,24 +575,6 @@ def _snpeff_database_build(line: str) -> str | None:
 # RefSeq chromosome accessions (NCBI's GRCh37/GRCh38 FASTA names): NC_000001-NC_000022, NC_000023 (X),
 # NC_000024 (Y), NC_012920 (MT, rCRS). Other NC_ accessions (NC_007605 is the EBV decoy of hs37d5)
 # are not human chromosomes and keep their names.
-_REFSEQ_CHROMOSOME = re.compile(r"NC_0000(\d\d)\.\d+")
-
-
-def vcf_chrom(raw: str) -> str:
-    """A VCF CHROM value as the project names chromosomes: :func:`normalize_chrom`, plus RefSeq
-    accessions (``NC_000007.14`` -> ``7``, ``NC_012920.1`` -> ``MT``)."""
-    match = _REFSEQ_CHROMOSOME.fullmatch(str(raw).strip())
-    if match:
-        number = int(match.group(1))
-        if 1 <= number <= 22:
-            return str(number)
-        if number in (23, 24):
-            return "X" if number == 23 else "Y"
-    if re.fullmatch(r"NC_012920\.\d+", str(raw).strip()):
-        return "MT"
-    return normalize_chrom(raw)
-
-
 def _detect_flavour(vcf):
     from ..annotation.effects import detect_flavour
 
@@ -616,7 +598,7 @@ def _records(vcf, path: Path, source: Path, panel: Panel, scan: _HeaderScan,
     names = {}
     try:
         for raw in vcf.seqnames:
-            names.setdefault(vcf_chrom(raw), raw)
+            names.setdefault(normalize_chrom(raw), raw)
     except Exception:  # noqa: BLE001 - no contig names in header or index: nothing to query
         names = {}
     regions = [(names[r.chrom], r.start, r.end) for r in panel.regions() if r.chrom in names]
@@ -719,7 +701,7 @@ class _RecordReader:
                                     hint="check the record's FORMAT/INFO values") from None
 
     def _chrom_info(self, raw: str):
-        chrom = vcf_chrom(raw)
+        chrom = normalize_chrom(raw)
         length = CHROM_LENGTHS[self.build].get(chrom)
         spans = [(g.start, g.end) for g in self.panel.genes.values() if g.chrom == chrom]
         info = (chrom, length, spans)
