@@ -32,6 +32,7 @@ from ..knowledge.panel import Panel
 from ..model import CopyNumberCall, GeneCopyNumber, PanelGene
 from .conversion import (
     DEFAULT_PLOIDY,
+    HALF_COPY,
     call_from_copies,
     call_from_discrete,
     conversion_basis,
@@ -99,12 +100,12 @@ def call_genes(data, panel: Panel, thresholds: CopyNumberThresholds, *,
         raise UsageError(f"sex {sex!r} not understood", hint="use male or female")
     _check_build(data, panel)
 
+    notes = _override_notes(data, purity, ploidy, sex)
     purity_source = "--purity" if purity is not None else data.purity_source
     ploidy_source = "--ploidy" if ploidy is not None else data.ploidy_source
     purity = purity if purity is not None else data.purity
     ploidy = ploidy if ploidy is not None else data.ploidy
     sex = sex or data.sex
-    notes = []
     if ploidy is None and data.value_kind != "discrete":
         notes.append("tumour ploidy unknown: 2 assumed for ploidy-relative thresholds "
                      "(pass --ploidy)")
@@ -127,7 +128,9 @@ def call_genes(data, panel: Panel, thresholds: CopyNumberThresholds, *,
     segments = data.segments.copy()
     copies, basis = _segment_copies(data, purity, ploidy, purity_source, ploidy_source)
     segments["copies"] = copies.to_numpy()
-    segments = segments.sort_values(["chrom", "start", "end"]).reset_index(drop=True)
+    segments = segments.sort_values(["chrom", "start", "end", "source_line"]).reset_index(drop=True)
+    segments = _drop_duplicate_segments(data, segments)
+    _warn_overlapping_segments(data, segments)
     overlaps = _overlaps(genes, segments)
     results = []
     for gene in genes:
@@ -136,6 +139,66 @@ def call_genes(data, panel: Panel, thresholds: CopyNumberThresholds, *,
                                           thresholds.for_gene(gene.symbol), ploidy_value, basis,
                                           sex, ploidy is None))
     return results
+
+
+def _override_notes(data, purity, ploidy, sex) -> list[str]:
+    """Say when a command-line value replaces a different value the file (or its caller) gives.
+
+    The command line wins (a reviewer may have a better estimate, e.g. from pathology), but a
+    silent replacement would hide that two estimates disagree.
+    """
+    notes = []
+    if purity is not None and data.purity is not None and abs(purity - data.purity) > 1e-9:
+        applies = "" if data.value_kind == "log2" else " (not applied to absolute copies)"
+        notes.append(f"--purity {purity:g} given; the file's caller estimated {data.purity:g} "
+                     f"({data.purity_source}): the command line wins{applies}")
+    if ploidy is not None and data.ploidy is not None and abs(ploidy - data.ploidy) > 1e-9:
+        notes.append(f"--ploidy {ploidy:g} overrides the caller's ploidy {data.ploidy:g} "
+                     f"({data.ploidy_source}) for the ploidy-relative thresholds")
+    if sex is not None and data.sex is not None and sex != data.sex:
+        caller = data.caller or data.format
+        notes.append(f"--sex {sex} contradicts the caller's {data.sex} call ({caller}); --sex "
+                     "is used: check the sample's identity")
+    return notes
+
+
+def _lines_text(lines, limit: int = 6) -> str:
+    lines = [str(int(x)) for x in lines]
+    return ", ".join(lines[:limit]) + (f" and {len(lines) - limit} more" if len(lines) > limit
+                                       else "")
+
+
+def _drop_duplicate_segments(data, segments: pd.DataFrame) -> pd.DataFrame:
+    """Identical rows (same region, same value) are counted once, with a warning: summing them
+    would double their weight, and a duplicated file section usually means a merge error."""
+    key = ["chrom", "start", "end", "copies"]
+    duplicated = segments.duplicated(subset=key, keep="first")
+    if duplicated.any():
+        note = (f"{int(duplicated.sum())} duplicated segment row(s) (same region and value; "
+                f"line {_lines_text(segments.loc[duplicated, 'source_line'])}) counted once")
+        if note not in data.warnings:
+            data.warnings.append(note)
+        segments = segments[~duplicated].reset_index(drop=True)
+    return segments
+
+
+def _warn_overlapping_segments(data, segments: pd.DataFrame) -> None:
+    """Segments of one sample must not overlap; when they do (two callers' outputs concatenated,
+    a multi-sample file filtered wrongly), say where. Genes under disagreeing overlaps are not
+    called (see :func:`_call_segment_gene`)."""
+    if segments.empty:
+        return
+    previous_end = segments.groupby("chrom", sort=False)["end"].transform(
+        lambda ends: ends.cummax().shift(1))
+    overlapping = segments["start"] <= previous_end
+    if overlapping.any():
+        rows = segments[overlapping]
+        note = (f"{int(overlapping.sum())} segment(s) overlap an earlier segment on the same "
+                f"chromosome (line {_lines_text(rows['source_line'])}; first at "
+                f"{rows.iloc[0]['chrom']}:{int(rows.iloc[0]['start']):,}); a sample's segments "
+                "should tile the genome: check the file holds one sample from one caller")
+        if note not in data.warnings:
+            data.warnings.append(note)
 
 
 def _overlaps(genes: list[PanelGene], segments: pd.DataFrame) -> pd.DataFrame:
@@ -201,6 +264,19 @@ def _call_segment_gene(data, gene: PanelGene, hits: pd.DataFrame, segments: pd.D
     rows = segments.loc[hits["segment_index"].to_numpy()]
     weights = hits["Overlap"].to_numpy(dtype=float)
     copies = rows["copies"].to_numpy(dtype=float)
+    overlap_note = None
+    if weights.sum() > _covered_bases(hits):
+        # segments overlapping each other inside the gene: averaging them would invent a value
+        levels = {call_from_copies(float(c), expected, thresholds)[0] for c in copies}
+        lines = _lines_text(rows["source_line"])
+        if len(levels) > 1:
+            return GeneCopyNumber(
+                gene=gene.symbol, call=None, caller=caller,
+                reason=f"overlapping segments disagree over {gene.symbol} (CN "
+                       f"{', '.join(f'{c:.2f}' for c in copies)}; lines {lines}): not called",
+                warnings=["overlapping segments with different copy-number levels"])
+        overlap_note = (f"overlapping segments over the gene (lines {lines}) agree on the "
+                        "level; their length-weighted CN is used")
     cn_min, cn_max = float(np.min(copies)), float(np.max(copies))
     cn_weighted = float(np.average(copies, weights=weights))
     log2 = rows["log2"].to_numpy(dtype=float)
@@ -210,6 +286,8 @@ def _call_segment_gene(data, gene: PanelGene, hits: pd.DataFrame, segments: pd.D
     warnings: list[str] = []
     if sex_note:
         warnings.append(sex_note)
+    if overlap_note:
+        warnings.append(overlap_note)
 
     if cn_min < thresholds.deep_deletion_max_copies:
         call, reason = call_from_copies(cn_min, expected, thresholds)
@@ -220,6 +298,13 @@ def _call_segment_gene(data, gene: PanelGene, hits: pd.DataFrame, segments: pd.D
         call, reason = call_from_copies(cn_weighted, expected, thresholds, focal=True)
         value = cn_weighted
 
+    if (call is CopyNumberCall.SHALLOW_LOSS and sex == "male" and gene.chrom in SEX_CHROMOSOMES
+            and value >= 1 - HALF_COPY):
+        # a male X/Y holds one germline copy; at ploidy > 2 the expected ploidy/2 exceeds 1.5,
+        # but a chromosome with one copy left has nothing to lose short of a deep deletion
+        call = CopyNumberCall.NEUTRAL
+        reason += ("; but one copy is the germline state of a male X/Y, and only losing it "
+                   "(a deep deletion) is a loss: neutral")
     level_call = call
     event_start, event_end = _event(rows.index.to_numpy(), segments, expected, thresholds, call)
     length = event_end - event_start + 1

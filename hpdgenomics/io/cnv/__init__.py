@@ -12,7 +12,7 @@ from pathlib import Path
 from ...errors import InputError
 from ..registry import detect_format, formats, get_reader
 from ..text import head_lines
-from . import allele_specific, cnvkit, facets, gatk, matrix, purple, seg, vcf  # noqa: F401  (register)
+from . import allele_specific, cnvkit, facets, gatk, ichorcna, matrix, purple, seg, vcf  # noqa: F401  (register)
 from ._common import CopyNumberData, is_number, lines_after_header, split_fields
 from .matrix import duplicate_gene_rows, read_gene_matrix
 from .purple import PurpleFit, read_purple_purity
@@ -88,4 +88,26 @@ def _describe_unrecognised(path: Path) -> str:
                     "SEG, or another caller's segments")
         return f"a table without a header line (first row: {shown})"
     shown = ", ".join(fields[:15]) + (f" (+{len(fields) - 15} more)" if len(fields) > 15 else "")
+    lowered = {f.lower() for f in fields}
+    for columns, what in _KNOWN_UNSUPPORTED:
+        if columns <= lowered:
+            return f"header columns {shown}: {what}"
     return f"header columns {shown}"
+
+
+# tables that are recognisably some tool's output but not tumour copy number this package reads
+_KNOWN_UNSUPPORTED = (
+    ({"germlinestatus", "tumorstatus"},
+     ("this is a PURPLE germline deletion table (.purple.germline.deletion.tsv), germline, not "
+     "the tumour's somatic copy number; give <tumor>.purple.cnv.somatic.tsv")),
+    ({"gene", "chromosome", "start", "end", "log2"},
+     ("this looks like CNVkit genemetrics output (gene-level log2 over segments or bins), which "
+     "is not read; give the .cns segments it was computed from")),
+    ({"nmaj1_a", "nmin1_a", "frac1_a"},
+     ("this is a Battenberg subclones.txt (clonal and subclonal allele states), which is not read; "
+     "give the clonal state as an nMajor/nMinor table (--cnv-format allele-specific) or another "
+     "caller's segments")),
+    ({"position", "ref_count", "alt_count"},
+     ("this is a GATK allelic-counts table (per-SNP read counts), not copy-number segments; "
+     "give ModelSegments' .cr.seg/.modelFinal.seg or CallCopyRatioSegments' .called.seg")),
+)

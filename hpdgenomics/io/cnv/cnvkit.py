@@ -32,7 +32,9 @@ _CORE = ("chromosome", "start", "end", "gene", "log2")
 
 
 def _is_cnvkit(fields: list[str]) -> bool:
-    return tuple(fields[:5]) == _CORE
+    # by name after the coordinates: CNVkit versions differ in where depth/log2 sit (.cnr files
+    # of some versions put depth before log2), and segmetrics/call add columns anywhere
+    return tuple(fields[:3]) == _CORE[:3] and {"gene", "log2"} <= set(fields)
 
 
 def _fields(lines: list[str]) -> list[str] | None:

@@ -12,15 +12,20 @@ facets-suite's ``*.cncf.txt`` adds a sample column ``ID`` first and names the co
 Coordinates: 1-based closed SNP positions. FACETS numbers chromosome X as ``23``; it is read as
 ``X``. ``cnlr.median`` is FACETS' log-ratio on its own centring, so it is not reported as a log2
 ratio; the calls use ``tcn.em``. Purity and ploidy live in the FACETS fit, not in this table:
-pass them with --purity/--ploidy when needed for the report.
+they are read from the run's ``<prefix>.out`` beside ``<prefix>.cncf.txt`` when it is there
+(``# Purity =`` / ``# Ploidy =`` lines), else pass them with --purity/--ploidy.
 """
 from __future__ import annotations
 
+import math
+import re
 from pathlib import Path
 
 import pandas as pd
 
+from ...errors import InputError
 from ..registry import register
+from ..text import head_lines
 from ._common import (
     CopyNumberData,
     choose_sample,
@@ -68,6 +73,53 @@ def read_facets(path: Path, *, sample: str | None = None, **_options) -> CopyNum
         keep = (table["id"] == chosen).to_numpy()
         segments = segments[keep]
         table = table[keep]
+    fit = _facets_fit(path, warnings)
     return finish(path, "facets-cncf", segments, level="segment", value_kind="absolute",
                   sample=chosen, samples=samples, sample_source=source,
-                  records_read=len(table), warnings=warnings, caller="FACETS")
+                  records_read=len(table), warnings=warnings, caller="FACETS", **fit)
+
+
+_CNCF_SUFFIXES = (".cncf.txt", ".cncf.tsv", "_cncf.txt", "_cncf.tsv", ".cncf")
+
+
+def _facets_fit(path: Path, warnings: list[str]) -> dict:
+    """Purity and ploidy from the FACETS run's ``<prefix>.out`` beside ``<prefix>.cncf.txt``.
+
+    The ``.out`` file (doFacets / facets-suite legacy output) holds ``# Purity = 0.45`` and
+    ``# Ploidy = 3.1`` lines; Purity is ``NA`` when FACETS found no tumour (a diploid fit), which
+    is said, not guessed.
+    """
+    name = path.name
+    prefix = next((name[: -len(s)] for s in _CNCF_SUFFIXES if name.endswith(s)), None)
+    if prefix is None:
+        return {}
+    sibling = path.with_name(prefix + ".out")
+    if not sibling.exists():
+        warnings.append(f"no {sibling.name} beside the file: FACETS purity and ploidy not read "
+                        "(pass --ploidy)")
+        return {}
+    values = {}
+    for line in head_lines(sibling, 200):
+        match = re.match(r"#\s*(Purity|Ploidy)\s*=\s*(\S*)", line)
+        if match:
+            values[match.group(1).lower()] = match.group(2)
+    fit: dict = {}
+    source = f"FACETS {sibling.name}"
+    for key in ("purity", "ploidy"):
+        text = values.get(key)
+        if text is None:
+            continue
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if math.isnan(value):
+            warnings.append(f"FACETS {key} is {text or 'empty'} in {sibling.name}"
+                            + (": no tumour fit (diploid or failed), so copy numbers may not be "
+                               "tumour copy numbers" if key == "purity" else ""))
+            continue
+        if (key == "purity" and not 0 < value <= 1) or (key == "ploidy" and value <= 0):
+            raise InputError(f"FACETS {key} {value:g} out of range", path=sibling)
+        fit[key] = value
+        fit[f"{key}_source"] = source
+    return fit

@@ -6,7 +6,9 @@ Formats (tab-separated, after a SAM-style ``@HD``/``@SQ``/``@RG`` header):
   MEAN_LOG2_COPY_RATIO``;
 * ``.called.seg``: the same plus ``CALL`` (``+``, ``-``, ``0``), which is kept only as a note:
   the project calls genes from the ratio with its own thresholds;
-* ``.modelFinal.seg``: posterior deciles; the median ``LOG2_COPY_RATIO_POSTERIOR_50`` is used.
+* ``.modelFinal.seg``: posterior deciles; the median ``LOG2_COPY_RATIO_POSTERIOR_50`` is used;
+* ``.denoisedCR.tsv`` (DenoiseReadCounts, also ``.standardizedCR.tsv``): ``CONTIG START END
+  LOG2_COPY_RATIO``, one row per interval, each treated as a segment (with a warning).
 
 Coordinates: 1-based closed (GATK intervals). The sample is ``@RG SM:``; contig lengths in ``@SQ``
 lines identify the build (see :func:`hpdgenomics.genome.build_from_contig_lengths`); detection
@@ -57,7 +59,12 @@ def _sniff_model(path: Path, lines: list[str]) -> bool:
     return "log2_copy_ratio_posterior_50" in _fields(path, lines)
 
 
-def _read(path: Path, fmt: str, value_col: str, sample: str | None) -> CopyNumberData:
+def _sniff_denoised(path: Path, lines: list[str]) -> bool:
+    return _fields(path, lines)[3:] == ["log2_copy_ratio"]
+
+
+def _read(path: Path, fmt: str, value_col: str, sample: str | None,
+          bins: bool = False) -> CopyNumberData:
     header = head_lines(path, 100_000)
     file_sample, lengths = sam_header(header)
     chosen, source = choose_sample([file_sample] if file_sample else [], sample, path=path,
@@ -67,6 +74,13 @@ def _read(path: Path, fmt: str, value_col: str, sample: str | None) -> CopyNumbe
     table = read_table(path, _is_gatk, what="GATK segment table", search_lines=100_000)
     evidence = build_from_contig_lengths(lengths) if lengths else None
     warnings: list[str] = []
+    if bins:
+        warnings.append("per-interval copy ratios (DenoiseReadCounts .denoisedCR.tsv): each "
+                        "interval is treated as a segment; ModelSegments' .cr.seg is more robust "
+                        "to noise")
+        if "standardized" in path.name.lower():
+            warnings.append("the file name says standardizedCR: these ratios are not denoised "
+                            "against a panel of normals, so they carry systematic noise")
     if "call" in table.columns:
         counts = table["call"].value_counts().to_dict()
         warnings.append("GATK CALL column (" + ", ".join(f"{k}: {v}" for k, v in counts.items())
@@ -100,3 +114,9 @@ def read_called_seg(path: Path, *, sample: str | None = None, **_options) -> Cop
           description="GATK ModelSegments .modelFinal.seg (posterior median log2 ratio)")
 def read_model_final(path: Path, *, sample: str | None = None, **_options) -> CopyNumberData:
     return _read(Path(path), "gatk-modelfinal-seg", "log2_copy_ratio_posterior_50", sample)
+
+
+@register("copy_number", "gatk-denoised-cr", sniff=_sniff_denoised,
+          description="GATK DenoiseReadCounts .denoisedCR.tsv (per-interval LOG2_COPY_RATIO)")
+def read_denoised_cr(path: Path, *, sample: str | None = None, **_options) -> CopyNumberData:
+    return _read(Path(path), "gatk-denoised-cr", "log2_copy_ratio", sample, bins=True)

@@ -52,11 +52,18 @@ def _is_long(fields: list[str]) -> bool:
             and any(f in fields for f in _LONG_VALUE))
 
 
+# a gene matrix has one column per sample and no coordinates; a gene-first table with
+# coordinate columns is some tool's per-gene report (CNVkit genemetrics, PURPLE germline
+# deletions), whose columns must not be taken for sample names
+_COORDINATES = {"chromosome", "chrom", "chr", "start", "end", "regionstart", "regionend"}
+
+
 def _is_wide(fields: list[str]) -> bool:
     fields = _without_bom(fields)
     return (bool(fields) and fields[0] in _META and not _is_long(fields)
             and any(f not in _META for f in fields)
-            and any(f in _GENE for f in fields))
+            and any(f in _GENE for f in fields)
+            and not _COORDINATES.intersection(fields))
 
 
 def _wide_values(lines: list[str]) -> list[float] | None:

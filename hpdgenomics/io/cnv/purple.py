@@ -57,6 +57,17 @@ class PurpleFit:
     ploidy: float
     sex: str | None
     path: str
+    status: str = ""                 # PURPLE fit status (NORMAL, HIGHLY_DIPLOID, NO_TUMOR, ...)
+    warnings: tuple[str, ...] = ()
+
+
+# PURPLE's fit statuses that mean its purity/ploidy (and so its copy numbers) are not a tumour
+# fit: NO_TUMOR (no tumour evidence; purity is set to a floor), FAIL_* / FAILED from later
+# versions and the QC file
+_FAILED_STATUS = ("NO_TUMOR", "FAIL", "FAILED", "FAIL_NO_TUMOR", "FAIL_CONTAMINATION")
+# below this purity a copy-number fit rests on very little tumour signal (PURPLE's own floor
+# for a fit is 0.08, its default min purity)
+_LOW_PURITY = 0.10
 
 
 def read_purple_purity(path: str | Path) -> PurpleFit:
@@ -74,9 +85,22 @@ def read_purple_purity(path: str | Path) -> PurpleFit:
     if not (0 < purity <= 1) or ploidy <= 0:
         raise InputError(f"purity {purity} / ploidy {ploidy} out of range", path=path,
                          hint="purity must be in (0, 1] and ploidy positive")
-    gender = str(row.get("gender", row.get("sex", ""))).upper()   # column renamed in later PURPLE
+    # the column is "gender" up to PURPLE 3.x and "sex" from later versions
+    gender = str(row["gender"] if "gender" in row.index else row.get("sex", "")).strip().upper()
     sex = {"MALE": "male", "FEMALE": "female"}.get(gender)
-    return PurpleFit(purity, ploidy, sex, str(path))
+    warnings = []
+    if gender and sex is None:
+        warnings.append(f"PURPLE sex {gender!r} (e.g. MALE_KLINEFELTER) is neither MALE nor "
+                        "FEMALE: X/Y genes not called unless --sex is given")
+    status = str(row.get("status", "")).strip().upper()
+    if status and any(status == s or status.startswith("FAIL") for s in _FAILED_STATUS):
+        warnings.append(f"PURPLE fit status {status} (purity {purity:g}): PURPLE found no "
+                        "reliable tumour fit, so its copy numbers are not tumour copy numbers; "
+                        "gene calls from this sample should not be trusted")
+    elif purity < _LOW_PURITY:
+        warnings.append(f"PURPLE purity {purity:g} is below {_LOW_PURITY:g}: the copy-number "
+                        "fit rests on very little tumour signal")
+    return PurpleFit(purity, ploidy, sex, str(path), status, tuple(warnings))
 
 
 def _sibling_fit(path: Path, suffix: str, warnings: list[str]) -> PurpleFit | None:
@@ -98,10 +122,27 @@ def _file_fields(path: Path, suffix: str, warnings: list[str]) -> dict:
               "sample_source": "PURPLE file name", "caller": "PURPLE"}
     fit = _sibling_fit(path, suffix, warnings)
     if fit is not None:
+        warnings.extend(fit.warnings)
         source = f"PURPLE {Path(fit.path).name}"
         fields.update(purity=fit.purity, ploidy=fit.ploidy, purity_source=source,
                       ploidy_source=source, sex=fit.sex)
     return fields
+
+
+_GERMLINE_NAMES = (".purple.cnv.germline.tsv", ".purple.germline.deletion.tsv",
+                   ".purple.cnv.germline.tsv.gz")
+
+
+def _reject_germline(path: Path) -> None:
+    """PURPLE's germline outputs look like (or are) its somatic table; they must never be screened
+    as tumour copy number. Older PURPLE writes ``.purple.cnv.germline.tsv`` with exactly the
+    somatic header, so only the file name tells them apart."""
+    name = path.name.lower()
+    if any(name.endswith(suffix) for suffix in _GERMLINE_NAMES) or ".germline." in name:
+        raise InputError("this is a PURPLE germline copy-number file, not the tumour's somatic "
+                         "copy number", path=path,
+                         hint="give <tumor>.purple.cnv.somatic.tsv (segments) or "
+                              "<tumor>.purple.cnv.gene.tsv (genes)")
 
 
 def _optional_column(table: pd.DataFrame, *names: str) -> pd.Series | None:
@@ -114,6 +155,7 @@ def _optional_column(table: pd.DataFrame, *names: str) -> pd.Series | None:
           description="PURPLE .purple.cnv.somatic.tsv (absolute copies, allele-specific)")
 def read_purple_somatic(path: Path, **_options) -> CopyNumberData:
     path = Path(path)
+    _reject_germline(path)
     table = read_table(path, _is_somatic, what="PURPLE somatic copy-number table")
     warnings: list[str] = []
     from_file = _file_fields(path, _SEGMENT_SUFFIX, warnings)
@@ -135,6 +177,7 @@ def read_purple_somatic(path: Path, **_options) -> CopyNumberData:
           description="PURPLE .purple.cnv.gene.tsv (gene-level minimum/maximum copies)")
 def read_purple_gene(path: Path, **_options) -> CopyNumberData:
     path = Path(path)
+    _reject_germline(path)
     table = read_table(path, _is_gene, what="PURPLE gene copy-number table")
     require_columns(table, ["gene", "mincopynumber", "maxcopynumber"], path=path,
                     what="PURPLE gene table")

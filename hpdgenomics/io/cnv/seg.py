@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ...errors import UsageError
+from ...errors import InputError, UsageError
 from ..registry import register
 from ._common import (
     CopyNumberData,
@@ -49,8 +49,10 @@ _PROBES = ("num.mark", "num_probes", "nbrofloci", "num.probes", "probes", "num_m
 _VALUE = ("seg.mean", "segment_mean", "seg_mean", "mean", "log2", "log2ratio", "log2_ratio",
           "segment_mean_log2", "value")
 # columns that make a table another format even though it starts sample, chrom, start, end:
-# FACETS (facets-suite cncf), allele-specific tables (ASCAT), Sequenza
-_OTHER_FORMATS = {"tcn.em", "tcn", "cnlr.median", "nmajor", "nminor", "cnt"}
+# FACETS (facets-suite cncf), allele-specific tables (ASCAT), Sequenza,
+# ichorCNA (seg.median.logR, copy.number: absolute copies and a call word in the last column)
+_OTHER_FORMATS = {"tcn.em", "tcn", "cnlr.median", "nmajor", "nminor", "cnt", "copy.number",
+                  "seg.median.logr", "corrected_copy_number"}
 
 
 def _is_seg(fields: list[str]) -> bool:
@@ -116,6 +118,22 @@ def read_seg(path: Path, *, sample: str | None = None, seg_log_base: float | Non
         warnings.append(f"segment mean read from column {value_col!r}; the columns after it "
                         f"({', '.join(columns[columns.index(value_col) + 1:])}) are not used")
     raw = pd.to_numeric(rows[value_col], errors="coerce")
+    if len(rows) and raw.isna().all():
+        raise InputError(f"the segment-mean column {value_col!r} holds no numbers (first value "
+                         f"{rows[value_col].iloc[0]!r}); columns: {', '.join(columns)}",
+                         path=path, hint="this may be another caller's table that looks like "
+                         "a SEG: pass --cnv-format with the right reader, or give a SEG whose "
+                         "segment mean is named seg.mean/Segment_Mean")
+    # DNAcopy never writes a segment without markers; a zero count means the value was not
+    # measured (filled in by a converter), so the row cannot support a call
+    unmeasured = pd.Series(False, index=rows.index)
+    if probes_col:
+        unmeasured = pd.to_numeric(rows[probes_col], errors="coerce") == 0
+        if unmeasured.any():
+            warnings.append(f"rejected {int(unmeasured.sum())} segment(s) with {probes_col} 0 "
+                            f"(line {', '.join(str(x) for x in rows.loc[unmeasured, 'source_line'].head(8))}): "
+                            "no probes, so no measured value")
+            rows, raw = rows[~unmeasured], raw[~unmeasured]
     if seg_log_base is None:
         base = 2
         warnings.append("SEG files do not state their log base; values read as log2 "
@@ -134,6 +152,12 @@ def read_seg(path: Path, *, sample: str | None = None, seg_log_base: float | Non
         "n_probes": rows[probes_col] if probes_col else None,
         "source_line": rows["source_line"],
     })
+    flat = raw.dropna()
+    if len(flat) > 1 and bool((flat == 0).all()):
+        warnings.append("every segment mean is exactly 0: a flat profile (failed normalisation, "
+                        "or a placeholder file) cannot show any change; genes are called "
+                        "neutral only as far as this file can tell")
     return finish(path, "seg", segments, level="segment", value_kind="log2", sample=chosen,
-                  samples=samples, sample_source=source, records_read=len(rows),
-                  warnings=warnings, caller="SEG")
+                  samples=samples, sample_source=source,
+                  records_read=len(rows) + int(unmeasured.sum()),
+                  warnings=warnings, caller="SEG", extra_rejected=int(unmeasured.sum()))

@@ -7,6 +7,9 @@ is ``DEL``/``DUP``/``CNV``; other structural variants (BND, INV, INS) are counte
 The copy number is FORMAT ``CN`` of the chosen sample, else INFO ``CN``. A record without a
 usable CN is rejected (a ``<DEL>`` alone does not say whether one or both copies are lost).
 Records whose FILTER is not PASS/``.`` (or whose sample FT is not PASS) are skipped and counted.
+CNVkit's ``export vcf`` writes losses without CN (FORMAT ``GT:GQ``); its genotype ``1/1`` is
+written only for 0 copies, so such a record is read as 0 copies, and ``0/1`` losses are rejected
+with a warning.
 
 Coordinates: VCF 1-based. For symbolic ALT alleles POS is the padding base before the event, so
 the segment is POS+1..END; GATK gCNV records (ALT ``.`` or ``<DEL>,<DUP>``) cover POS..END as
@@ -85,6 +88,8 @@ def read_cnv_vcf(path: Path, *, sample: str | None = None, **_options) -> CopyNu
     gcnv = any(mark in vcf.raw_header for mark in ("GermlineCNVCaller", "PostprocessGermlineCNVCalls",
                                                    "##FORMAT=<ID=QSS,"))
 
+    cnvkit = "##source=CNVkit" in vcf.raw_header
+    homozygous_from_gt = partial_loss = 0
     rows = []
     skipped_types: dict[str, int] = {}
     filtered = no_cn = 0
@@ -110,6 +115,15 @@ def read_cnv_vcf(path: Path, *, sample: str | None = None, **_options) -> CopyNu
                         continue
         if np.isnan(copies) and variant.INFO.get("CN") is not None:
             copies = float(variant.INFO.get("CN"))
+        if np.isnan(copies) and cnvkit and svtype == "DEL" and sample_index is not None:
+            # CNVkit's export writes losses as GT:GQ without CN; its genotype 1/1 is written
+            # exactly when the rounded copy number is 0 (0/1 means some copies remain)
+            alleles = variant.genotypes[sample_index][:-1]
+            if alleles and all(a == 1 for a in alleles):
+                copies = 0.0
+                homozygous_from_gt += 1
+            else:
+                partial_loss += 1
         # DELLY writes CN=-1 where it has no read-depth estimate (translocations, insertions)
         if np.isnan(copies) or copies < 0 or copies > 1e6:
             no_cn += 1
@@ -131,11 +145,18 @@ def read_cnv_vcf(path: Path, *, sample: str | None = None, **_options) -> CopyNu
     if no_cn:
         warnings.append(f"{no_cn} copy-number record(s) rejected: no usable CN for sample "
                         f"{chosen or '(none)'}")
+    if homozygous_from_gt:
+        warnings.append(f"{homozygous_from_gt} CNVkit <DEL> record(s) without CN read as 0 copies "
+                        "from genotype 1/1 (CNVkit writes 1/1 only for 0 copies)")
+    if partial_loss:
+        warnings.append(f"{partial_loss} CNVkit <DEL> record(s) with genotype 0/1 carry no CN "
+                        "(CNVkit's VCF export omits it for losses): those losses are not "
+                        "evaluable; give the .cns/.call.cns instead")
     warnings.append("a VCF lists copy-number events only where the caller reported them; genes "
                     "without a record are not evaluable, not neutral")
     table = pd.DataFrame(rows, columns=["chrom", "start", "end", "copy_number", "source_line"])
     table["chrom"] = normalise_chromosomes(table["chrom"]) if len(table) else table["chrom"]
-    caller = "GATK gCNV" if gcnv else \
+    caller = "GATK gCNV" if gcnv else "CNVkit" if cnvkit else \
         "DELLY" if "DELLY" in vcf.raw_header.upper() else "VCF"
     return finish(path, "vcf-copy-number", table, level="segment", value_kind="absolute",
                   sample=chosen, samples=samples, sample_source=source, records_read=records,
