@@ -113,7 +113,7 @@ class ScreenReport:
     disclaimer: str = DISCLAIMER
 
     def to_dict(self) -> dict:
-        return _plain({
+        data = _plain({
             "schema_version": SCHEMA_VERSION,
             "tool": {"name": "hpdgenomics", "version": self.tool_version},
             "knowledge_base": self.knowledge,
@@ -131,6 +131,60 @@ class ScreenReport:
             "warnings": self.warnings,
             "disclaimer": self.disclaimer,
         })
+        for alteration in data["alterations"]:
+            # Derived from `thresholds` so that a reader of one finding sees the cut it passed,
+            # including a gene override (MET amplifies at 5 copies, not 6).
+            alteration["copy_number_threshold"] = copy_number_threshold(
+                data["thresholds"], alteration["gene"], alteration.get("copy_number"))
+        return data
+
+
+_CALLS_WITH_THRESHOLDS = ("amplification", "gain", "shallow_loss", "deep_deletion")
+
+
+def copy_number_threshold(thresholds: dict, gene: str, copy_number: dict | None) -> dict | None:
+    """The copy-number cut a gene's call passed: ``{call, values, rule, gene_override}``.
+
+    ``None`` when there is no copy-number record or the call is neutral (nothing to justify).
+    Calls read from a discrete (cBioPortal-scale) file passed no numeric threshold of ours; their
+    ``values`` are empty and ``rule`` names the scale.
+    """
+    if not copy_number or copy_number.get("call") not in _CALLS_WITH_THRESHOLDS:
+        return None
+    call = copy_number["call"]
+    settings = thresholds.get("copy_number") or {}
+    settings = settings.get("configured", settings)
+    rules = settings.get("rules") or {}
+    if str(copy_number.get("basis") or "").startswith("discrete value"):
+        return {"call": call, "values": {}, "gene_override": False,
+                "rule": rules.get("discrete_inputs", "discrete value from the file")}
+    override = ((settings.get("gene_overrides") or {}).get(gene) or {}).get(call) or {}
+    values = {**(settings.get(call) or {}), **override}
+    if call == "amplification" and settings.get("focal_max_length") is not None:
+        values["focal_max_length"] = settings["focal_max_length"]
+    return {"call": call, "values": values, "gene_override": bool(override),
+            "rule": _threshold_rule(call, values) or rules.get(call)}
+
+
+def _threshold_rule(call: str, values: dict) -> str | None:
+    """The rule in words, from the values actually applied (the knowledge base's own text
+    states the defaults, which a gene override changes)."""
+    try:
+        if call == "amplification":
+            text = (f"CN >= {values['min_copies']:g} and >= {values['min_ploidy_ratio']:g} x "
+                    f"ploidy")
+            if values.get("focal_max_length") is not None:
+                text += f", on an event <= {values['focal_max_length'] / 1e6:g} Mb"
+            return text
+        if call == "gain":
+            return f"CN >= ploidy + {values['min_copies_above_ploidy'] - 0.5:g}"
+        if call == "shallow_loss":
+            return f"CN <= ploidy - {values['max_copies_below_ploidy'] - 0.5:g}"
+        if call == "deep_deletion":
+            return f"minimum CN over the gene < {values['max_copies']:g}"
+    except (KeyError, TypeError):
+        return None
+    return None
 
 
 def citation_dict(citation: Citation) -> dict:

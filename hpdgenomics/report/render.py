@@ -10,7 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
+from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -21,6 +23,9 @@ TSV_COLUMNS = [
     "sample_id", "rule_id", "gene", "caution_level", "grade", "criterion", "evidence_level",
     "evidence_type", "protein_change", "consequence", "hgvsc", "transcript", "chrom", "pos", "ref",
     "alt", "vaf", "depth", "copy_number", "copy_number_call", "record", "knowledge_version",
+    # appended later; the earlier columns keep their positions for readers that index them
+    "log2", "segment", "copy_number_threshold", "components", "note",
+    "supporting_references", "neutral_or_contrary_references",
 ]
 
 
@@ -40,7 +45,31 @@ def _environment() -> Environment:
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["fmt"] = _fmt
     env.filters["flatten"] = flatten
+    env.filters["yesno"] = _yes_no
+    env.filters["pubmed_url"] = pubmed_url
+    env.filters["doi_url"] = doi_url
     return env
+
+
+def pubmed_url(pmid) -> str | None:
+    """A PubMed link for an all-digit PMID; None for anything else (never a link to free text)."""
+    text = str(pmid or "").strip()
+    return f"https://pubmed.ncbi.nlm.nih.gov/{text}/" if re.fullmatch(r"\d{1,9}", text) else None
+
+
+def doi_url(doi) -> str | None:
+    """A doi.org link for a DOI (``10.<registrant>/<suffix>``); None for anything else."""
+    text = re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)", "", str(doi or "").strip(),
+                  flags=re.IGNORECASE)
+    if not re.fullmatch(r"10\.\d{4,9}/\S+", text):
+        return None
+    return "https://doi.org/" + quote(text, safe="/:;()._-")
+
+
+def _yes_no(value) -> str:
+    if value is None:
+        return "—"
+    return "yes" if value else "no"
 
 
 def flatten(mapping: dict, prefix: str = "") -> list[tuple[str, object]]:
@@ -63,25 +92,106 @@ def _fmt(value, digits: int = 2) -> str:
     return str(value)
 
 
+def _references(citations: list[dict]) -> str:
+    """Citations as one TSV cell: reference (PMID or DOI), separated by ' | '."""
+    parts = []
+    for citation in citations:
+        ids = [f"PMID {citation['pmid']}" if citation.get("pmid") else "",
+               f"doi:{citation['doi']}" if citation.get("doi") else ""]
+        ids_text = ", ".join(i for i in ids if i)
+        parts.append(citation["reference"] + (f" ({ids_text})" if ids_text else ""))
+    return " | ".join(parts)
+
+
 def tsv_rows(report: ScreenReport) -> list[dict]:
+    """One row per alteration (the JSON's ``alterations[]``), flattened to :data:`TSV_COLUMNS`."""
     rows = []
     data = report.to_dict()
     for alteration in data["alterations"]:
         cn = alteration.get("copy_number") or {}
+        threshold = alteration.get("copy_number_threshold") or {}
         rows.append({
             **{k: alteration.get(k) for k in TSV_COLUMNS if k in alteration},
             "sample_id": report.sample_id,
             "copy_number": cn.get("copy_number"),
             "copy_number_call": cn.get("call"),
             "knowledge_version": report.knowledge.get("version"),
+            "log2": cn.get("log2"),
+            "segment": cn.get("segment"),
+            "copy_number_threshold": threshold.get("rule"),
+            "components": "; ".join(alteration.get("components") or []),
+            "supporting_references": _references(alteration.get("supporting") or []),
+            "neutral_or_contrary_references":
+                _references(alteration.get("neutral_or_contrary") or []),
         })
     return rows
+
+
+# "<GENE> variants (<why>)" / "<GENE> copy number (<why>)", as the screen words a rule's reason;
+# the why may itself hold parentheses (a variant's coordinates), hence the greedy match.
+_NOT_EVALUABLE_PART = re.compile(
+    r"^(?P<gene>\S+) (?P<aspect>variants|copy number) \((?P<why>.+)\)$")
+
+
+def not_evaluable_causes(rules: list[dict]) -> dict:
+    """What was not looked at, grouped by cause, for the summary's 10-second read.
+
+    Returns ``{"causes": [{"why", "aspect", "genes", "rules"}], "other": [rule dicts]}``. A rule
+    whose reason is not worded as ``<gene> <aspect> (<why>)`` parts (a co-occurrence rule, or a
+    knowledge-base extension) goes to ``other`` and is shown with its full reason, so nothing is
+    dropped. Display only: the JSON keeps each rule's reason verbatim.
+    """
+    causes: dict[tuple[str, str], dict] = {}
+    other: list[dict] = []
+    for rule in rules:
+        if rule.get("status") != "not_evaluable":
+            continue
+        reason = str(rule.get("reason") or "")
+        if not reason.startswith("not evaluable: "):
+            other.append(rule)
+            continue
+        # the tail names what *was* assessed; the summary lists only what was not
+        body = reason[len("not evaluable: "):].split(". Assessed without a finding:")[0]
+        parts = [_NOT_EVALUABLE_PART.match(part.strip())
+                 for part in _split_outside_parentheses(body)]
+        if not all(parts):
+            other.append(rule)
+            continue
+        for part in parts:
+            entry = causes.setdefault((part["why"], part["aspect"]),
+                                      {"why": part["why"], "aspect": part["aspect"],
+                                       "genes": [], "rules": []})
+            if part["gene"] not in entry["genes"]:
+                entry["genes"].append(part["gene"])
+            if rule["rule_id"] not in entry["rules"]:
+                entry["rules"].append(rule["rule_id"])
+    return {"causes": list(causes.values()), "other": other}
+
+
+def _split_outside_parentheses(text: str, separator: str = "; ") -> list[str]:
+    """Split on ``separator`` only where no parenthesis is open (a why may contain "; ")."""
+    parts, depth, start, i = [], 0, 0, 0
+    while i < len(text):
+        char = text[i]
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth = max(depth - 1, 0)
+        elif depth == 0 and text.startswith(separator, i):
+            parts.append(text[start:i])
+            start = i + len(separator)
+            i = start
+            continue
+        i += 1
+    parts.append(text[start:])
+    return parts
 
 
 def render_html(report: ScreenReport) -> str:
     template = _environment().get_template("screen.html")
     css = (Path(__file__).parent / "templates" / "report.css").read_text(encoding="utf-8")
-    return template.render(r=report.to_dict(), css=css)
+    data = report.to_dict()
+    return template.render(r=data, css=css, not_looked_at=not_evaluable_causes(data["rules"]))
 
 
 def render_tsv(report: ScreenReport) -> str:
