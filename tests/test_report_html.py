@@ -138,7 +138,7 @@ def test_co_occurrence_finding_names_both_components(tmp_path):
               if a["evidence_type"] == "co_occurrence")
     markup = section(report["html"], f"finding-{co}")
     heading = re.search(r"<h3>(.*?)</h3>", markup, flags=re.DOTALL).group(1)
-    assert "KRAS p.G12C + STK11 deep_deletion" in text(heading)
+    assert "KRAS p.G12C + STK11 deep deletion" in text(heading)
 
 
 # --- gene status: readable copy number ----------------------------------------------------------
