@@ -12,31 +12,16 @@ The annotations were written by hand in each tool's documented layout, not produ
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
-from hpdgenomics.cli import cli
+from screen_reports import findings, screen_vcf, unmatched
 
 FIXTURES = Path(__file__).parent / "fixtures" / "realistic_vcf"
 
 
 def screen(tmp_path: Path, name: str, *options: str) -> dict:
-    result = CliRunner().invoke(cli, ["screen", "--vcf", str(FIXTURES / name), "-o", str(tmp_path),
-                                      *options])
-    assert result.exit_code == 0, result.output
-    [report] = tmp_path.glob("*.hpd.json")
-    return json.loads(report.read_text())
-
-
-def findings(report: dict) -> set[tuple[str, str, str | None]]:
-    return {(a["rule_id"], a["gene"], a["protein_change"]) for a in report["alterations"]}
-
-
-def unmatched(report: dict) -> set[tuple[str, str]]:
-    return {(u["gene"], u["consequence"]) for u in report["unmatched_variants"]}
+    return screen_vcf(FIXTURES / name, tmp_path, *options)
 
 
 def test_mutect2_vep_everything_per_gene_grch38(tmp_path):

@@ -10,13 +10,11 @@ the exact set of (rule, gene, one-letter protein change) the report lists, so an
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from screen_reports import findings, screen_vcf, unmatched
 
-from hpdgenomics.cli import cli
 from hpdgenomics.genome import normalize_chrom
 
 FIXTURES = Path(__file__).parent / "fixtures" / "realistic_vcf_2"
@@ -24,19 +22,7 @@ CO = ("KRAS_STK11_CO", "KRAS+STK11", None)
 
 
 def screen(tmp_path: Path, name: str, *options: str) -> dict:
-    result = CliRunner().invoke(cli, ["screen", "--vcf", str(FIXTURES / name), "-o", str(tmp_path),
-                                      *options])
-    assert result.exit_code == 0, result.output
-    [report] = tmp_path.glob("*.hpd.json")
-    return json.loads(report.read_text())
-
-
-def findings(report: dict) -> set[tuple[str, str, str | None]]:
-    return {(a["rule_id"], a["gene"], a["protein_change"]) for a in report["alterations"]}
-
-
-def unmatched(report: dict) -> set[tuple[str, str]]:
-    return {(u["gene"], u["consequence"]) for u in report["unmatched_variants"]}
+    return screen_vcf(FIXTURES / name, tmp_path, *options)
 
 
 def vafs(report: dict) -> dict[str | None, float | None]:
