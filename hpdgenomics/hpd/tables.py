@@ -173,7 +173,6 @@ def _raw_table(path: Path, problems: list[str]) -> _RawTable | None:
     except (OSError, EOFError, zlib.error) as exc:
         problems.append(f"{path}: cannot be read ({exc}); is it truncated or not really gzip?")
         return None
-    text = text.removeprefix("\ufeff")          # Excel's "CSV UTF-8" starts with a BOM
     lines = text.splitlines(keepends=True)
     skipped = 0
     while skipped < len(lines) and lines[skipped].startswith("#"):

@@ -179,11 +179,7 @@ def read_delimited(path: str | Path, *, what: str = "table") -> DelimitedTable:
     comments: list[str] = []
     header: str | None = None
     with open_text(path) as handle:
-        for number, line in enumerate(handle):
-            if number == 0:
-                # a UTF-8 byte-order mark (Excel "CSV UTF-8", PowerShell) would otherwise become
-                # part of the first column name, or hide a leading '#'
-                line = line.removeprefix("\ufeff")
+        for line in handle:
             if line.startswith("#"):
                 comments.append(line[1:].rstrip())
                 continue

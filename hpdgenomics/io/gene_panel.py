@@ -156,8 +156,6 @@ def read_gene_panels(paths: Iterable[str | Path] | str | Path) -> dict[str, set[
     for path in map(Path, paths):
         with open_text(path) as handle:
             lines = [line.rstrip("\r\n") for line in handle]
-        if lines:
-            lines[0] = lines[0].removeprefix("\ufeff")      # byte-order mark of an Excel save
         content = [line for line in lines if line.strip() and not line.startswith("#")]
         if not content:
             raise InputError("gene panel file is empty", path=path)

@@ -213,7 +213,6 @@ def _one_letter(text: str) -> str | None:
 
 
 def _sniff(path: Path, lines: list[str]) -> bool:
-    lines = [lines[0].removeprefix("\ufeff"), *lines[1:]] if lines else lines
     header = next((line for line in lines if not line.startswith("#")), "")
     names = {name.strip().lower() for name in header.split("\t")}
     return {"hugo_symbol", "tumor_sample_barcode", "variant_classification"} <= names

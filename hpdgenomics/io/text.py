@@ -29,12 +29,16 @@ def is_gzipped(path: str | Path) -> bool:
 
 
 def open_text(path: str | Path):
-    """Open a plain or gzip/bgzip text file for reading (UTF-8, tolerant of stray bytes)."""
+    """Open a plain or gzip/bgzip text file for reading (UTF-8, tolerant of stray bytes).
+
+    A leading UTF-8 byte-order mark (Excel's "CSV UTF-8", PowerShell) is dropped here, once for
+    every reader, so it never sticks to the first column name or hides a leading ``#``.
+    """
     path = Path(path)
     try:
         if is_gzipped(path):
-            return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", errors="replace")
-        return open(path, encoding="utf-8", errors="replace", newline="")
+            return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", errors="replace")
+        return open(path, encoding="utf-8-sig", errors="replace", newline="")
     except FileNotFoundError:
         raise InputError("file not found", path=path, hint="check the path") from None
     except IsADirectoryError:

@@ -41,13 +41,7 @@ _LONG_SAMPLE = ("sample_id", "tumor_sample_barcode", "sample")
 _LONG_VALUE = ("value", "copy_number_alteration", "cna", "alteration")
 
 
-def _without_bom(fields: list[str]) -> list[str]:
-    # a UTF-8 byte-order mark (a matrix saved from Excel) sits in front of the first column name
-    return [fields[0].removeprefix("\ufeff"), *fields[1:]] if fields else fields
-
-
 def _is_long(fields: list[str]) -> bool:
-    fields = _without_bom(fields)
     return (any(f in fields for f in _GENE) and any(f in fields for f in _LONG_SAMPLE)
             and any(f in fields for f in _LONG_VALUE))
 
@@ -59,7 +53,6 @@ _COORDINATES = {"chromosome", "chrom", "chr", "start", "end", "regionstart", "re
 
 
 def _is_wide(fields: list[str]) -> bool:
-    fields = _without_bom(fields)
     return (bool(fields) and fields[0] in _META and not _is_long(fields)
             and any(f not in _META for f in fields)
             and any(f in _GENE for f in fields)
