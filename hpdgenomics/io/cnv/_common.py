@@ -5,10 +5,9 @@ Readers return :class:`CopyNumberData` whose ``segments`` follow the one schema 
 """
 from __future__ import annotations
 
-import re
-
 import logging
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,6 +126,27 @@ def first_column(table: pd.DataFrame, *names: str) -> str | None:
         if name in table.columns:
             return name
     return None
+
+
+# --- companion files -------------------------------------------------------------------------
+
+def companion_file(path: Path, suffixes: tuple[str, ...], companion_suffix: str,
+                   warnings: list[str], *, what: str) -> Path | None:
+    """The fit file a caller writes beside its segments (``<prefix><companion_suffix>``).
+
+    ``<prefix>`` is ``path``'s name without the first of ``suffixes`` it ends with. None when the
+    name has none of them, or when the companion is absent: then a warning says that ``what``
+    (e.g. "FACETS purity and ploidy") was not read and to pass ``--ploidy``.
+    """
+    name = path.name
+    prefix = next((name[: -len(s)] for s in suffixes if name.endswith(s)), None)
+    if prefix is None:
+        return None
+    companion = path.with_name(prefix + companion_suffix)
+    if not companion.exists():
+        warnings.append(f"no {companion.name} beside the file: {what} not read (pass --ploidy)")
+        return None
+    return companion
 
 
 # --- chromosomes -----------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from ._common import (
     REQUESTED,
     CopyNumberData,
     choose_sample,
+    companion_file,
     finish,
     first_column,
     header_fields,
@@ -94,10 +95,9 @@ def _sequenza_fit(path: Path, warnings: list[str]) -> dict:
         warnings.append("Sequenza file not named <sample>_segments.txt: purity and ploidy not "
                         "looked up (pass --ploidy)")
         return {}
-    sibling = path.with_name(path.name[: -len(_SEQUENZA_SEGMENTS)] + _SEQUENZA_SOLUTIONS)
-    if not sibling.exists():
-        warnings.append(f"no {sibling.name} beside the file: purity and ploidy not taken from "
-                        "Sequenza (pass --ploidy)")
+    sibling = companion_file(path, (_SEQUENZA_SEGMENTS,), _SEQUENZA_SOLUTIONS, warnings,
+                             what="Sequenza purity and ploidy")
+    if sibling is None:
         return {}
     solutions = read_table(sibling, _is_solutions, what="Sequenza alternative solutions")
     if solutions.empty:

@@ -29,6 +29,7 @@ from ..text import head_lines
 from ._common import (
     CopyNumberData,
     choose_sample,
+    companion_file,
     finish,
     first_column,
     header_fields,
@@ -89,14 +90,9 @@ def _facets_fit(path: Path, warnings: list[str]) -> dict:
     ``# Ploidy = 3.1`` lines; Purity is ``NA`` when FACETS found no tumour (a diploid fit), which
     is said, not guessed.
     """
-    name = path.name
-    prefix = next((name[: -len(s)] for s in _CNCF_SUFFIXES if name.endswith(s)), None)
-    if prefix is None:
-        return {}
-    sibling = path.with_name(prefix + ".out")
-    if not sibling.exists():
-        warnings.append(f"no {sibling.name} beside the file: FACETS purity and ploidy not read "
-                        "(pass --ploidy)")
+    sibling = companion_file(path, _CNCF_SUFFIXES, ".out", warnings,
+                             what="FACETS purity and ploidy")
+    if sibling is None:
         return {}
     values = {}
     for line in head_lines(sibling, 200):

@@ -32,6 +32,7 @@ from ..text import head_lines
 from ._common import (
     CopyNumberData,
     choose_sample,
+    companion_file,
     finish,
     first_column,
     header_fields,
@@ -60,14 +61,9 @@ def _sniff(path: Path, lines: list[str]) -> bool:
 
 def _params(path: Path, sample: str | None, warnings: list[str]) -> dict:
     """Purity, ploidy and sex from ``<id>.params.txt`` beside the file, if present."""
-    name = path.name
-    prefix = next((name[: -len(s)] for s in _SUFFIXES if name.endswith(s)), None)
-    if prefix is None:
-        return {}
-    sibling = path.with_name(prefix + ".params.txt")
-    if not sibling.exists():
-        warnings.append(f"no {sibling.name} beside the file: ichorCNA's tumour fraction and "
-                        "ploidy not read (pass --ploidy)")
+    sibling = companion_file(path, _SUFFIXES, ".params.txt", warnings,
+                             what="ichorCNA's tumour fraction and ploidy")
+    if sibling is None:
         return {}
     lines = head_lines(sibling, 200)
     fields: dict = {}
