@@ -93,7 +93,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import ClinicalDataError, UsageError
-from ..io.text import open_text, sha256_file
+from ..io.text import open_text, sha256_file, sniff_delimiter
 from ..model import DAYS_PER_MONTH
 from .definitions import THRESHOLDS
 
@@ -159,12 +159,6 @@ class _RawTable:
         return self.separator == ";"
 
 
-def _separator(header: str) -> str:
-    if "\t" in header:
-        return "\t"
-    return ";" if header.count(";") > header.count(",") else ","
-
-
 def _raw_table(path: Path, problems: list[str]) -> _RawTable | None:
     """All cells as stripped strings, and the file line number of each data row."""
     try:
@@ -181,7 +175,7 @@ def _raw_table(path: Path, problems: list[str]) -> _RawTable | None:
         problems.append(f"{path}: no header row found (expected a tab-, comma- or semicolon-"
                         "separated header after any '#' lines)")
         return None
-    sep = _separator(lines[skipped])
+    sep = sniff_delimiter(lines[skipped])
     # csv rather than pandas here: pandas silently turns surplus leading fields into an index,
     # and every row must keep its file line number (quoted fields may span lines).
     reader = csv.reader(io.StringIO("".join(lines[skipped:])), delimiter=sep)

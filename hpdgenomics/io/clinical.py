@@ -90,7 +90,7 @@ import pandas as pd
 
 from ..errors import ClinicalDataError, InputError, UsageError
 from ..model import DAYS_PER_MONTH
-from .text import open_text, sha256_file
+from .text import open_text, sha256_file, sniff_delimiter
 
 log = logging.getLogger(__name__)
 
@@ -146,18 +146,7 @@ class DelimitedTable:
 
 
 def _delimiter_for(path: Path, header: str) -> str:
-    """Tab; comma for ``.csv`` or a header with commas and no tab; semicolon for a header with
-    semicolons and neither tab nor comma (spreadsheets in locales whose decimal mark is a comma
-    write "CSV" that way)."""
-    name = path.name.lower()
-    name = name.removesuffix(".gz")
-    if "\t" in header:
-        return "\t"
-    if ";" in header and "," not in header:
-        return ";"
-    if name.endswith(".csv") or "," in header:
-        return ","
-    return "\t"
+    return sniff_delimiter(header, csv_name=path.name.lower().removesuffix(".gz").endswith(".csv"))
 
 
 def _header_names(header: str, delimiter: str) -> list[str]:

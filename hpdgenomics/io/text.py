@@ -45,6 +45,22 @@ def open_text(path: str | Path):
         raise InputError("is a folder, not a file", path=path) from None
 
 
+def sniff_delimiter(header: str, *, csv_name: bool = False) -> str:
+    """The field separator of a delimited text table, from its header line.
+
+    Tab when the header has one; semicolon when semicolons outnumber commas (a spreadsheet's
+    "CSV" in locales whose decimal mark is a comma); comma when the header has commas or the file
+    is named ``.csv`` (``csv_name``); otherwise tab (a one-column table).
+    """
+    if "\t" in header:
+        return "\t"
+    if header.count(";") > header.count(","):
+        return ";"
+    if "," in header or csv_name:
+        return ","
+    return "\t"
+
+
 def head_lines(path: str | Path, n: int) -> list[str]:
     """The first ``n`` lines (without newlines); raises InputError on an unreadable gzip."""
     lines: list[str] = []
