@@ -8,6 +8,8 @@ published digit.
 from __future__ import annotations
 
 import math
+import statistics
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -15,6 +17,7 @@ import pytest
 
 from hpdgenomics.errors import ClinicalDataError, UsageError
 from hpdgenomics.stats import cox_ph, kaplan_meier, logrank
+from hpdgenomics.stats.survival import HALF_TOLERANCE, survival_quantile
 
 # Freireich EJ et al., Blood 1963; Gehan EA, Biometrika 1965: remission weeks, "+" = censored
 SIX_MP = "6+ 6 6 6 7 9+ 10+ 10 11+ 13 16 17+ 19+ 20+ 22 23 25+ 32+ 32+ 34+ 35+"
@@ -45,6 +48,82 @@ def test_kaplan_meier_medians_match_r():
     assert math.isnan(six_mp.median_ci_high)
     assert "upper confidence limit of the median not reached" in six_mp.warnings
     assert placebo.median_ci_low <= 8 <= placebo.median_ci_high
+
+
+# --- the median where the curve sits at exactly 0.5 (R survfit's midpoint rule) -------------------
+
+@pytest.mark.parametrize("n", range(1, 21))
+def test_uncensored_median_is_the_textbook_sample_median(n):
+    """Times 1..n, all failures: S = (n - k) / n after time k. For even n it is exactly 0.5 from n/2
+    to n/2 + 1, and the rule gives the midpoint, which is the ordinary sample median (n + 1) / 2.
+    Before the fix the median was n/2 for n = 2, 4, 10, 12, 16 and n/2 + 1 for 6, 8, 14, 18, 20,
+    depending on how 5/6 * 4/5 * 3/4 ... rounded."""
+    result = kaplan_meier(list(range(1, n + 1)), [1] * n, label="uncensored")
+    assert result.median == statistics.median(range(1, n + 1)) == (n + 1) / 2
+    assert result.median_reached
+
+
+def _r_survfit_loglog_limits(n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """R ``quantile(survfit(Surv(1:n), conf.type="log-log"))`` limits of the median, by hand.
+
+    Greenwood: V_k = sum over failures i <= k of 1 / (r_i (r_i - 1)) with r_i = n - i + 1 at risk,
+    which telescopes to 1/(n - k) - 1/n. Band: S^exp(+/- z sqrt(V) / |log S|) while S > 0 (R gives
+    NA where S = 0). A limit is the first time its band is below 0.5, or the midpoint of a flat
+    exactly at 0.5; NaN if never. Survival is taken as exact fractions, so no rounding decides.
+    """
+    low = high = math.nan
+    for k in range(1, n):                       # S(k) > 0 for k < n
+        survival = Fraction(n - k, n)
+        variance = 1 / (n - k) - 1 / n
+        spread = z * math.sqrt(variance) / abs(math.log(survival))
+        band_low = float(survival) ** math.exp(spread)
+        band_high = float(survival) ** math.exp(-spread)
+        if math.isnan(low) and band_low < 0.5:
+            low = float(k)
+        if math.isnan(high) and band_high < 0.5:
+            high = float(k)
+    return low, high
+
+
+@pytest.mark.parametrize("n", range(2, 21, 2))
+def test_median_confidence_limits_match_r_survfit_by_hand(n):
+    result = kaplan_meier(list(range(1, n + 1)), [1] * n, label="uncensored")
+    low, high = _r_survfit_loglog_limits(n)
+    assert result.median_ci_low == low
+    if math.isnan(high):
+        # small n: the upper band is still above 0.5 when the last patient fails (R: NA)
+        assert not result.median_ci_high_reached and math.isnan(result.median_ci_high)
+        assert "upper confidence limit of the median not reached" in result.warnings
+    else:
+        assert result.median_ci_high == high and result.median_ci_high_reached
+    assert result.median_ci_low <= result.median
+
+
+def test_realistic_group_median_on_an_exact_half_is_the_midpoint():
+    """Altered group of a cohort, TTF in months: after 0.8 months 3 of 6 have failed, S is exactly
+    0.5 until the next failure at 1.7. The midpoint rule gives 1.25 (before: 1.7 by rounding)."""
+    result = kaplan_meier([0.3, 0.5, 0.8, 1.7, 2.4, 3.1], [1, 1, 1, 1, 0, 0], label="altered")
+    assert result.median == pytest.approx(1.25, abs=1e-12)
+
+
+def test_curve_ending_at_exactly_half_uses_the_last_follow_up_and_warns():
+    result = kaplan_meier([1.0, 2.0, 3.0, 4.0], [1, 1, 0, 0], label="altered")
+    assert result.median == 3.0            # (2 + last follow-up 4) / 2, as R survfit
+    assert any(w.startswith("the curve ends at exactly 50 % (last follow-up 4)")
+               for w in result.warnings)
+
+
+def test_survival_quantile_rule():
+    times = [0.0, 1.0, 2.0, 3.0, 4.0]
+    # within the tolerance of 0.5 counts as 0.5, on either side
+    for wobble in (0.0, 1e-12, -1e-12, HALF_TOLERANCE / 2, -HALF_TOLERANCE / 2):
+        assert survival_quantile(times, [1.0, 0.75, 0.5 + wobble, 0.5 + wobble, 0.2], 4.0) == 3.0
+    assert survival_quantile(times, [1.0, 0.75, 0.49, 0.3, 0.2], 4.0) == 2.0
+    assert survival_quantile(times, [1.0, 0.75, 0.6, 0.6, 0.6], 4.0) != \
+        survival_quantile(times, [1.0, 0.75, 0.6, 0.6, 0.4], 4.0)
+    assert math.isnan(survival_quantile(times, [1.0, 0.75, 0.6, 0.6, 0.6], 4.0))
+    # flat at 0.5 to the end: midpoint with the last follow-up time
+    assert survival_quantile(times, [1.0, 0.75, 0.5, 0.5, 0.5], 9.0) == 5.5
 
 
 def test_kaplan_meier_curve_and_numbers_at_risk_by_hand():

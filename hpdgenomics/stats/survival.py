@@ -4,9 +4,12 @@ All three come from lifelines:
 
 * Kaplan-Meier (``KaplanMeierFitter``): pointwise confidence band by the exponential Greenwood
   (log(-log)) method; the median's confidence interval is read off that band where it crosses 0.5
-  (Brookmeyer R, Crowley J, Biometrics 1982;38:29-41, with the log(-log) transform), via
-  ``lifelines.utils.median_survival_times``. A median (or limit) the curve never reaches is reported
-  as not reached (NaN, ``median_reached`` / ``median_ci_high_reached`` false) with a warning.
+  (Brookmeyer R, Crowley J, Biometrics 1982;38:29-41, with the log(-log) transform). The median and
+  both limits follow one rule, R ``survfit``'s (see :func:`survival_quantile`): the first time the
+  curve drops below 0.5, except where it sits at exactly 0.5 (to within :data:`HALF_TOLERANCE`) over
+  an interval, which gives the midpoint of that interval. A median (or limit) the curve never
+  reaches is reported as not reached (NaN, ``median_reached`` / ``median_ci_high_reached`` false)
+  with a warning.
 * log-rank test (``lifelines.statistics.logrank_test``), unweighted, two groups, chi-square on 1 df.
 * Cox proportional hazards (``CoxPHFitter``), Efron's method for tied event times (lifelines' only
   method, and R ``coxph``'s default), optionally with covariates and strata; Wald p-value and CI for
@@ -28,7 +31,6 @@ import pandas as pd
 from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.exceptions import ConvergenceError, ConvergenceWarning
 from lifelines.statistics import logrank_test, proportional_hazard_test
-from lifelines.utils import median_survival_times
 
 from hpdgenomics.errors import ClinicalDataError, UsageError
 from hpdgenomics.stats._frames import build_model_frame
@@ -40,6 +42,19 @@ PH_TEST_ALPHA = 0.05
 #: Fewer events per Cox coefficient than this gets a warning (Peduzzi P et al., J Clin Epidemiol
 #: 1995;48:1503-10).
 EVENTS_PER_PARAMETER = 10
+
+#: Newton-Raphson settings for ``CoxPHFitter.fit``. lifelines' defaults stop on a relative change
+#: of the log partial likelihood below 1e-9 or a Newton decrement below 1e-7, which leaves the
+#: score (gradient) at up to ~5e-4 and p-values about 1e-3 (relative) short of the maximum. Here the
+#: fit runs until the Newton decrement (g' H^-1 g / 2) is below 1e-18, i.e. the remaining step is
+#: ~1e-9, or the log-likelihood stops changing in double precision (relative 1e-15).
+COX_FIT_OPTIONS = {"step_size": 0.95, "precision": 1e-18, "r_precision": 1e-15, "max_steps": 500}
+
+#: A survival value this close to 0.5 counts as exactly 0.5 (R ``quantile.survfit`` uses the same
+#: default, sqrt of the double-precision epsilon). Products such as 5/6 * 4/5 * 3/4 land a rounding
+#: error away from 0.5, on either side, so comparing them with 0.5 exactly would make the median
+#: depend on floating-point luck.
+HALF_TOLERANCE = math.sqrt(np.finfo(float).eps)
 
 _KM_ASSUMPTIONS = ["censoring is independent of the risk of treatment failure (non-informative)",
                    "patients are independent"]
@@ -163,6 +178,34 @@ def _survival_arrays(durations, events, name: str) -> tuple[np.ndarray, np.ndarr
             event_values[complete].to_numpy(dtype=float), notes)
 
 
+def survival_quantile(times: Sequence[float], survival: Sequence[float], last_time: float,
+                      level: float = 0.5, tolerance: float = HALF_TOLERANCE) -> float:
+    """Where a right-continuous step curve (``survival[i]`` from ``times[i]`` on) reaches ``level``.
+
+    The rule of R ``survfit`` (``quantile.survfit``), used for the median and for both of its
+    confidence limits (applied to the band's curves):
+
+    * the first time at which the curve is below ``level``;
+    * but if the curve first reaches ``level`` by landing on it exactly (within ``tolerance``) at
+      time t1 and stays there until it drops at t2, the midpoint (t1 + t2) / 2 - for uncensored data
+      the ordinary sample median: times 1..n with n even give (n + 1) / 2;
+    * if it lands on ``level`` and never drops again (the last patients are censored), the midpoint
+      of t1 and ``last_time`` (the last follow-up time);
+    * NaN when the curve never reaches ``level``.
+    """
+    times = np.asarray(times, dtype=float)
+    survival = np.asarray(survival, dtype=float)
+    reached = np.flatnonzero(survival <= level + tolerance)
+    if reached.size == 0:
+        return math.nan
+    first = int(reached[0])
+    if survival[first] < level - tolerance:
+        return float(times[first])
+    below = np.flatnonzero(survival[first:] < level - tolerance)
+    end = float(times[first + int(below[0])]) if below.size else float(last_time)
+    return (float(times[first]) + end) / 2
+
+
 def kaplan_meier(durations: Sequence[float] | np.ndarray, events: Sequence[int] | np.ndarray,
                  label: str, at_times: Iterable[float] = (),
                  alpha: float = 0.05) -> KaplanMeierResult:
@@ -193,19 +236,31 @@ def kaplan_meier(durations: Sequence[float] | np.ndarray, events: Sequence[int] 
     result.survival = [float(s) for s in fitter.survival_function_.iloc[:, 0]]
     result.survival_ci_low = [float(s) for s in band.iloc[:, 0]]
     result.survival_ci_high = [float(s) for s in band.iloc[:, 1]]
-    median = float(fitter.median_survival_time_)
-    median_band = median_survival_times(band)
-    low, high = float(median_band.iloc[0, 0]), float(median_band.iloc[0, 1])
+    # The lower band reaches 0.5 first, so it gives the median's lower limit. Where the estimate
+    # is 0 the Greenwood variance is undefined and so is the band (lifelines writes 0 there, R
+    # survfit NA): those points are left out of the limits, as R does, so an upper band still
+    # above 0.5 when the last patient fails leaves the upper limit not reached.
+    last_time = float(duration_values.max())
+    defined = np.asarray(result.survival) > 0
+    timeline = np.asarray(result.timeline)
+    median = survival_quantile(timeline, result.survival, last_time)
+    low, high = (survival_quantile(timeline[defined], np.asarray(band)[defined], last_time)
+                 for band in (result.survival_ci_low, result.survival_ci_high))
     result.median_reached = math.isfinite(median)
-    result.median = median if result.median_reached else math.nan
-    result.median_ci_low = low if math.isfinite(low) else math.nan
+    result.median = median
+    result.median_ci_low = low
     result.median_ci_high_reached = math.isfinite(high)
-    result.median_ci_high = high if result.median_ci_high_reached else math.nan
+    result.median_ci_high = high
     if at_times:
         survival_at = fitter.survival_function_at_times(at_times).to_numpy()
         result.at_risk = [{"time": t, "n_at_risk": int((duration_values >= t).sum()),
                            "survival": float(s)} for t, s in zip(at_times, survival_at)]
 
+    survival = np.asarray(result.survival)
+    if abs(survival[-1] - 0.5) <= HALF_TOLERANCE and result.median_reached:
+        result.warnings.append(f"the curve ends at exactly 50 % (last follow-up {last_time:g}): "
+                               "the median is the midpoint of that last flat stretch (R survfit's "
+                               "convention) and moves with the length of follow-up")
     if result.events == 0:
         result.warnings.append("no events in this group: the curve stays at 1 and the median is "
                                "not reached")
@@ -295,7 +350,8 @@ def _unfitted_cox(duration: str, event: str, exposure: str, covariates: list[str
         coefficient=math.nan, std_error=math.nan, hazard_ratio=math.nan, ci_low=math.nan,
         ci_high=math.nan, p_value=math.nan, ph_test_p_value=math.nan, confidence_level=1 - alpha,
         method=(f"Cox proportional hazards, Efron ties (lifelines CoxPHFitter, "
-                f"{library_version('lifelines')}); Wald CI and p; PH check by "
+                f"{library_version('lifelines')}, Newton-Raphson to a Newton decrement below "
+                f"{COX_FIT_OPTIONS['precision']:g}); Wald CI and p; PH check by "
                 "proportional_hazard_test (rank-transformed time)"),
         assumptions=assumptions,
     )
@@ -367,7 +423,7 @@ def cox_ph(df: pd.DataFrame, duration: str, event: str, exposure: str,
         pywarnings.simplefilter("always")
         try:
             fitter.fit(model_data, duration_col=duration, event_col=event,
-                       strata=strata or None)
+                       strata=strata or None, fit_options=dict(COX_FIT_OPTIONS))
         except (ConvergenceError, np.linalg.LinAlgError, ValueError) as error:
             result.warnings.append(f"Cox fit failed ({str(error).splitlines()[0]}): "
                                    "model not fitted")
