@@ -108,11 +108,14 @@ def test_calls_follow_the_definitions(cohort):
     assert pd.isna(c["recist_pd_first_eval"]) and pd.isna(c["early_failure"])
     assert value(c, "hpd_kas_2020") is False and value(c, "hpd_matos_2020") is False
     d = table.loc["D"]
-    # no pre-baseline: TGR-based calls not evaluable, with the reason
-    assert pd.isna(d["tgr_ref"]) and pd.isna(d["hpd_kas_2020"])
-    assert d["hpd_kas_2020_reason"].endswith("no pre-baseline scan before the baseline scan")
+    # no pre-baseline: TGR quantities not evaluable, with the reason; but no RECIST PD decides
+    # the definitions that require progression (Champiat, Ferrara, Kas) without TGR_ref
+    assert pd.isna(d["tgr_ref"]) and pd.isna(d["delta_tgr"])
+    assert pd.isna(d["hpd_saada_bouzid_2017"])
+    assert d["hpd_saada_bouzid_2017_reason"].endswith("no pre-baseline scan before the baseline scan")
     assert value(d, "early_failure") is True and value(d, "recist_pd_first_eval") is False
-    assert value(d, "hpd_champiat_2017") is False  # no RECIST PD decides it without TGR_ref
+    assert value(d, "hpd_champiat_2017") is False
+    assert value(d, "hpd_kas_2020") is False
 
 
 def test_nonpositive_reference_policy_accelerated(cohort):
@@ -155,7 +158,9 @@ def test_tsv_and_json_outputs_round_trip(cohort, tmp_path):
     assert tuple(header) == TSV_COLUMNS
     rows = {line.split("\t")[0]: line.split("\t") for line in tsv.read_text().splitlines()[1:]}
     kas = header.index("hpd_kas_2020")
-    assert rows["A"][kas] == "true" and rows["D"][kas] == ""
+    assert rows["A"][kas] == "true" and rows["D"][kas] == "false"
+    saada = header.index("hpd_saada_bouzid_2017")
+    assert rows["D"][saada] == ""                # not evaluable: empty
     loaded = load_hpd_calls(tmp_path)          # the folder works as well as the file
     assert loaded["hpd_kas_2020"].dtype == "boolean"
     assert loaded.set_index("patient_id")["tgr_exp"]["A"] == pytest.approx(

@@ -1,21 +1,27 @@
 """Each published definition on hand-built per-patient measures: true, false and not evaluable.
 
 Sources (DOMAIN.md section 4): RECIST 1.1 (Eisenhauer 2009); Champiat 2017 (PD and TGR ratio >= 2);
-Ferrara 2018 (PD and ΔTGR > 50); Kas 2020 (ΔTGR > 100); Saâda-Bouzid 2017 (TGK ratio >= 2);
-Kato 2017 (TTF < 2 months, > 50 % increase, > 2-fold pace); Lo Russo 2019 (>= 3 of 5);
+Ferrara 2018 (PD and ΔTGR > 50); Kas 2020 (PD and ΔTGR > 100: Kas B et al. assessed HPD among
+progressors, RECIST > 20 % with ΔTGR > 100); Saâda-Bouzid 2017 (TGK ratio >= 2, no RECIST conjunct
+in the paper's definition); Kato 2017 (TTF < 2 months, > 50 % increase, > 2-fold pace); Lo Russo
+2019 (>= 3 of 5; the ECOG criterion is deterioration from PS < 2 to PS >= 2 within 2 months);
 Matos 2020 (provisional: > 40 %, or > 20 % with new lesions in >= 2 organs).
 """
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from hpdgenomics.hpd.definitions import (DEFINITIONS, Call, PatientMeasures, all_of, any_of,
                                          at_least, early_failure, hpd_champiat_2017,
                                          hpd_ferrara_2018, hpd_kas_2020, hpd_kato_2017,
                                          hpd_lo_russo_2019, hpd_matos_2020, hpd_saada_bouzid_2017,
+                                         lo_russo_ecog_deterioration,
                                          recist_progression_first_eval, resolve_definition)
+from hpdgenomics.hpd import classify_hpd
 from hpdgenomics.hpd.growth import Quantity, difference, growth_ratio
 
 UNKNOWN = Quantity(None, "no pre-baseline scan")
@@ -139,10 +145,28 @@ def test_ferrara_and_kas_use_delta_tgr_with_shrinking_reference():
     assert hpd_kas_2020(m).value is False
 
 
-def test_kas_threshold_is_strict_and_needs_no_recist_progression():
+def test_kas_threshold_is_strict():
     assert hpd_kas_2020(measures(tgr_ref=0.0, tgr_exp=100.0)).value is False
-    assert hpd_kas_2020(measures(tgr_ref=0.0, tgr_exp=100.5, d_first_eval=51.0)).value is True
+    assert hpd_kas_2020(measures(tgr_ref=0.0, tgr_exp=100.5)).value is True      # +60 %: PD
     assert hpd_kas_2020(measures(tgr_ref=UNKNOWN)).value is None
+
+
+def test_kas_needs_recist_progression_stable_disease_is_not_hpd():
+    """+16 % at first evaluation is stable disease; a steeply shrinking reference period
+    (TGR_ref -80) puts ΔTGR above 100 all the same. Kas assessed HPD among progressors: not HPD."""
+    m = measures(tgr_ref=-80.0, tgr_exp=25.0, d_baseline=50.0, d_first_eval=58.0)  # +16 %, Δ 105
+    assert m.delta_tgr.value > 100
+    assert recist_progression_first_eval(m).value is False
+    call = hpd_kas_2020(m)
+    assert call.value is False and "not >= 20 % and >= 5 mm" in call.reason
+    # a new lesion makes it RECIST progression, and then ΔTGR > 100 is HPD by Kas
+    assert hpd_kas_2020(replace(m, new_lesions=1)).value is True
+    # no progression decides it even when ΔTGR cannot be computed
+    assert hpd_kas_2020(replace(m, delta_tgr=UNKNOWN)).value is False
+    # progression not evaluable (new lesions not recorded) with ΔTGR > 100: not evaluable
+    unknown_new = replace(m, new_lesions=None, new_lesion_organs=None, new_organ_involved=None)
+    assert hpd_kas_2020(unknown_new).value is None
+    assert DEFINITIONS["kas_2020"].summary.startswith("RECIST 1.1 progression")
 
 
 # --- Saâda-Bouzid 2017 ---------------------------------------------------------------------------
@@ -182,7 +206,7 @@ def test_lo_russo_three_of_five():
 
 def test_lo_russo_new_lesions_only_in_the_new_organ_do_not_count_twice():
     m = measures(d_first_eval=55.0, new_lesions=3, new_lesion_organs=1, new_organ_involved=True,
-                 ttf_months=3.0, ecog_ps2_within_2mo=True)
+                 ttf_months=3.0, ecog_ps2_within_2mo=True, ecog_baseline=1)
     # spread (yes) + ECOG (yes); the 3 new lesions all lie in the new organ -> 2 of 5
     assert hpd_lo_russo_2019(m).value is False
     # organs not recorded: the in-involved-organ criterion is unknown and could make 3
@@ -194,6 +218,30 @@ def test_lo_russo_ecog_and_ttf_unknown():
     assert hpd_lo_russo_2019(m).value is None   # 1 yes, 2 unknown: could reach 3
     m2 = measures(d_first_eval=55.0, new_lesions=0, ttf_months=None, ecog_ps2_within_2mo=None)
     assert hpd_lo_russo_2019(m2).value is False  # 0 yes, 2 unknown: cannot reach 3
+
+
+@pytest.mark.parametrize("baseline, within_2mo, expected", [
+    (1, True, True),       # PS 1 -> >= 2 within 2 months: deterioration
+    (0, True, True),
+    (2, True, False),      # already PS 2 at baseline: not a deterioration to PS >= 2
+    (3, True, False),
+    (None, True, None),    # baseline not recorded: cannot be decided
+    (None, False, False),  # never reached PS >= 2: false whatever the baseline
+    (1, False, False),
+    (2, None, None),       # on-treatment PS not recorded
+])
+def test_lo_russo_ecog_is_deterioration_from_baseline(baseline, within_2mo, expected):
+    m = measures(ecog_baseline=baseline, ecog_ps2_within_2mo=within_2mo)
+    assert lo_russo_ecog_deterioration(m).value is expected
+
+
+def test_lo_russo_patient_already_at_ps2_does_not_meet_the_ecog_criterion():
+    # TTF < 2 (yes), +60 % (yes), no new lesions, no spread: the ECOG criterion decides
+    m = measures(d_first_eval=80.0, new_lesions=0, ecog_ps2_within_2mo=True, ecog_baseline=2)
+    call = hpd_lo_russo_2019(m)
+    assert call.value is False and "already 2 at baseline" in call.reason
+    assert hpd_lo_russo_2019(replace(m, ecog_baseline=1)).value is True
+    assert hpd_lo_russo_2019(replace(m, ecog_baseline=None)).value is None
 
 
 # --- Matos 2020 (provisional) ---------------------------------------------------------------------
@@ -228,3 +276,35 @@ def test_definitions_registry():
     assert resolve_definition("Kas-2020").name == "kas_2020"
     with pytest.raises(KeyError, match="choose one of"):
         resolve_definition("smith_2099")
+
+
+# --- end to end through the tables (hpd-classify) ---------------------------------------------------
+
+FIXTURES = Path(__file__).parent / "fixtures" / "hpd_definitions"
+
+
+def _classified(case: str):
+    return classify_hpd(FIXTURES / f"{case}_measurements.tsv",
+                        FIXTURES / f"{case}_patients.tsv").table().set_index("patient_id")
+
+
+def test_kas_stable_disease_with_delta_tgr_over_100_is_not_hpd_end_to_end():
+    """200 mm -> 50 mm over the 60 days before ICI, then +16 % (50 -> 58 mm) on ICI: stable
+    disease. TGR_ref is about -88 and TGR_exp +25, so ΔTGR is about 113, above Kas's 100."""
+    patient = _classified("kas_stable_disease_delta_tgr_over_100").loc["SD16"]
+    assert patient["pct_change_first_eval"] == pytest.approx(16.0)
+    assert patient["delta_tgr"] > 100
+    assert not patient["recist_pd_first_eval"]
+    assert patient["hpd_kas_2020"] == False  # noqa: E712 - nullable boolean False
+    assert "not >= 20 % and >= 5 mm" in patient["hpd_kas_2020_reason"]
+
+
+def test_lo_russo_ecog_needs_deterioration_end_to_end():
+    """Three patients alike (TTF 1.5 months, +60 %, no new lesions, no spread; ECOG 3 within two
+    months) except the baseline ECOG PS: 2 (already), 1, and not recorded."""
+    table = _classified("ecog_already_ps2_at_baseline")
+    assert table.loc["PS2", "hpd_lo_russo_2019"] == False  # noqa: E712 - 2 of 5
+    assert "already 2 at baseline" in table.loc["PS2", "hpd_lo_russo_2019_reason"]
+    assert table.loc["PS1", "hpd_lo_russo_2019"] == True  # noqa: E712 - 3 of 5
+    assert pd.isna(table.loc["PSNA", "hpd_lo_russo_2019"])
+    assert "baseline ECOG PS not recorded" in table.loc["PSNA", "hpd_lo_russo_2019_reason"]

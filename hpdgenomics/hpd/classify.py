@@ -184,7 +184,8 @@ def _period(start: Scan | None, end: Scan | None, start_reason: str, end_reason:
 
 
 def measure_patient(scans: ScanSelection, *, ttf_months: float | None, ttf_event: bool | None,
-                    ecog_ps2_within_2mo: bool | None, options: HpdOptions) -> PatientMeasures:
+                    ecog_ps2_within_2mo: bool | None, options: HpdOptions,
+                    ecog_baseline: int | None = None) -> PatientMeasures:
     """Every per-patient quantity the definitions read."""
     pre, base, first = scans.pre_baseline, scans.baseline, scans.first_eval
     ref_args = (pre, base, scans.pre_baseline_reason, scans.baseline_reason)
@@ -218,6 +219,7 @@ def measure_patient(scans: ScanSelection, *, ttf_months: float | None, ttf_event
         new_lesions=new_lesions, new_lesion_organs=organs, new_organ_involved=new_organ,
         new_lesions_present=present,
         ttf_months=ttf_months, ttf_event=ttf_event, ecog_ps2_within_2mo=ecog_ps2_within_2mo,
+        ecog_baseline=ecog_baseline,
         nonpositive_reference=options.nonpositive_reference)
 
 
@@ -338,7 +340,8 @@ def classify_inputs(inputs: HpdInputs, options: HpdOptions | None = None) -> Hpd
             scans, ttf_months=None if math.isnan(patient.ttf_months) else patient.ttf_months,
             ttf_event=None if pd.isna(patient.ttf_event) else bool(patient.ttf_event),
             ecog_ps2_within_2mo=None if pd.isna(patient.ecog_ps2_within_2mo)
-            else bool(patient.ecog_ps2_within_2mo), options=options)
+            else bool(patient.ecog_ps2_within_2mo), options=options,
+            ecog_baseline=None if pd.isna(patient.ecog_baseline) else int(patient.ecog_baseline))
         results.append(classify_patient(patient.patient_id, measures, scans))
     inputs_record = {"measurements": {"path": inputs.measurements_path,
                                       "sha256": inputs.measurements_sha256},

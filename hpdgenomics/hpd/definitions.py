@@ -26,7 +26,7 @@ THRESHOLDS: dict[str, float] = {
     "kato_pace_fold_gt": 2.0,                  # > 2-fold progression pace (TGK ratio, see docs)
     "lo_russo_burden_increase_pct_min": 50.0,  # >= 50 % baseline -> first evaluation
     "lo_russo_new_lesions_min": 2,             # >= 2 new lesions in an organ already involved
-    "lo_russo_ecog_min": 2,                    # ECOG PS >= 2 within the first 2 months
+    "lo_russo_ecog_min": 2,                    # from PS < 2 at baseline to >= 2 within 2 months
     "lo_russo_criteria_min": 3,                # at least 3 of 5
     "matos_burden_increase_pct_gt": 40.0,      # > 40 % (provisional wording)
     "matos_burden_increase_with_new_pct_gt": 20.0,  # > 20 % with new lesions in >= 2 organs
@@ -67,7 +67,8 @@ DEFINITIONS: dict[str, HpdDefinition] = {d.name: d for d in (
                   "Ferrara R et al., JAMA Oncol 2018;4:1543-52",
                   "RECIST 1.1 progression at first evaluation and ΔTGR > 50"),
     HpdDefinition("kas_2020", "hpd_kas_2020", "Kas 2020",
-                  "Kas B et al., JAMA Oncol 2020;6:1039-46", "ΔTGR > 100"),
+                  "Kas B et al., JAMA Oncol 2020;6:1039-46",
+                  "RECIST 1.1 progression at first evaluation and ΔTGR > 100"),
     HpdDefinition("saada_bouzid_2017", "hpd_saada_bouzid_2017", "Saâda-Bouzid 2017",
                   "Saâda-Bouzid E et al., Ann Oncol 2017;28:1605-11", "TGK_exp / TGK_ref >= 2"),
     HpdDefinition("kato_2017", "hpd_kato_2017", "Kato 2017",
@@ -77,7 +78,8 @@ DEFINITIONS: dict[str, HpdDefinition] = {d.name: d for d in (
     HpdDefinition("lo_russo_2019", "hpd_lo_russo_2019", "Lo Russo 2019",
                   "Lo Russo G et al., Clin Cancer Res 2019",
                   ">= 3 of: TTF < 2 months; >= 50 % target-sum increase; >= 2 new lesions in an "
-                  "involved organ; spread to a new organ; ECOG PS >= 2 within 2 months"),
+                  "involved organ; spread to a new organ; deterioration to ECOG PS >= 2 within 2 "
+                  "months (from PS < 2 at baseline)"),
     HpdDefinition("matos_2020", "hpd_matos_2020", "Matos 2020 (provisional)",
                   "Matos I et al., Clin Cancer Res 2020;26:1846-55",
                   "> 40 % target-sum increase, or > 20 % with new lesions in >= 2 organs, at first "
@@ -121,7 +123,8 @@ class PatientMeasures:
     new_lesions_present: bool | None = None   # True: new lesions reported without a count
     ttf_months: float | None = None
     ttf_event: bool | None = None
-    ecog_ps2_within_2mo: bool | None = None
+    ecog_ps2_within_2mo: bool | None = None   # worst ECOG PS in the first 2 months >= 2
+    ecog_baseline: int | None = None          # ECOG PS at ICI start; None = not recorded
     nonpositive_reference: str = "not_evaluable"
 
 
@@ -275,8 +278,13 @@ def hpd_ferrara_2018(m: PatientMeasures) -> Call:
 
 
 def hpd_kas_2020(m: PatientMeasures) -> Call:
-    """Kas 2020: ΔTGR > 100 (no separate RECIST requirement, as proposed)."""
-    return compare(m.delta_tgr, "ΔTGR", ">", THRESHOLDS["kas_delta_tgr_gt"])
+    """Kas 2020: RECIST 1.1 progression at first evaluation and ΔTGR > 100.
+
+    Kas et al. assessed HPD among progressors: the proposed definition is progression by RECIST
+    (a > 20 % increase of the target sum) with ΔTGR > 100. ΔTGR alone is not enough: with a shrinking
+    reference period (TGR_ref very negative) a stable tumour (+16 %) can have ΔTGR > 100."""
+    return all_of(recist_progression_first_eval(m),
+                  compare(m.delta_tgr, "ΔTGR", ">", THRESHOLDS["kas_delta_tgr_gt"]))
 
 
 def hpd_saada_bouzid_2017(m: PatientMeasures) -> Call:
@@ -315,6 +323,26 @@ def lo_russo_new_lesions_in_involved_organ(m: PatientMeasures) -> Call:
                       "(some may be in a newly involved organ)")
 
 
+def lo_russo_ecog_deterioration(m: PatientMeasures) -> Call:
+    """Clinical deterioration to ECOG PS >= 2 within the first 2 months: PS < 2 at baseline and
+    >= 2 within 2 months. A patient already at PS >= 2 at ICI start has not deteriorated to it.
+
+    Three-valued like every conjunction here: PS < 2 throughout the 2 months is false whatever the
+    baseline; PS >= 2 within 2 months with the baseline PS not recorded is not evaluable."""
+    need = THRESHOLDS["lo_russo_ecog_min"]
+    if m.ecog_ps2_within_2mo is None:
+        return Call(None, "ECOG PS within 2 months not recorded")
+    if not m.ecog_ps2_within_2mo:
+        return Call(False, f"ECOG PS < {need:g} within 2 months")
+    if m.ecog_baseline is None:
+        return Call(None, f"ECOG PS >= {need:g} within 2 months but baseline ECOG PS not recorded: "
+                          "deterioration cannot be decided")
+    if m.ecog_baseline >= need:
+        return Call(False, f"ECOG PS already {m.ecog_baseline} at baseline: no deterioration to "
+                           f">= {need:g}")
+    return Call(True, f"ECOG PS {m.ecog_baseline} at baseline, >= {need:g} within 2 months")
+
+
 def hpd_lo_russo_2019(m: PatientMeasures) -> Call:
     """Lo Russo 2019: at least 3 of 5 criteria."""
     if m.new_organ_involved is None:
@@ -322,13 +350,10 @@ def hpd_lo_russo_2019(m: PatientMeasures) -> Call:
     else:
         spread = Call(m.new_organ_involved, "spread to a new organ" if m.new_organ_involved
                       else "no spread to a new organ")
-    ecog = (Call(None, "ECOG within 2 months not recorded") if m.ecog_ps2_within_2mo is None
-            else Call(m.ecog_ps2_within_2mo, "ECOG PS >= 2 within 2 months"
-                      if m.ecog_ps2_within_2mo else "ECOG PS < 2 within 2 months"))
     criteria = [early_failure(m),
                 compare(m.pct_change_first_eval, "target-sum change %", ">=",
                         THRESHOLDS["lo_russo_burden_increase_pct_min"]),
-                lo_russo_new_lesions_in_involved_organ(m), spread, ecog]
+                lo_russo_new_lesions_in_involved_organ(m), spread, lo_russo_ecog_deterioration(m)]
     return at_least(int(THRESHOLDS["lo_russo_criteria_min"]), criteria)
 
 

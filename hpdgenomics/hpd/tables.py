@@ -58,7 +58,8 @@ every scan of the patient is given as ``days_from_start``), ``TTF_MONTHS`` (>= 0
 ``TTF_DAYS`` (converted at 30.4375 days per month), ``TTF_STATUS`` (``1:...``/``0:...``,
 ``1``/``0``, ``true``/``false``, ``event``/``censored``, ``discontinued``; may be blank) and
 optional ``ecog_within_2mo`` (worst ECOG PS 0-5 in the first two months, or true/false meaning
-"PS >= 2"). Two ids differing only by letter case are refused (they are almost always one patient
+"PS >= 2") and ``ecog_baseline`` (ECOG PS 0-5 at ICI start: Lo Russo's criterion is deterioration
+to PS >= 2, so it needs the baseline). Two ids differing only by letter case are refused (they are almost always one patient
 typed twice); an id in the measurements that is missing from the patient table is reported with the
 patient it probably is (other case, or leading zeros a spreadsheet dropped: ``7`` for ``007``).
 
@@ -71,7 +72,7 @@ Normalised output
 ``new_organ_involved`` (nullable boolean), plus ``line`` (1-based line in the file; the first line
 of a scan given lesion by lesion). The ``patients`` frame holds ``patient_id``, ``ici_start``
 (datetime.date or None), ``ttf_months`` (float, NaN when missing), ``ttf_event`` (nullable boolean),
-``ecog_ps2_within_2mo`` (nullable boolean) and ``line``.
+``ecog_ps2_within_2mo`` (nullable boolean), ``ecog_baseline`` (nullable Int64) and ``line``.
 
 Every problem in both files (missing columns, unparseable dates or numbers, unknown patients,
 duplicate scans, duplicate patients) is collected first and raised together as one
@@ -412,7 +413,7 @@ def _patient_id(frame: pd.DataFrame, row: int, columns: dict[str, str], path: Pa
 def _read_patients(path: Path, problems: list[str], date_order: str | None
                    ) -> pd.DataFrame | None:
     loaded = _load(path, problems, ["patient_id", "ici_start", "ttf_status"],
-                   ["ecog_within_2mo"], one_of=("ttf_months", "ttf_days"),
+                   ["ecog_within_2mo", "ecog_baseline"], one_of=("ttf_months", "ttf_days"),
                    missing_hint="; TTF_MONTHS (or TTF_DAYS) and TTF_STATUS may hold blanks but "
                                 "the columns must be there")
     if loaded is None:
@@ -456,16 +457,20 @@ def _read_patients(path: Path, problems: list[str], date_order: str | None
                       "a status such as 1:DISCONTINUED, 0:CENSORED, 1, 0, event or censored")
         ecog = _cell(*args, "ecog_within_2mo", *where,
                      lambda v: _parse_ecog(v), "an ECOG PS 0-5 or true/false")
+        ecog_baseline = _cell(*args, "ecog_baseline", *where, _parse_ecog_score,
+                              "an ECOG PS 0-5 (a whole number)")
         records.append({"patient_id": patient, "ici_start": ici_start,
                         "ttf_months": float("nan") if ttf is None else ttf * ttf_scale,
-                        "ttf_event": event, "ecog_ps2_within_2mo": ecog, "line": line})
+                        "ttf_event": event, "ecog_ps2_within_2mo": ecog,
+                        "ecog_baseline": ecog_baseline, "line": line})
     if (conflict := dates.conflict(path)) is not None:
         problems.append(conflict)
     patients = pd.DataFrame.from_records(
         records, columns=["patient_id", "ici_start", "ttf_months", "ttf_event",
-                          "ecog_ps2_within_2mo", "line"])
+                          "ecog_ps2_within_2mo", "ecog_baseline", "line"])
     patients["ttf_event"] = patients["ttf_event"].astype("boolean")
     patients["ecog_ps2_within_2mo"] = patients["ecog_ps2_within_2mo"].astype("boolean")
+    patients["ecog_baseline"] = patients["ecog_baseline"].astype("Int64")
     patients["ttf_months"] = patients["ttf_months"].astype(float)
     return patients
 
@@ -479,6 +484,13 @@ def _parse_ecog(value: str) -> bool:
     if score > 5:
         raise ValueError("ECOG PS above 5")
     return score >= THRESHOLDS["lo_russo_ecog_min"]
+
+
+def _parse_ecog_score(value: str) -> int:
+    score = _parse_count(value)
+    if score > 5:
+        raise ValueError("ECOG PS above 5")
+    return score
 
 
 def _unknown_patient(patient: str, known: dict[str, object]) -> str:
