@@ -91,6 +91,22 @@ def test_separation_gives_finite_estimate_where_ordinary_ml_diverges():
                for w in result.warnings)
 
 
+@pytest.mark.parametrize("table, direction, reading", [
+    # every altered patient failed early: odds ratio towards infinity
+    ((6, 6, 20, 149), "altered (odds ratio towards infinity)", "read it as 'large, imprecise'"),
+    # no altered patient failed early while 40 of 149 unaltered did: towards zero
+    ((0, 6, 40, 149), "altered (odds ratio towards zero)", "read it as 'close to 0, imprecise'"),
+])
+def test_separation_warning_says_which_way(table, direction, reading):
+    result = firth_logistic(_table_frame(*table), "early_failure", "altered")
+    assert result.separation
+    warning = next(w for w in result.warnings if w.startswith("separation:"))
+    assert direction in warning and reading in warning
+    assert (result.odds_ratio > 1) == ("infinity" in direction)
+    if "zero" in direction:
+        assert "large" not in warning
+
+
 def test_adjusted_firth_agrees_with_logit_on_large_sample():
     rng = np.random.default_rng(20240501)
     n = 4000

@@ -99,6 +99,28 @@ def _unfitted(outcome: str, exposure: str, covariates: list[str], alpha: float) 
     )
 
 
+def _separation_warning(names: list[str], directions) -> str:
+    """Say which estimates ordinary ML sends to infinity, and which way, so the reader knows
+    whether the finite Firth odds ratio stands for "very large" or "close to 0"."""
+    parts, exposure_direction = [], 0
+    for index, (name, direction) in enumerate(zip(names, directions)):
+        if direction == 0:
+            continue
+        if name == "intercept":
+            what = "baseline odds towards " + ("infinity" if direction > 0 else "zero")
+        else:
+            what = "odds ratio towards " + ("infinity" if direction > 0 else "zero")
+        if index == 0:
+            exposure_direction = int(direction)
+        parts.append(f"{name} ({what})")
+    reading = {1: "read it as 'large, imprecise' (the data say only that the odds ratio is big)",
+               -1: "read it as 'close to 0, imprecise' (the data say only that the odds ratio is "
+                   "small)",
+               0: "read the affected estimates as imprecise"}[exposure_direction]
+    return ("separation: ordinary maximum likelihood would give infinite estimates for "
+            f"{', '.join(parts)}; the Firth estimate is finite but driven by the penalty: {reading}")
+
+
 def firth_logistic(df: pd.DataFrame, outcome: str, exposure: str, covariates: Iterable[str] = (),
                    alpha: float = 0.05) -> FirthResult:
     """Firth logistic regression of the 0/1 ``outcome`` column on the 0/1 ``exposure`` column.
@@ -152,11 +174,8 @@ def firth_logistic(df: pd.DataFrame, outcome: str, exposure: str, covariates: It
         return result
     if separation.separation:
         result.separation = True
-        infinite = [name for name, finite in zip([*term_names, "intercept"], separation.is_finite)
-                    if not finite]
-        result.warnings.append("separation: ordinary maximum likelihood would give infinite "
-                               f"estimates for {', '.join(infinite)}; the Firth estimate is finite "
-                               "but driven by the penalty, read it as 'large, imprecise'")
+        result.warnings.append(_separation_warning([*term_names, "intercept"],
+                                                   separation.directions))
 
     # tighter than the package defaults (1e-4) so reported odds ratios are good to ~6 digits
     model = FirthLogisticRegression(max_iter=100, xtol=1e-8, gtol=1e-8)
