@@ -54,6 +54,18 @@ def duration_problems(values: pd.Series) -> list[str]:
             "number" for label, value in bad.items()]
 
 
+def non_finite_problems(values: pd.Series) -> list[str]:
+    """Rows of a covariate holding inf or -inf, as a number or as text such as "Inf" (NaN is
+    missing, handled as such): no model can use them, and a text column would take "inf" for a
+    category."""
+    if pd.api.types.is_bool_dtype(values):
+        return []
+    numeric = pd.to_numeric(values, errors="coerce").astype(float)
+    bad = values[np.isinf(numeric.to_numpy())]
+    return [f"row {label!r}: covariate column {values.name!r} is {value!r}, expected a finite "
+            "number (or missing)" for label, value in bad.items()]
+
+
 def build_model_frame(df: pd.DataFrame, *, binary: dict[str, str], durations: Iterable[str] = (),
                       covariates: Iterable[str] = (), strata: Iterable[str] = ()) -> ModelFrame:
     """Check and code the columns a model uses; ``binary`` maps column -> role for messages.
@@ -73,10 +85,12 @@ def build_model_frame(df: pd.DataFrame, *, binary: dict[str, str], durations: It
         problems += binary_problems(df[column], role)
     for column in durations:
         problems += duration_problems(df[column])
+    for column in covariates:
+        problems += non_finite_problems(df[column])
     if problems:
         raise ClinicalDataError("values a model cannot use", problems=problems,
-                                hint="recode binary columns as 1/0 and give unknown values as "
-                                     "missing (NaN/None)")
+                                hint="recode binary columns as 1/0, give covariates as finite "
+                                     "numbers and unknown values as missing (NaN/None)")
 
     frame = df[used].copy()
     complete = frame.notna().all(axis=1)

@@ -48,6 +48,31 @@ def json_safe(value: Any) -> Any:
     return value
 
 
+def safe_exp(value: float) -> float:
+    """exp that gives infinity instead of raising OverflowError (then reported as not estimable)."""
+    try:
+        return math.exp(value)
+    except OverflowError:
+        return math.inf
+
+
+def flag_non_finite(result: "StatResult", names: list[str], what: str) -> None:
+    """After a fit ran, name the reported numbers that came out NaN or infinite.
+
+    JSON has no NaN, so :func:`json_safe` writes them as ``null``: without this warning a number
+    the fit could not produce would disappear from a report without a word. Call it only where a
+    non-finite value is unexpected (not for the documented boundary cases, which carry their own
+    warning).
+    """
+    bad = [name for name in names
+           if isinstance(getattr(result, name), (float, np.floating))
+           and not math.isfinite(getattr(result, name))]
+    if bad:
+        result.warnings.append(f"{', '.join(bad)} not estimable: {what} gave a non-finite value "
+                               "(reported as empty); the data do not determine "
+                               f"{'it' if len(bad) == 1 else 'them'}")
+
+
 class StatResult:
     """Mixin for result dataclasses; ``method``, ``assumptions``, ``warnings`` are fields of each."""
 

@@ -19,12 +19,13 @@ import warnings as pywarnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import scipy.linalg
 from firthmodels import FirthLogisticRegression, detect_separation
 
 from hpdgenomics.stats._frames import build_model_frame
-from hpdgenomics.stats._result import StatResult, library_version
+from hpdgenomics.stats._result import StatResult, flag_non_finite, library_version, safe_exp
 from hpdgenomics.stats.proportions import SMALL_GROUP, check_alpha
 
 #: Fewer outcome events (of the rarer outcome) per estimated coefficient than this gets a warning.
@@ -169,8 +170,9 @@ def firth_logistic(df: pd.DataFrame, outcome: str, exposure: str, covariates: It
     try:
         separation = detect_separation(X, y)
     except scipy.linalg.LinAlgError:
-        result.warnings.append("the design is collinear (a covariate is constant or duplicates "
-                               "another among these patients): model not fitted")
+        result.warnings.append("the design is collinear or numerically degenerate (a covariate "
+                               "is constant, duplicates another among these patients, or is on "
+                               "an extreme scale): model not fitted")
         return result
     if separation.separation:
         result.separation = True
@@ -184,12 +186,23 @@ def firth_logistic(df: pd.DataFrame, outcome: str, exposure: str, covariates: It
         try:
             model.fit(X, y)
             model.lrt()
+            # At these tolerances the constrained refit started from the full estimate can stall
+            # in step halving (a rounding-level gradient it cannot reduce), leaving the p-value
+            # NaN; a refit from a cold start does not. Retry those terms once.
+            stalled = [int(i) for i in np.flatnonzero(np.isnan(model.lrt_pvalues_[:len(term_names)]))]
+            if stalled:
+                retry_caught = len(caught)
+                model.lrt(features=stalled, warm_start=False)
+                recovered = {i for i in stalled if math.isfinite(model.lrt_pvalues_[i])}
+                caught[:retry_caught] = [
+                    w for w in caught[:retry_caught]
+                    if not any(f"LRT for parameter {i} " in str(w.message) for i in recovered)]
             profile = model.conf_int(alpha=alpha, method="pl", max_iter=100, tol=1e-6)
         except (scipy.linalg.LinAlgError, ValueError) as error:
             result.warnings.append(f"Firth fit failed ({error}): model not fitted")
             return result
     wald = model.conf_int(alpha=alpha, method="wald")
-    result.warnings += [f"firthmodels: {w.message}" for w in caught]
+    result.warnings += list(dict.fromkeys(f"firthmodels: {w.message}" for w in caught))
     result.converged = bool(model.converged_)
     if not result.converged:
         result.warnings.append("the Firth fit did not converge: estimates are unreliable")
@@ -205,7 +218,7 @@ def firth_logistic(df: pd.DataFrame, outcome: str, exposure: str, covariates: It
         coefficient = float(model.coef_[index])
         result.terms.append(FirthTerm(
             term=name, coefficient=coefficient, std_error=float(model.bse_[index]),
-            odds_ratio=math.exp(coefficient), ci_low=math.exp(low), ci_high=math.exp(high),
+            odds_ratio=safe_exp(coefficient), ci_low=safe_exp(low), ci_high=safe_exp(high),
             p_value=float(model.lrt_pvalues_[index]), ci_method=ci_method))
     exposure_term = result.terms[0]
     result.coefficient = exposure_term.coefficient
@@ -215,4 +228,6 @@ def firth_logistic(df: pd.DataFrame, outcome: str, exposure: str, covariates: It
     result.p_value = exposure_term.p_value
     result.wald_p_value = float(model.pvalues_[0])
     result.ci_method = exposure_term.ci_method
+    flag_non_finite(result, ["coefficient", "std_error", "odds_ratio", "ci_low", "ci_high",
+                             "p_value"], "the Firth fit")
     return result

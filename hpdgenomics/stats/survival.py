@@ -34,7 +34,7 @@ from lifelines.statistics import logrank_test, proportional_hazard_test
 
 from hpdgenomics.errors import ClinicalDataError, UsageError
 from hpdgenomics.stats._frames import build_model_frame
-from hpdgenomics.stats._result import StatResult, library_version
+from hpdgenomics.stats._result import StatResult, flag_non_finite, library_version
 from hpdgenomics.stats.proportions import SMALL_GROUP, check_alpha
 
 #: A term whose proportional-hazards test has p below this gets a warning.
@@ -226,6 +226,10 @@ def kaplan_meier(durations: Sequence[float] | np.ndarray, events: Sequence[int] 
         assumptions=list(_KM_ASSUMPTIONS), warnings=notes,
     )
     at_times = [float(t) for t in at_times]
+    if any(not math.isfinite(t) or t < 0 for t in at_times):
+        raise UsageError(f"{label}: times for the numbers at risk must be finite and >= 0, got "
+                         f"{', '.join(f'{t:g}' for t in at_times)}",
+                         hint="give times in the unit of the durations, e.g. 0, 2, 6, 12")
     if result.n == 0:
         result.warnings.append("no patients in this group: Kaplan-Meier not estimable")
         result.at_risk = [{"time": t, "n_at_risk": 0, "survival": math.nan} for t in at_times]
@@ -269,6 +273,9 @@ def kaplan_meier(durations: Sequence[float] | np.ndarray, events: Sequence[int] 
                                f"{min(result.survival):.2f} at {max(result.timeline):g})")
     elif not result.median_ci_high_reached:
         result.warnings.append("upper confidence limit of the median not reached")
+    if result.median_reached and math.isnan(result.median_ci_low):
+        result.warnings.append("lower confidence limit of the median not estimable: the band is "
+                               "undefined once no patient is left at risk (too few patients)")
     if result.n < SMALL_GROUP:
         result.warnings.append(f"only {result.n} patient(s) in this group: the curve is a few steps "
                                "and its interval very wide")
@@ -298,6 +305,7 @@ def logrank(durations_a, events_a, durations_b, events_b) -> LogRankResult:
     test = logrank_test(duration_a, duration_b, event_observed_A=event_a, event_observed_B=event_b)
     result.test_statistic = float(test.test_statistic)
     result.p_value = float(test.p_value)
+    flag_non_finite(result, ["test_statistic", "p_value"], "the log-rank test")
     if min(result.n_a, result.n_b) < SMALL_GROUP:
         result.warnings.append(f"a group has fewer than {SMALL_GROUP} patients: the chi-square "
                                "approximation is rough")
@@ -466,4 +474,6 @@ def cox_ph(df: pd.DataFrame, duration: str, event: str, exposure: str,
         result.warnings.append("proportional-hazards assumption questionable for "
                                f"{', '.join(violations)} (Grambsch-Therneau test on ranked time): "
                                "the hazard ratio averages an effect that changes over time")
+    flag_non_finite(result, ["coefficient", "std_error", "hazard_ratio", "ci_low", "ci_high",
+                             "p_value"], "the Cox fit")
     return result
