@@ -213,6 +213,7 @@ def evaluate_cohort_files(knowledge: KnowledgeBase, *, maf: str | Path | None = 
     cn_all_samples: list[str] = []
     if cna is not None:
         cn_all = read_gene_matrix(cna, fmt=cna_format)
+        result.warnings.extend(cn_all.attrs.get("warnings", []))
         cn_kind = cn_all["value_kind"].iloc[0] if len(cn_all) else "discrete"
         cn_all_samples = list(dict.fromkeys(cn_all["sample"].astype(str)))
         cn_long = cn_all[cn_all["gene"].isin(screened)]

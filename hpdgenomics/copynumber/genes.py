@@ -20,7 +20,9 @@ A gene without any overlapping segment is not evaluable (``call=None``) with the
 """
 from __future__ import annotations
 
+import copy
 import logging
+import math
 
 import numpy as np
 import pandas as pd
@@ -125,20 +127,69 @@ def call_genes(data, panel: Panel, thresholds: CopyNumberThresholds, *,
                                  purity, ploidy, purity_source, ploidy_source, sex)
                 for gene in genes]
 
-    segments = data.segments.copy()
-    copies, basis = _segment_copies(data, purity, ploidy, purity_source, ploidy_source)
-    segments["copies"] = copies.to_numpy()
-    segments = segments.sort_values(["chrom", "start", "end", "source_line"]).reset_index(drop=True)
-    segments = _drop_duplicate_segments(data, segments)
-    _warn_overlapping_segments(data, segments)
-    overlaps = _overlaps(genes, segments)
-    results = []
-    for gene in genes:
-        hits = overlaps[overlaps["gene_symbol"] == gene.symbol] if len(overlaps) else overlaps
-        results.append(_call_segment_gene(data, gene, hits, segments,
-                                          thresholds.for_gene(gene.symbol), ploidy_value, basis,
-                                          sex, ploidy is None))
+    def call_segments(data) -> list[GeneCopyNumber]:
+        segments = data.segments.copy()
+        copies, basis = _segment_copies(data, purity, ploidy, purity_source, ploidy_source)
+        segments["copies"] = copies.to_numpy()
+        segments = segments.sort_values(["chrom", "start", "end", "source_line"]
+                                        ).reset_index(drop=True)
+        segments = _drop_duplicate_segments(data, segments)
+        _warn_overlapping_segments(data, segments)
+        overlaps = _overlaps(genes, segments)
+        results = []
+        for gene in genes:
+            hits = overlaps[overlaps["gene_symbol"] == gene.symbol] if len(overlaps) else overlaps
+            results.append(_call_segment_gene(data, gene, hits, segments,
+                                              thresholds.for_gene(gene.symbol), ploidy_value,
+                                              basis, sex, ploidy is None))
+        return results
+
+    results = call_segments(data)
+    if getattr(data, "log_base_doubt", "") and data.value_kind == "log2":
+        _refuse_when_the_log_base_decides(data, results, call_segments)
     return results
+
+
+# the calls the knowledge base's copy-number criteria rest on (MDM2_AMP, STK11_LOSS, ...): a SEG
+# whose log base is unknown may not decide one of them by an assumption
+DECISIVE_CALLS = frozenset({CopyNumberCall.AMPLIFICATION, CopyNumberCall.DEEP_DELETION})
+
+
+def _refuse_when_the_log_base_decides(data, results: list[GeneCopyNumber], call_segments) -> None:
+    """A SEG whose values do not establish their log base (``data.log_base_doubt``) is screened
+    only when its amplification and deep-deletion calls do not depend on the base.
+
+    The genes are called again with the values read as log10. A gene that is amplified or deeply
+    deleted under one base and not under the other stops the screen (exit 2) naming it and
+    ``--seg-log-base``; other differences (neutral vs gain, say) are named in a warning, which
+    with the reader's own warning goes to the report and stderr.
+    """
+    other = copy.copy(data)
+    other.segments = data.segments.assign(log2=data.segments["log2"] * math.log2(10))
+    other.warnings = []
+    differing = [(as_log2, as_log10) for as_log2, as_log10 in zip(results, call_segments(other))
+                 if as_log2.call != as_log10.call]
+    if not differing:
+        return
+
+    def label(call) -> str:
+        return call.value.replace("_", " ") if call is not None else "not evaluable"
+
+    def shown(pairs) -> str:
+        return "; ".join(f"{a.gene} {label(a.call)} if log2 but {label(b.call)} if log10"
+                         for a, b in pairs[:5])
+
+    decisive = [(a, b) for a, b in differing if {a.call, b.call} & DECISIVE_CALLS]
+    if decisive:
+        raise InputError(f"the SEG file does not say its log base and its values do not "
+                         f"establish it ({data.log_base_doubt}), but the calls depend on it: "
+                         f"{shown(decisive)}", path=data.path,
+                         hint="pass --seg-log-base 2 or --seg-log-base 10 (manifest column "
+                              "seg_log_base)")
+    note = (f"calls that depend on the SEG's unknown log base (none is an amplification or deep "
+            f"deletion): {shown(differing)}; pass --seg-log-base 2 or 10")
+    data.warnings.append(note)
+    log.warning("%s: %s", data.path, note)
 
 
 def _override_notes(data, purity, ploidy, sex) -> list[str]:
@@ -385,9 +436,10 @@ def _call_gene_level(data, gene: PanelGene, thresholds: CopyNumberThresholds, pl
     caller = data.caller or data.format
     rows = data.segments[data.segments["gene"] == gene.symbol]
     if rows.empty:
-        reason = (f"{gene.symbol} has no value in the copy-number file (NA or blank: not "
-                  "profiled)" if gene.symbol in getattr(data, "genes_without_value", ())
-                  else f"{gene.symbol} is not in the copy-number file")
+        reason = (getattr(data, "genes_not_evaluable", {}).get(gene.symbol)
+                  or (f"{gene.symbol} has no value in the copy-number file (NA or blank: not "
+                      "profiled)" if gene.symbol in getattr(data, "genes_without_value", ())
+                      else f"{gene.symbol} is not in the copy-number file"))
         return GeneCopyNumber(gene=gene.symbol, call=None, caller=caller, reason=reason)
     lines = ", ".join(str(int(x)) for x in rows["source_line"])
     if data.value_kind == "discrete":

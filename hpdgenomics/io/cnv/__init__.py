@@ -47,7 +47,9 @@ def read_copy_number(path: str | Path, *, fmt: str | None = None, sample: str | 
                 raise InputError("this is a PURPLE purity/ploidy table, not copy-number segments",
                                  path=path, hint="give the .purple.cnv.somatic.tsv beside it; "
                                  "its purity and ploidy are read automatically") from None
-            if "ambiguous" in str(exc):
+            # only "not recognised" is explained below; an ambiguity, or a sniffer's own
+            # finding (a gene matrix whose scale is ambiguous or holds inf), stands as it is
+            if "format not recognised" not in str(exc):
                 raise
             raise InputError("format not recognised as any copy number format; found "
                              + _describe_unrecognised(path), path=path,

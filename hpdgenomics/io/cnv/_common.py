@@ -8,16 +8,18 @@ from __future__ import annotations
 import logging
 import math
 import re
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ...copynumber.schema import validate_segments
-from ...errors import InputError
+from ...errors import HpdError, InputError
 from ...genome import normalize_chrom
-from ..text import head_lines, open_text, sha256_file
+from ..text import head_lines, is_gzipped, open_text, sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,10 @@ class CopyNumberData:
     build_source: str = ""
     # gene-level inputs: genes listed with a missing value (cBioPortal NA = not profiled)
     genes_without_value: list[str] = field(default_factory=list)
+    # gene-level inputs: genes whose value cannot be called (off the discrete scale), and why
+    genes_not_evaluable: dict[str, str] = field(default_factory=dict)
+    # SEG without --seg-log-base whose values do not establish the base: the reason, else ""
+    log_base_doubt: str = ""
 
 
 # --- headers and tables ----------------------------------------------------------------------
@@ -93,8 +99,17 @@ def read_table(path: Path, accept: Callable[[list[str]], bool], *, what: str,
     # the header line decides the delimiter: tab-separated, or comma-separated when it has no tab
     sep = delimiter_of(lines[index])
     try:
-        table = pd.read_csv(path, sep=sep, skiprows=index, dtype=str, keep_default_na=False,
-                            skip_blank_lines=False, quotechar='"', comment=None)
+        # through open_text, never pandas' own opener: the content (not a ".gz" name) decides
+        # whether the file is decompressed, and open_text's size and line-length limits apply
+        with open_text(path) as handle:
+            table = pd.read_csv(handle, sep=sep, skiprows=index, dtype=str,
+                                keep_default_na=False, skip_blank_lines=False, quotechar='"',
+                                comment=None)
+    except HpdError:
+        raise
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(f"cannot be read ({exc})", path=path,
+                         hint="is the file truncated or not really gzip? re-create it") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         # pandas counts lines from the header it was given and ends its message with a newline
         detail = " ".join(str(exc).split())
@@ -200,6 +215,113 @@ def choose_sample(samples: list[str], requested: str | None, *, path: Path,
                      hint=f"pass {SAMPLE_OPTION} to choose one")
 
 
+# --- numbers ---------------------------------------------------------------------------------
+
+#: a fitted copy number this far below 0 is 0 copies within the fit's noise (PURPLE writes values
+#: such as -0.01 for homozygously deleted segments); anything lower is a broken file. Half a copy
+#: is the step the calls themselves use: such a value rounds to 0 copies.
+NEGATIVE_COPY_TOLERANCE = 0.5
+
+# Plausible ranges, beyond which a value is a broken file rather than a measurement. A log2 ratio
+# of 100 is 2^100-fold (real files stay within about +-30; 2^1024 overflows a double), a million
+# copies is far beyond any amplicon, and coordinates must fit a 64-bit integer.
+_RANGES = {
+    "start": ("start", -(2 ** 62), 2 ** 62),
+    "end": ("end", -(2 ** 62), 2 ** 62),
+    "log2": ("log2 ratio", -100.0, 100.0),
+    "copy_number": ("copy number", -NEGATIVE_COPY_TOLERANCE, 1e6),
+    "major_cn": ("major-allele copy number", -NEGATIVE_COPY_TOLERANCE, 1e6),
+    "minor_cn": ("minor-allele copy number", -NEGATIVE_COPY_TOLERANCE, 1e6),
+    "copy_number_max": ("maximum copy number", -NEGATIVE_COPY_TOLERANCE, 1e6),
+    "discrete": ("discrete value", -1e6, 1e6),
+    "n_probes": ("probe count", 0.0, 1e12),
+}
+
+
+def _shown_lines(lines: pd.Series, limit: int = 5) -> str:
+    shown = ", ".join(str(int(x)) for x in lines.head(limit))
+    return shown + (f" and {len(lines) - limit} more" if len(lines) > limit else "")
+
+
+def _more(lines: pd.Series) -> str:
+    """" (3 such values: lines 4, 9, 12)" when more than one line is at fault, else ""."""
+    return f" ({len(lines)} such values: lines {_shown_lines(lines)})" if len(lines) > 1 else ""
+
+
+def finite_numbers(values, lines: pd.Series, *, path: Path | str, what: str) -> pd.Series:
+    """``values`` (the file's text, or numbers) as floats, refusing non-finite numbers.
+
+    Blank, ``NA`` and other text that is not a number become NaN: the schema check rejects rows
+    without a value and names their lines, and gene matrices read NA as "not profiled". A value
+    that *is* a number but not a finite one (``inf``, ``-Infinity``, ``nan``, or a number that
+    overflows a double such as ``1e400``, which pandas would quietly make NaN) is an InputError
+    naming the file, the line(s) and ``what`` (the column), since no call can rest on it.
+    This is the one such check of every copy-number reader (:func:`finish` applies it to every
+    numeric column; readers that compute with a column first call it themselves).
+    """
+    if values is None:
+        return pd.Series(np.nan, index=lines.index, dtype="float64")
+    series = values if isinstance(values, pd.Series) else pd.Series(values, index=lines.index)
+    if pd.api.types.is_numeric_dtype(series):
+        numbers = series.astype("float64")
+        bad = pd.Series(np.isinf(numbers.to_numpy()), index=series.index)
+        text = numbers.astype(str)
+    else:
+        text = series.astype(str).str.strip()
+        numbers = pd.to_numeric(text, errors="coerce").astype("float64")
+        bad = pd.Series(np.isinf(numbers.to_numpy()), index=series.index)
+        unread = numbers.isna() & (text != "")
+        if unread.any():
+            # pandas makes "nan" and overflowing numbers NaN like "NA"; float() tells them apart
+            bad |= text[unread].map(_non_finite_number).reindex(series.index, fill_value=False)
+    if bad.any():
+        first = text[bad].iloc[0]
+        raise InputError(f"{what} {first!r} is not a finite number{_more(lines[bad])}", path=path,
+                         where=f"line {int(lines[bad].iloc[0])}",
+                         hint="infinite, NaN or overflowing values cannot be called: fix or "
+                              "re-create the file (a missing value is NA or blank)")
+    return numbers
+
+
+def _non_finite_number(text: str) -> bool:
+    try:
+        return not math.isfinite(float(text))
+    except ValueError:
+        return False
+
+
+def check_numbers(table: pd.DataFrame, path: Path | str) -> pd.DataFrame:
+    """The numeric schema columns of ``table`` as floats, each finite and in its plausible range.
+
+    Copy numbers below 0 by at most :data:`NEGATIVE_COPY_TOLERANCE` are kept (fit noise around 0
+    copies: still a deep deletion); clearly negative ones, like values beyond the ranges above,
+    are an InputError naming the file and lines.
+    """
+    table = table.copy()
+    lines = table["source_line"]
+    for column, (what, low, high) in _RANGES.items():
+        if column not in table.columns:
+            continue
+        numbers = finite_numbers(table[column], lines, path=path, what=what)
+        below, above = numbers < low, numbers > high
+        if below.any() or above.any():
+            outside = below | above
+            value = float(numbers[outside].iloc[0])
+            negative = column in ("copy_number", "major_cn", "minor_cn", "copy_number_max") \
+                and bool(below.any())
+            problem = (f"negative {what} {value:g}: copies cannot be below 0 (values down to "
+                       f"-{NEGATIVE_COPY_TOLERANCE:g} are read as fit noise around 0 copies)"
+                       if negative else
+                       f"{what} {value:g} is outside the plausible range {low:g} to {high:g}")
+            raise InputError(f"{problem}{_more(lines[outside])}", path=path,
+                             where=f"line {int(lines[outside].iloc[0])}",
+                             hint="the file is damaged or not the format it was read as "
+                                  "(--cnv-format chooses the reader)")
+        if column not in ("start", "end"):
+            table[column] = numbers
+    return table
+
+
 # --- result ----------------------------------------------------------------------------------
 
 def finish(path: Path, fmt: str, table: pd.DataFrame, *, level: str, value_kind: str,
@@ -208,10 +330,17 @@ def finish(path: Path, fmt: str, table: pd.DataFrame, *, level: str, value_kind:
            ploidy: float | None = None, purity_source: str = "", ploidy_source: str = "",
            sex: str | None = None, build: str | None = None, build_source: str = "",
            extra_rejected: int = 0) -> CopyNumberData:
-    """Validate ``table`` against the schema and wrap it in :class:`CopyNumberData`."""
+    """Validate ``table`` against the schema and wrap it in :class:`CopyNumberData`.
+
+    Every numeric column passes :func:`check_numbers` first (non-finite numbers and clearly
+    negative copy numbers are input errors, with the file and line).
+    """
+    table = check_numbers(table, path)
     segments, problems = validate_segments(table, path=str(path), level=level)
     rejected = len(table) - len(segments) + extra_rejected
     warnings = list(warnings) + [f"rejected {p}" for p in problems]
+    if path.name.lower().endswith(".gz") and not is_gzipped(path):
+        warnings.append("the file is named .gz but is not gzip-compressed: read as plain text")
     if records_read and not len(segments):
         warnings.append("no usable copy-number rows: every gene will be not evaluable")
     for text in warnings:

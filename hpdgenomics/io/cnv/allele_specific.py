@@ -26,6 +26,7 @@ from ._common import (
     choose_sample,
     companion_file,
     finish,
+    finite_numbers,
     first_column,
     header_fields,
     normalise_chromosomes,
@@ -55,8 +56,8 @@ def read_allele_specific(path: Path, *, sample: str | None = None, **_options) -
                       if sample_col else (sample, REQUESTED if sample else "file names no sample"))
     rows = table[table[sample_col] == chosen] if sample_col else table
     warnings: list[str] = []
-    major = pd.to_numeric(rows["nmajor"], errors="coerce")
-    minor = pd.to_numeric(rows["nminor"], errors="coerce")
+    major = finite_numbers(rows["nmajor"], rows["source_line"], path=path, what="nMajor")
+    minor = finite_numbers(rows["nminor"], rows["source_line"], path=path, what="nMinor")
     segments = pd.DataFrame({
         "chrom": normalise_chromosomes(rows[first_column(rows, *_CHROM)], numeric_sex=True,
                                        warnings=warnings),
@@ -125,15 +126,15 @@ def read_sequenza(path: Path, *, sample: str | None = None, **_options) -> CopyN
     table = read_table(path, _is_sequenza, what="Sequenza segment table")
     warnings: list[str] = []
     fit = _sequenza_fit(path, warnings)
-    major = pd.to_numeric(table["a"], errors="coerce")
-    minor = pd.to_numeric(table["b"], errors="coerce")
+    major = finite_numbers(table["a"], table["source_line"], path=path, what="A")
+    minor = finite_numbers(table["b"], table["source_line"], path=path, what="B")
     if minor.isna().any():
         warnings.append(f"{int(minor.isna().sum())} segment(s) without allele copies (A/B NA): "
                         "LOH not assessable there")
     segments = pd.DataFrame({
         "chrom": normalise_chromosomes(table["chromosome"], numeric_sex=True, warnings=warnings),
         "start": table["start.pos"], "end": table["end.pos"],
-        "copy_number": pd.to_numeric(table["cnt"], errors="coerce"),
+        "copy_number": table["cnt"],
         "major_cn": major, "minor_cn": minor,
         "n_probes": table.get("n.ratio"), "source_line": table["source_line"],
     })

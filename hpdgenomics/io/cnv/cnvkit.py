@@ -23,6 +23,7 @@ from ..registry import register
 from ._common import (
     CopyNumberData,
     finish,
+    finite_numbers,
     header_fields,
     normalise_chromosomes,
     read_table,
@@ -62,8 +63,9 @@ def _read(path: Path, fmt: str, *, absolute: bool, bins: bool) -> CopyNumberData
     segments = pd.DataFrame({
         "chrom": normalise_chromosomes(table["chromosome"]),
         # 0-based half-open -> 1-based closed
-        "start": pd.to_numeric(table["start"], errors="coerce") + 1,
-        "end": pd.to_numeric(table["end"], errors="coerce"),
+        "start": finite_numbers(table["start"], table["source_line"], path=path,
+                                what="start") + 1,
+        "end": table["end"],
         "log2": table["log2"],
         "n_probes": table["probes"] if "probes" in table.columns else None,
         "source_line": table["source_line"],

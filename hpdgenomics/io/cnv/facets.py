@@ -31,6 +31,7 @@ from ._common import (
     choose_sample,
     companion_file,
     finish,
+    finite_numbers,
     first_column,
     header_fields,
     normalise_chromosomes,
@@ -56,8 +57,9 @@ def read_facets(path: Path, *, sample: str | None = None, **_options) -> CopyNum
     total = first_column(table, "tcn.em", "tcn")
     lesser = first_column(table, "lcn.em", "lcn")
     warnings: list[str] = []
-    copy_number = pd.to_numeric(table[total], errors="coerce")
-    minor = pd.to_numeric(table[lesser], errors="coerce") if lesser else None
+    lines = table["source_line"]
+    copy_number = finite_numbers(table[total], lines, path=path, what=total)
+    minor = finite_numbers(table[lesser], lines, path=path, what=lesser) if lesser else None
     segments = pd.DataFrame({
         "chrom": normalise_chromosomes(table["chrom"], numeric_sex=True, warnings=warnings),
         "start": table[start], "end": table[end], "copy_number": copy_number,

@@ -34,6 +34,7 @@ from ._common import (
     choose_sample,
     companion_file,
     finish,
+    finite_numbers,
     first_column,
     header_fields,
     normalise_chromosomes,
@@ -127,11 +128,13 @@ def read_ichorcna(path: Path, *, sample: str | None = None, **_options) -> CopyN
         probes = first_column(rows, "num.mark", "bins")
         log2_col = first_column(rows, "seg.median.logr", "median")
     if "corrected_copy_number" in rows.columns:
-        copies = pd.to_numeric(rows["corrected_copy_number"], errors="coerce")
+        copies = finite_numbers(rows["corrected_copy_number"], rows["source_line"], path=path,
+                                what="Corrected_Copy_Number")
         warnings.append("copies read from Corrected_Copy_Number (ichorCNA's integer copy number "
                         "with the HMM's top-state cap undone)")
     else:
-        copies = pd.to_numeric(rows["copy.number"], errors="coerce")
+        copies = finite_numbers(rows["copy.number"], rows["source_line"], path=path,
+                                what="copy.number")
         call_col = first_column(rows, "call", "event")
         capped = int(rows[call_col].astype(str).str.upper().str.startswith("HLAMP").sum()) \
             if call_col else 0
@@ -142,7 +145,7 @@ def read_ichorcna(path: Path, *, sample: str | None = None, **_options) -> CopyN
     segments = pd.DataFrame({
         "chrom": normalise_chromosomes(rows[chrom_col]),
         "start": rows["start"], "end": rows["end"], "copy_number": copies,
-        "log2": pd.to_numeric(rows[log2_col], errors="coerce") if log2_col else None,
+        "log2": rows[log2_col] if log2_col else None,
         "n_probes": rows[probes] if probes else None,
         "source_line": rows["source_line"],
     })

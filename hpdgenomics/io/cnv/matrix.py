@@ -11,13 +11,24 @@ Formats (tab-separated):
 
 Values: discrete files hold -2, -1, 0, 1, 2 as cBioPortal defines them (-2 deep loss, -1 shallow
 loss, 0 neutral, 1 gain, 2 high-level amplification); -1.5 (OncoKB annotator) is read as a
-deletion. A wide matrix whose values are not all of those is a continuous log2 matrix. There are
-no coordinates (start = end = 0): the genes are matched by symbol.
+deletion. There are no coordinates (start = end = 0): the genes are matched by symbol.
+
+Scale: whether a wide matrix is discrete or continuous log2 is decided from every value in it
+(:func:`matrix_scale`), never from one: a matrix with at most 5 % of its values off the discrete
+scale is discrete, and its strays (a 3, a 0.4, a word) are named in a warning and left not
+evaluable, never re-scaled; a matrix in which at least half the values have a fractional part is
+continuous; anything between cannot be told apart and is an error naming ``--cna-format``
+(``--cnv-format`` for ``screen``), which settles it. Non-finite numbers (``inf``, ``1e400``) are
+input errors with their line.
 """
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ...copynumber.schema import DISCRETE_VALUES
@@ -27,12 +38,14 @@ from ._common import (
     CopyNumberData,
     choose_sample,
     finish,
+    finite_numbers,
     first_column,
     header_fields,
-    is_number,
     read_table,
     split_fields,
 )
+
+log = logging.getLogger(__name__)
 
 _GENE = ("hugo_symbol", "gene symbol", "gene", "gene_symbol")
 _META = {"hugo_symbol", "gene symbol", "gene", "gene_symbol", "entrez_gene_id", "locus id",
@@ -59,27 +72,12 @@ def _is_wide(fields: list[str]) -> bool:
             and not _COORDINATES.intersection(fields))
 
 
-def _wide_values(lines: list[str]) -> list[float] | None:
-    for index, line in enumerate(lines):
-        fields = [f.lower() for f in split_fields(line)]
-        if _is_wide(fields):
-            sample_idx = [i for i, f in enumerate(fields) if f not in _META]
-            values = []
-            for data in lines[index + 1:]:
-                parts = split_fields(data)
-                values += [float(parts[i]) for i in sample_idx if i < len(parts) and is_number(parts[i])]
-            return values
-    return None
-
-
 def _sniff_wide_discrete(path: Path, lines: list[str]) -> bool:
-    values = _wide_values(lines)
-    return values is not None and all(v in DISCRETE_VALUES for v in values)
+    return header_fields(lines, _is_wide) is not None and _file_scale(path) == "discrete"
 
 
 def _sniff_wide_log2(path: Path, lines: list[str]) -> bool:
-    values = _wide_values(lines)
-    return values is not None and any(v not in DISCRETE_VALUES for v in values)
+    return header_fields(lines, _is_wide) is not None and _file_scale(path) == "log2"
 
 
 def _long_table(path: Path) -> pd.DataFrame:
@@ -87,9 +85,9 @@ def _long_table(path: Path) -> pd.DataFrame:
     gene = first_column(table, *_GENE)
     sample = first_column(table, *_LONG_SAMPLE)
     value = first_column(table, *_LONG_VALUE)
-    return pd.DataFrame({"sample": table[sample], "gene": table[gene],
-                         "value": pd.to_numeric(table[value].replace({"NA": None}), errors="coerce"),
-                         "source_line": table["source_line"]})
+    return _with_numbers(pd.DataFrame({"sample": table[sample], "gene": table[gene],
+                                       "text": table[value], "source_line": table["source_line"]}),
+                         path, what=value)
 
 
 def _wide_table(path: Path) -> pd.DataFrame:
@@ -100,10 +98,31 @@ def _wide_table(path: Path) -> pd.DataFrame:
     original = _original_header(path, len(table.columns) - 1)
     rename = dict(zip(table.columns[:-1], original))
     long = table.melt(id_vars=[gene, "source_line"], value_vars=samples, var_name="sample",
-                      value_name="value")
+                      value_name="text")
     long["sample"] = long["sample"].map(rename)
-    long["value"] = pd.to_numeric(long["value"], errors="coerce")
-    return long.rename(columns={gene: "gene"})[["sample", "gene", "value", "source_line"]]
+    long = long.rename(columns={gene: "gene"})[["sample", "gene", "text", "source_line"]]
+    return _with_numbers(long, path, what="value")
+
+
+# what cBioPortal, GISTIC and R/pandas write for a gene not profiled in a sample
+_MISSING = {"", "na", "nan", "n/a", "[not available]", "null", "none"}
+
+
+def _with_numbers(long: pd.DataFrame, path: Path, *, what: str) -> pd.DataFrame:
+    """``long`` with ``value`` (float; NaN where the cell is empty or NA) and ``unreadable``
+    (text that is neither a number nor a missing-value word, e.g. ``amp``)."""
+    text = long["text"].fillna("").astype(str).str.strip()
+    # a "nan" word is a missing value in a matrix (pandas writes it for NA); infinite and
+    # overflowing numbers are refused by finite_numbers
+    as_missing = text.str.lower().isin(_MISSING)
+    long = long.copy()
+    long["value"] = np.nan
+    if (~as_missing).any():
+        long.loc[~as_missing, "value"] = finite_numbers(
+            text[~as_missing], long.loc[~as_missing, "source_line"], path=path, what=what)
+    long["value"] = long["value"].astype("float64")
+    long["unreadable"] = ~as_missing & long["value"].isna()
+    return long
 
 
 def _original_header(path: Path, width: int) -> list[str]:
@@ -115,13 +134,110 @@ def _original_header(path: Path, width: int) -> list[str]:
     return []
 
 
-def _check_discrete(long: pd.DataFrame, path: Path) -> None:
-    bad = long[long["value"].notna() & ~long["value"].isin(DISCRETE_VALUES)]
-    if len(bad):
-        shown = ", ".join(f"{v:g} (line {int(line)})" for v, line in
-                          zip(bad["value"].head(5), bad["source_line"].head(5)))
-        raise InputError(f"{len(bad)} value(s) outside the discrete scale -2..2: {shown}",
-                         path=path, hint="a continuous matrix needs --cnv-format cna-log2-wide")
+#: a matrix is discrete when at most this share of its values lies off the cBioPortal scale
+STRAY_SHARE = 0.05
+#: and continuous when at least this share of its values has a fractional part: log2 ratios are
+#: almost never whole numbers, discrete calls always are (but -1.5)
+CONTINUOUS_SHARE = 0.5
+_SCREEN_OPTION = "--cna-format (screen: --cnv-format)"
+
+
+@dataclass(frozen=True)
+class MatrixScale:
+    """What the values of a whole gene matrix say about its scale (see :func:`matrix_scale`)."""
+
+    kind: str                  # "discrete", "log2" or "ambiguous"
+    values: int                # numeric values (NA and blank cells not counted)
+    off_scale: int             # numeric values not in -2, -1.5, -1, 0, 1, 2
+    fractional: int            # off-scale values with a fractional part
+    strays: pd.DataFrame       # off-scale cells and unreadable text: sample, gene, text, line
+
+    def counts(self) -> str:
+        return (f"{self.off_scale} of {self.values} values are outside the discrete scale "
+                f"-2..2, {self.fractional} of them with a fractional part")
+
+
+def matrix_scale(long: pd.DataFrame) -> MatrixScale:
+    """Decide discrete vs continuous from every value of a matrix (its long table).
+
+    Discrete: at most :data:`STRAY_SHARE` of the values off the discrete scale (the strays are
+    returned, to be named and left not evaluable). Continuous log2: at least
+    :data:`CONTINUOUS_SHARE` of the values with a fractional part. Anything else (for example
+    whole numbers 0..8, which look like absolute copies) is ambiguous.
+    """
+    values = long["value"]
+    numeric = values.notna()
+    off = numeric & ~values.isin(DISCRETE_VALUES)
+    fractional = off & (values != np.round(values))
+    n, n_off, n_fractional = int(numeric.sum()), int(off.sum()), int(fractional.sum())
+    if n_off <= STRAY_SHARE * n:
+        kind = "discrete"
+    elif n_fractional >= CONTINUOUS_SHARE * n:
+        kind = "log2"
+    else:
+        kind = "ambiguous"
+    return MatrixScale(kind, n, n_off, n_fractional, long[off | long["unreadable"]])
+
+
+@lru_cache(maxsize=4)
+def _cached_scale(path: str, size: int, mtime_ns: int) -> str:
+    # both wide sniffers ask and the whole file is read: one answer per version of the file
+    scale = matrix_scale(_wide_table(Path(path)))
+    if scale.kind == "ambiguous":
+        raise InputError(f"the gene matrix's scale is ambiguous: {scale.counts()} (e.g. "
+                         f"{_stray_examples(scale.strays, 3)}); it is neither mostly discrete "
+                         "(-2..2) nor mostly continuous", path=path,
+                         hint=f"name the scale with {_SCREEN_OPTION} cna-discrete-wide or "
+                              "cna-log2-wide; off-scale cells of a discrete matrix are then "
+                              "reported and not evaluable")
+    return scale.kind
+
+
+def _file_scale(path: Path) -> str:
+    stat = path.stat()
+    return _cached_scale(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+def _stray_examples(strays: pd.DataFrame, limit: int = 5) -> str:
+    shown = "; ".join(f"{gene} in {sample}: {text!r} (line {int(line)})"
+                      for sample, gene, text, line in
+                      strays[["sample", "gene", "text", "source_line"]].head(limit)
+                      .itertuples(index=False))
+    return shown + (f"; and {len(strays) - limit} more" if len(strays) > limit else "")
+
+
+def _left_out_warning(cells: pd.DataFrame, kind: str) -> str:
+    what = "off the discrete scale -2..2 or not a number" if kind == "discrete" \
+        else "not a number"
+    return (f"{len(cells)} cell(s) {what}, left not evaluable (never re-scaled or guessed): "
+            f"{_stray_examples(cells)}")
+
+
+def _scaled(long: pd.DataFrame, fmt: str, path: Path) -> tuple[str, pd.DataFrame, list[str]]:
+    """The value kind of ``fmt``, the long table without the cells that cannot be called, and
+    the warnings that name them; an InputError when the values contradict a discrete format."""
+    kind = _MATRIX_FORMATS[fmt][0]
+    scale = matrix_scale(long)
+    if kind == "log2":
+        warnings = []
+        if scale.kind != "log2" and scale.values:
+            warnings.append(f"read as continuous log2 as the format {fmt} says, but "
+                            f"{scale.values - scale.off_scale} of {scale.values} values are on "
+                            "the discrete scale -2..2: if this is a discrete matrix, pass "
+                            f"{_SCREEN_OPTION} cna-discrete-wide")
+        left_out = long[long["unreadable"]]
+    else:
+        if scale.kind == "log2" or (scale.kind == "ambiguous" and fmt == "cna-discrete-long"):
+            raise InputError(f"{scale.counts()}: this is not a discrete matrix (e.g. "
+                             f"{_stray_examples(scale.strays, 3)})", path=path,
+                             hint=(f"a continuous matrix needs {_SCREEN_OPTION} cna-log2-wide"
+                                   if scale.kind == "log2" else
+                                   "a long table holds discrete calls only: fix the values"))
+        warnings = []
+        left_out = scale.strays
+    if len(left_out):
+        warnings.append(_left_out_warning(left_out, kind))
+    return kind, long.drop(index=left_out.index), warnings
 
 
 _MATRIX_FORMATS = {"cna-discrete-long": ("discrete", _long_table),
@@ -129,21 +245,21 @@ _MATRIX_FORMATS = {"cna-discrete-long": ("discrete", _long_table),
                    "cna-log2-wide": ("log2", _wide_table)}
 
 
-def _read_long(path: Path, fmt: str) -> tuple[str, pd.DataFrame]:
-    """The value kind of matrix format ``fmt`` and the file as a long table (discrete values
-    checked against the scale)."""
-    kind, reader = _MATRIX_FORMATS[fmt]
-    long = reader(path)
-    if kind == "discrete":
-        _check_discrete(long, path)
-    return kind, long
+def _read_long(path: Path, fmt: str) -> tuple[str, pd.DataFrame, list[str], pd.DataFrame]:
+    """The value kind of matrix format ``fmt``, the file as a long table without the cells that
+    cannot be called, the warnings naming those, and the whole table as read."""
+    whole = _MATRIX_FORMATS[fmt][1](path)
+    kind, usable, warnings = _scaled(whole, fmt, path)
+    return kind, usable, warnings, whole
 
 
 def _read_sample(path: Path, fmt: str, sample: str | None) -> CopyNumberData:
-    kind, long = _read_long(path, fmt)
-    samples = list(dict.fromkeys(long["sample"]))
+    kind, long, matrix_warnings, whole = _read_long(path, fmt)
+    samples = list(dict.fromkeys(whole["sample"]))
     chosen, source = choose_sample(samples, sample, path=path, what="gene matrix")
+    own = whole[whole["sample"] == chosen]
     rows = long[long["sample"] == chosen]
+    left_out = own.drop(index=rows.index)
     segments = pd.DataFrame({"chrom": "", "start": 0, "end": 0, "gene": rows["gene"],
                              "source_line": rows["source_line"]})
     segments["discrete" if kind == "discrete" else "log2"] = rows["value"].to_numpy()
@@ -151,10 +267,19 @@ def _read_sample(path: Path, fmt: str, sample: str | None) -> CopyNumberData:
     if kind == "discrete":
         warnings.append("discrete gene-level calls: the calls are taken as the file states them "
                         "(cBioPortal scale); copy-number thresholds are not re-applied")
+    # of the whole-matrix warnings, the report of one sample carries what concerns it
+    if len(left_out):
+        warnings.append(_left_out_warning(left_out, kind))
+    warnings += [w for w in matrix_warnings if w.startswith("read as continuous")]
     data = finish(path, fmt, segments, level="gene", value_kind=kind, sample=chosen,
-                  samples=samples, sample_source=source, records_read=len(rows),
-                  warnings=warnings, caller="gene-level matrix")
+                  samples=samples, sample_source=source, records_read=len(own),
+                  warnings=warnings, caller="gene-level matrix", extra_rejected=len(left_out))
     data.genes_without_value = sorted(set(rows.loc[rows["value"].isna(), "gene"]))
+    data.genes_not_evaluable = {
+        gene: (f"{gene} has the value {text!r} in the copy-number matrix (line {int(line)}), "
+               + ("off the discrete scale -2..2 or not a number" if kind == "discrete"
+                  else "not a number") + ": not evaluable")
+        for gene, text, line in left_out[["gene", "text", "source_line"]].itertuples(index=False)}
     return data
 
 
@@ -180,6 +305,9 @@ def read_log2_wide(path: Path, *, sample: str | None = None, **_options) -> Copy
 def read_gene_matrix(path: str | Path, *, fmt: str | None = None) -> pd.DataFrame:
     """A cohort's gene-level matrix as a long table: ``sample, gene, value, value_kind``.
 
+    ``attrs["warnings"]`` names the cells left out because they cannot be called (off the
+    discrete scale of a discrete matrix, or text that is not a number), by gene, sample and line.
+
     Wide or long, discrete or log2; the format is detected (or named with ``fmt``). Rows with a
     missing value (``NA``, blank) are dropped: in cBioPortal they mean "not profiled", which the
     cohort code takes from the gene-panel matrix instead. Duplicated (sample, gene) pairs are
@@ -193,11 +321,17 @@ def read_gene_matrix(path: str | Path, *, fmt: str | None = None) -> pd.DataFram
         get_reader("copy_number", name)   # unknown names raise with the list of formats
         raise InputError(f"format {name!r} is not a gene-level matrix", path=path,
                          hint="use one of: " + ", ".join(_MATRIX_FORMATS))
-    kind, long = _read_long(path, name)
+    kind, long, warnings, _whole = _read_long(path, name)
     long = long[long["value"].notna()].copy()
     long["value"] = long["value"].astype(float)
     long["value_kind"] = kind
-    return long[["sample", "gene", "value", "value_kind"]].reset_index(drop=True)
+    matrix = long[["sample", "gene", "value", "value_kind"]].reset_index(drop=True)
+    # the cells left out (off the discrete scale, not a number) are named on stderr and here,
+    # for the caller's report (the cohort's)
+    matrix.attrs["warnings"] = warnings
+    for text in warnings:
+        log.warning("%s: %s", path, text)
+    return matrix
 
 
 def duplicate_gene_rows(matrix: pd.DataFrame) -> pd.DataFrame:

@@ -17,8 +17,11 @@ Coordinates: 1-based closed, as DNAcopy and TCGA write them. Chromosome names lo
 Values: the segment mean is a log copy ratio. SEG files do not state the base. They are read as
 log2 (the IGV/DNAcopy/TCGA convention) unless the caller says ``seg_log_base=10``
 (``--seg-log-base 10``), in which case they are converted (log2 = log10 x log2(10)). The base
-assumed is always stated in the warnings, and a second warning says when the values look more
-like the other base (see :func:`_base_warning`).
+assumed is always stated in the warnings. Without ``--seg-log-base``, the values themselves are
+asked whether they establish log2 (:func:`log_base_evidence`); when they do not, a warning says
+so and ``CopyNumberData.log_base_doubt`` holds why: the gene calls then refuse to go on (exit 2
+naming ``--seg-log-base``) if any panel gene's call would differ between the two bases
+(:func:`hpdgenomics.copynumber.genes.call_genes`).
 """
 from __future__ import annotations
 
@@ -33,6 +36,7 @@ from ._common import (
     CopyNumberData,
     choose_sample,
     finish,
+    finite_numbers,
     header_fields,
     normalise_chromosomes,
     read_table,
@@ -69,24 +73,73 @@ def _sniff(path: Path, lines: list[str]) -> bool:
     return header_fields(lines, _is_seg) is not None
 
 
-def _base_warning(values: pd.Series, base: float) -> str | None:
-    """Say when the values look more like the other log base.
+# A segment this far from 0 (in either base) carries a change; nearer ones are the neutral
+# background, which says nothing about the base.
+OFF_ZERO = 0.1
+# log2 is established by a peak no log10 file plausibly holds: +2.0 is a 100-fold ratio in log10
+# (some 200 copies in a diploid tumour) but only 4-fold (8 copies) in log2 ...
+LOG2_PEAK = 2.0
+# ... or by the bulk of the changes: when at least MIN_CHANGES segments are off zero, the median
+# of their |value| is >= 0.4 in log2 for one-copy changes at purity above ~0.6 (a pure one-copy
+# loss is -1.0, a gain +0.58), while in log10 that is a 2.5-fold change, beyond any one-copy step
+# (a pure one-copy loss is -0.30 and a gain +0.18 in log10)
+LOG2_BULK = 0.4
+MIN_CHANGES = 5
+# the values look like log10 when that median is below a pure one-copy loss in log10 and no
+# segment reaches +-1
+LOG10_BULK = 0.3
 
-    Heuristic, stated so a reviewer can judge it: log10 ratios are log2 ratios shrunk by
-    log10(2) = 0.30, so a one-copy loss in a pure diploid tumour is -1.0 in log2 but -0.30 in
-    log10, and log10 files seldom leave +-1 while log2 files with any deep loss or amplification
-    do. Values read as log2 that never reach +-1 although they vary are flagged; values read as
-    log10 that exceed +-1.5 (a 30-fold ratio) are flagged too.
+
+def log_base_evidence(values: pd.Series) -> tuple[str, str]:
+    """What a SEG's values say about their log base: ``(verdict, evidence)``.
+
+    ``verdict`` is ``"log2"`` (established: a peak >= :data:`LOG2_PEAK`, or the median |value|
+    of >= :data:`MIN_CHANGES` off-zero segments >= :data:`LOG2_BULK`), ``"flat"`` (no segment
+    off zero: the base changes no call), ``"log10-like"`` (>= MIN_CHANGES off-zero segments, their
+    median |value| below :data:`LOG10_BULK` and nothing beyond +-1) or ``"unknown"``. The check
+    looks where the signal is, the segments clearly off zero, because a background near 0 says
+    nothing about the base (a log10 file with one focal 8-copy MDM2 at +0.60 has a median of 0).
     """
+    finite = values.dropna()
+    changes = finite[finite.abs() >= OFF_ZERO].abs()
+    if changes.empty:
+        return "flat", f"no segment mean reaches +-{OFF_ZERO:g}"
+    peak, low = float(finite.max()), float(finite.min())
+    bulk = float(changes.median())
+    evidence = (f"{len(changes)} segment(s) off zero (|value| >= {OFF_ZERO:g}) with median "
+                f"|value| {bulk:.2f}; values from {low:.2f} to {peak:.2f}")
+    if peak >= LOG2_PEAK:
+        return "log2", evidence
+    if len(changes) >= MIN_CHANGES and bulk >= LOG2_BULK:
+        return "log2", evidence
+    if len(changes) >= MIN_CHANGES and bulk < LOG10_BULK and float(finite.abs().max()) < 1.0:
+        return "log10-like", evidence
+    return "unknown", evidence
+
+
+def _base_doubt(values: pd.Series) -> tuple[str | None, str]:
+    """The warning for a SEG read as log2 without --seg-log-base, and the doubt to carry
+    (empty when the values establish log2 or are flat)."""
+    verdict, evidence = log_base_evidence(values)
+    if verdict in ("log2", "flat"):
+        return None, ""
+    if verdict == "log10-like":
+        return (f"the spread of the SEG values fits log10 ratios as well as log2 ({evidence}): "
+                "a one-copy change is +-0.18..0.30 in log10 but +0.58/-1.0 in log2; if the file "
+                "is log10 (some DNAcopy/CNVkit outputs are), pass --seg-log-base 10, else "
+                "--seg-log-base 2", evidence)
+    return (f"SEG log base not established by the values ({evidence}; log2 needs a peak >= "
+            f"{LOG2_PEAK:g} or a median change >= {LOG2_BULK:g} over >= {MIN_CHANGES} segments): "
+            "read as log2; pass --seg-log-base 2 or 10 to state it", evidence)
+
+
+def _told_log10_doubt(values: pd.Series) -> str | None:
+    """Say when values read as log10 (``--seg-log-base 10``) look like log2."""
     finite = values.dropna()
     if finite.empty:
         return None
     extreme = float(finite.abs().max())
-    if base == 2 and extreme < 1.0 and float(finite.abs().median()) > 0.05:
-        return (f"SEG values stay within +-{extreme:.2f}: that fits log10 ratios as well as "
-                "log2; if the file is log10 (some DNAcopy/CNVkit outputs are), pass "
-                "--seg-log-base 10")
-    if base == 10 and extreme > 1.5:
+    if extreme > 1.5:
         return (f"SEG values reach {extreme:.2f}, a {10 ** extreme:.0f}-fold ratio if log10; "
                 "the file may hold log2 ratios (drop --seg-log-base 10)")
     return None
@@ -117,7 +170,7 @@ def read_seg(path: Path, *, sample: str | None = None, seg_log_base: float | Non
     if value_col != columns[-1]:
         warnings.append(f"segment mean read from column {value_col!r}; the columns after it "
                         f"({', '.join(columns[columns.index(value_col) + 1:])}) are not used")
-    raw = pd.to_numeric(rows[value_col], errors="coerce")
+    raw = finite_numbers(rows[value_col], rows["source_line"], path=path, what=value_col)
     if len(rows) and raw.isna().all():
         raise InputError(f"the segment-mean column {value_col!r} holds no numbers (first value "
                          f"{rows[value_col].iloc[0]!r}); columns: {', '.join(columns)}",
@@ -128,22 +181,25 @@ def read_seg(path: Path, *, sample: str | None = None, seg_log_base: float | Non
     # measured (filled in by a converter), so the row cannot support a call
     unmeasured = pd.Series(False, index=rows.index)
     if probes_col:
-        unmeasured = pd.to_numeric(rows[probes_col], errors="coerce") == 0
+        unmeasured = finite_numbers(rows[probes_col], rows["source_line"], path=path,
+                                    what=probes_col) == 0
         if unmeasured.any():
             warnings.append(f"rejected {int(unmeasured.sum())} segment(s) with {probes_col} 0 "
                             f"(line {', '.join(str(x) for x in rows.loc[unmeasured, 'source_line'].head(8))}): "
                             "no probes, so no measured value")
             rows, raw = rows[~unmeasured], raw[~unmeasured]
+    doubt = ""
     if seg_log_base is None:
         base = 2
         warnings.append("SEG files do not state their log base; values read as log2 "
                         "(pass --seg-log-base 10 for log10 ratios)")
+        warning, doubt = _base_doubt(raw)
     else:
         base = int(seg_log_base)
         warnings.append(f"SEG values read as log{base} (--seg-log-base {base})")
-    doubt = _base_warning(raw, base)
-    if doubt:
-        warnings.append(doubt)
+        warning = _told_log10_doubt(raw) if base == 10 else None
+    if warning:
+        warnings.append(warning)
     log2 = raw * math.log2(10) if base == 10 else raw
 
     segments = pd.DataFrame({
@@ -157,7 +213,9 @@ def read_seg(path: Path, *, sample: str | None = None, seg_log_base: float | Non
         warnings.append("every segment mean is exactly 0: a flat profile (failed normalisation, "
                         "or a placeholder file) cannot show any change; genes are called "
                         "neutral only as far as this file can tell")
-    return finish(path, "seg", segments, level="segment", value_kind="log2", sample=chosen,
+    data = finish(path, "seg", segments, level="segment", value_kind="log2", sample=chosen,
                   samples=samples, sample_source=source,
                   records_read=len(rows) + int(unmeasured.sum()),
                   warnings=warnings, caller="SEG", extra_rejected=int(unmeasured.sum()))
+    data.log_base_doubt = doubt
+    return data

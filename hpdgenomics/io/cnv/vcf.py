@@ -18,6 +18,7 @@ Contig lengths in the header give the build.
 """
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,7 @@ import pandas as pd
 from ...errors import InputError
 from ...genome import build_from_contig_lengths
 from ..registry import register
+from ..text import open_text
 from ._common import (
     CopyNumberData,
     choose_sample,
@@ -45,6 +47,22 @@ def _sniff(path: Path, lines: list[str]) -> bool:
     header = "\n".join(line for line in lines if line.startswith("##"))
     # a CN field is what makes a VCF usable as copy-number input; SNV VCFs do not carry one
     return "##FORMAT=<ID=CN," in header or "##INFO=<ID=CN," in header
+
+
+def _read_through(path: Path) -> None:
+    """Read the file once through :func:`~hpdgenomics.io.text.open_text` before cyvcf2 does.
+
+    cyvcf2 (htslib) opens the file itself, so the decompressed-size and line-length limits that
+    every other copy-number reader gets from ``open_text`` would not apply to it; a copy-number
+    VCF is small (one record per segment), so the extra pass costs little.
+    """
+    try:
+        with open_text(path) as handle:
+            for _line in handle:
+                pass
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(f"cannot be read ({exc})", path=path,
+                         hint="is the file truncated or not really gzip? re-create it") from None
 
 
 def _sv_type(variant) -> str | None:
@@ -67,6 +85,7 @@ def read_cnv_vcf(path: Path, *, sample: str | None = None, **_options) -> CopyNu
     from cyvcf2 import VCF
 
     path = Path(path)
+    _read_through(path)
     try:
         vcf = VCF(str(path))
     except Exception as exc:  # noqa: BLE001  (cyvcf2 raises bare Exception on malformed headers)
@@ -124,8 +143,13 @@ def read_cnv_vcf(path: Path, *, sample: str | None = None, **_options) -> CopyNu
                 homozygous_from_gt += 1
             else:
                 partial_loss += 1
+        if np.isinf(copies) or copies > 1e6:
+            raise InputError(f"CN {copies:g} is not a finite, plausible copy number",
+                             path=path, where=f"record {number} ({variant.CHROM}:{variant.POS})",
+                             hint="infinite or overflowing values cannot be called: fix or "
+                                  "re-create the file (a missing CN is '.')")
         # DELLY writes CN=-1 where it has no read-depth estimate (translocations, insertions)
-        if np.isnan(copies) or copies < 0 or copies > 1e6:
+        if np.isnan(copies) or copies < 0:
             no_cn += 1
             continue
         symbolic = any(a.startswith("<") for a in (variant.ALT or []))
