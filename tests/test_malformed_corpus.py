@@ -10,7 +10,9 @@ Cases live beside their input files, one ``cases.yaml`` per input kind under
       exit: 2                          # 0 or 2
       stderr: ["format_af_inf.vcf", "not a finite number"]   # substrings the stderr must hold
 
-``{here}`` is the folder of the ``cases.yaml``; ``{out}`` a fresh temporary folder. Files too big
+``{here}`` is the folder of the ``cases.yaml``; ``{out}`` a fresh temporary folder. An optional
+``env:`` mapping sets environment variables for the run (e.g. a lowered resource limit, so a case
+proves the limit without building a huge input). Files too big
 or too odd to commit (gzip bombs, NUL bytes, invalid UTF-8) are made by a generator named in
 ``make:`` (a function in this module) before the case runs.
 """
@@ -61,7 +63,8 @@ def test_malformed_input_is_exit_0_or_2_never_a_crash(folder: Path, case: dict, 
         return str(arg).replace("{here}", str(folder)).replace("{out}", str(out)) \
             .replace("{tmp}", str(tmp_path))
 
-    result = CliRunner().invoke(cli, [fill(a) for a in case["args"]])
+    env = {name: fill(value) for name, value in (case.get("env") or {}).items()}
+    result = CliRunner().invoke(cli, [fill(a) for a in case["args"]], env=env or None)
     stderr = result.stderr
     assert "Traceback" not in stderr, stderr
     assert result.exception is None or isinstance(result.exception, SystemExit), \
