@@ -15,7 +15,12 @@ What the reader decides, and how:
   streamed and each record's chromosome and position are tested against the gene spans before
   anything else of it is touched, so a million off-panel records cost little more than reading them.
   An index older than its file is not used (it may describe an earlier version and silently miss
-  records); the file is streamed and a warning says so.
+  records), nor a newer one that does not tile the file exactly (:func:`~hpdgenomics.io.bgzf.
+  index_problem`); the file is streamed and a warning (report and log) says so.
+* **Bytes first:** before htslib or Python read a line, the decompressed bytes are scanned in
+  bounded chunks: lines longer than :data:`MAX_LINE_BYTES` (``$HPDGENOMICS_MAX_LINE_BYTES``), NUL
+  bytes and non-UTF-8 header lines are InputErrors naming the line (with an index: the header and
+  the panel regions' chunks only).
 * **Chromosome names:** ``chr7``/``7``/``NC_000007.14`` (RefSeq accessions of the primary
   chromosomes, see :func:`~hpdgenomics.genome.normalize_chrom`) are chromosome 7; alt, decoy,
   HLA, patch and other contigs keep their own names and are never in a panel gene.
@@ -29,7 +34,12 @@ What the reader decides, and how:
 * **Build:** ``build`` argument, else contig lengths in the header, else a build named in
   ``##reference``, ``##assembly``, the VEP header (``assembly=``/cache path) or the SnpEff
   database (``##SnpEffCmd``); contradictions are a :class:`~hpdgenomics.errors.UsageError`, as is a
-  record beyond the end of its chromosome in the chosen build.
+  record beyond the end of its chromosome in the chosen build. The records' REF alleles at the
+  hotspots of both builds then check the decision (:class:`_BuildCheck`): records that fit the other
+  build stop the read, naming both builds; ``--build`` settles it.
+* **Impossible values:** non-finite numbers, negative read counts and allele fractions outside
+  0..1 in the fields used are InputErrors naming the record (:class:`ImplausibleValue`); an allele
+  repeated by a later record is listed once and the copy counted as rejected, with a warning.
 * **FILTER:** ``PASS`` or ``.`` only, and the tumour's own ``FORMAT/FT`` likewise, unless
   ``include_filtered``.
 * **gVCF:** reference blocks (ALT only ``<NON_REF>``/``<*>``) and those symbolic alleles beside real
