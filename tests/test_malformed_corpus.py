@@ -10,7 +10,9 @@ Cases live beside their input files, one ``cases.yaml`` per input kind under
       exit: 2                          # 0 or 2
       stderr: ["format_af_inf.vcf", "not a finite number"]   # substrings the stderr must hold
 
-``{here}`` is the folder of the ``cases.yaml``; ``{out}`` a fresh temporary folder. Files too big
+``{here}`` is the folder of the ``cases.yaml``; ``{out}`` a fresh temporary folder. An optional
+``env:`` mapping sets environment variables for the run (e.g. a lowered resource limit, so a case
+proves the limit without building a huge input). Files too big
 or too odd to commit (gzip bombs, NUL bytes, invalid UTF-8) are made by a generator named in
 ``make:`` (a function in this module) before the case runs.
 """
@@ -47,7 +49,34 @@ def gzip_bomb(folder: Path, name: str, header: str, row: str, megabytes: int = 3
     return path
 
 
-GENERATORS = {"gzip_bomb": gzip_bomb}
+def latin1_file(folder: Path, name: str, text: str, compress: bool = False) -> Path:
+    """``text`` written as Latin-1 bytes: ``\\xfc`` in the YAML becomes the byte 0xFC and ``\\0``
+    a NUL byte, which a committed text file cannot hold safely. ``compress`` gzips it."""
+    path = folder / name
+    data = text.encode("latin-1")
+    path.write_bytes(gzip.compress(data) if compress else data)
+    return path
+
+
+def long_line_vcf(folder: Path, name: str, header: str, record: str, line_bytes: int) -> Path:
+    """A gzipped VCF whose one record carries an INFO value making its line ``line_bytes`` long;
+    written in pieces so that the generator itself stays small in memory."""
+    path = folder / name
+    fields = record.split("\t")
+    fields[7] = "NOTE="
+    prefix, suffix = "\t".join(fields[:8]), "\t" + "\t".join(fields[8:]) + "\n"
+    with gzip.open(path, "wt", compresslevel=1) as handle:
+        handle.write(header.rstrip("\n") + "\n" + prefix)
+        remaining = max(0, line_bytes - len(prefix) - len(suffix) + 1)
+        block = "X" * (1 << 20)
+        while remaining > 0:
+            handle.write(block[:remaining])
+            remaining -= len(block)
+        handle.write(suffix)
+    return path
+
+
+GENERATORS = {"gzip_bomb": gzip_bomb, "latin1_file": latin1_file, "long_line_vcf": long_line_vcf}
 
 
 @pytest.mark.parametrize("folder, case", list(_cases()))
@@ -61,7 +90,8 @@ def test_malformed_input_is_exit_0_or_2_never_a_crash(folder: Path, case: dict, 
         return str(arg).replace("{here}", str(folder)).replace("{out}", str(out)) \
             .replace("{tmp}", str(tmp_path))
 
-    result = CliRunner().invoke(cli, [fill(a) for a in case["args"]])
+    env = {name: fill(value) for name, value in (case.get("env") or {}).items()}
+    result = CliRunner().invoke(cli, [fill(a) for a in case["args"]], env=env or None)
     stderr = result.stderr
     assert "Traceback" not in stderr, stderr
     assert result.exception is None or isinstance(result.exception, SystemExit), \

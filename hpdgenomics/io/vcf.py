@@ -15,7 +15,12 @@ What the reader decides, and how:
   streamed and each record's chromosome and position are tested against the gene spans before
   anything else of it is touched, so a million off-panel records cost little more than reading them.
   An index older than its file is not used (it may describe an earlier version and silently miss
-  records); the file is streamed and a warning says so.
+  records), nor a newer one that does not tile the file exactly (:func:`~hpdgenomics.io.bgzf.
+  index_problem`); the file is streamed and a warning (report and log) says so.
+* **Bytes first:** before htslib or Python read a line, the decompressed bytes are scanned in
+  bounded chunks: lines longer than :data:`MAX_LINE_BYTES` (``$HPDGENOMICS_MAX_LINE_BYTES``), NUL
+  bytes and non-UTF-8 header lines are InputErrors naming the line (with an index: the header and
+  the panel regions' chunks only).
 * **Chromosome names:** ``chr7``/``7``/``NC_000007.14`` (RefSeq accessions of the primary
   chromosomes, see :func:`~hpdgenomics.genome.normalize_chrom`) are chromosome 7; alt, decoy,
   HLA, patch and other contigs keep their own names and are never in a panel gene.
@@ -29,7 +34,12 @@ What the reader decides, and how:
 * **Build:** ``build`` argument, else contig lengths in the header, else a build named in
   ``##reference``, ``##assembly``, the VEP header (``assembly=``/cache path) or the SnpEff
   database (``##SnpEffCmd``); contradictions are a :class:`~hpdgenomics.errors.UsageError`, as is a
-  record beyond the end of its chromosome in the chosen build.
+  record beyond the end of its chromosome in the chosen build. The records' REF alleles at the
+  hotspots of both builds then check the decision (:class:`_BuildCheck`): records that fit the other
+  build stop the read, naming both builds; ``--build`` settles it.
+* **Impossible values:** non-finite numbers, negative read counts and allele fractions outside
+  0..1 in the fields used are InputErrors naming the record (:class:`ImplausibleValue`); an allele
+  repeated by a later record is listed once and the copy counted as rejected, with a warning.
 * **FILTER:** ``PASS`` or ``.`` only, and the tumour's own ``FORMAT/FT`` likewise, unless
   ``include_filtered``.
 * **gVCF:** reference blocks (ALT only ``<NON_REF>``/``<*>``) and those symbolic alleles beside real
@@ -58,7 +68,10 @@ What the reader decides, and how:
 """
 from __future__ import annotations
 
+import codecs
+import gzip
 import logging
+import math
 import os
 import re
 import sys
@@ -84,12 +97,35 @@ from ..genome import (
 )
 from ..knowledge.panel import Panel
 from ..model import PanelGene, VariantCall
-from .text import open_text, sha256_file
+from .bgzf import BgzfFile, IndexFormatError, TabixIndex, index_problem, read_index
+from .text import is_gzipped, open_text, sha256_file
 
 log = logging.getLogger(__name__)
 
 NO_ANNOTATION = "none (coordinate matching)"
 _VCF_COLUMNS = "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO"
+
+#: Longest VCF line (bytes, newline excluded) read before htslib or Python allocate it; a longer
+#: line is an InputError. Raise it with the environment variable named by MAX_LINE_BYTES_ENV.
+MAX_LINE_BYTES = 64 * 1024 * 1024
+MAX_LINE_BYTES_ENV = "HPDGENOMICS_MAX_LINE_BYTES"
+_INT32_MAX = 2 ** 31 - 1        # VCF Integer values are 32-bit (VCF 4.3 specification, 1.3)
+
+
+def max_line_bytes() -> int:
+    """The line-length limit: ``$HPDGENOMICS_MAX_LINE_BYTES`` if set, else MAX_LINE_BYTES."""
+    text = os.environ.get(MAX_LINE_BYTES_ENV, "").strip()
+    if not text:
+        return MAX_LINE_BYTES
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise UsageError(f"the environment variable {MAX_LINE_BYTES_ENV}={text!r} is not a "
+                         "positive whole number of bytes",
+                         hint=f"set it to e.g. {MAX_LINE_BYTES} (64 MiB, the default) or unset it")
+    return value
 
 @dataclass
 class VcfRecordCounts:
@@ -123,6 +159,8 @@ class VcfReadResult:
     variants: list[VariantCall]
     counts: VcfRecordCounts
     warnings: list[str] = field(default_factory=list)
+    # the subset of ``warnings`` that is also logged (stderr): index not used, duplicates, build
+    loud_warnings: list[str] = field(default_factory=list, repr=False)
 
 
 @dataclass(frozen=True)
@@ -151,6 +189,15 @@ def read_vcf(path: str | Path, panels: Mapping[str, Panel], *, sample: str | Non
     if path.stat().st_size == 0:
         raise InputError("empty file (0 bytes): no VCF header", path=path,
                          hint="re-create the VCF; a VCF without variants still has a header")
+    limit = max_line_bytes()
+    # bytes first, before Python or htslib hold a line in memory: line lengths, NUL bytes, and the
+    # header's encoding; with an index only the header here (the panel regions are checked later)
+    prescan = _Prescan(path, limit)
+    if _is_bcf(path):
+        _check_bcf_header(path, limit)
+    else:
+        prescan.header_end = _prescan(path, limit, header_only=_index_beside(path) is not None)
+        prescan.whole_file = _index_beside(path) is None
     scan = _scan_header(path)
     capture = _StderrCapture()
     with tempfile.TemporaryDirectory(prefix="hpdgenomics-vcf-") as scratch:
@@ -158,7 +205,7 @@ def read_vcf(path: str | Path, panels: Mapping[str, Panel], *, sample: str | Non
         try:
             with capture:
                 result = _read(path, source, scan, panels, sample=sample, build=build,
-                               include_filtered=include_filtered)
+                               include_filtered=include_filtered, prescan=prescan)
         except _ParseFailure as failure:
             htslib = capture.first_error()
             detail = failure.detail + (f" (htslib: {htslib})" if htslib else "")
@@ -167,7 +214,29 @@ def read_vcf(path: str | Path, panels: Mapping[str, Panel], *, sample: str | Non
     summary = capture.summary()
     if summary:
         result.warnings.append(summary)
+    for message in result.loud_warnings:
+        # the report lists every warning; these few change what the screen could see, so they
+        # are also logged (stderr under the CLI) rather than left to the report alone
+        log.warning("%s: %s", path.name, message)
     return result
+
+
+@dataclass
+class _Prescan:
+    path: Path
+    limit: int
+    header_end: int | None = None       # decompressed offset of the first record
+    whole_file: bool = False            # every line already checked
+
+    def ensure_whole_file(self) -> None:
+        if not self.whole_file and not _is_bcf(self.path):
+            _prescan(self.path, self.limit)
+            self.whole_file = True
+
+
+def _index_beside(path: Path) -> Path | None:
+    return next((Path(str(path) + suffix) for suffix in (".tbi", ".csi")
+                 if Path(str(path) + suffix).exists()), None)
 
 
 # --- header scan and repairs -------------------------------------------------------------------
@@ -286,6 +355,194 @@ def _write_repaired_copy(path: Path, scan: _HeaderScan, scratch: Path) -> Path:
     return repaired
 
 
+# --- byte-level pre-scan: line lengths, NUL bytes, header encoding --------------------------------
+
+class _LineScanner:
+    """Checks decompressed VCF bytes as they stream past, in bounded memory.
+
+    A line longer than ``limit`` bytes, or a NUL byte (htslib ends a record's text at a NUL, so the
+    rest of the record would be silently lost), is an InputError naming the line. Chunks are
+    searched with ``bytes.find``/``count`` (C speed); nothing is split into lines.
+    """
+
+    def __init__(self, path: Path, limit: int, *, first_line: int = 1, header_lines: int = 0,
+                 where: str | None = None):
+        self.path, self.limit = path, limit
+        self.line = first_line          # number of the line being read
+        self.header_lines = header_lines
+        self.where = where              # for chunks read through an index (no line numbers)
+        self.since_newline = 0          # bytes of the current line seen so far
+        self.line_head = b""            # its first bytes, to name the record
+
+    def feed(self, chunk: bytes) -> None:
+        nul = chunk.find(b"\0")
+        if nul != -1:
+            self._fail_nul(chunk, nul)
+        first = chunk.find(b"\n")
+        if first == -1:
+            if len(self.line_head) < 64:
+                self.line_head += chunk[:64]
+            self.since_newline += len(chunk)
+            if self.since_newline > self.limit:
+                self._fail_long()
+            return
+        if self.since_newline + first > self.limit:
+            self._fail_long(chunk[:first])
+        last = chunk.rfind(b"\n")
+        if last > first and last - first > self.limit:
+            # a long line inside this chunk (only when the limit is below the chunk size)
+            at = first
+            while at < last:
+                following = chunk.find(b"\n", at + 1)
+                if following - at - 1 > self.limit:
+                    self.line += chunk.count(b"\n", 0, at + 1)
+                    self.since_newline, self.line_head = 0, b""
+                    self._fail_long(chunk[at + 1:following])
+                at = following
+        self.line += chunk.count(b"\n")
+        self.since_newline = len(chunk) - last - 1
+        self.line_head = chunk[last + 1:last + 65]
+
+    def _record(self, head: bytes) -> str:
+        fields = head.split(b"\t")
+        if len(fields) >= 2 and not head.startswith(b"#"):
+            text = (fields[0] + b":" + fields[1]).decode("utf-8", "replace")[:60]
+            return f" (record {text})"
+        return ""
+
+    def _where(self) -> str:
+        if self.where:
+            return self.where
+        record = self.line - self.header_lines
+        return f"line {self.line}" + (f", record {record}" if record > 0 else "")
+
+    def _fail_long(self, tail: bytes = b"") -> None:
+        raise InputError(
+            f"a line{self._record(self.line_head + tail)} is longer than the limit of "
+            f"{self.limit:,} bytes; it was not read (reading it would need that much memory)",
+            path=self.path, where=self._where(),
+            hint=f"a VCF line this long is almost certainly corrupt; if the file is genuine, "
+                 f"raise the limit with the environment variable {MAX_LINE_BYTES_ENV}=<bytes>")
+
+    def _fail_nul(self, chunk: bytes, nul: int) -> None:
+        before = chunk.rfind(b"\n", 0, nul)
+        self.line += chunk.count(b"\n", 0, nul)
+        head = chunk[before + 1:nul] if before != -1 else self.line_head + chunk[:nul]
+        column = (nul - before) if before != -1 else self.since_newline + nul + 1
+        raise InputError(
+            f"a NUL byte (\\x00) at byte {column} of the line{self._record(head)}: htslib would "
+            "silently cut the record short there", path=self.path, where=self._where(),
+            hint="a NUL byte is never valid in a VCF: the file is corrupt (a failed copy or "
+                 "disk); re-create it")
+
+
+_SCAN_CHUNK = 1 << 20
+
+
+def _prescan(path: Path, limit: int, *, header_only: bool = False) -> int | None:
+    """Check the file's bytes before anything else reads them; return where the records start.
+
+    The header lines (up to ``#CHROM``) must be UTF-8 (cyvcf2 decodes sample names and
+    descriptions); every line must be at most ``limit`` bytes and free of NUL bytes. With
+    ``header_only`` the records are left alone (an index will read just the panel regions, which
+    are checked through the index). Returns the decompressed byte offset of the first record line,
+    or None when the file ends or cannot be decompressed first (the readers report that).
+    """
+    try:
+        handle = gzip.open(path, "rb") if is_gzipped(path) else open(path, "rb")
+    except OSError:
+        return None
+    offset = 0
+    number = 0
+    header_lines = 0
+    seen_hash = False
+    header_end = None
+    with handle:
+        try:
+            while True:             # the header, line by line (readline is bounded by limit)
+                line = handle.readline(limit + 1)
+                if not line:
+                    return None
+                number += 1
+                in_header = line.startswith(b"#") or not seen_hash
+                if len(line) > limit and not line.endswith(b"\n"):
+                    scanner = _LineScanner(path, limit, first_line=number,
+                                           header_lines=number if in_header else header_lines)
+                    scanner.since_newline = len(line)
+                    scanner.line_head = line[:64]
+                    scanner._fail_long()
+                if b"\0" in line:
+                    _LineScanner(path, limit, first_line=number,
+                                 header_lines=number if in_header else header_lines).feed(line)
+                if line.startswith(b"#"):
+                    seen_hash = True
+                    _check_utf8(path, line, number)
+                    offset += len(line)
+                    header_lines = number
+                    if line.startswith(b"#CHROM"):
+                        header_end = offset
+                        break
+                    continue
+                if seen_hash:           # a record right after the header (no #CHROM line)
+                    header_end = offset
+                    scanner = _LineScanner(path, limit, first_line=number,
+                                           header_lines=header_lines)
+                    scanner.feed(line)
+                    offset += len(line)
+                    break
+                if line.count(b"\t") >= 7:
+                    return None         # records without a header: _scan_header says so
+                offset += len(line)     # leading junk before the header (repaired later)
+            if header_only:
+                return header_end
+            if header_end == offset:
+                scanner = _LineScanner(path, limit, first_line=number + 1,
+                                       header_lines=header_lines)
+            chunk_size = max(4096, min(_SCAN_CHUNK, limit))
+            while True:
+                chunk = handle.read(chunk_size)
+                if not chunk:
+                    break
+                scanner.feed(chunk)
+        except (OSError, EOFError, zlib.error):
+            return header_end       # truncated or corrupt compression: the readers report it
+    return header_end
+
+
+def _check_utf8(path: Path, line: bytes, number: int) -> None:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad = line[exc.start:exc.start + 1]
+        raise InputError(
+            f"header line {number} is not UTF-8 text (byte 0x{bad.hex()} at column "
+            f"{exc.start + 1}: {line[:exc.start].decode('utf-8', 'replace')[-40:]!r}...)",
+            path=path, where=f"line {number}",
+            hint="VCF text, sample names included, must be UTF-8; convert the file, e.g. "
+                 "'iconv -f latin1 -t utf-8' (bgzip it again afterwards)") from None
+
+
+def _check_bcf_header(path: Path, limit: int) -> None:
+    """The text header inside a BCF file: bounded in size and UTF-8 (cyvcf2 decodes it)."""
+    try:
+        handle = gzip.open(path, "rb") if is_gzipped(path) else open(path, "rb")
+        with handle:
+            magic = handle.read(9)
+            if len(magic) < 9 or magic[:3] != b"BCF":
+                return
+            length = int.from_bytes(magic[5:9], "little")
+            if length > limit:
+                raise InputError(
+                    f"the BCF header text is {length:,} bytes, over the limit of {limit:,}",
+                    path=path, hint=f"if the file is genuine, raise the limit with the "
+                                    f"environment variable {MAX_LINE_BYTES_ENV}=<bytes>")
+            text = handle.read(length)
+    except (OSError, EOFError, zlib.error):
+        return                          # reported by the readers
+    for number, line in enumerate(text.split(b"\n"), start=1):
+        _check_utf8(path, line, number)
+
+
 # --- htslib stderr -----------------------------------------------------------------------------
 
 class _StderrCapture:
@@ -346,7 +603,8 @@ class _ParseFailure(Exception):
 # --- the reading proper ------------------------------------------------------------------------
 
 def _read(path: Path, source: Path, scan: _HeaderScan, panels: Mapping[str, Panel], *,
-          sample: str | None, build: str | None, include_filtered: bool) -> VcfReadResult:
+          sample: str | None, build: str | None, include_filtered: bool,
+          prescan: _Prescan | None = None) -> VcfReadResult:
     import cyvcf2  # imported here so that a screen without a VCF never loads htslib
 
     try:
@@ -360,11 +618,15 @@ def _read(path: Path, source: Path, scan: _HeaderScan, panels: Mapping[str, Pane
     tumour, sample_source = _choose_sample(path, samples, sample, header_lines)
     tumour_index = samples.index(tumour) if tumour else None
 
-    evidence = _decide_build(path, header_lines, build, warnings)
+    header_claim: list[BuildEvidence] = []
+    evidence = _decide_build(path, header_lines, build, warnings, deferred=header_claim)
     if evidence.build not in panels:
         raise KnowledgeError(f"the knowledge base has no panel for {evidence.build}",
                              hint="available: " + ", ".join(sorted(panels)))
     panel = panels[evidence.build]
+    other_build = next((b for b in panels if b != evidence.build), None)
+    other_panel = panels.get(other_build) if other_build else None
+    loud: list[str] = []
 
     flavour = _detect_flavour(vcf)
     declared_info = _declared_info(header_lines)
@@ -372,13 +634,22 @@ def _read(path: Path, source: Path, scan: _HeaderScan, panels: Mapping[str, Pane
         warnings.extend(_unread_annotation_warnings(declared_info))
     reader = _RecordReader(path=path, panel=panel, build=evidence.build, flavour=flavour,
                            tumour=tumour, tumour_index=tumour_index, n_samples=len(samples),
-                           include_filtered=include_filtered, declared_info=set(declared_info))
+                           include_filtered=include_filtered, declared_info=set(declared_info),
+                           other_panel=other_panel)
     try:
-        records, index_used = _records(vcf, path, source, panel, scan, warnings)
+        records, index_used, other_records = _records(vcf, path, source, panel, scan, warnings,
+                                                      prescan=prescan, loud=loud,
+                                                      other_panel=other_panel)
         reader.counts.index_used = index_used
         reader.run(records, first_line=scan.header_lines)
+        reader.tally_only(other_records)
     finally:
         vcf.close()
+    build_warnings = reader.build_check.verdict(
+        path, evidence, requested=normalize_build(build) if build else None,
+        header=header_claim[0] if header_claim else None)
+    warnings.extend(build_warnings)
+    loud.extend(build_warnings)
     if reader.reference_blocks or reader.saw_reference_model_allele:
         warnings.append(
             f"the file is a gVCF (GATK/DeepVariant reference model): {reader.reference_blocks} "
@@ -387,12 +658,15 @@ def _read(path: Path, source: Path, scan: _HeaderScan, panels: Mapping[str, Pane
     warnings.extend(reader.annotation_notes)
     if flavour is not None and getattr(flavour, "problems", None):
         warnings.extend(flavour.problems())
-    warnings.extend(reader.rejection_warnings())
+    rejection_warnings = reader.rejection_warnings()
+    warnings.extend(rejection_warnings)
+    loud.extend(w for w in rejection_warnings if _DUPLICATE in w)
     return VcfReadResult(path=str(path), sha256=sha256_file(path), sample=tumour or "",
                          sample_source=sample_source, samples=samples, build=evidence.build,
                          build_source=evidence.source,
                          annotation=flavour.name if flavour is not None else NO_ANNOTATION,
-                         variants=reader.variants, counts=reader.counts, warnings=warnings)
+                         variants=reader.variants, counts=reader.counts, warnings=warnings,
+                         loud_warnings=loud)
 
 
 # INFO tags annotators write; a file carrying one the reader cannot use must say so in the report
@@ -516,7 +790,15 @@ def _tumour_named_in_header(samples: list[str], header_lines: list[str]) -> tupl
 
 
 def _decide_build(path: Path, header_lines: list[str], requested: str | None,
-                  warnings: list[str]) -> BuildEvidence:
+                  warnings: list[str], deferred: list[BuildEvidence] | None = None
+                  ) -> BuildEvidence:
+    """The build to read the file as.
+
+    A ``--build`` that contradicts the header is not refused here when ``deferred`` is given: the
+    header's claim is appended to it and the records' REF alleles decide after reading
+    (:meth:`_BuildCheck.verdict`); a CrossMap-lifted file keeps its old header, so ``--build``
+    must be able to overrule a header that the records themselves contradict.
+    """
     lengths: dict[str, int] = {}
     texts: dict[str, str] = {}        # build -> where it was named
     for line in header_lines:
@@ -551,6 +833,14 @@ def _decide_build(path: Path, header_lines: list[str], requested: str | None,
     if detected.build and text_hint and text_hint != detected.build:
         warnings.append(f"{texts[text_hint]} names {text_hint} but the contig lengths are "
                         f"{detected.build}; the contig lengths were believed")
+    if requested and deferred is not None:
+        claimed = detected if detected.build else BuildEvidence(
+            text_hint, f"{texts[text_hint]}" if text_hint else "")
+        if claimed.build and claimed.build != normalize_build(requested):
+            deferred.append(claimed)
+            return BuildEvidence(normalize_build(requested),
+                                 f"--build option; the header's {claimed.source} says "
+                                 f"{claimed.build}")
     if requested and not detected.build and text_hint and normalize_build(requested) != text_hint:
         raise UsageError(f"--build {normalize_build(requested)} contradicts the file, whose "
                          f"{texts[text_hint]} names {text_hint}", path=path,
@@ -582,26 +872,52 @@ def _detect_flavour(vcf):
 
 
 def _records(vcf, path: Path, source: Path, panel: Panel, scan: _HeaderScan,
-             warnings: list[str]) -> tuple[Iterable, bool]:
-    """The records to look at: the panel regions through the index, or the whole stream."""
-    index = next((Path(str(path) + suffix) for suffix in (".tbi", ".csi")
-                  if Path(str(path) + suffix).exists()), None)
+             warnings: list[str], *, prescan: _Prescan | None = None,
+             loud: list[str] | None = None, other_panel: Panel | None = None
+             ) -> tuple[Iterable, bool, Iterable]:
+    """The records to look at: the panel regions through the index, or the whole stream.
+
+    The third value holds the records of ``other_panel``'s regions that the first does not
+    cover (read through the index for the build check only); empty when streaming.
+    """
+    loud = [] if loud is None else loud
+    prescan = prescan or _Prescan(path, max_line_bytes(), whole_file=True)
+    index = _index_beside(path)
     if index is None or source != path:
-        return vcf, False
+        prescan.ensure_whole_file()
+        return vcf, False, ()
     if index.stat().st_mtime < path.stat().st_mtime:
         # An index older than its file may describe an earlier version of it; htslib only warns
         # and then reads the wrong blocks, silently losing records. Reading it all is always right.
-        warnings.append(f"the index {index.name} is older than the VCF, so it may not describe "
-                        "this file; it was not used and the whole file was read (re-create it "
-                        f"with: tabix -f -p vcf {path.name})")
-        return vcf, False
+        message = (f"the index {index.name} is older than the VCF, so it may not describe "
+                   "this file; it was not used and the whole file was read (re-create it "
+                   f"with: tabix -f -p vcf {path.name})")
+        warnings.append(message)
+        loud.append(message)
+        prescan.ensure_whole_file()
+        return vcf, False, ()
+    # A newer index can still be stale (a 'cp' of both files after the VCF was regenerated): it
+    # must tile this file exactly before any region is trusted to it.
+    parsed, problem = _check_index(path, index, prescan)
+    if problem:
+        message = (f"the index {index.name} does not describe this VCF ({problem}); it may "
+                   "have been built for an earlier version of the file, so it was not used and "
+                   "the whole file was read (re-create it with: tabix -f -p vcf "
+                   f"{path.name})")
+        warnings.append(message)
+        loud.append(message)
+        prescan.ensure_whole_file()
+        return vcf, False, ()
     names = {}
     try:
         for raw in vcf.seqnames:
             names.setdefault(normalize_chrom(raw), raw)
     except Exception:  # noqa: BLE001 - no contig names in header or index: nothing to query
         names = {}
-    regions = [(names[r.chrom], r.start, r.end) for r in panel.regions() if r.chrom in names]
+    regions = _merged_regions([(names[r.chrom], r.start, r.end) for r in panel.regions()
+                               if r.chrom in names])
+    other_regions = [] if other_panel is None else _merged_regions(
+        [(names[r.chrom], r.start, r.end) for r in other_panel.regions() if r.chrom in names])
     try:
         # one cheap query proves the index is usable before we commit to it
         if regions:
@@ -609,31 +925,231 @@ def _records(vcf, path: Path, source: Path, panel: Panel, scan: _HeaderScan,
                 _pywarnings.simplefilter("ignore", UserWarning)
                 next(iter(vcf(f"{regions[0][0]}:{regions[0][1]}-{regions[0][1]}")), None)
     except Exception as exc:  # noqa: BLE001 - any failure means: do not trust the index
-        warnings.append(f"the index beside the VCF could not be used ({exc}); the whole file "
-                        "was read")
-        return vcf, False
-    return _region_records(vcf, regions), True
+        message = (f"the index beside the VCF could not be used ({exc}); the whole file "
+                   "was read")
+        warnings.append(message)
+        prescan.ensure_whole_file()
+        return vcf, False, ()
+    if parsed is not None and not prescan.whole_file:
+        _scan_index_chunks(path, parsed, regions + other_regions, prescan.limit)
+    return (_region_records(vcf, regions), True,
+            _region_records(vcf, other_regions, skip=regions))
 
 
-def _region_records(vcf, regions) -> Iterator:
-    seen: set = set()
+def _check_index(path: Path, index: Path, prescan: _Prescan
+                 ) -> tuple[TabixIndex | None, str | None]:
+    """(parsed index, None) when it describes ``path``; (None, why) when it does not."""
+    bcf = _is_bcf(path)
+    try:
+        parsed = read_index(index)
+        with BgzfFile(path) as bgzf:
+            if bcf:
+                head = bgzf.read(0, 9)
+                header_end = 9 + int.from_bytes(head[5:9], "little") if len(head) == 9 else 0
+            elif prescan.header_end is None:
+                return None, "the VCF's header could not be located"
+            else:
+                header_end = prescan.header_end
+            return (parsed, None) if (problem := index_problem(
+                bgzf, parsed, header_end=header_end, bcf=bcf)) is None else (None, problem)
+    except IndexFormatError as exc:
+        return None, str(exc)
+    except OSError as exc:
+        return None, f"cannot be read: {exc}"
+
+
+def _scan_index_chunks(path: Path, index: TabixIndex, regions, limit: int) -> None:
+    """The line-length and NUL checks on the blocks the region queries will read."""
+    chunks = []
+    for name, start, end in regions:
+        chunks.extend(index.chunks_overlapping(name, start, end))
+    merged: list[list[int]] = []
+    for begin, end in sorted(chunks):
+        if merged and begin <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([begin, end])
+    try:
+        with BgzfFile(path) as bgzf:
+            for begin, end in merged:
+                scanner = _LineScanner(path, limit, where="in the panel regions read through "
+                                                          "the index")
+                for piece in bgzf.chunks(begin, end):
+                    scanner.feed(piece)
+    except IndexFormatError:
+        return          # the index was checked against the file just before; htslib reports
+
+
+def _merged_regions(regions: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """Overlapping or touching regions of one contig joined, so no record is queried twice.
+
+    ``regions`` come sorted by contig and start (:meth:`Panel.regions`); that order is kept.
+    """
+    merged: list[list] = []
+    for chrom, start, end in regions:
+        if merged and merged[-1][0] == chrom and start <= merged[-1][2] + 1:
+            merged[-1][2] = max(merged[-1][2], end)
+        else:
+            merged.append([chrom, start, end])
+    return [tuple(r) for r in merged]
+
+
+def _region_records(vcf, regions, skip=()) -> Iterator:
+    """Records overlapping ``regions`` (merged), each once, and none overlapping ``skip``.
+
+    A record spanning two regions is returned by both queries: it is kept by the first region it
+    overlaps. Two identical records in the file are two records (the reader counts duplicates).
+    """
+    done: list[tuple[str, int, int]] = list(skip)
     for chrom, start, end in regions:
         with _pywarnings.catch_warnings():   # cyvcf2 warns about every empty region
             _pywarnings.filterwarnings("ignore", message="no intervals found")
             in_region = list(vcf(f"{chrom}:{start}-{end}"))
         for variant in in_region:
-            key = (variant.CHROM, variant.POS, variant.REF, tuple(variant.ALT))
-            if key in seen:      # a record overlapping two neighbouring gene spans
+            if any(c == chrom and s <= variant.end and variant.POS <= e for c, s, e in done):
                 continue
-            seen.add(key)
             yield variant
+        done.append((chrom, start, end))
+
+
+class _BuildCheck:
+    """Do the records' REF alleles and positions fit the build the file is read as?
+
+    A CrossMap-lifted file keeps its old ``##contig`` header, so the header can name one build while
+    the positions are the other's; every hotspot is then off-panel and the screen says "caution:
+    none". The knowledge base knows the reference base at each hotspot in both builds
+    (``annotations/hotspots.tsv``) and the coding exons of each build: every record inside a panel
+    gene span of either build is tallied (all of them, whatever their FILTER) and
+    :meth:`verdict` decides from the counts, never from one record.
+    """
+
+    def __init__(self, panel: Panel, other: Panel | None):
+        self.build = panel.build
+        self.other = other.build if other is not None else None
+        panels = [p for p in (panel, other) if p is not None]
+        self.bases = {p.build: _hotspot_bases(p) for p in panels}
+        self.exons = {p.build: _coding_exons(p) for p in panels}
+        self.agree: dict[str, list[str]] = {p.build: [] for p in panels}
+        self.disagree: dict[str, list[str]] = {p.build: [] for p in panels}
+        self.exonic_only: dict[str, list[str]] = {p.build: [] for p in panels}
+
+    def tally(self, chrom: str, pos: int, end: int, ref: str, label: str) -> None:
+        ref = ref.upper()
+        for build, bases in self.bases.items():
+            known = bases.get(chrom)
+            if not known or pos > max(known) or pos + len(ref) <= min(known):
+                continue
+            pairs = [(known[pos + i], base) for i, base in enumerate(ref) if pos + i in known]
+            if pairs:
+                (self.agree if all(a == b for a, b in pairs) else self.disagree)[build] \
+                    .append(label)
+        if self.other is None:
+            return
+        inside = {build: any(start <= end and pos <= stop for start, stop in
+                             exons.get(chrom, ())) for build, exons in self.exons.items()}
+        if inside[self.build] != inside[self.other]:
+            self.exonic_only[self.build if inside[self.build] else self.other].append(label)
+
+    def verdict(self, path: Path, evidence: BuildEvidence, *, requested: str | None,
+                header: BuildEvidence | None) -> list[str]:
+        """Warnings to add; raises UsageError when the records contradict the build decisively.
+
+        ``header`` is the header's own claim when ``--build`` (``requested``) overrules it.
+        """
+        this, other = self.build, self.other
+        if other is None:
+            return []
+        for_other = len(self.agree[other]) + len(self.disagree[this])
+        for_this = len(self.agree[this]) + len(self.disagree[other])
+        counts = self._counts()
+        if header is not None:
+            # --build overrules the header: only when the records themselves say it is right
+            if self.agree[this] and for_this > for_other:
+                return [f"the header's {header.source} says {header.build}, but the records' "
+                        f"REF alleles fit {this} ({counts}); read as {this} as --build asked"]
+            if header.source.startswith("contig lengths"):
+                resolve_build(requested, header, path=str(path))  # raises the contradiction
+            raise UsageError(f"--build {requested} contradicts the file, whose {header.source} "
+                             f"names {header.build}", path=path,
+                             hint="check the file or drop --build to use the named build")
+        warnings = []
+        if self.agree[other] and for_other > for_this:
+            if requested is None:
+                raise UsageError(
+                    f"the header says {this} ({evidence.source}) but the records' REF alleles "
+                    f"say {other}: {counts}; the positions are probably {other} under a {this} "
+                    f"header (CrossMap, for one, keeps the old header)", path=path,
+                    hint=f"pass --build {other} to read the records as {other} (or --build "
+                         f"{this} if they really are {this}), or fix the ##contig header")
+            warnings.append(f"--build {this} was given, but the records' REF alleles fit "
+                            f"{other}: {counts}; read as {this} as asked; if the positions are "
+                            f"{other}, variants in panel genes were missed")
+        elif self.disagree[this]:
+            warnings.append(f"{len(self.disagree[this])} record(s) carry a REF allele that "
+                            f"differs from the {this} reference at a knowledge-base hotspot "
+                            f"position ({_examples(self.disagree[this])}); check these records "
+                            "and the file's reference")
+        near, far = len(self.exonic_only[other]), len(self.exonic_only[this])
+        if not warnings and near and _binomial_tail(near, near + far) < 0.05:
+            warnings.append(
+                f"{near} record(s) lie in panel-gene coding exons at {other} positions but "
+                f"outside them at {this} positions ({_examples(self.exonic_only[other])}), "
+                f"against {far} the other way round: the positions may be {other} under a "
+                f"{this} header; check the file's reference, and pass --build to settle")
+        return warnings
+
+    def _counts(self) -> str:
+        this, other = self.build, self.other
+        parts = []
+        for build in (other, this):
+            agree, disagree = self.agree[build], self.disagree[build]
+            parts.append(f"{len(agree)} record(s) at {build} hotspot positions carry {build}'s "
+                         f"reference base" + (f" ({_examples(agree)})" if agree else "")
+                         + (f", {len(disagree)} do not" if disagree else ""))
+        return "; ".join(parts)
+
+
+def _examples(labels: list[str], shown: int = 3) -> str:
+    return "; ".join(labels[:shown]) + (f"; +{len(labels) - shown} more"
+                                        if len(labels) > shown else "")
+
+
+def _binomial_tail(k: int, n: int) -> float:
+    """P(X >= k) for X ~ Binomial(n, 1/2): how often chance alone puts k of n records one side."""
+    return sum(math.comb(n, i) for i in range(k, n + 1)) / 2 ** n
+
+
+def _hotspot_bases(panel: Panel) -> dict[str, dict[int, str]]:
+    """chrom -> {position: reference base} at the panel's hotspots (+ strand, VCF REF)."""
+    bases: dict[str, dict[int, str]] = defaultdict(dict)
+    conflicts = set()
+    for hotspot in panel.hotspots:
+        for offset, base in enumerate(hotspot.ref.upper()):
+            at = hotspot.pos + offset
+            if bases[hotspot.chrom].setdefault(at, base) != base:
+                conflicts.add((hotspot.chrom, at))
+    for chrom, at in conflicts:          # a table that contradicts itself decides nothing
+        del bases[chrom][at]
+    return {chrom: known for chrom, known in bases.items() if known}
+
+
+def _coding_exons(panel: Panel) -> dict[str, list[tuple[int, int]]]:
+    exons: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for gene in panel.genes.values():
+        for exon in gene.exons:
+            if exon.coding_start is not None:
+                exons[gene.chrom].append((exon.coding_start, exon.coding_end))
+    return dict(exons)
 
 
 class _RecordReader:
     def __init__(self, *, path: Path, panel: Panel, build: str, flavour, tumour: str | None,
                  tumour_index: int | None, n_samples: int, include_filtered: bool,
-                 declared_info: set[str] | None = None):
+                 declared_info: set[str] | None = None, other_panel: Panel | None = None):
         self.path, self.panel, self.build, self.flavour = path, panel, build, flavour
+        self.other_panel = other_panel
+        self.build_check = _BuildCheck(panel, other_panel)
+        self._first_of_allele: dict[tuple, str] = {}
         self.tumour, self.tumour_index, self.n_samples = tumour, tumour_index, n_samples
         self.include_filtered = include_filtered
         self.counts = VcfRecordCounts()
@@ -667,32 +1183,51 @@ class _RecordReader:
                                     hint="the file may be truncated or the record malformed; "
                                          "check it with 'bcftools view'") from None
             counts.records_read += 1
-            raw_chrom = variant.CHROM
-            cached = self._chrom_cache.get(raw_chrom)
-            if cached is None:
-                cached = self._chrom_info(raw_chrom)
-            chrom, length, spans = cached
-            pos = variant.POS
-            if length is not None and pos > length:
-                raise UsageError(
-                    f"{self._label(variant, counts.records_read)} lies beyond the end of "
-                    f"chromosome {chrom} in {self.build} (length {length:,})", path=self.path,
-                    hint=f"the file is not {self.build}: check --build and the file's reference")
-            alleles = sum(1 for alt in variant.ALT if alt not in _REFERENCE_MODEL_ALTS)
-            if alleles != len(variant.ALT):
-                self.saw_reference_model_allele = True
-            if not alleles and variant.ALT:
-                self.reference_blocks += 1      # a gVCF reference block: no variant at all
-                continue
-            end = variant.end
-            if not any(start <= end and pos <= stop for start, stop in spans):
-                counts.alleles_read += alleles
-                counts.off_panel += alleles
-                continue
+            try:
+                raw_chrom = variant.CHROM
+                cached = self._chrom_cache.get(raw_chrom)
+                if cached is None:
+                    cached = self._chrom_info(raw_chrom)
+                chrom, length, spans, other_spans = cached
+                pos = variant.POS
+                if length is not None and pos > length:
+                    raise UsageError(
+                        f"{self._label(variant, counts.records_read)} lies beyond the end of "
+                        f"chromosome {chrom} in {self.build} (length {length:,})",
+                        path=self.path, hint=f"the file is not {self.build}: check --build and "
+                                             "the file's reference")
+                alleles = sum(1 for alt in variant.ALT if alt not in _REFERENCE_MODEL_ALTS)
+                if alleles != len(variant.ALT):
+                    self.saw_reference_model_allele = True
+                if not alleles and variant.ALT:
+                    self.reference_blocks += 1      # a gVCF reference block: no variant at all
+                    continue
+                end = variant.end
+                if not any(start <= end and pos <= stop for start, stop in spans):
+                    counts.alleles_read += alleles
+                    counts.off_panel += alleles
+                    if other_spans and any(start <= end and pos <= stop
+                                           for start, stop in other_spans):
+                        self.build_check.tally(chrom, pos, end, variant.REF,
+                                               self._label(variant, counts.records_read))
+                    continue
+                self.build_check.tally(chrom, pos, end, variant.REF,
+                                       self._label(variant, counts.records_read))
+            except UnicodeDecodeError as exc:
+                raise self._undecodable(exc, first_line) from None
             try:
                 self._on_panel(variant, chrom)
             except HpdError:
                 raise
+            except UnicodeDecodeError as exc:
+                raise self._undecodable(exc, first_line) from None
+            except ImplausibleValue as exc:
+                label = self._label(variant, counts.records_read)
+                raise InputError(f"{label}: {exc}", path=self.path,
+                                 where=None if self._by_index else
+                                 f"line {first_line + counts.records_read}",
+                                 hint="the caller's output is corrupt or was edited by hand; "
+                                      "fix or remove the record") from None
             except Exception as exc:  # noqa: BLE001 - a malformed value must not become a traceback
                 label = self._label(variant, counts.records_read)
                 raise _ParseFailure(f"cannot interpret {label} ({type(exc).__name__}: {exc})",
@@ -700,11 +1235,41 @@ class _RecordReader:
                                     f"line {first_line + counts.records_read}",
                                     hint="check the record's FORMAT/INFO values") from None
 
+    def tally_only(self, records: Iterable) -> None:
+        """Records read through the index for the build check alone (not screened, not counted)."""
+        iterator = iter(records)
+        while True:
+            try:
+                variant = next(iterator)
+            except StopIteration:
+                break
+            except Exception as exc:  # noqa: BLE001 - htslib read errors arrive as bare Exception
+                raise _ParseFailure(f"cannot read the record ({exc})",
+                                    where="reading the other build's panel regions through the "
+                                          "index",
+                                    hint="the file may be truncated or the record malformed; "
+                                         "check it with 'bcftools view'") from None
+            try:
+                self.build_check.tally(normalize_chrom(variant.CHROM), variant.POS, variant.end,
+                                       variant.REF, self._label(variant, 0))
+            except UnicodeDecodeError as exc:
+                raise self._undecodable(exc, 0) from None
+
+    def _undecodable(self, exc: UnicodeDecodeError, first_line: int) -> InputError:
+        number = self.counts.records_read
+        bad = exc.object[exc.start:exc.start + 1].hex() if exc.object else "?"
+        return InputError(f"record {number} is not UTF-8 text (byte 0x{bad})", path=self.path,
+                          where=None if self._by_index else f"line {first_line + number}",
+                          hint="VCF text must be UTF-8; convert the file, e.g. 'iconv -f latin1 "
+                               "-t utf-8' (bgzip it again afterwards)")
+
     def _chrom_info(self, raw: str):
         chrom = normalize_chrom(raw)
         length = CHROM_LENGTHS[self.build].get(chrom)
         spans = [(g.start, g.end) for g in self.panel.genes.values() if g.chrom == chrom]
-        info = (chrom, length, spans)
+        other_spans = [] if self.other_panel is None else \
+            [(g.start, g.end) for g in self.other_panel.genes.values() if g.chrom == chrom]
+        info = (chrom, length, spans, other_spans)
         self._chrom_cache[raw] = info
         return info
 
@@ -751,6 +1316,13 @@ class _RecordReader:
             if not genes:
                 counts.off_panel += 1
                 continue
+            allele_key = (chrom, pos, ref.upper(), alt_min.upper())
+            first = self._first_of_allele.get(allele_key)
+            if first is not None:
+                # the same allele twice (a concatenation of two call sets, a caller run twice):
+                # listed once, the copy counted as rejected and named in a warning
+                self._reject(_DUPLICATE, f"{label} repeats {first}")
+                continue
             support = allele_support(tumour_format, index, len(alts), variant.REF, alt,
                                      info=_info_values(fields[7]), n_samples=self.n_samples)
             absent = _absent_in_tumour(tumour_format, index, support)
@@ -774,6 +1346,7 @@ class _RecordReader:
                 vaf=support.vaf, depth=support.depth, alt_depth=support.alt_depth,
                 annotation_source=source, record=label, hotspot=hotspot))
             counts.screened += 1
+            self._first_of_allele[allele_key] = label
 
     def _note_undeclared_annotation(self, info: str) -> None:
         for key in _info_values(info):
@@ -832,6 +1405,8 @@ class _RecordReader:
 
 
 _REFERENCE_MODEL_ALTS = frozenset({"<NON_REF>", "<*>"})
+_DUPLICATE = ("duplicate of an earlier record (same CHROM, POS, REF and ALT once minimised); "
+              "the allele is listed once")
 
 
 def _info_values(info: str) -> dict[str, str]:
@@ -871,7 +1446,12 @@ def _absent_in_tumour(tumour_format: dict[str, str], index: int,
 
 # --- VAF and depth -----------------------------------------------------------------------------
 
-def _numbers(text: str | None) -> list[float | None]:
+class ImplausibleValue(ValueError):
+    """A FORMAT/INFO number the reader uses is not finite or cannot be true (negative reads)."""
+
+
+def _numbers(text: str | None, name: str = "") -> list[float | None]:
+    """Comma-separated numbers; '.' and non-numbers are None, ``inf``/``nan``/overflow raise."""
     if text is None:
         return []
     values = []
@@ -886,8 +1466,29 @@ def _numbers(text: str | None) -> list[float | None]:
         except ValueError:
             values.append(None)
             continue
+        if not math.isfinite(number):
+            raise ImplausibleValue(f"{name or 'a value'}={text} holds {item!r}, which is not a "
+                                   "finite number")
         values.append(number / 100 if percent else number)
     return values
+
+
+def _counts(text: str | None, name: str) -> list[float | None]:
+    """Read counts or depths: finite, not negative, within a VCF Integer (32-bit)."""
+    values = _numbers(text, name)
+    for value in values:
+        if value is not None and not 0 <= value <= _INT32_MAX:
+            raise ImplausibleValue(f"{name}={text} holds an impossible read count {value:g} "
+                                   + ("(negative)" if value < 0 else
+                                      f"(beyond a VCF Integer, {_INT32_MAX:,})"))
+    return values
+
+
+def _fraction(value: float | None, name: str, text: str | None = None) -> float | None:
+    if value is not None and not 0 <= value <= 1:
+        raise ImplausibleValue(f"{name}{'=' + text if text else ''} gives an allele fraction "
+                               f"of {value:g}, outside 0..1")
+    return value
 
 
 def _per_allele(values: list[float | None], index: int, n_alts: int) -> float | None:
@@ -925,34 +1526,39 @@ def allele_support(fmt: dict[str, str], index: int, n_alts: int, ref: str, alt: 
     * INFO ``TVAF``/``TDP`` (the tumour's values as PCGR expects them) when FORMAT gives nothing.
     * Depth: ``DP`` (per ALT when there is one value per ALT, as in varlociraptor), else sum(AD).
     * INFO ``AF``/``DP`` when nothing in FORMAT gives a fraction and the file has at most one sample.
+
+    Every number used must be finite, read counts not negative and fractions within 0..1: an
+    impossible value raises :class:`ImplausibleValue` (never a VAF above 1 or below 0).
     """
     vaf = alt_depth = None
     basis = []
-    dp_values = _numbers(fmt.get("DP"))
+    dp_values = _counts(fmt.get("DP"), "FORMAT/DP")
     dp = _per_allele(dp_values, index, n_alts) if len(dp_values) == n_alts > 1 else \
         (dp_values[0] if dp_values else None)
     if len(ref) == 1 and len(alt) == 1 and f"{alt.upper()}U" in fmt and f"{ref.upper()}U" in fmt:
-        alt_count = (_numbers(fmt[f"{alt.upper()}U"]) or [None])[0]
-        ref_count = (_numbers(fmt[f"{ref.upper()}U"]) or [None])[0]
+        alt_name, ref_name = f"{alt.upper()}U", f"{ref.upper()}U"
+        alt_count = (_counts(fmt[alt_name], f"FORMAT/{alt_name}") or [None])[0]
+        ref_count = (_counts(fmt[ref_name], f"FORMAT/{ref_name}") or [None])[0]
         if alt_count is not None and ref_count is not None:
             alt_depth = alt_count
             vaf = alt_count / (alt_count + ref_count) if alt_count + ref_count else None
             basis.append("Strelka2 tier-1 base counts")
     elif "TIR" in fmt and "TAR" in fmt:
-        tir = (_numbers(fmt["TIR"]) or [None])[0]
-        tar = (_numbers(fmt["TAR"]) or [None])[0]
+        tir = (_counts(fmt["TIR"], "FORMAT/TIR") or [None])[0]
+        tar = (_counts(fmt["TAR"], "FORMAT/TAR") or [None])[0]
         if tir is not None and tar is not None:
             alt_depth = tir
             vaf = tir / (tir + tar) if tir + tar else None
             basis.append("Strelka2 tier-1 TIR/TAR")
     if alt_depth is None and "AD" in fmt:
-        ad = _numbers(fmt["AD"])
+        ad = _counts(fmt["AD"], "FORMAT/AD")
         if len(ad) == n_alts + 1:
             alt_depth = ad[index + 1]
             total = sum(v for v in ad if v is not None)
         elif "RD" in fmt and len(ad) == n_alts:           # VarScan: AD = ALT reads, RD = REF
             alt_depth = ad[index]
-            total = sum(v for v in ad if v is not None) + ((_numbers(fmt["RD"]) or [0])[0] or 0)
+            total = sum(v for v in ad if v is not None) + \
+                ((_counts(fmt["RD"], "FORMAT/RD") or [0])[0] or 0)
         else:
             total = None
         if alt_depth is not None:
@@ -967,9 +1573,12 @@ def allele_support(fmt: dict[str, str], index: int, n_alts: int, ref: str, alt: 
                 dp = total
     if alt_depth is None and "NV" in fmt and "NR" in fmt:
         # Platypus: NV reads carrying each ALT, NR reads covering each ALT's position (Number=.)
-        supporting = _per_allele(_numbers(fmt["NV"]), index, n_alts)
-        covering = _per_allele(_numbers(fmt["NR"]), index, n_alts)
+        supporting = _per_allele(_counts(fmt["NV"], "FORMAT/NV"), index, n_alts)
+        covering = _per_allele(_counts(fmt["NR"], "FORMAT/NR"), index, n_alts)
         if supporting is not None and covering:
+            if supporting > covering:
+                raise ImplausibleValue(f"FORMAT/NV={fmt['NV']} exceeds FORMAT/NR={fmt['NR']}: "
+                                       "more reads carry the allele than cover its position")
             alt_depth, dp = supporting, covering
             vaf = supporting / covering
             basis.append("Platypus NV/NR")
@@ -980,21 +1589,28 @@ def allele_support(fmt: dict[str, str], index: int, n_alts: int, ref: str, alt: 
             basis.append(name)
     if vaf is None and alt_depth is None and info and ("TVAF" in info or "TDP" in info):
         # PCGR/CPSR input convention: the tumour's VAF and depth copied into INFO TVAF/TDP
-        vaf = _per_allele(_numbers(info.get("TVAF")), index, n_alts)
-        if dp is None and _numbers(info.get("TDP")):
-            dp = _numbers(info.get("TDP"))[0]
+        vaf = _fraction(_per_allele(_numbers(info.get("TVAF"), "INFO/TVAF"), index, n_alts),
+                        "INFO/TVAF", info.get("TVAF"))
+        tdp = _counts(info.get("TDP"), "INFO/TDP")
+        if dp is None and tdp:
+            dp = tdp[0]
         basis.append("INFO TVAF/TDP")
     if vaf is None and alt_depth is None and n_samples <= 1 and info:
         # the text values, not htslib's float32 copies (0.12 stays 0.12)
-        info_af = _per_allele(_numbers(info.get("AF")), index, n_alts)
+        info_af = _fraction(_per_allele(_numbers(info.get("AF"), "INFO/AF"), index, n_alts),
+                            "INFO/AF", info.get("AF"))
         if info_af is not None:
             vaf = info_af
             basis.append("INFO AF")
-        if dp is None and _numbers(info.get("DP")):
-            dp = _numbers(info.get("DP"))[0]
+        info_dp = _counts(info.get("DP"), "INFO/DP")
+        if dp is None and info_dp:
+            dp = info_dp[0]
             basis.append("INFO DP")
     if dp is not None and "DP" in fmt:
         basis.append("DP")
+    if vaf is not None and not (math.isfinite(vaf) and 0 <= vaf <= 1):
+        raise ImplausibleValue(f"the allele fraction works out at {vaf:g} ({', '.join(basis)}), "
+                               "outside 0..1")
     return AlleleSupport(vaf=vaf, depth=_as_int(dp), alt_depth=_as_int(alt_depth),
                          basis=", ".join(basis))
 
@@ -1003,7 +1619,7 @@ def _allele_fraction(fmt: dict[str, str], index: int, n_alts: int) -> tuple[floa
     # DeepVariant/DeepSomatic write VAF, Illumina Pisces VF
     for name in ("AF", "FA", "FREQ", "VAF", "VF"):
         if name in fmt:
-            value = _per_allele(_numbers(fmt[name]), index, n_alts)
+            value = _per_allele(_numbers(fmt[name], f"FORMAT/{name}"), index, n_alts)
             if value is not None:
-                return value, name
+                return _fraction(value, f"FORMAT/{name}", fmt[name]), name
     return None
