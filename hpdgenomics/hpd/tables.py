@@ -8,9 +8,10 @@ more frequent (so a ``.csv`` written by a European-locale spreadsheet with ``;``
 A UTF-8 byte-order mark, CRLF line ends, quoted fields, trailing blank lines, trailing empty
 columns (``a,b,c,,``) and lines starting with ``#`` before the header row (cBioPortal clinical
 style) are accepted. Column names are matched ignoring case, spaces and punctuation, so
-``Patient ID`` is ``patient_id`` and ``Target Sum (mm)`` is ``target_sum_mm``. Missing values:
-blank, ``NA``, ``N/A``, ``NaN``, ``null``, ``none``, ``.``, ``[Not Available]``,
-``[Not Applicable]``, ``[Unknown]``. Numbers may use a decimal comma (``45,5``) only in
+``Patient ID`` is ``patient_id`` and ``Target Sum (mm)`` is ``target_sum_mm``. Missing values are
+those of :mod:`hpdgenomics.io.vocabulary`, the same as in the cohort's clinical table: blank,
+``NA``, ``N/A``, ``NaN``, ``null``, ``none``, ``.``, ``[Not Available]``, ``[Not Applicable]``,
+``[Unknown]``, any ``[Not ...]``, and GDC's ``'--``, ``not reported`` and ``unknown``. Numbers may use a decimal comma (``45,5``) only in
 ``;``-separated files, where that is the locale's convention; elsewhere ``45,5`` is an error.
 
 Dates (``date``, ``ici_start``): ISO ``2021-03-04``, ISO date-times ``2021-03-04T10:30:00`` (the
@@ -56,7 +57,8 @@ new_organ_involved    no        yes/no, Y/N, true/false, 1/0: spread to an organ
 *Patients* (one row per patient): ``patient_id``, ``ici_start`` (a date; may be blank only when
 every scan of the patient is given as ``days_from_start``), ``TTF_MONTHS`` (>= 0, may be blank) or
 ``TTF_DAYS`` (converted at 30.4375 days per month), ``TTF_STATUS`` (``1:...``/``0:...``,
-``1``/``0``, ``true``/``false``, ``event``/``censored``, ``discontinued``; may be blank) and
+``1``/``0``, ``true``/``false``, ``event``/``censored``, ``discontinued``/``ongoing``,
+``dead``/``alive`` ...: the status words of :mod:`hpdgenomics.io.vocabulary`; may be blank) and
 optional ``ecog_within_2mo`` (worst ECOG PS 0-5 in the first two months, or true/false meaning
 "PS >= 2"). Two ids differing only by letter case are refused (they are almost always one patient
 typed twice); an id in the measurements that is missing from the patient table is reported with the
@@ -93,23 +95,22 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import ClinicalDataError, UsageError
+from ..io import vocabulary
 from ..io.text import open_text, sha256_file, sniff_delimiter
 from ..model import DAYS_PER_MONTH
 from .definitions import THRESHOLDS
 
 log = logging.getLogger(__name__)
 
-MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", ".", "[not available]",
-                           "[not applicable]", "[unknown]", "[not evaluated]"})
+#: one vocabulary with the cohort's clinical reader (hpdgenomics.io.vocabulary)
+MISSING_TOKENS = vocabulary.MISSING_VALUES
 #: a target sum that was looked for but could not be measured (RECIST "NE")
 NOT_EVALUABLE_TOKENS = frozenset({"ne", "n.e.", "not evaluable", "not evaluated", "nev",
                                   "[not evaluated]"})
-_TRUE = frozenset({"true", "t", "yes", "y", "1"})
-_FALSE = frozenset({"false", "f", "no", "n", "0"})
+_TRUE = vocabulary.TRUE_WORDS
+_FALSE = vocabulary.FALSE_WORDS
 _FLAG_WORDS = (_TRUE | _FALSE) - {"1", "0"}
 _NONE_WORDS = frozenset({"none", "no", "n", "false", "f", "0"})   # "no new lesions" as a count
-_EVENT = frozenset({"1", "true", "yes", "event", "discontinued", "progressed", "failed"})
-_CENSORED = frozenset({"0", "false", "no", "censored", "ongoing"})
 DATE_ORDERS = ("dmy", "mdy")
 SIZE_COLUMNS = {"target_sum_mm": 1.0, "target_sum_cm": 10.0, "diameter_mm": 1.0,
                 "diameter_cm": 10.0}
@@ -140,7 +141,7 @@ class _Explained(ValueError):
 
 
 def _is_missing(value: str) -> bool:
-    return value.strip().lower() in MISSING_TOKENS
+    return vocabulary.is_missing(value)
 
 
 def canonical_column(name: str) -> str:
@@ -334,11 +335,8 @@ def _parse_bool(value: str) -> bool:
     return _parse_word(value, _TRUE, _FALSE, "true/false")
 
 
-def _parse_status(value: str) -> bool:
-    head, colon, _ = value.partition(":")
-    if colon and head.strip() in {"0", "1"}:
-        return head.strip() == "1"
-    return _parse_word(value, _EVENT, _CENSORED, "an event/censored status")
+def _parse_status(value: str) -> bool | None:
+    return vocabulary.parse_event(value)
 
 
 def _new_lesion_count(value: str, flags: bool, organs: bool) -> tuple[int | None, bool | None]:
@@ -352,7 +350,7 @@ def _new_lesion_count(value: str, flags: bool, organs: bool) -> tuple[int | None
         return 0, None
     if lowered in _TRUE and (flags or lowered not in {"1"}):
         return None, True
-    if lowered in MISSING_TOKENS:
+    if vocabulary.is_missing(lowered):
         return None, None
     try:
         return _parse_count(value), None
@@ -368,13 +366,13 @@ def _new_lesion_count(value: str, flags: bool, organs: bool) -> tuple[int | None
 
 def _cell(frame: pd.DataFrame, row: int, columns: dict[str, str], name: str, path: Path, line: int,
           problems: list[str], parse: Callable[[str], object], expected: str,
-          missing: frozenset[str] = MISSING_TOKENS):
+          missing: frozenset[str] | None = None):
     """Parse one optional cell; None when missing; a problem (and None) when unparseable."""
     column = columns.get(name)
     if column is None:
         return None
     raw = frame.at[row, column]
-    if raw.strip().lower() in missing:
+    if vocabulary.is_missing(raw) if missing is None else raw.strip().lower() in missing:
         return None
     try:
         return parse(raw)

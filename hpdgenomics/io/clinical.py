@@ -10,10 +10,11 @@ Formats
   Leading lines starting with ``#`` are skipped: cBioPortal clinical files carry four (or, in
   older studies, five) such lines (display name, description, datatype, priority) above the
   header row of stable column ids.
-* Missing values: blank, ``NA``, ``N/A``, ``NaN``, ``None``, ``.``, the cBioPortal markers
-  ``[Not Available]``, ``[Not Applicable]``, ``[Unknown]``, ``[Not Evaluated]`` ... (any value in
-  square brackets that starts with ``[Not`` or is ``[Unknown]``/``[Discrepancy]``), and the
-  NCI GDC's ``'--``, ``not reported`` and ``unknown``.
+* Missing values: the words of :mod:`hpdgenomics.io.vocabulary` (shared with the HPD tables):
+  blank, ``NA``, ``N/A``, ``NaN``, ``None``, ``.``, the cBioPortal markers ``[Not Available]``,
+  ``[Not Applicable]``, ``[Unknown]``, ``[Not Evaluated]`` ... (any value in square brackets that
+  starts with ``[Not`` or is ``[Unknown]``/``[Discrepancy]``), and the NCI GDC's ``'--``,
+  ``not reported`` and ``unknown``.
 
 Identifiers
 -----------
@@ -40,16 +41,17 @@ Time and event
 months (``ttf_months``). ``status_col`` (default ``TTF_STATUS``) is read as an event indicator:
 
 ====================================================  ======================
-value (case-insensitive)                              ``ttf_event``
+value (case-insensitive; :mod:`hpdgenomics.io.vocabulary`)  ``ttf_event``
 ====================================================  ======================
 ``1:<anything>`` (cBioPortal, e.g. ``1:PROGRESSED``)   True
 ``0:<anything>`` (e.g. ``0:CENSORED``, ``0:LIVING``)   False
-``1``, ``true``, ``t``, ``yes``, ``event``,            True
+``1``, ``true``, ``t``, ``yes``, ``y``, ``event``,     True
 ``progressed``, ``progression``, ``deceased``,
-``dead``, ``died``, ``recurred``, ``failed``
-``0``, ``false``, ``f``, ``no``, ``censored``,         False
+``dead``, ``died``, ``recurred``, ``failed``,
+``discontinued``
+``0``, ``false``, ``f``, ``no``, ``n``, ``censored``,  False
 ``living``, ``alive``, ``diseasefree``,
-``disease free``, ``not progressed``
+``disease free``, ``not progressed``, ``ongoing``
 blank / missing marker                                missing (not evaluable)
 ====================================================  ======================
 
@@ -90,42 +92,21 @@ import pandas as pd
 
 from ..errors import ClinicalDataError, InputError, UsageError
 from ..model import DAYS_PER_MONTH
+from . import vocabulary
 from .text import open_text, sha256_file, sniff_delimiter
 
 log = logging.getLogger(__name__)
 
 MONTHS_PER_UNIT = {"days": 1.0 / DAYS_PER_MONTH, "weeks": 7.0 / DAYS_PER_MONTH, "months": 1.0}
 
-MISSING_VALUES = frozenset({"", "na", "n/a", "nan", "none", "null", ".", "[not available]",
-                            "[not applicable]", "[unknown]", "[not evaluated]", "[discrepancy]",
-                            "[completed]", "[not reported]",
-                            # NCI GDC clinical.tsv writes "'--" for an empty field (the quote
-                            # keeps spreadsheets from reading it as a formula) and uses the
-                            # words "not reported" / "unknown" for values it does not have
-                            "'--", "--", "not reported", "unknown"})
-
-_EVENT_WORDS = {
-    True: {"1", "true", "t", "yes", "y", "event", "progressed", "progression", "deceased", "dead",
-           "died", "recurred", "failed"},
-    False: {"0", "false", "f", "no", "n", "censored", "living", "alive", "diseasefree",
-            "disease free", "not progressed"},
-}
-_CBIOPORTAL_STATUS = re.compile(r"^\s*([01])\s*:")
-_BINARY_WORDS = {True: {"true", "t", "1", "yes", "y"}, False: {"false", "f", "0", "no", "n"}}
+# one vocabulary with the HPD tables (hpdgenomics.io.vocabulary); re-exported under these names
+MISSING_VALUES = vocabulary.MISSING_VALUES
+is_missing = vocabulary.is_missing
+parse_event = vocabulary.parse_event
 
 PATIENT_ID_COLUMNS = ("PATIENT_ID",)
 SAMPLE_ID_COLUMNS = ("SAMPLE_ID", "Tumor_Sample_Barcode")
 MULTI_SAMPLE_POLICIES = ("first", "error")
-
-
-def is_missing(value: object) -> bool:
-    """True for the blank and missing-value markers listed in the module docstring."""
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    text = str(value).strip().lower()
-    return text in MISSING_VALUES or (text.startswith("[not ") and text.endswith("]"))
 
 
 # --- generic delimited-table reading ----------------------------------------------------------
@@ -221,33 +202,9 @@ def find_column(columns, wanted: str) -> str | None:
 
 # --- values -----------------------------------------------------------------------------------
 
-def parse_event(value: str) -> bool | None:
-    """Event indicator from a status value (table in the module docstring); None when missing.
-
-    Raises ValueError for a value that is neither missing nor a known status.
-    """
-    if is_missing(value):
-        return None
-    found = _CBIOPORTAL_STATUS.match(value)
-    if found:
-        return found.group(1) == "1"
-    text = " ".join(str(value).strip().lower().split())
-    for event, words in _EVENT_WORDS.items():
-        if text in words:
-            return event
-    raise ValueError("not a recognised event status (expected 1:<label>/0:<label>, 1/0, "
-                     "true/false or event/censored)")
-
-
 def parse_binary(value: str) -> bool | None:
-    """true/false, 1/0, yes/no (case-insensitive); None when missing; ValueError otherwise."""
-    if is_missing(value):
-        return None
-    text = str(value).strip().lower()
-    for flag, words in _BINARY_WORDS.items():
-        if text in words:
-            return flag
-    raise ValueError("expected true/false, 1/0 or yes/no (blank = not evaluable)")
+    """true/false, 1/0, yes/no, y/n (case-insensitive); None when missing; ValueError otherwise."""
+    return vocabulary.parse_flag(value)
 
 
 _DECIMAL_COMMA = re.compile(r"^\s*[+-]?\d+,\d+\s*$")
