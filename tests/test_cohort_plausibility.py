@@ -3,11 +3,13 @@ joins and HPD measurement tables. Each test names the class of defect it guards 
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from hpdgenomics.errors import ClinicalDataError
 from hpdgenomics.hpd.tables import read_hpd_inputs
 from hpdgenomics.io import vocabulary
 from hpdgenomics.io.clinical import read_clinical
@@ -66,3 +68,185 @@ def test_one_vocabulary_module_is_what_both_readers_use():
             (word in vocabulary.EVENT_WORDS)
     assert not vocabulary.EVENT_WORDS & vocabulary.CENSORED_WORDS
     assert not (vocabulary.EVENT_WORDS | vocabulary.CENSORED_WORDS) & vocabulary.MISSING_VALUES
+
+
+# --- clinical times: days read as months -----------------------------------------------------------
+
+def _cohort(args: list, out: Path):
+    from click.testing import CliRunner
+
+    from hpdgenomics.cli import cli
+
+    return CliRunner().invoke(cli, ["cohort", *map(str, args), "--no-plots", "-o", str(out)])
+
+
+def _association(out: Path, rule: str) -> dict:
+    return next(r for r in _tsv(out / "association.tsv") if r["rule_id"] == rule)
+
+
+def _error_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("hpdgenomics: error")]
+
+
+DAYS_AS_MONTHS = fixture("clinical_ttf_days_in_ttf_months_column.tsv")
+KRAS_MAF = fixture("maf_kras_g12c_in_three_of_twelve.maf")
+
+
+def test_days_in_a_months_column_stop_the_run_naming_the_column_and_the_option(tmp_path):
+    # on main: median TTF 91 "months", the three early failures of KRAS G12C became 0, exit 0
+    with pytest.raises(ClinicalDataError) as caught:
+        read_clinical(DAYS_AS_MONTHS)
+    message = str(caught.value)
+    assert "column TTF_MONTHS (median 91, maximum 700, 12 value(s))" in message
+    assert "a median of 91 months (7.58 years) is implausible" in message
+    assert "give --time-unit days" in message and "--time-unit months if they really" in message
+
+    result = _cohort(["--maf", KRAS_MAF, "--clinical", DAYS_AS_MONTHS], tmp_path / "out")
+    assert result.exit_code == 2
+    [line] = _error_lines(result.stderr)
+    assert "clinical_ttf_days_in_ttf_months_column.tsv" in line and "--time-unit days" in line
+    assert not (tmp_path / "out").exists()
+
+
+def test_days_read_as_days_give_the_three_early_failures(tmp_path):
+    table = read_clinical(DAYS_AS_MONTHS, time_unit="days")
+    assert table.plausibility_warnings == [] and table.time_unit == "days"
+    assert table.df.set_index("patient_id").loc["S01", "ttf_months"] == pytest.approx(35 / 30.4375)
+    result = _cohort(["--maf", KRAS_MAF, "--clinical", DAYS_AS_MONTHS, "--time-unit", "days"],
+                     tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    kras = _association(tmp_path / "out", "KRAS_MUT")
+    assert (kras["n_altered"], kras["n_unaltered"]) == ("3", "9")
+    assert (kras["early_failure_altered"], kras["early_failure_evaluable_altered"]) == ("3", "3")
+    # S09: censored at 30 days, before the 2-month cut-off: not evaluable
+    assert kras["early_failure_evaluable_unaltered"] == "8"
+
+
+def test_months_confirmed_for_implausible_values_runs_with_a_warning_in_report_and_stderr(
+        tmp_path):
+    result = _cohort(["--maf", KRAS_MAF, "--clinical", DAYS_AS_MONTHS, "--time-unit", "months"],
+                     tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    expected = ("column TTF_MONTHS (median 91, maximum 700, 12 value(s)) read in months as "
+                "--time-unit says: a median of 91 months (7.58 years) is implausible")
+    warnings = json.loads((tmp_path / "out" / "cohort.json").read_text())["warnings"]
+    assert any(w.startswith(expected) and "in days, weeks the values would be plausible" in w
+               for w in warnings), warnings
+    assert expected in result.stderr
+    assert expected in (tmp_path / "out" / "cohort.html").read_text()
+    assert _association(tmp_path / "out", "KRAS_MUT")["early_failure_altered"] == "0"
+
+
+def test_a_column_named_in_days_is_not_read_as_months_unstated():
+    # every value (10-21) would pass as months; the name says days
+    path = fixture("clinical_ttf_days_column_short_values.tsv")
+    with pytest.raises(ClinicalDataError, match="column TTF_DAYS .*the column's name says days; "
+                                                "read as days they are plausible"):
+        read_clinical(path, time_col="TTF_DAYS")
+    assert read_clinical(path, time_col="TTF_DAYS", time_unit="days").df["ttf_months"].max() == \
+        pytest.approx(21 / 30.4375)
+
+
+def test_months_stated_as_days_warn_that_the_median_is_shorter_than_a_cycle():
+    table = read_clinical(fixture("clinical_ttf_months_values.tsv"), time_col="TTF",
+                          time_unit="days")
+    [warning] = table.plausibility_warnings
+    assert warning.startswith("column TTF (median 3.55, maximum 14, 8 value(s)) read in days as "
+                              "--time-unit says: a median of 0.117 months (3.55 days) is shorter "
+                              "than one treatment cycle; in weeks, months the values would be "
+                              "plausible")
+    assert warning in table.warnings
+    # months, unstated: plausible, so no warning and no error
+    assert read_clinical(fixture("clinical_ttf_months_values.tsv"),
+                         time_col="TTF").plausibility_warnings == []
+
+
+def test_shared_cbioportal_months_pass_and_maftools_days_need_the_unit():
+    patients = shared("clinical/data_clinical_patients.txt")
+    for column, status in (("OS_MONTHS", "OS_STATUS"), ("DFS_MONTHS", "DFS_STATUS")):
+        table = read_clinical(patients, time_col=column, status_col=status)
+        assert table.plausibility_warnings == [] and not table.time_unit_stated
+    survival = shared("clinical/maftools_laml_survival.tsv")
+    with pytest.raises(ClinicalDataError) as caught:
+        read_clinical(survival, time_col="days_to_last_followup",
+                      status_col="Overall_Survival_Status", on_invalid="missing")
+    assert "column days_to_last_followup (median 365, maximum 2861, 188 value(s))" in \
+        str(caught.value)
+    assert "give --time-unit days" in str(caught.value)
+    table = read_clinical(survival, time_col="days_to_last_followup",
+                          status_col="Overall_Survival_Status", time_unit="days",
+                          on_invalid="missing")
+    assert table.plausibility_warnings == []
+
+
+# --- identifiers: letter case, and clinical ids without genomic data --------------------------------
+
+UPPER_MAF = fixture("maf_upper_case_sample_ids.maf")
+
+
+def test_ids_differing_only_by_case_are_matched_one_to_one_and_said_loudly(tmp_path):
+    # on main: PT-01/PT-02 (KRAS G12C) had no clinical data and pt-01..pt-04 counted as four
+    # profiled-and-unaltered samples: 0 altered, 4 unaltered
+    out = tmp_path / "out"
+    result = _cohort(["--maf", UPPER_MAF, "--clinical", fixture("clinical_lower_case_sample_ids.tsv")],
+                     out)
+    assert result.exit_code == 0, result.output
+    kras = _association(out, "KRAS_MUT")
+    assert (kras["n_altered"], kras["n_unaltered"], kras["n_not_evaluable"]) == ("2", "2", "0")
+    assert (kras["early_failure_altered"], kras["early_failure_unaltered"]) == ("2", "0")
+    data = json.loads((out / "cohort.json").read_text())
+    assert data["join_report"]["case_only_matches"] == {f"PT-0{i}": f"pt-0{i}" for i in range(1, 5)}
+    assert data["join_report"]["outcome_counts"]["with_clinical"] == 4
+    expected = ("4 sample id(s) match the clinical table only when letter case is ignored "
+                "('PT-01' = clinical 'pt-01'")
+    assert any(w.startswith(expected) for w in data["warnings"])
+    assert expected in result.stderr
+    assert {r["sample_id"] for r in _tsv(out / "matrix.tsv")} == {f"PT-0{i}" for i in range(1, 5)}
+
+
+def test_ids_that_match_ignoring_case_in_two_ways_stop_the_run(tmp_path):
+    result = _cohort(["--maf", UPPER_MAF,
+                      "--clinical", fixture("clinical_two_spellings_of_one_sample.tsv")],
+                     tmp_path / "out")
+    assert result.exit_code == 2
+    [line] = _error_lines(result.stderr)
+    assert "clinical_two_spellings_of_one_sample.tsv" in line
+    assert "sample id(s) PT-01 vs clinical Pt-01, pt-01" in line
+
+
+def test_clinical_samples_without_any_genomic_data_are_not_evaluable(tmp_path):
+    # on main the two samples known only from --clinical-samples counted as unaltered (4, not 2)
+    out = tmp_path / "out"
+    result = _cohort(["--maf", UPPER_MAF, "--clinical", fixture("clinical_patients_six.tsv"),
+                      "--clinical-samples", fixture("clinical_samples_two_without_genomic_data.tsv")],
+                     out)
+    assert result.exit_code == 0, result.output
+    counts = {rule: tuple(_association(out, rule)[f"n_{k}"]
+                          for k in ("altered", "unaltered", "not_evaluable"))
+              for rule in ("KRAS_MUT", "EGFR_MUT", "MDM2_AMP")}
+    assert counts == {"KRAS_MUT": ("2", "2", "2"), "EGFR_MUT": ("0", "4", "2"),
+                      "MDM2_AMP": ("0", "0", "6")}          # no copy-number data at all
+    assert _association(out, "KRAS_MUT")["n_not_evaluable"] == "2"
+    matrix = {r["sample_id"]: r for r in _tsv(out / "matrix.tsv")}
+    assert matrix["PT-05"]["KRAS_MUT"] == matrix["PT-06"]["EGFR_MUT"] == ""
+    warning = ("2 sample(s) named only by the clinical files have no genomic data (no MAF row, "
+               "no copy-number value, not in a gene-panel matrix; e.g. PT-05, PT-06)")
+    assert warning in result.stderr
+    assert any(w.startswith(warning) for w in json.loads((out / "cohort.json").read_text())
+               ["warnings"])
+
+
+def test_case_only_matches_decides_from_the_whole_input():
+    from hpdgenomics.cohort.join import case_only_matches
+
+    assert case_only_matches(["A1", "b2", "C3"], ["a1", "b2", "c3", "D4"]) == {"A1": "a1",
+                                                                               "C3": "c3"}
+    # an exact match wins: the MAF's a1 simply has no clinical row
+    assert case_only_matches(["A1", "a1"], ["A1"]) == {}
+    with pytest.raises(ClinicalDataError, match="sample id.s. AB1, Ab1 vs clinical ab1"):
+        case_only_matches(["Ab1", "AB1"], ["ab1"])
+    with pytest.raises(ClinicalDataError, match="sample id.s. AB1 vs clinical Ab1, ab1"):
+        case_only_matches(["AB1"], ["ab1", "Ab1"])
+    # is the clinical 'Ab' the MAF's 'ab', or a second spelling of 'AB', matched exactly?
+    with pytest.raises(ClinicalDataError, match="and one of them matches exactly"):
+        case_only_matches(["AB", "ab"], ["AB", "Ab"])

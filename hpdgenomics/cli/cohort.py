@@ -44,8 +44,9 @@ def _progress_wanted() -> bool:
 @click.option("--status-column",
               help="Event column (1:.../0:..., 1/0, words) [default: TTF_STATUS; as for "
                    "--time-column].")
-@click.option("--time-unit", type=click.Choice(["days", "weeks", "months"]), default="months",
-              show_default=True)
+@click.option("--time-unit", type=click.Choice(["days", "weeks", "months"]),
+              help="Unit of the time column [default: months, checked: a column whose values "
+                   "only make sense in days or weeks stops the run until this is given].")
 @click.option("--on-invalid", type=click.Choice(["error", "missing"]), default="error",
               show_default=True, help="Unreadable clinical values: stop (listing all) or treat "
                                       "them as missing (listed in the join report).")

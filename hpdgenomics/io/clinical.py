@@ -235,6 +235,112 @@ def parse_time(value: str, *, decimal_comma: bool = False) -> float | None:
     return number
 
 
+# --- plausibility of the time unit ------------------------------------------------------------
+
+#: (largest plausible median, largest plausible maximum) of a time column, in months. Time to
+#: treatment failure on an immune checkpoint inhibitor has a median of a few months and rarely
+#: exceeds ten years (DOMAIN.md section 6; Kato et al., Clin Cancer Res 2017: TTF < 2 months is
+#: "early"); overall or disease-free survival from diagnosis reaches about 20 years in TCGA
+#: (cBioPortal's test study: OS up to 223 months). Beyond these the values are in another unit.
+TTF_PLAUSIBLE_MONTHS = (24.0, 180.0)
+SURVIVAL_PLAUSIBLE_MONTHS = (60.0, 360.0)
+#: a median below this many months (about 15 days: shorter than one ICI cycle) is implausible
+SHORTEST_PLAUSIBLE_MEDIAN = 0.5
+#: the medians above are judged only on this many values or more (the maximum on any number)
+PLAUSIBILITY_MIN_VALUES = 3
+_TTF_LIKE = re.compile(r"ttf|time.?to.?(treatment|failure)|treatment.?fail|discontinu",
+                       re.IGNORECASE)
+_UNIT_IN_NAME = re.compile(r"(?:^|[^a-z])(days?|weeks?|wks?|months?|mths?)(?:[^a-z]|$)",
+                           re.IGNORECASE)
+
+
+def unit_in_column_name(column: str) -> str | None:
+    """``days``/``weeks``/``months`` when the column's name says so (``TTF_DAYS``,
+    ``days_to_last_followup``, ``Time (weeks)``), else None."""
+    found = _UNIT_IN_NAME.search(column)
+    if not found:
+        return None
+    word = found.group(1).lower()
+    return "days" if word.startswith("day") else "weeks" if word.startswith("w") else "months"
+
+
+def _implausible_as(months: np.ndarray, ttf_like: bool) -> str | None:
+    """Why times (in months) cannot be right, or None when they are plausible."""
+    median_limit, maximum_limit = TTF_PLAUSIBLE_MONTHS if ttf_like else SURVIVAL_PLAUSIBLE_MONTHS
+    what = ("time to treatment failure on an immune checkpoint inhibitor (medians of a few "
+            "months, maxima rarely beyond 10 years)" if ttf_like else
+            "a clinical time to event (medians of months to a few years, maxima within decades)")
+    median, maximum = float(np.median(months)), float(months.max())
+    if len(months) >= PLAUSIBILITY_MIN_VALUES and median > median_limit:
+        return (f"a median of {median:.3g} months ({median / 12:.3g} years) is implausible for "
+                f"{what}")
+    if maximum > maximum_limit:
+        return (f"a maximum of {maximum:.3g} months ({maximum / 12:.3g} years) is implausible for "
+                f"{what}")
+    return None
+
+
+def _too_short(months: np.ndarray) -> str | None:
+    median = float(np.median(months))
+    if len(months) >= PLAUSIBILITY_MIN_VALUES and median < SHORTEST_PLAUSIBLE_MEDIAN:
+        return (f"a median of {median:.3g} months ({median * DAYS_PER_MONTH:.3g} days) is shorter "
+                "than one treatment cycle")
+    return None
+
+
+def check_time_unit(path: str | Path, column: str, values: list[float], time_unit: str | None
+                    ) -> tuple[str, list[str]]:
+    """The unit to read ``column`` in, and plausibility warnings; raises when it cannot be known.
+
+    ``values`` are the column's numbers as written in the file; ``time_unit`` the unit the user
+    stated, or None (months assumed). The whole column decides: its median and maximum read as
+    months must be plausible for a clinical time (:data:`TTF_PLAUSIBLE_MONTHS` for a time to
+    treatment failure, :data:`SURVIVAL_PLAUSIBLE_MONTHS` otherwise), and a column named in
+    another unit (``TTF_DAYS``) is not read as months unstated. When the unit was not stated and
+    months are implausible, ClinicalDataError names the column, the units in which the values
+    are plausible and the ``--time-unit`` that settles it. When it was stated, implausible values
+    are a warning (naming the unit the column's name says, if another): the user has decided.
+    """
+    unit = time_unit or "months"
+    numbers = np.asarray([v for v in values if v is not None and not math.isnan(v)], dtype=float)
+    warnings: list[str] = []
+    named = unit_in_column_name(column)
+    if not len(numbers):
+        return unit, warnings
+    ttf_like = bool(_TTF_LIKE.search(column))
+    as_given = numbers * MONTHS_PER_UNIT[unit]
+    why = _implausible_as(as_given, ttf_like)
+    plausible = [u for u in MONTHS_PER_UNIT if u != unit
+                 and _implausible_as(numbers * MONTHS_PER_UNIT[u], ttf_like) is None
+                 and _too_short(numbers * MONTHS_PER_UNIT[u]) is None]
+    summary = (f"median {np.median(numbers):.4g}, maximum {numbers.max():.4g}, "
+               f"{len(numbers)} value(s)")
+    if time_unit is None and (why or named in ("days", "weeks")):
+        reason = why or f"the column's name says {named}"
+        if plausible:
+            best = named if named in plausible else plausible[0]
+            converted = numbers * MONTHS_PER_UNIT[best]
+            suggestion = (f"read as {best} they are plausible (median {np.median(converted):.3g}, "
+                          f"maximum {converted.max():.3g} months): give --time-unit {best}"
+                          f" (time_unit='{best}'), or --time-unit months if they really are "
+                          "months")
+        else:
+            suggestion = ("no unit makes them plausible: check the column, and give "
+                          "--time-unit (days, weeks or months) to read it as it is")
+        raise ClinicalDataError(
+            f"column {column} ({summary}) read as months, the default: {reason}; {suggestion}",
+            path=path, hint="the time unit cannot be known from the file")
+    problems = [p for p in (why, _too_short(as_given)) if p]
+    if problems and named and named != unit:
+        problems.append(f"the column's name says {named}")
+    if problems:
+        hint = (f"; in {', '.join(plausible)} the values would be plausible" if plausible
+                else "")
+        warnings.append(f"column {column} ({summary}) read in {unit} as --time-unit says: "
+                        + "; ".join(problems) + hint + ": check --time-unit")
+    return unit, warnings
+
+
 # --- clinical table ---------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -279,6 +385,9 @@ class ClinicalTable:
     repeated_rows: list[str] = field(default_factory=list)
     no_time_to_event: str | None = None     # why there is no TTF outcome (None: there is one)
     warnings: list[str] = field(default_factory=list)
+    time_unit_stated: bool = True           # False: months assumed, checked for plausibility
+    # warnings that must reach the report's warnings and stderr (also in ``warnings``)
+    plausibility_warnings: list[str] = field(default_factory=list)
 
     @property
     def has_time_to_event(self) -> bool:
@@ -406,7 +515,7 @@ def _patient_disagreements(out: pd.DataFrame, checked: list[tuple[str, str]],
 
 
 def read_clinical(path: str | Path, *, time_col: str | None = "TTF_MONTHS",
-                  status_col: str | None = "TTF_STATUS", time_unit: str = "months",
+                  status_col: str | None = "TTF_STATUS", time_unit: str | None = None,
                   samples_path: str | Path | None = None,
                   binary_cols: tuple[str, ...] | list[str] = (), id_col: str | None = None,
                   on_invalid: str = "error", require_time_to_event: bool = True) -> ClinicalTable:
@@ -420,7 +529,8 @@ def read_clinical(path: str | Path, *, time_col: str | None = "TTF_MONTHS",
     binary or HPD outcome). Either way ``ttf_months``/``ttf_event`` are all missing and
     :attr:`ClinicalTable.no_time_to_event` says why.
     """
-    _check_choice("time_unit", time_unit, tuple(MONTHS_PER_UNIT))
+    if time_unit is not None:
+        _check_choice("time_unit", time_unit, tuple(MONTHS_PER_UNIT))
     _check_choice("on_invalid", on_invalid, ("error", "missing"))
     path = Path(path)
     table = read_delimited(path, what="clinical table")
@@ -510,7 +620,7 @@ def read_clinical(path: str | Path, *, time_col: str | None = "TTF_MONTHS",
                 if not unreadable:
                     half_missing.append(line)
                 months, event = None, None
-        times.append(np.nan if months is None else months * MONTHS_PER_UNIT[time_unit])
+        times.append(np.nan if months is None else months)
         events.append(event)
         for name, column in binary_resolved.items():
             try:
@@ -518,6 +628,18 @@ def read_clinical(path: str | Path, *, time_col: str | None = "TTF_MONTHS",
             except ValueError as exc:
                 bad(line, column, row[column], str(exc))
                 binaries[name].append(None)
+
+    # the unit is judged from the whole column (its median and maximum), then applied
+    plausibility: list[str] = []
+    stated_unit = time_unit
+    time_unit = time_unit or "months"
+    if time_column is not None:
+        time_unit, plausibility = check_time_unit(
+            path, time_column, [t for t, i in zip(times, ids) if i is not None], stated_unit)
+    times = [t * MONTHS_PER_UNIT[time_unit] for t in times]
+    warnings.extend(plausibility)
+    for message in plausibility:
+        log.warning("%s: %s", path, message)
 
     blank = set(blank_rows)
     keep = [i for i in range(len(df)) if i not in blank and ids[i] is not None]
@@ -656,7 +778,8 @@ def read_clinical(path: str | Path, *, time_col: str | None = "TTF_MONTHS",
         columns_used["patient_id"] = patient_col
     columns_used.update({f"binary:{name}": column for name, column in binary_resolved.items()})
     for message in warnings:
-        log.info("%s: %s", path, message)
+        if message not in plausibility:
+            log.info("%s: %s", path, message)
     return ClinicalTable(path=str(path), sha256=sha256_file(path), df=out.reset_index(drop=True),
                          columns_used=columns_used, time_unit=time_unit, level=level,
                          sample_to_patient=sample_map,
@@ -665,4 +788,6 @@ def read_clinical(path: str | Path, *, time_col: str | None = "TTF_MONTHS",
                          duplicate_patients=duplicate_patients,
                          duplicate_samples=duplicate_samples,
                          inconsistent_patients=inconsistent_patients,
-                         repeated_rows=repeated_rows, no_time_to_event=no_time_to_event, warnings=warnings)
+                         repeated_rows=repeated_rows, no_time_to_event=no_time_to_event,
+                         warnings=warnings, time_unit_stated=stated_unit is not None,
+                         plausibility_warnings=plausibility)
