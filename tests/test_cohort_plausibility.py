@@ -250,3 +250,65 @@ def test_case_only_matches_decides_from_the_whole_input():
     # is the clinical 'Ab' the MAF's 'ab', or a second spelling of 'AB', matched exactly?
     with pytest.raises(ClinicalDataError, match="and one of them matches exactly"):
         case_only_matches(["AB", "ab"], ["AB", "Ab"])
+
+
+# --- MAF: minor nonsense ------------------------------------------------------------------------
+
+def test_maf_row_with_alt_equal_to_ref_is_dropped_counted_and_warned(tmp_path):
+    # on main the row (C>C, "p.G12C") made sample A1 KRAS G12C
+    from hpdgenomics.io.maf import read_maf
+
+    maf = read_maf(fixture("maf_kras_g12c_row_with_alt_equal_ref.maf"))
+    assert maf.rows_read == 3 and len(maf.df) == 2 and "A1" not in set(maf.df["sample_id"])
+    assert maf.rejected == [(2, "no alternative allele: Tumor_Seq_Allele1/2 equal "
+                                "Reference_Allele")]
+    assert maf.warnings[0].startswith("1 row(s) have no alternative allele (Tumor_Seq_Allele1/2 "
+                                      "equal Reference_Allele, e.g. line 2: KRAS C>C p.G12C)")
+    out = tmp_path / "out"
+    result = _cohort(["--maf", fixture("maf_kras_g12c_row_with_alt_equal_ref.maf")], out)
+    assert result.exit_code == 0, result.output
+    assert "1 row(s) have no alternative allele" in result.stderr
+    data = json.loads((out / "cohort.json").read_text())
+    assert any(w.startswith("1 row(s) have no alternative allele") for w in data["warnings"])
+    [maf_input] = [i for i in data["inputs"] if i["kind"] == "maf"]
+    assert (maf_input["rows_read"], maf_input["rows_kept"], maf_input["rows_rejected"]) == (3, 2, 1)
+    matrix = {r["sample_id"]: r for r in _tsv(out / "matrix.tsv")}
+    assert set(matrix) == {"B1", "C1"} and matrix["B1"]["KRAS_MUT"] == "1"
+
+
+def test_maf_position_past_the_chromosome_end_is_refused_like_the_vcf(tmp_path):
+    from hpdgenomics.errors import InputError
+    from hpdgenomics.io.maf import read_maf
+
+    with pytest.raises(InputError, match="line 3: position 140,000,000 lies beyond the end of "
+                                         "chromosome 12 in GRCh37 .length 133,851,895."):
+        read_maf(fixture("maf_position_past_chromosome_end.maf"))
+    result = _cohort(["--maf", fixture("maf_position_past_chromosome_end.maf")], tmp_path / "o")
+    assert result.exit_code == 2
+    [line] = _error_lines(result.stderr)
+    assert "maf_position_past_chromosome_end.maf" in line and "line 3" in line
+
+    no_build = fixture("maf_position_past_chromosome_end_no_build.maf")
+    skipped = read_maf(no_build, on_invalid="skip")           # 47 Mb fits chr21 of GRCh37 only
+    assert skipped.rejected == [(4, "position 50,000,000 lies beyond the end of chromosome 21 in "
+                                    "both GRCh37 and GRCh38 (lengths 48,129,895 and 46,709,983)")]
+    as_grch38 = read_maf(no_build, on_invalid="skip", build_for_rows="GRCh38")
+    assert [line for line, _ in as_grch38.rejected] == [3, 4]
+    result = _cohort(["--maf", no_build, "--build", "GRCh38"], tmp_path / "o2")
+    assert result.exit_code == 2 and "in GRCh38 (length 46,709,983)" in result.stderr
+
+
+def test_header_only_maf_makes_variant_rules_not_evaluable_not_unaltered(tmp_path):
+    # on main: S1-S3 (profiled by the WXS matrix) were "unaltered" for every variant rule, silently
+    out = tmp_path / "out"
+    result = _cohort(["--maf", fixture("maf_header_only.maf"), "--gene-panel-matrix",
+                      fixture("gene_panel_matrix_three_wxs_samples.txt")], out)
+    assert result.exit_code == 0, result.output
+    warning = "has no usable variant rows (0 read, 0 rejected): no variant data"
+    assert warning in result.stderr
+    assert any(warning in w for w in json.loads((out / "cohort.json").read_text())["warnings"])
+    counts = {r["rule_id"]: r for r in json.loads((out / "cohort.json").read_text())
+              ["counts"]["rules"]}
+    for rule in ("KRAS_MUT", "EGFR_MUT", "AKT1_E17K"):
+        assert (counts[rule]["altered"], counts[rule]["not_detected"],
+                counts[rule]["not_evaluable"]) == (0, 0, 3), rule

@@ -195,7 +195,7 @@ def evaluate_cohort_files(knowledge: KnowledgeBase, *, maf: str | Path | None = 
 
     maf_table = None
     if maf is not None:
-        maf_table = read_maf(maf, on_invalid=maf_on_invalid)
+        maf_table = read_maf(maf, on_invalid=maf_on_invalid, build_for_rows=build)
         if build and maf_table.build and maf_table.build != build:
             raise UsageError(f"--build {build} disagrees with the MAF's NCBI_Build "
                              f"{maf_table.build}", path=maf,
