@@ -312,3 +312,67 @@ def test_header_only_maf_makes_variant_rules_not_evaluable_not_unaltered(tmp_pat
     for rule in ("KRAS_MUT", "EGFR_MUT", "AKT1_E17K"):
         assert (counts[rule]["altered"], counts[rule]["not_detected"],
                 counts[rule]["not_evaluable"]) == (0, 0, 3), rule
+
+
+# --- gene panels: lists typed into one cell, symbols in the wrong case, several files -------------
+
+PANEL_MATRIX = fixture("gene_panel_matrix_panels_a_and_b.txt")
+
+
+def test_gene_panel_cell_holding_a_semicolon_list_names_the_genes_and_the_separator(tmp_path):
+    # on main 'KRAS;EGFR' was one unknown gene: KRAS and EGFR silently not profiled
+    from hpdgenomics.errors import InputError
+    from hpdgenomics.io.gene_panel import read_gene_panels
+
+    with pytest.raises(InputError) as caught:
+        read_gene_panels(fixture("gene_panel_kras_semicolon_egfr.txt"))
+    assert ("gene panel 'PANEL_A': line 3: 'KRAS;EGFR' is not one gene symbol but the genes "
+            "KRAS, EGFR separated by ';'; separate genes with tabs after 'gene_list:'") in \
+        str(caught.value)
+    with pytest.raises(InputError) as caught:
+        read_gene_panels(fixture("gene_panels_semicolons_in_gene_cell.tsv"))
+    assert ("line 2: 'KRAS;EGFR;AKT1' is not one gene symbol but the genes KRAS, EGFR, AKT1 "
+            "separated by ';'; separate genes with commas (or give one row per gene)") in \
+        str(caught.value)
+    result = _cohort(["--maf", UPPER_MAF, "--gene-panel-matrix", PANEL_MATRIX, "--gene-panel",
+                      fixture("gene_panel_kras_semicolon_egfr.txt"), "--gene-panel",
+                      fixture("gene_panels/panel_b.txt")], tmp_path / "out")
+    assert result.exit_code == 2
+    [line] = _error_lines(result.stderr)
+    assert "gene_panel_kras_semicolon_egfr.txt" in line and "'KRAS;EGFR'" in line
+
+
+def test_gene_panel_symbol_of_a_screened_gene_in_the_wrong_case_is_refused(tmp_path):
+    result = _cohort(["--maf", UPPER_MAF, "--gene-panel-matrix", PANEL_MATRIX, "--gene-panel",
+                      fixture("gene_panel_lower_case_kras.txt"), fixture("gene_panels/panel_b.txt")],
+                     tmp_path / "out")
+    assert result.exit_code == 2
+    [line] = _error_lines(result.stderr)
+    assert "panel PANEL_A (" in line and "gene_panel_lower_case_kras.txt) lists 'kras', which " \
+                                         "is KRAS but for letter case" in line
+    assert "the screened genes are AKT1, " in line
+
+
+def test_readme_form_several_panel_files_after_one_gene_panel_option(tmp_path):
+    # README: --gene-panel gene_panels/*.txt; on main the second file was an "unexpected extra
+    # argument" (exit 2)
+    import glob
+
+    panels = sorted(glob.glob(str(FIXTURES / "gene_panels" / "*.txt")))
+    assert len(panels) == 2
+    out = tmp_path / "out"
+    result = _cohort(["--maf", UPPER_MAF, "--gene-panel-matrix", PANEL_MATRIX,
+                      "--gene-panel", *panels, "--clinical",
+                      fixture("clinical_lower_case_sample_ids.tsv")], out)
+    assert result.exit_code == 0, result.output
+    data = json.loads((out / "cohort.json").read_text())
+    assert sorted(i["path"] for i in data["inputs"] if i["kind"] == "gene_panel") == \
+        sorted([str(PANEL_MATRIX), *panels])
+    egfr = _association(out, "EGFR_MUT")          # PANEL_B lacks EGFR: PT-02, PT-04
+    assert (egfr["n_altered"], egfr["n_unaltered"], egfr["n_not_evaluable"]) == ("0", "2", "2")
+    kras = _association(out, "KRAS_MUT")
+    assert (kras["n_altered"], kras["n_unaltered"], kras["n_not_evaluable"]) == ("2", "2", "0")
+    # the option's '=' form and a later option end the list
+    result = _cohort(["--gene-panel=" + panels[0], panels[1], "--maf", UPPER_MAF,
+                      "--gene-panel-matrix", PANEL_MATRIX], tmp_path / "out2")
+    assert result.exit_code == 0, result.output

@@ -191,6 +191,7 @@ def evaluate_cohort_files(knowledge: KnowledgeBase, *, maf: str | Path | None = 
     profiling = profiling or ProfilingMap()
     build = normalize_build(build) if build else None
     screened = knowledge.screened_genes()
+    profiling.check_genes(screened)
     result = CohortFileEvaluation(samples=[])
 
     maf_table = None
