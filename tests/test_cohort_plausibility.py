@@ -376,3 +376,85 @@ def test_readme_form_several_panel_files_after_one_gene_panel_option(tmp_path):
     result = _cohort(["--gene-panel=" + panels[0], panels[1], "--maf", UPPER_MAF,
                       "--gene-panel-matrix", PANEL_MATRIX], tmp_path / "out2")
     assert result.exit_code == 0, result.output
+
+
+# --- HPD measurement tables: the time axis, binary files ------------------------------------------
+
+def _classify(args: list, out: Path):
+    from click.testing import CliRunner
+
+    from hpdgenomics.cli import cli
+
+    return CliRunner().invoke(cli, ["hpd-classify", *map(str, args), "-o", str(out)])
+
+
+def test_days_from_start_that_are_months_stop_hpd_classify(tmp_path):
+    # on main: first evaluations "on day 2" gave growth rates over two days and HPD calls, exit 0
+    result = _classify(["--measurements", fixture("hpd_measurements_days_from_start_in_months.tsv"),
+                        "--patients", fixture("hpd_patients_three.tsv")], tmp_path / "out")
+    assert result.exit_code == 2
+    [line] = _error_lines(result.stderr)
+    assert ("column days_from_start: the first scan after ICI start falls at a median of day 2 "
+            "(3 patients), but RECIST first evaluations come 6-12 weeks after the start: these "
+            "look like months or weeks, not days") in line
+    assert not (tmp_path / "out").exists()
+
+
+def test_scan_dated_ten_years_before_ici_start_is_named(tmp_path):
+    result = _classify(["--measurements", fixture("hpd_measurements_scan_date_wrong_year.tsv"),
+                        "--patients", fixture("hpd_patients_three.tsv")], tmp_path / "out")
+    assert result.exit_code == 2
+    [line] = _error_lines(result.stderr)
+    assert ("hpd_measurements_scan_date_wrong_year.tsv: line 5: scan of 'P2' on day -3712 from "
+            "ICI start (10.2 years before it): implausible for an HPD assessment") in line
+
+
+def test_binary_measurements_table_is_exit_2_naming_the_file(tmp_path):
+    # on main: "internal error (a bug): Error: new-line character seen in unquoted field", exit 1
+    binary = tmp_path / "measurements.xlsx"
+    binary.write_bytes(b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)) * 8)
+    result = _classify(["--measurements", binary, "--patients", fixture("hpd_patients_three.tsv")],
+                       tmp_path / "out")
+    assert result.exit_code == 2, result.stderr
+    [line] = _error_lines(result.stderr)
+    assert "measurements.xlsx: is not a text table: binary content (NUL bytes)" in line
+    carriage_return = tmp_path / "carriage_return_in_field.tsv"
+    carriage_return.write_bytes(b"patient_id\tdays_from_start\ttarget_sum_mm\nP1\t0\t4\r5\n")
+    result = _classify(["--measurements", carriage_return, "--patients",
+                        fixture("hpd_patients_three.tsv")], tmp_path / "out")
+    assert result.exit_code == 2 and "cannot be split into fields" in result.stderr
+
+
+def test_binary_clinical_maf_and_panel_files_are_exit_2_naming_the_file(tmp_path):
+    binary = tmp_path / "export.xlsx"
+    binary.write_bytes(b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)) * 8)
+    for args, what in ((["--maf", binary], "MAF"),
+                       (["--maf", UPPER_MAF, "--clinical", binary], "clinical table"),
+                       (["--maf", UPPER_MAF, "--gene-panel-matrix", binary], "gene-panel matrix"),
+                       (["--maf", UPPER_MAF, "--gene-panel-matrix", PANEL_MATRIX,
+                         "--gene-panel", binary], "gene panel file"),
+                       (["--manifest", binary], "manifest")):
+        result = _cohort(args, tmp_path / "out")
+        assert result.exit_code == 2, (what, result.stderr)
+        [line] = _error_lines(result.stderr)
+        assert f"export.xlsx: {what} is not a text table: binary content" in line, line
+
+
+def test_non_finite_covariate_and_oversized_maf_numbers_are_input_errors(tmp_path):
+    # on main: exit 1 (ValueError in the model; int64 overflow in the MAF reader)
+    covariate = tmp_path / "clinical_age_inf.tsv"
+    covariate.write_text("PATIENT_ID\tTTF_MONTHS\tTTF_STATUS\tAGE\nPT-01\t1\t1\tinf\n"
+                         "PT-02\t3\t1\t50\nPT-03\t5\t0\t60\nPT-04\t1\t1\t70\n")
+    result = _cohort(["--maf", UPPER_MAF, "--clinical", covariate, "--covariate", "AGE"],
+                     tmp_path / "out")
+    assert result.exit_code == 2
+    assert "clinical_age_inf.tsv line 2, column AGE: 'inf': not a finite number" in result.stderr
+    huge = tmp_path / "maf_huge_numbers.maf"
+    huge.write_text(UPPER_MAF.read_text().splitlines()[0] + "\tt_depth\tExon_Number\n"
+                    "KRAS\tGRCh37\t12\t99999999999999999999\t99999999999999999999\t"
+                    "Missense_Mutation\tC\tC\tA\tS1\tp.G12C\t999999999999999999999\t"
+                    "99999999999999999999/2\n")
+    result = _cohort(["--maf", huge], tmp_path / "out")
+    assert result.exit_code == 2
+    assert ("line 2: Start_Position '99999999999999999999' is not a whole number of at most 15 "
+            "digits") in result.stderr

@@ -84,6 +84,7 @@ import csv
 import logging
 import math
 import re
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,6 +111,39 @@ MULTI_SAMPLE_POLICIES = ("first", "error")
 
 
 # --- generic delimited-table reading ----------------------------------------------------------
+
+#: how much of a file is looked at to tell a text table from binary content
+BINARY_SNIFF_CHARS = 65536
+
+
+def binary_content(text: str) -> str | None:
+    """Why ``text`` (a file's start, decoded with errors replaced) is not a text table, or None.
+
+    NUL characters never occur in text tables; many undecodable bytes (U+FFFD) mean a binary
+    file such as a spreadsheet workbook (``.xlsx`` is a zip file), a BAM or a compressed file
+    other than gzip.
+    """
+    if "\x00" in text:
+        return "binary content (NUL bytes)"
+    if text and text.count("\ufffd") > max(8, len(text) // 20):
+        return "binary content (bytes that are not UTF-8 text)"
+    return None
+
+
+def refuse_binary(path: str | Path, what: str) -> None:
+    """InputError when ``path`` starts with binary content (see :func:`binary_content`)."""
+    try:
+        with open_text(path) as handle:
+            start = handle.read(BINARY_SNIFF_CHARS)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(f"{what} cannot be read ({exc})", path=path,
+                         hint="is the file truncated or not really gzip? re-create it") from None
+    why = binary_content(start)
+    if why:
+        raise InputError(f"{what} is not a text table: {why}", path=path,
+                         hint="give the tab- or comma-separated text file (export a spreadsheet "
+                              "as 'Text (Tab delimited)' or CSV)")
+
 
 @dataclass
 class DelimitedTable:
@@ -146,6 +180,7 @@ def read_delimited(path: str | Path, *, what: str = "table") -> DelimitedTable:
     padded with empty strings; rows with more fields than the header raise InputError.
     """
     path = Path(path)
+    refuse_binary(path, what)
     comments: list[str] = []
     header: str | None = None
     with open_text(path) as handle:
@@ -336,7 +371,8 @@ def check_time_unit(path: str | Path, column: str, values: list[float], time_uni
     if problems:
         hint = (f"; in {', '.join(plausible)} the values would be plausible" if plausible
                 else "")
-        warnings.append(f"column {column} ({summary}) read in {unit} as --time-unit says: "
+        how = "as --time-unit says" if time_unit is not None else "(the default)"
+        warnings.append(f"column {column} ({summary}) read in {unit} {how}: "
                         + "; ".join(problems) + hint + ": check --time-unit")
     return unit, warnings
 
@@ -738,7 +774,14 @@ def read_clinical(path: str | Path, *, time_col: str | None = "TTF_MONTHS",
         if column in reserved:
             warnings.append(f"column {column!r} not carried: the name is reserved for the output")
             continue
-        out[column] = _carry(df[column].iloc[keep].reset_index(drop=True))
+        carried = _carry(df[column].iloc[keep].reset_index(drop=True))
+        if carried.dtype == float:
+            # a covariate of inf (or 1e400) would reach the models; refused like a bad time
+            for j in np.flatnonzero(np.isinf(carried.to_numpy())):
+                bad(table.line_of(keep[j]), column, df[column].iloc[keep[j]],
+                    "not a finite number")
+                carried.iloc[j] = np.nan
+        out[column] = carried.to_numpy() if carried.dtype == float else carried
 
     if half_missing:
         shown = ", ".join(map(str, half_missing[:10])) + (" ..." if len(half_missing) > 10 else "")

@@ -38,7 +38,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..model import GeneStatus
-from .clinical import find_column, is_missing, read_delimited
+from .clinical import find_column, is_missing, read_delimited, refuse_binary
 from .text import open_text, sha256_file
 
 log = logging.getLogger(__name__)
@@ -197,6 +197,7 @@ def read_gene_panels(paths: Iterable[str | Path] | str | Path,
     panels: dict[str, set[str]] = {}
     origin: dict[str, Path] = {}
     for path in map(Path, paths):
+        refuse_binary(path, "gene panel file")
         with open_text(path) as handle:
             lines = [line.rstrip("\r\n") for line in handle]
         content = [line for line in lines if line.strip() and not line.startswith("#")]

@@ -148,10 +148,11 @@ _TRANSCRIPT_COLUMNS = ("Transcript_ID", "Feature", "Annotation_Transcript", "i_t
 _EXON_COLUMNS = ("Exon_Number", "EXON")
 _THREE_LETTER = re.compile(r"(Ala|Arg|Asn|Asp|Cys|Gln|Glu|Gly|His|Ile|Leu|Lys|Met|Phe|Pro|Ser|"
                            r"Thr|Trp|Tyr|Val|Ter|Sec|Xaa)\d")
-_EXON = re.compile(r"^\s*(\d+)\s*(?:/\s*\d+)?\s*$")
+_EXON = re.compile(r"^\s*(\d{1,6})\s*(?:/\s*\d{1,6})?\s*$")
 _EXCEL_DATE = re.compile(r"^\d{1,2}-[A-Za-z]{3}$|^[A-Za-z]{3}-\d{1,2}$")
 # whole numbers; "12.0" too, which pandas and R write for integer columns holding a missing value
-_INTEGER = re.compile(r"^\s*\d+(?:\.0*)?\s*$")
+# (at most 15 digits: exact in a double, and beyond any chromosome or read depth)
+_INTEGER = re.compile(r"^\s*\d{1,15}(?:\.0*)?\s*$")
 
 
 @dataclass
@@ -275,9 +276,9 @@ def read_maf(path: str | Path, *, on_invalid: str = "error",
     has_chrom, has_start, has_end = _present(chrom_raw), _present(start_raw), _present(end_raw)
     reject(has_chrom != has_start, "Chromosome and Start_Position must be given together")
     reject(has_start & ~start_raw.str.match(_INTEGER),
-           lambda i: f"Start_Position {start_raw[i]!r} is not a whole number")
+           lambda i: f"Start_Position {start_raw[i]!r} is not a whole number of at most 15 digits")
     reject(has_end & ~end_raw.str.match(_INTEGER),
-           lambda i: f"End_Position {end_raw[i]!r} is not a whole number")
+           lambda i: f"End_Position {end_raw[i]!r} is not a whole number of at most 15 digits")
     pos = pd.to_numeric(start_raw.where(has_start & start_raw.str.match(_INTEGER)),
                         errors="coerce").astype("Int64")
     end = pd.to_numeric(end_raw.where(has_end & end_raw.str.match(_INTEGER)),
@@ -337,7 +338,7 @@ def read_maf(path: str | Path, *, on_invalid: str = "error",
         values = text(name)
         given = _present(values)
         reject(given & ~values.str.match(_INTEGER),
-               lambda i, n=name, v=values: f"{n} {v[i]!r} is not a whole number")
+               lambda i, n=name, v=values: f"{n} {v[i]!r} is not a whole number of at most 15 digits")
         counts[name] = pd.to_numeric(values.where(given & values.str.match(_INTEGER)),
                                      errors="coerce").astype("Int64")
     depth = counts["t_depth"].fillna(counts["t_ref_count"] + counts["t_alt_count"])
