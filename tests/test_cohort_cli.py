@@ -149,7 +149,10 @@ def test_tcga_laml_dnmt3a_matches_an_independent_computation(tmp_path):
                           "Tumor_Sample_Barcode"])
     clinical = pd.read_csv(survival, sep="\t")
     days = pd.to_numeric(clinical["days_to_last_followup"], errors="coerce")
-    clinical = clinical[days.notna() & days.abs().lt(math.inf)].copy()      # '-Inf' is unusable
+    # '-Inf' is unusable; a survival row without any MAF row has no genomic data: not evaluable
+    sequenced = set(maf["Tumor_Sample_Barcode"])
+    clinical = clinical[days.notna() & days.abs().lt(math.inf)
+                        & clinical["Tumor_Sample_Barcode"].isin(sequenced)].copy()
     clinical["months"] = clinical["days_to_last_followup"].astype(float) / 30.4375
     clinical["event"] = clinical["Overall_Survival_Status"].astype(int)
     clinical["altered"] = clinical["Tumor_Sample_Barcode"].isin(altered)
@@ -163,7 +166,8 @@ def test_tcga_laml_dnmt3a_matches_an_independent_computation(tmp_path):
     row = next(r for r in _tsv(out / "association.tsv") if r["rule_id"] == "DNMT3A_ALT")
     all_samples = set(pd.read_csv(survival, sep="\t")["Tumor_Sample_Barcode"])
     assert int(row["n_altered"]) == len(altered & all_samples)
-    assert int(row["n_altered"]) + int(row["n_unaltered"]) == len(all_samples)
+    assert int(row["n_altered"]) + int(row["n_unaltered"]) == len(all_samples & sequenced)
+    assert int(row["n_not_evaluable"]) == len(all_samples - sequenced) == 7
     assert [[int(row["early_failure_altered"]),
              int(row["early_failure_evaluable_altered"]) - int(row["early_failure_altered"])],
             [int(row["early_failure_unaltered"]),
@@ -225,9 +229,10 @@ def test_cohort_files_with_a_combined_patient_and_sample_table(tmp_path):
     assert data["join_report"]["multi_sample_patients"] == {"P3": ["S3", "S3b"]}
     assert {r["sample_id"] for r in _tsv(out / "matrix.tsv")} == {"S1", "S2", "S3", "S3b", "S4"}
     egfr = next(r for r in _tsv(out / "association.tsv") if r["rule_id"] == "EGFR_MUT")
-    # S1 altered and labelled; S2, S3, S4 unaltered (S3b left out), of which S4 is labelled
-    assert (egfr["n_altered"], egfr["n_unaltered"]) == ("1", "3")
-    assert (egfr["early_failure_altered"], egfr["early_failure_unaltered"]) == ("1", "1")
+    # S1 altered and labelled; S2, S3 unaltered (S3b left out); S4, only in the clinical table,
+    # has no genomic data at all: not evaluable, never unaltered (issue 9)
+    assert (egfr["n_altered"], egfr["n_unaltered"], egfr["n_not_evaluable"]) == ("1", "2", "1")
+    assert (egfr["early_failure_altered"], egfr["early_failure_unaltered"]) == ("1", "0")
     assert data["outcome"]["survival_skipped"]
 
 

@@ -113,17 +113,20 @@ def test_gdc_masked_maf_and_gdc_clinical_match_an_independent_join(tmp_path):
                   ["SAMPLE_ID"])
     early_failure = _gdc_early_failure()
     association = _rows(out / "association.tsv")
-    # no gene-panel matrix: every sample is profiled for every gene, the MAF-less one included
+    # no gene-panel matrix: every MAF sample is profiled for every gene; the sample only the
+    # samples file names has no genomic data at all, so it is not evaluable (issue 9)
+    evaluable = set(maf["Tumor_Sample_Barcode"])
+    assert samples - evaluable == {"TCGA-44-2655-01A-01D-A273-08"}
     for rule, altered in {
         "EGFR_MUT": _altered(maf, "EGFR", NON_SYNONYMOUS),       # L858R, and Translation_Start_Site
         "KRAS_MUT": _altered(maf, "KRAS", NON_SYNONYMOUS),       # G12C; the Splice_Region row is not
         "AKT1_E17K": set(maf.loc[maf["HGVSp_Short"] == "p.E17K", "Tumor_Sample_Barcode"]),
         "DNMT3A_ALT": _altered(maf, "DNMT3A", NON_SYNONYMOUS),
     }.items():
-        _check_association(association[rule], altered, samples, early_failure)
+        _check_association(association[rule], altered, evaluable, early_failure)
     matrix = _rows(out / "matrix.tsv")
     assert matrix["TCGA-05-4250-01A-01D-1105-08"]["KRAS_MUT"] == "0"     # Splice_Region only
-    assert matrix["TCGA-44-2655-01A-01D-A273-08"]["EGFR_MUT"] == "0"     # no MAF row: unaltered
+    assert matrix["TCGA-44-2655-01A-01D-A273-08"]["EGFR_MUT"] == ""      # no data: not evaluable
     calls = pd.read_csv(out / "calls.tsv", sep="\t", dtype=str)
     assert "Unknown" not in set(calls["gene"]) and "MALAT1" not in set(calls["gene"])
     assert set(calls.loc[calls["rule_id"] == "STK11_LOSS", "sample_id"]) == \

@@ -17,7 +17,30 @@ def _progress_wanted() -> bool:
     return sys.stderr.isatty() and not os.environ.get("CI")
 
 
-@click.command("cohort")
+class _CohortCommand(click.Command):
+    """Reads ``--gene-panel a.txt b.txt`` (what the shell makes of ``--gene-panel panels/*.txt``)
+    as one ``--gene-panel`` per file: the command takes no positional arguments, so every
+    argument after the option's value that is not an option is one more panel file."""
+
+    def parse_args(self, ctx, args):
+        rewritten: list[str] = []
+        following = False           # True after the value of a --gene-panel
+        expects_value = False       # True right after a bare --gene-panel
+        for arg in args:
+            if arg == "--":
+                following = expects_value = False
+            elif expects_value:
+                expects_value, following = False, True
+            elif following and not arg.startswith("-"):
+                rewritten.append("--gene-panel")
+            else:
+                following = arg.startswith("--gene-panel=")
+                expects_value = arg == "--gene-panel"
+            rewritten.append(arg)
+        return super().parse_args(ctx, rewritten)
+
+
+@click.command("cohort", cls=_CohortCommand)
 @click.option("--manifest", type=INPUT_FILE,
               help="Tab-separated list of samples (sample_id, vcf, cnv, [patient_id, panel, "
                    "tumor_type, sample, cnv_sample, build, cnv_format, seg_log_base, purity, "
@@ -31,7 +54,7 @@ def _progress_wanted() -> bool:
               help="cBioPortal gene-panel matrix: which samples were profiled for which genes.")
 @click.option("--gene-panel", "gene_panels", type=INPUT_FILE, multiple=True,
               help="Gene panel definition (cBioPortal stable_id/gene_list, or panel_id/gene TSV); "
-                   "repeatable.")
+                   "repeatable, or several files after one option (--gene-panel panels/*.txt).")
 @click.option("--clinical", type=INPUT_FILE,
               help="Clinical table (TSV/CSV or cBioPortal clinical file).")
 @click.option("--clinical-samples", type=INPUT_FILE,
@@ -44,8 +67,9 @@ def _progress_wanted() -> bool:
 @click.option("--status-column",
               help="Event column (1:.../0:..., 1/0, words) [default: TTF_STATUS; as for "
                    "--time-column].")
-@click.option("--time-unit", type=click.Choice(["days", "weeks", "months"]), default="months",
-              show_default=True)
+@click.option("--time-unit", type=click.Choice(["days", "weeks", "months"]),
+              help="Unit of the time column [default: months, checked: a column whose values "
+                   "only make sense in days or weeks stops the run until this is given].")
 @click.option("--on-invalid", type=click.Choice(["error", "missing"]), default="error",
               show_default=True, help="Unreadable clinical values: stop (listing all) or treat "
                                       "them as missing (listed in the join report).")

@@ -374,6 +374,7 @@ def analyse_cohort(samples: list[SampleCalls], rules: Iterable[Rule], *,
                                    early_failure_months=options.early_failure_months,
                                    profiling_assumption=profiling_assumption)
     analysis.join, analysis.join_report = joined, report
+    analysis.warnings.extend(report.warnings)     # plausibility and id-case: the loud ones
     patients = joined[joined["has_clinical"]].copy().reset_index(drop=True)
 
     # sample attributes (manifest columns such as tumor_type) fill covariates the clinical lacks

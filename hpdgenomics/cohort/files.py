@@ -165,6 +165,12 @@ def _sample_set_warnings(maf_samples: list[str], cn_samples: list[str],
     return warnings
 
 
+def _loud(result: CohortFileEvaluation, message: str) -> None:
+    """A warning for the report that is also said on stderr (the CLI logs warnings there)."""
+    result.warnings.append(message)
+    log.warning("%s", message)
+
+
 def evaluate_cohort_files(knowledge: KnowledgeBase, *, maf: str | Path | None = None,
                           cna: str | Path | None = None, cna_format: str | None = None,
                           profiling: ProfilingMap | None = None, build: str | None = None,
@@ -185,11 +191,12 @@ def evaluate_cohort_files(knowledge: KnowledgeBase, *, maf: str | Path | None = 
     profiling = profiling or ProfilingMap()
     build = normalize_build(build) if build else None
     screened = knowledge.screened_genes()
+    profiling.check_genes(screened)
     result = CohortFileEvaluation(samples=[])
 
     maf_table = None
     if maf is not None:
-        maf_table = read_maf(maf, on_invalid=maf_on_invalid)
+        maf_table = read_maf(maf, on_invalid=maf_on_invalid, build_for_rows=build)
         if build and maf_table.build and maf_table.build != build:
             raise UsageError(f"--build {build} disagrees with the MAF's NCBI_Build "
                              f"{maf_table.build}", path=maf,
@@ -249,8 +256,26 @@ def evaluate_cohort_files(knowledge: KnowledgeBase, *, maf: str | Path | None = 
     sample_ids += cn_all_samples
     if profiling.matrix is not None:
         sample_ids += list(profiling.matrix.index)
-    sample_ids += list(extra_samples)
     sample_ids = list(dict.fromkeys(str(s) for s in sample_ids))
+    # Samples the clinical files name but no genomic file does: nothing says they were
+    # sequenced, so every rule is not evaluable for them (never "unaltered"). One spelled in
+    # another letter case is a genomic sample: the clinical join matches it (and says so).
+    genomic_folds = {s.casefold() for s in sample_ids}
+    clinical_only = [s for s in dict.fromkeys(str(s) for s in extra_samples)
+                     if s not in sample_ids and s.casefold() not in genomic_folds]
+    sample_ids += clinical_only
+    if clinical_only:
+        _loud(result, f"{len(clinical_only)} sample(s) named only by the clinical files have no "
+                      f"genomic data (no MAF row, no copy-number value, not in a gene-panel "
+                      f"matrix; e.g. {', '.join(clinical_only[:3])}): not evaluable for every "
+                      "rule. A sample profiled without any mutation is told apart only by a "
+                      "gene-panel matrix listing it")
+    no_variant_data = maf_table is not None and maf_table.df.empty
+    if no_variant_data:
+        _loud(result, f"the MAF {maf} has no usable variant rows ({maf_table.rows_read} read, "
+                      f"{len(maf_table.rejected)} rejected): no variant data, so every variant "
+                      "criterion is not evaluable (a header-only MAF cannot say that the samples "
+                      "are unaltered)")
     cn_samples = set(cn_all_samples)
     if maf_table is not None and cn_long is not None:
         result.warnings.extend(_sample_set_warnings(maf_table.samples, cn_all_samples,
@@ -268,6 +293,10 @@ def evaluate_cohort_files(knowledge: KnowledgeBase, *, maf: str | Path | None = 
         for gene in screened:
             if maf_table is None:
                 variant_gaps[gene] = "no MAF"
+            elif no_variant_data:
+                variant_gaps[gene] = "the MAF has no variant rows"
+            elif sample_id in clinical_only:
+                variant_gaps[gene] = "no genomic data (sample only in the clinical files)"
             elif has_mutation_profile and profiling.matrix is not None:
                 covered = profiling.profiled(sample_id, gene, MUTATION_PROFILE)
                 if covered is None:
@@ -288,7 +317,9 @@ def evaluate_cohort_files(knowledge: KnowledgeBase, *, maf: str | Path | None = 
                 cn_gaps[gene] = "no copy-number matrix"
                 continue
             if sample_id not in cn_samples:
-                cn_gaps[gene] = "sample not in the copy-number matrix"
+                cn_gaps[gene] = ("no genomic data (sample only in the clinical files)"
+                                 if sample_id in clinical_only else
+                                 "sample not in the copy-number matrix")
                 continue
             if cn_profile is not None:
                 covered = profiling.profiled(sample_id, gene, cn_profile)

@@ -76,6 +76,10 @@ class JoinReport:
     repeated_clinical_rows: list[str] = field(default_factory=list)  # same outcome, counted once
     mapping_notes: list[str] = field(default_factory=list)   # e.g. unmapped TCGA barcodes
     time_to_event: bool = True          # False: the clinical table has no time/status columns
+    # ids matched only ignoring letter case: analysed sample -> the clinical table's spelling
+    case_only_matches: dict[str, str] = field(default_factory=dict)
+    # what the report must show among its warnings and say on stderr (plausibility, id case)
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -142,6 +146,56 @@ def tcga_participant(sample_id: str) -> str | None:
     return found.group(1) if found else None
 
 
+def case_only_matches(analysed: Iterable[str], clinical_ids: Iterable[str], *,
+                      path: str | None = None, what: str = "sample") -> dict[str, str]:
+    """analysed id -> clinical id, for ids that are equal only when letter case is ignored.
+
+    An exact match always wins. The rest is matched ignoring case only when that is unambiguous
+    over the whole input: one analysed id and one clinical id per case-folded spelling, neither
+    of them matched exactly. Otherwise (``S1`` and ``s1`` both in the genomic data, or both in
+    the clinical table) nothing can say which is meant: ClinicalDataError naming examples.
+    """
+    analysed = list(dict.fromkeys(analysed))
+    clinical_ids = list(dict.fromkeys(clinical_ids))
+    exact = set(analysed) & set(clinical_ids)
+    analysed_by_fold: dict[str, list[str]] = {}
+    for identifier in analysed:
+        if identifier not in exact:
+            analysed_by_fold.setdefault(identifier.casefold(), []).append(identifier)
+    clinical_by_fold: dict[str, list[str]] = {}
+    for identifier in clinical_ids:
+        if identifier not in exact:
+            clinical_by_fold.setdefault(identifier.casefold(), []).append(identifier)
+    exact_folds = {identifier.casefold() for identifier in exact}
+    matches: dict[str, str] = {}
+    ambiguous: list[str] = []
+    for fold, spellings in analysed_by_fold.items():
+        clinical = clinical_by_fold.get(fold)
+        if not clinical:
+            continue
+        if len(spellings) > 1 or len(clinical) > 1 or fold in exact_folds:
+            ambiguous.append(f"{what} id(s) {', '.join(sorted(spellings))} vs clinical "
+                             f"{', '.join(sorted(clinical))}"
+                             + (" (and one of them matches exactly)" if fold in exact_folds
+                                else ""))
+            continue
+        matches[spellings[0]] = clinical[0]
+    if ambiguous:
+        raise ClinicalDataError(
+            f"{what} ids match the clinical table only when letter case is ignored, and not "
+            "one to one", problems=ambiguous, path=path,
+            hint="write each id with one spelling in the genomic and clinical files")
+    return matches
+
+
+def _case_warning(matches: dict[str, str], what: str) -> str:
+    shown = ", ".join(f"{a!r} = clinical {b!r}" for a, b in list(matches.items())[:5])
+    return (f"{len(matches)} {what} id(s) match the clinical table only when letter case is "
+            f"ignored ({shown}{' ...' if len(matches) > 5 else ''}); matched ignoring case, "
+            "since each has exactly one counterpart. Write one spelling in both files")
+
+
+
 def _early_failure(months: pd.Series, event: pd.Series, cutoff: float) -> pd.Series:
     early = pd.array([pd.NA] * len(months), dtype="boolean")
     months = months.to_numpy(dtype=float)
@@ -172,6 +226,7 @@ def join_clinical(sample_ids: list[str], sample_to_patient: dict[str, str] | Non
     if not early_failure_months > 0:
         raise UsageError(f"early-failure cut-off must be positive, got {early_failure_months}")
     report = JoinReport(policy=policy, policy_text=POLICY_TEXT[policy],
+                        warnings=list(clinical.plausibility_warnings),
                         profiling_assumption=profiling_assumption,
                         early_failure_months=float(early_failure_months),
                         duplicate_patients=list(clinical.duplicate_patients),
@@ -193,22 +248,38 @@ def join_clinical(sample_ids: list[str], sample_to_patient: dict[str, str] | Non
     table_map = clinical.sample_to_patient or {}
     given = sample_to_patient or {}
 
+    # An id written in another letter case (MAF 'tcga-ab-01', clinical 'TCGA-AB-01') would leave
+    # the sample without clinical data and the clinical id as a sample of its own: decided from
+    # all ids at once (case_only_matches), matched when one to one, and said loudly.
+    sample_keys = set(table_map) | (set(table["sample_id"]) if sample_level else clinical_patients)
+    alias = case_only_matches([s for s in samples if s not in given], sample_keys,
+                              path=clinical.path)
+    patient_alias = {} if sample_level else case_only_matches(
+        [given[s] for s in samples if s in given], clinical_patients, path=clinical.path,
+        what="patient")
+    if alias:
+        report.warnings.append(_case_warning(alias, "sample"))
+    if patient_alias:
+        report.warnings.append(_case_warning(patient_alias, "patient"))
+    report.case_only_matches = {**alias, **patient_alias}
+
     patient_of: dict[str, str | None] = {}
     how: Counter = Counter()
     by_prefix: dict[str, str] = {}           # unmapped sample -> the patient its barcode names
     for sample in samples:
+        key = alias.get(sample, sample)
         if sample in given:
-            patient_of[sample] = given[sample]
+            patient_of[sample] = patient_alias.get(given[sample], given[sample])
             how["given mapping (manifest patient_id)"] += 1
-            if sample in table_map and table_map[sample] != given[sample]:
+            if sample in table_map and table_map[sample] != patient_of[sample]:
                 report.mapping_conflicts.append(
                     f"sample {sample}: the given mapping says patient {given[sample]}, the "
                     f"clinical files say {table_map[sample]}; the given mapping is used")
-        elif sample in table_map:
-            patient_of[sample] = table_map[sample]
+        elif key in table_map:
+            patient_of[sample] = table_map[key]
             how["clinical samples file" if clinical.samples_path else "clinical table"] += 1
-        elif not sample_level and sample in clinical_patients:
-            patient_of[sample] = sample
+        elif not sample_level and key in clinical_patients:
+            patient_of[sample] = key
             how["sample id equals a clinical patient id (no mapping given)"] += 1
         else:
             participant = tcga_participant(sample)
@@ -251,8 +322,7 @@ def join_clinical(sample_ids: list[str], sample_to_patient: dict[str, str] | Non
 
     if sample_level:
         rows = table.set_index("sample_id")
-        found = [s for s in analysed if s in rows.index]
-        lookup = {s: s for s in found}
+        lookup = {s: alias.get(s, s) for s in analysed if alias.get(s, s) in rows.index}
     else:
         rows = table.set_index("patient_id")
         lookup = {s: patient_of[s] for s in analysed
@@ -290,4 +360,6 @@ def join_clinical(sample_ids: list[str], sample_to_patient: dict[str, str] | Non
     }
     for sentence in report.problems():
         log.info("cohort join: %s", sentence)
+    for sentence in report.warnings[len(clinical.plausibility_warnings):]:
+        log.warning("cohort join: %s", sentence)     # the reader logged its own already
     return out, report

@@ -89,7 +89,7 @@ class CohortConfig:
     id_column: str | None = None
     time_column: str | None = None     # None: TTF_MONTHS, optional for a binary/HPD outcome
     status_column: str | None = None   # None: TTF_STATUS, likewise
-    time_unit: str = "months"
+    time_unit: str | None = None      # None: months, checked for plausibility (io.clinical)
     on_invalid: str = "error"
     outcome: str = "ttf"
     hpd_calls: Path | None = None
@@ -329,7 +329,7 @@ def run_cohort(config: CohortConfig,
 
         profiling = ProfilingMap.from_files(config.gene_panel_matrix, config.gene_panels)
         profiling_assumption = profiling.assumption
-        # samples the clinical files name but the MAF does not: profiled, no mutation found
+        # samples only the clinical files name: not evaluable (cohort.files says so)
         extra = list(clinical.sample_to_patient or {}) if clinical is not None else []
         evaluation = evaluate_cohort_files(knowledge, maf=config.maf, cna=config.cna,
                                            cna_format=config.cna_format, profiling=profiling,
@@ -339,10 +339,6 @@ def run_cohort(config: CohortConfig,
         assumptions.extend(a for a in evaluation.assumptions if a != profiling_assumption)
         warnings.extend(evaluation.warnings)
         build = evaluation.build
-        if extra:
-            assumptions.append("samples in the clinical table without any MAF row are counted as "
-                               "profiled and unaltered for mutations (unless a gene-panel matrix "
-                               "says otherwise)")
 
     options = CohortOptions(outcome=outcome, early_failure_months=config.early_failure_months,
                             covariates=tuple(config.covariates), strata=tuple(config.strata),

@@ -8,9 +8,10 @@ more frequent (so a ``.csv`` written by a European-locale spreadsheet with ``;``
 A UTF-8 byte-order mark, CRLF line ends, quoted fields, trailing blank lines, trailing empty
 columns (``a,b,c,,``) and lines starting with ``#`` before the header row (cBioPortal clinical
 style) are accepted. Column names are matched ignoring case, spaces and punctuation, so
-``Patient ID`` is ``patient_id`` and ``Target Sum (mm)`` is ``target_sum_mm``. Missing values:
-blank, ``NA``, ``N/A``, ``NaN``, ``null``, ``none``, ``.``, ``[Not Available]``,
-``[Not Applicable]``, ``[Unknown]``. Numbers may use a decimal comma (``45,5``) only in
+``Patient ID`` is ``patient_id`` and ``Target Sum (mm)`` is ``target_sum_mm``. Missing values are
+those of :mod:`hpdgenomics.io.vocabulary`, the same as in the cohort's clinical table: blank,
+``NA``, ``N/A``, ``NaN``, ``null``, ``none``, ``.``, ``[Not Available]``, ``[Not Applicable]``,
+``[Unknown]``, any ``[Not ...]``, and GDC's ``'--``, ``not reported`` and ``unknown``. Numbers may use a decimal comma (``45,5``) only in
 ``;``-separated files, where that is the locale's convention; elsewhere ``45,5`` is an error.
 
 Dates (``date``, ``ici_start``): ISO ``2021-03-04``, ISO date-times ``2021-03-04T10:30:00`` (the
@@ -56,7 +57,8 @@ new_organ_involved    no        yes/no, Y/N, true/false, 1/0: spread to an organ
 *Patients* (one row per patient): ``patient_id``, ``ici_start`` (a date; may be blank only when
 every scan of the patient is given as ``days_from_start``), ``TTF_MONTHS`` (>= 0, may be blank) or
 ``TTF_DAYS`` (converted at 30.4375 days per month), ``TTF_STATUS`` (``1:...``/``0:...``,
-``1``/``0``, ``true``/``false``, ``event``/``censored``, ``discontinued``; may be blank) and
+``1``/``0``, ``true``/``false``, ``event``/``censored``, ``discontinued``/``ongoing``,
+``dead``/``alive`` ...: the status words of :mod:`hpdgenomics.io.vocabulary`; may be blank) and
 optional ``ecog_within_2mo`` (worst ECOG PS 0-5 in the first two months, or true/false meaning
 "PS >= 2") and ``ecog_baseline`` (ECOG PS 0-5 at ICI start: Lo Russo's criterion is deterioration
 to PS >= 2, so it needs the baseline). Two ids differing only by letter case are refused (they are almost always one patient
@@ -94,23 +96,23 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import ClinicalDataError, UsageError
+from ..io import vocabulary
+from ..io.clinical import BINARY_SNIFF_CHARS, binary_content
 from ..io.text import open_text, sha256_file, sniff_delimiter
 from ..model import DAYS_PER_MONTH
 from .definitions import THRESHOLDS
 
 log = logging.getLogger(__name__)
 
-MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", ".", "[not available]",
-                           "[not applicable]", "[unknown]", "[not evaluated]"})
+#: one vocabulary with the cohort's clinical reader (hpdgenomics.io.vocabulary)
+MISSING_TOKENS = vocabulary.MISSING_VALUES
 #: a target sum that was looked for but could not be measured (RECIST "NE")
 NOT_EVALUABLE_TOKENS = frozenset({"ne", "n.e.", "not evaluable", "not evaluated", "nev",
                                   "[not evaluated]"})
-_TRUE = frozenset({"true", "t", "yes", "y", "1"})
-_FALSE = frozenset({"false", "f", "no", "n", "0"})
+_TRUE = vocabulary.TRUE_WORDS
+_FALSE = vocabulary.FALSE_WORDS
 _FLAG_WORDS = (_TRUE | _FALSE) - {"1", "0"}
 _NONE_WORDS = frozenset({"none", "no", "n", "false", "f", "0"})   # "no new lesions" as a count
-_EVENT = frozenset({"1", "true", "yes", "event", "discontinued", "progressed", "failed"})
-_CENSORED = frozenset({"0", "false", "no", "censored", "ongoing"})
 DATE_ORDERS = ("dmy", "mdy")
 SIZE_COLUMNS = {"target_sum_mm": 1.0, "target_sum_cm": 10.0, "diameter_mm": 1.0,
                 "diameter_cm": 10.0}
@@ -141,7 +143,7 @@ class _Explained(ValueError):
 
 
 def _is_missing(value: str) -> bool:
-    return value.strip().lower() in MISSING_TOKENS
+    return vocabulary.is_missing(value)
 
 
 def canonical_column(name: str) -> str:
@@ -168,6 +170,10 @@ def _raw_table(path: Path, problems: list[str]) -> _RawTable | None:
     except (OSError, EOFError, zlib.error) as exc:
         problems.append(f"{path}: cannot be read ({exc}); is it truncated or not really gzip?")
         return None
+    if (why := binary_content(text[:BINARY_SNIFF_CHARS])) is not None:
+        problems.append(f"{path}: is not a text table: {why}; give the tab- or comma-separated "
+                        "text file (export a spreadsheet as 'Text (Tab delimited)' or CSV)")
+        return None
     lines = text.splitlines(keepends=True)
     skipped = 0
     while skipped < len(lines) and lines[skipped].startswith("#"):
@@ -180,22 +186,28 @@ def _raw_table(path: Path, problems: list[str]) -> _RawTable | None:
     # csv rather than pandas here: pandas silently turns surplus leading fields into an index,
     # and every row must keep its file line number (quoted fields may span lines).
     reader = csv.reader(io.StringIO("".join(lines[skipped:])), delimiter=sep)
-    columns = [c.strip() for c in next(reader)]
-    records, line_numbers = [], []
-    last_line = reader.line_num
-    for fields in reader:
-        line, last_line = skipped + last_line + 1, reader.line_num
-        fields = [f.strip() for f in fields]
-        if not any(fields):
-            continue
-        if len(fields) > len(columns):
-            if any(fields[len(columns):]):
-                problems.append(f"{path}: line {line}: {len(fields)} fields but the header has "
-                                f"{len(columns)}; check the separator and stray tabs or commas")
+    try:
+        columns = [c.strip() for c in next(reader)]
+        records, line_numbers = [], []
+        last_line = reader.line_num
+        for fields in reader:
+            line, last_line = skipped + last_line + 1, reader.line_num
+            fields = [f.strip() for f in fields]
+            if not any(fields):
                 continue
-            fields = fields[:len(columns)]       # trailing separators, as spreadsheets write them
-        records.append(fields + [""] * (len(columns) - len(fields)))  # trailing blanks trimmed
-        line_numbers.append(line)
+            if len(fields) > len(columns):
+                if any(fields[len(columns):]):
+                    problems.append(f"{path}: line {line}: {len(fields)} fields but the header has "
+                                    f"{len(columns)}; check the separator and stray tabs or commas")
+                    continue
+                fields = fields[:len(columns)]       # trailing separators, as spreadsheets write them
+            records.append(fields + [""] * (len(columns) - len(fields)))  # trailing blanks trimmed
+            line_numbers.append(line)
+    except csv.Error as exc:
+        # a bare carriage return inside a field (old Mac line ends), a NUL byte ...
+        problems.append(f"{path}: line {skipped + reader.line_num}: cannot be split into fields "
+                        f"({exc}); check the line's quotes and line ends")
+        return None
     frame = pd.DataFrame(records, columns=columns, dtype=str)
     unnamed = [i for i, c in enumerate(columns) if not c]
     for i in unnamed:
@@ -335,11 +347,8 @@ def _parse_bool(value: str) -> bool:
     return _parse_word(value, _TRUE, _FALSE, "true/false")
 
 
-def _parse_status(value: str) -> bool:
-    head, colon, _ = value.partition(":")
-    if colon and head.strip() in {"0", "1"}:
-        return head.strip() == "1"
-    return _parse_word(value, _EVENT, _CENSORED, "an event/censored status")
+def _parse_status(value: str) -> bool | None:
+    return vocabulary.parse_event(value)
 
 
 def _new_lesion_count(value: str, flags: bool, organs: bool) -> tuple[int | None, bool | None]:
@@ -353,7 +362,7 @@ def _new_lesion_count(value: str, flags: bool, organs: bool) -> tuple[int | None
         return 0, None
     if lowered in _TRUE and (flags or lowered not in {"1"}):
         return None, True
-    if lowered in MISSING_TOKENS:
+    if vocabulary.is_missing(lowered):
         return None, None
     try:
         return _parse_count(value), None
@@ -369,13 +378,13 @@ def _new_lesion_count(value: str, flags: bool, organs: bool) -> tuple[int | None
 
 def _cell(frame: pd.DataFrame, row: int, columns: dict[str, str], name: str, path: Path, line: int,
           problems: list[str], parse: Callable[[str], object], expected: str,
-          missing: frozenset[str] = MISSING_TOKENS):
+          missing: frozenset[str] | None = None):
     """Parse one optional cell; None when missing; a problem (and None) when unparseable."""
     column = columns.get(name)
     if column is None:
         return None
     raw = frame.at[row, column]
-    if raw.strip().lower() in missing:
+    if vocabulary.is_missing(raw) if missing is None else raw.strip().lower() in missing:
         return None
     try:
         return parse(raw)
@@ -608,16 +617,18 @@ def _read_measurements(path: Path, patients: pd.DataFrame | None, patients_path:
             days = from_date
         new_lesions, lesions_present = lesions if lesions is not None else (None, None)
         new_organs, organs_present = organs if organs is not None else (None, None)
-        records.append({"patient_id": patient, "day": days,
+        records.append({"patient_id": patient, "day": days, "from_date": date is not None,
                         "target_sum_mm": float("nan") if size_ne else target * scale,
                         "new_lesions": new_lesions, "new_lesion_organs": new_organs,
                         "new_lesions_present": True if lesions_present or organs_present else None,
                         "new_organ_involved": new_organ, "lesion_id": lesion_id, "line": line})
     if (conflict := dates.conflict(path)) is not None:
         problems.append(conflict)
+    problems.extend(_implausible_time_axis(records, path, columns.get("days_from_start")))
     columns_out = ["patient_id", "day", "target_sum_mm", "new_lesions", "new_lesion_organs",
                    "new_lesions_present", "new_organ_involved", "line"]
-    scans = pd.DataFrame.from_records(records, columns=columns_out + ["lesion_id"])
+    scans = pd.DataFrame.from_records([{k: v for k, v in r.items() if k != "from_date"}
+                                       for r in records], columns=columns_out + ["lesion_id"])
     if lesion_rows:
         scans = _sum_lesions(scans, path, problems)
     for duplicated in scans[scans.duplicated(["patient_id", "day"], keep=False)].groupby(
@@ -635,6 +646,44 @@ def _read_measurements(path: Path, patients: pd.DataFrame | None, patients_path:
     scans["new_lesions_present"] = scans["new_lesions_present"].astype("boolean")
     scans["new_organ_involved"] = scans["new_organ_involved"].astype("boolean")
     return scans.sort_values(["patient_id", "day"], kind="stable").reset_index(drop=True)
+
+
+#: RECIST first evaluations on an immune checkpoint inhibitor come 6-12 weeks after the start: a
+#: median first scan after the start earlier than this many days means the numbers are not days
+EARLIEST_PLAUSIBLE_FIRST_EVAL_DAY = 14
+#: a scan further than this many days (10 years) from ICI start is a wrong year, or a day and
+#: month swapped, not part of an HPD assessment
+FARTHEST_PLAUSIBLE_SCAN_DAYS = 3653
+#: the median first-evaluation day is judged only over this many patients or more
+PLAUSIBILITY_MIN_PATIENTS = 3
+
+
+def _implausible_time_axis(records: list[dict], path: Path, days_column: str | None
+                           ) -> list[str]:
+    """Problems for scan days that cannot be days from ICI start (whole file considered)."""
+    problems = []
+    far = [r for r in records if abs(r["day"]) > FARTHEST_PLAUSIBLE_SCAN_DAYS]
+    for record in far[:10]:
+        day = record["day"]
+        problems.append(
+            f"{path}: line {record['line']}: scan of {record['patient_id']!r} on day {day:g} "
+            f"from ICI start ({abs(day) / 365.25:.1f} years {'before' if day < 0 else 'after'} "
+            "it): implausible for an HPD assessment; check the year (and the day/month order, "
+            "--date-order) or leave the scan out")
+    first_after: dict[str, float] = {}
+    for record in records:
+        if not record["from_date"] and record["day"] > 0:
+            patient = record["patient_id"]
+            first_after[patient] = min(first_after.get(patient, math.inf), record["day"])
+    if days_column and len(first_after) >= PLAUSIBILITY_MIN_PATIENTS:
+        median = float(pd.Series(list(first_after.values())).median())
+        if median < EARLIEST_PLAUSIBLE_FIRST_EVAL_DAY:
+            problems.append(
+                f"{path}: column {days_column}: the first scan after ICI start falls at a median "
+                f"of day {median:g} ({len(first_after)} patients), but RECIST first evaluations "
+                "come 6-12 weeks after the start: these look like months or weeks, not days; "
+                "give days (months x 30.4375, weeks x 7) or dates")
+    return problems
 
 
 def _sum_lesions(lesions: pd.DataFrame, path: Path, problems: list[str]) -> pd.DataFrame:

@@ -10,10 +10,11 @@ Formats
   Leading lines starting with ``#`` are skipped: cBioPortal clinical files carry four (or, in
   older studies, five) such lines (display name, description, datatype, priority) above the
   header row of stable column ids.
-* Missing values: blank, ``NA``, ``N/A``, ``NaN``, ``None``, ``.``, the cBioPortal markers
-  ``[Not Available]``, ``[Not Applicable]``, ``[Unknown]``, ``[Not Evaluated]`` ... (any value in
-  square brackets that starts with ``[Not`` or is ``[Unknown]``/``[Discrepancy]``), and the
-  NCI GDC's ``'--``, ``not reported`` and ``unknown``.
+* Missing values: the words of :mod:`hpdgenomics.io.vocabulary` (shared with the HPD tables):
+  blank, ``NA``, ``N/A``, ``NaN``, ``None``, ``.``, the cBioPortal markers ``[Not Available]``,
+  ``[Not Applicable]``, ``[Unknown]``, ``[Not Evaluated]`` ... (any value in square brackets that
+  starts with ``[Not`` or is ``[Unknown]``/``[Discrepancy]``), and the NCI GDC's ``'--``,
+  ``not reported`` and ``unknown``.
 
 Identifiers
 -----------
@@ -40,16 +41,17 @@ Time and event
 months (``ttf_months``). ``status_col`` (default ``TTF_STATUS``) is read as an event indicator:
 
 ====================================================  ======================
-value (case-insensitive)                              ``ttf_event``
+value (case-insensitive; :mod:`hpdgenomics.io.vocabulary`)  ``ttf_event``
 ====================================================  ======================
 ``1:<anything>`` (cBioPortal, e.g. ``1:PROGRESSED``)   True
 ``0:<anything>`` (e.g. ``0:CENSORED``, ``0:LIVING``)   False
-``1``, ``true``, ``t``, ``yes``, ``event``,            True
+``1``, ``true``, ``t``, ``yes``, ``y``, ``event``,     True
 ``progressed``, ``progression``, ``deceased``,
-``dead``, ``died``, ``recurred``, ``failed``
-``0``, ``false``, ``f``, ``no``, ``censored``,         False
+``dead``, ``died``, ``recurred``, ``failed``,
+``discontinued``
+``0``, ``false``, ``f``, ``no``, ``n``, ``censored``,  False
 ``living``, ``alive``, ``diseasefree``,
-``disease free``, ``not progressed``
+``disease free``, ``not progressed``, ``ongoing``
 blank / missing marker                                missing (not evaluable)
 ====================================================  ======================
 
@@ -82,6 +84,7 @@ import csv
 import logging
 import math
 import re
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,45 +93,57 @@ import pandas as pd
 
 from ..errors import ClinicalDataError, InputError, UsageError
 from ..model import DAYS_PER_MONTH
+from . import vocabulary
 from .text import open_text, sha256_file, sniff_delimiter
 
 log = logging.getLogger(__name__)
 
 MONTHS_PER_UNIT = {"days": 1.0 / DAYS_PER_MONTH, "weeks": 7.0 / DAYS_PER_MONTH, "months": 1.0}
 
-MISSING_VALUES = frozenset({"", "na", "n/a", "nan", "none", "null", ".", "[not available]",
-                            "[not applicable]", "[unknown]", "[not evaluated]", "[discrepancy]",
-                            "[completed]", "[not reported]",
-                            # NCI GDC clinical.tsv writes "'--" for an empty field (the quote
-                            # keeps spreadsheets from reading it as a formula) and uses the
-                            # words "not reported" / "unknown" for values it does not have
-                            "'--", "--", "not reported", "unknown"})
-
-_EVENT_WORDS = {
-    True: {"1", "true", "t", "yes", "y", "event", "progressed", "progression", "deceased", "dead",
-           "died", "recurred", "failed"},
-    False: {"0", "false", "f", "no", "n", "censored", "living", "alive", "diseasefree",
-            "disease free", "not progressed"},
-}
-_CBIOPORTAL_STATUS = re.compile(r"^\s*([01])\s*:")
-_BINARY_WORDS = {True: {"true", "t", "1", "yes", "y"}, False: {"false", "f", "0", "no", "n"}}
+# one vocabulary with the HPD tables (hpdgenomics.io.vocabulary); re-exported under these names
+MISSING_VALUES = vocabulary.MISSING_VALUES
+is_missing = vocabulary.is_missing
+parse_event = vocabulary.parse_event
 
 PATIENT_ID_COLUMNS = ("PATIENT_ID",)
 SAMPLE_ID_COLUMNS = ("SAMPLE_ID", "Tumor_Sample_Barcode")
 MULTI_SAMPLE_POLICIES = ("first", "error")
 
 
-def is_missing(value: object) -> bool:
-    """True for the blank and missing-value markers listed in the module docstring."""
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    text = str(value).strip().lower()
-    return text in MISSING_VALUES or (text.startswith("[not ") and text.endswith("]"))
-
-
 # --- generic delimited-table reading ----------------------------------------------------------
+
+#: how much of a file is looked at to tell a text table from binary content
+BINARY_SNIFF_CHARS = 65536
+
+
+def binary_content(text: str) -> str | None:
+    """Why ``text`` (a file's start, decoded with errors replaced) is not a text table, or None.
+
+    NUL characters never occur in text tables; many undecodable bytes (U+FFFD) mean a binary
+    file such as a spreadsheet workbook (``.xlsx`` is a zip file), a BAM or a compressed file
+    other than gzip.
+    """
+    if "\x00" in text:
+        return "binary content (NUL bytes)"
+    if text and text.count("\ufffd") > max(8, len(text) // 20):
+        return "binary content (bytes that are not UTF-8 text)"
+    return None
+
+
+def refuse_binary(path: str | Path, what: str) -> None:
+    """InputError when ``path`` starts with binary content (see :func:`binary_content`)."""
+    try:
+        with open_text(path) as handle:
+            start = handle.read(BINARY_SNIFF_CHARS)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(f"{what} cannot be read ({exc})", path=path,
+                         hint="is the file truncated or not really gzip? re-create it") from None
+    why = binary_content(start)
+    if why:
+        raise InputError(f"{what} is not a text table: {why}", path=path,
+                         hint="give the tab- or comma-separated text file (export a spreadsheet "
+                              "as 'Text (Tab delimited)' or CSV)")
+
 
 @dataclass
 class DelimitedTable:
@@ -165,6 +180,7 @@ def read_delimited(path: str | Path, *, what: str = "table") -> DelimitedTable:
     padded with empty strings; rows with more fields than the header raise InputError.
     """
     path = Path(path)
+    refuse_binary(path, what)
     comments: list[str] = []
     header: str | None = None
     with open_text(path) as handle:
@@ -221,33 +237,9 @@ def find_column(columns, wanted: str) -> str | None:
 
 # --- values -----------------------------------------------------------------------------------
 
-def parse_event(value: str) -> bool | None:
-    """Event indicator from a status value (table in the module docstring); None when missing.
-
-    Raises ValueError for a value that is neither missing nor a known status.
-    """
-    if is_missing(value):
-        return None
-    found = _CBIOPORTAL_STATUS.match(value)
-    if found:
-        return found.group(1) == "1"
-    text = " ".join(str(value).strip().lower().split())
-    for event, words in _EVENT_WORDS.items():
-        if text in words:
-            return event
-    raise ValueError("not a recognised event status (expected 1:<label>/0:<label>, 1/0, "
-                     "true/false or event/censored)")
-
-
 def parse_binary(value: str) -> bool | None:
-    """true/false, 1/0, yes/no (case-insensitive); None when missing; ValueError otherwise."""
-    if is_missing(value):
-        return None
-    text = str(value).strip().lower()
-    for flag, words in _BINARY_WORDS.items():
-        if text in words:
-            return flag
-    raise ValueError("expected true/false, 1/0 or yes/no (blank = not evaluable)")
+    """true/false, 1/0, yes/no, y/n (case-insensitive); None when missing; ValueError otherwise."""
+    return vocabulary.parse_flag(value)
 
 
 _DECIMAL_COMMA = re.compile(r"^\s*[+-]?\d+,\d+\s*$")
@@ -276,6 +268,113 @@ def parse_time(value: str, *, decimal_comma: bool = False) -> float | None:
     if number < 0:
         raise ValueError("negative time")
     return number
+
+
+# --- plausibility of the time unit ------------------------------------------------------------
+
+#: (largest plausible median, largest plausible maximum) of a time column, in months. Time to
+#: treatment failure on an immune checkpoint inhibitor has a median of a few months and rarely
+#: exceeds ten years (DOMAIN.md section 6; Kato et al., Clin Cancer Res 2017: TTF < 2 months is
+#: "early"); overall or disease-free survival from diagnosis reaches about 20 years in TCGA
+#: (cBioPortal's test study: OS up to 223 months). Beyond these the values are in another unit.
+TTF_PLAUSIBLE_MONTHS = (24.0, 180.0)
+SURVIVAL_PLAUSIBLE_MONTHS = (60.0, 360.0)
+#: a median below this many months (about 15 days: shorter than one ICI cycle) is implausible
+SHORTEST_PLAUSIBLE_MEDIAN = 0.5
+#: the medians above are judged only on this many values or more (the maximum on any number)
+PLAUSIBILITY_MIN_VALUES = 3
+_TTF_LIKE = re.compile(r"ttf|time.?to.?(treatment|failure)|treatment.?fail|discontinu",
+                       re.IGNORECASE)
+_UNIT_IN_NAME = re.compile(r"(?:^|[^a-z])(days?|weeks?|wks?|months?|mths?)(?:[^a-z]|$)",
+                           re.IGNORECASE)
+
+
+def unit_in_column_name(column: str) -> str | None:
+    """``days``/``weeks``/``months`` when the column's name says so (``TTF_DAYS``,
+    ``days_to_last_followup``, ``Time (weeks)``), else None."""
+    found = _UNIT_IN_NAME.search(column)
+    if not found:
+        return None
+    word = found.group(1).lower()
+    return "days" if word.startswith("day") else "weeks" if word.startswith("w") else "months"
+
+
+def _implausible_as(months: np.ndarray, ttf_like: bool) -> str | None:
+    """Why times (in months) cannot be right, or None when they are plausible."""
+    median_limit, maximum_limit = TTF_PLAUSIBLE_MONTHS if ttf_like else SURVIVAL_PLAUSIBLE_MONTHS
+    what = ("time to treatment failure on an immune checkpoint inhibitor (medians of a few "
+            "months, maxima rarely beyond 10 years)" if ttf_like else
+            "a clinical time to event (medians of months to a few years, maxima within decades)")
+    median, maximum = float(np.median(months)), float(months.max())
+    if len(months) >= PLAUSIBILITY_MIN_VALUES and median > median_limit:
+        return (f"a median of {median:.3g} months ({median / 12:.3g} years) is implausible for "
+                f"{what}")
+    if maximum > maximum_limit:
+        return (f"a maximum of {maximum:.3g} months ({maximum / 12:.3g} years) is implausible for "
+                f"{what}")
+    return None
+
+
+def _too_short(months: np.ndarray) -> str | None:
+    median = float(np.median(months))
+    if len(months) >= PLAUSIBILITY_MIN_VALUES and median < SHORTEST_PLAUSIBLE_MEDIAN:
+        return (f"a median of {median:.3g} months ({median * DAYS_PER_MONTH:.3g} days) is shorter "
+                "than one treatment cycle")
+    return None
+
+
+def check_time_unit(path: str | Path, column: str, values: list[float], time_unit: str | None
+                    ) -> tuple[str, list[str]]:
+    """The unit to read ``column`` in, and plausibility warnings; raises when it cannot be known.
+
+    ``values`` are the column's numbers as written in the file; ``time_unit`` the unit the user
+    stated, or None (months assumed). The whole column decides: its median and maximum read as
+    months must be plausible for a clinical time (:data:`TTF_PLAUSIBLE_MONTHS` for a time to
+    treatment failure, :data:`SURVIVAL_PLAUSIBLE_MONTHS` otherwise), and a column named in
+    another unit (``TTF_DAYS``) is not read as months unstated. When the unit was not stated and
+    months are implausible, ClinicalDataError names the column, the units in which the values
+    are plausible and the ``--time-unit`` that settles it. When it was stated, implausible values
+    are a warning (naming the unit the column's name says, if another): the user has decided.
+    """
+    unit = time_unit or "months"
+    numbers = np.asarray([v for v in values if v is not None and not math.isnan(v)], dtype=float)
+    warnings: list[str] = []
+    named = unit_in_column_name(column)
+    if not len(numbers):
+        return unit, warnings
+    ttf_like = bool(_TTF_LIKE.search(column))
+    as_given = numbers * MONTHS_PER_UNIT[unit]
+    why = _implausible_as(as_given, ttf_like)
+    plausible = [u for u in MONTHS_PER_UNIT if u != unit
+                 and _implausible_as(numbers * MONTHS_PER_UNIT[u], ttf_like) is None
+                 and _too_short(numbers * MONTHS_PER_UNIT[u]) is None]
+    summary = (f"median {np.median(numbers):.4g}, maximum {numbers.max():.4g}, "
+               f"{len(numbers)} value(s)")
+    if time_unit is None and (why or named in ("days", "weeks")):
+        reason = why or f"the column's name says {named}"
+        if plausible:
+            best = named if named in plausible else plausible[0]
+            converted = numbers * MONTHS_PER_UNIT[best]
+            suggestion = (f"read as {best} they are plausible (median {np.median(converted):.3g}, "
+                          f"maximum {converted.max():.3g} months): give --time-unit {best}"
+                          f" (time_unit='{best}'), or --time-unit months if they really are "
+                          "months")
+        else:
+            suggestion = ("no unit makes them plausible: check the column, and give "
+                          "--time-unit (days, weeks or months) to read it as it is")
+        raise ClinicalDataError(
+            f"column {column} ({summary}) read as months, the default: {reason}; {suggestion}",
+            path=path, hint="the time unit cannot be known from the file")
+    problems = [p for p in (why, _too_short(as_given)) if p]
+    if problems and named and named != unit:
+        problems.append(f"the column's name says {named}")
+    if problems:
+        hint = (f"; in {', '.join(plausible)} the values would be plausible" if plausible
+                else "")
+        how = "as --time-unit says" if time_unit is not None else "(the default)"
+        warnings.append(f"column {column} ({summary}) read in {unit} {how}: "
+                        + "; ".join(problems) + hint + ": check --time-unit")
+    return unit, warnings
 
 
 # --- clinical table ---------------------------------------------------------------------------
@@ -322,6 +421,9 @@ class ClinicalTable:
     repeated_rows: list[str] = field(default_factory=list)
     no_time_to_event: str | None = None     # why there is no TTF outcome (None: there is one)
     warnings: list[str] = field(default_factory=list)
+    time_unit_stated: bool = True           # False: months assumed, checked for plausibility
+    # warnings that must reach the report's warnings and stderr (also in ``warnings``)
+    plausibility_warnings: list[str] = field(default_factory=list)
 
     @property
     def has_time_to_event(self) -> bool:
@@ -449,7 +551,7 @@ def _patient_disagreements(out: pd.DataFrame, checked: list[tuple[str, str]],
 
 
 def read_clinical(path: str | Path, *, time_col: str | None = "TTF_MONTHS",
-                  status_col: str | None = "TTF_STATUS", time_unit: str = "months",
+                  status_col: str | None = "TTF_STATUS", time_unit: str | None = None,
                   samples_path: str | Path | None = None,
                   binary_cols: tuple[str, ...] | list[str] = (), id_col: str | None = None,
                   on_invalid: str = "error", require_time_to_event: bool = True) -> ClinicalTable:
@@ -463,7 +565,8 @@ def read_clinical(path: str | Path, *, time_col: str | None = "TTF_MONTHS",
     binary or HPD outcome). Either way ``ttf_months``/``ttf_event`` are all missing and
     :attr:`ClinicalTable.no_time_to_event` says why.
     """
-    _check_choice("time_unit", time_unit, tuple(MONTHS_PER_UNIT))
+    if time_unit is not None:
+        _check_choice("time_unit", time_unit, tuple(MONTHS_PER_UNIT))
     _check_choice("on_invalid", on_invalid, ("error", "missing"))
     path = Path(path)
     table = read_delimited(path, what="clinical table")
@@ -553,7 +656,7 @@ def read_clinical(path: str | Path, *, time_col: str | None = "TTF_MONTHS",
                 if not unreadable:
                     half_missing.append(line)
                 months, event = None, None
-        times.append(np.nan if months is None else months * MONTHS_PER_UNIT[time_unit])
+        times.append(np.nan if months is None else months)
         events.append(event)
         for name, column in binary_resolved.items():
             try:
@@ -561,6 +664,18 @@ def read_clinical(path: str | Path, *, time_col: str | None = "TTF_MONTHS",
             except ValueError as exc:
                 bad(line, column, row[column], str(exc))
                 binaries[name].append(None)
+
+    # the unit is judged from the whole column (its median and maximum), then applied
+    plausibility: list[str] = []
+    stated_unit = time_unit
+    time_unit = time_unit or "months"
+    if time_column is not None:
+        time_unit, plausibility = check_time_unit(
+            path, time_column, [t for t, i in zip(times, ids) if i is not None], stated_unit)
+    times = [t * MONTHS_PER_UNIT[time_unit] for t in times]
+    warnings.extend(plausibility)
+    for message in plausibility:
+        log.warning("%s: %s", path, message)
 
     blank = set(blank_rows)
     keep = [i for i in range(len(df)) if i not in blank and ids[i] is not None]
@@ -659,7 +774,14 @@ def read_clinical(path: str | Path, *, time_col: str | None = "TTF_MONTHS",
         if column in reserved:
             warnings.append(f"column {column!r} not carried: the name is reserved for the output")
             continue
-        out[column] = _carry(df[column].iloc[keep].reset_index(drop=True))
+        carried = _carry(df[column].iloc[keep].reset_index(drop=True))
+        if carried.dtype == float:
+            # a covariate of inf (or 1e400) would reach the models; refused like a bad time
+            for j in np.flatnonzero(np.isinf(carried.to_numpy())):
+                bad(table.line_of(keep[j]), column, df[column].iloc[keep[j]],
+                    "not a finite number")
+                carried.iloc[j] = np.nan
+        out[column] = carried.to_numpy() if carried.dtype == float else carried
 
     if half_missing:
         shown = ", ".join(map(str, half_missing[:10])) + (" ..." if len(half_missing) > 10 else "")
@@ -699,7 +821,8 @@ def read_clinical(path: str | Path, *, time_col: str | None = "TTF_MONTHS",
         columns_used["patient_id"] = patient_col
     columns_used.update({f"binary:{name}": column for name, column in binary_resolved.items()})
     for message in warnings:
-        log.info("%s: %s", path, message)
+        if message not in plausibility:
+            log.info("%s: %s", path, message)
     return ClinicalTable(path=str(path), sha256=sha256_file(path), df=out.reset_index(drop=True),
                          columns_used=columns_used, time_unit=time_unit, level=level,
                          sample_to_patient=sample_map,
@@ -708,4 +831,6 @@ def read_clinical(path: str | Path, *, time_col: str | None = "TTF_MONTHS",
                          duplicate_patients=duplicate_patients,
                          duplicate_samples=duplicate_samples,
                          inconsistent_patients=inconsistent_patients,
-                         repeated_rows=repeated_rows, no_time_to_event=no_time_to_event, warnings=warnings)
+                         repeated_rows=repeated_rows, no_time_to_event=no_time_to_event,
+                         warnings=warnings, time_unit_stated=stated_unit is not None,
+                         plausibility_warnings=plausibility)

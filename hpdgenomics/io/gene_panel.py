@@ -29,6 +29,7 @@ Semantics (:class:`ProfilingMap`)
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -37,7 +38,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..model import GeneStatus
-from .clinical import find_column, is_missing, read_delimited
+from .clinical import find_column, is_missing, read_delimited, refuse_binary
 from .text import open_text, sha256_file
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,32 @@ def read_gene_panel_matrix(path: str | Path) -> pd.DataFrame:
     return matrix.map(lambda value: None if is_missing(value) else value)
 
 
+#: an HGNC-style symbol: letters, digits, '-', '.', '_' and the old '@' clusters (``HLA-A``,
+#: ``C11orf30``, ``TRA@``); anything else in one gene cell is a list or a typo
+_GENE_SYMBOL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]*$")
+_LIST_SEPARATORS = (";", ",", "|", "/", " ")
+
+
+def _bad_gene_tokens(genes: Iterable[str], path: Path, where: str, separator: str
+                     ) -> list[str]:
+    """Problems for cells that are not one gene symbol (``KRAS;EGFR``), naming the genes they
+    hold and the separator the format expects."""
+    problems = []
+    for token in genes:
+        if _GENE_SYMBOL.match(token):
+            continue
+        used = [sep for sep in _LIST_SEPARATORS if sep in token]
+        parts = [p for p in re.split(r"[;,|/\s]+", token) if p]
+        if used and parts and all(_GENE_SYMBOL.match(p) for p in parts):
+            problems.append(f"{where}: {token!r} is not one gene symbol but the genes "
+                            f"{', '.join(parts)} separated by {used[0]!r}; separate genes with "
+                            f"{separator}")
+        else:
+            problems.append(f"{where}: {token!r} is not a gene symbol (HGNC symbols hold "
+                            "letters, digits, '-', '.', '_' or '@')")
+    return problems
+
+
 def _read_cbioportal_panel(path: Path, lines: list[str]) -> tuple[str, set[str]]:
     fields: dict[str, str] = {}
     for number, line in enumerate(lines, start=1):
@@ -118,6 +145,14 @@ def _read_cbioportal_panel(path: Path, lines: list[str]) -> tuple[str, set[str]]
     if all(g.isdigit() for g in genes):
         raise InputError(f"gene panel {panel_id!r} lists Entrez gene ids", path=path,
                          hint="list HGNC gene symbols instead (hpdgenomics matches genes by symbol)")
+    gene_line = next((n for n, line in enumerate(lines, start=1)
+                      if line.lower().startswith("gene_list")), 0)
+    problems = _bad_gene_tokens(sorted(genes), path, f"line {gene_line}",
+                                "tabs after 'gene_list:'")
+    if problems:
+        raise InputError(f"gene panel {panel_id!r}: " + "; ".join(problems[:10])
+                         + (f" (+{len(problems) - 10} more)" if len(problems) > 10 else ""),
+                         path=path, hint="list one HGNC symbol per field")
     return panel_id, genes
 
 
@@ -138,22 +173,31 @@ def _read_panel_tsv(path: Path) -> dict[str, set[str]]:
         if is_missing(panel_id) or is_missing(genes):
             problems.append(f"line {table.line_of(index)}: blank panel_id or gene")
             continue
-        panels.setdefault(panel_id, set()).update(g.strip() for g in genes.split(",") if g.strip())
+        cell = [g.strip() for g in genes.split(",") if g.strip()]
+        problems += _bad_gene_tokens(cell, path, f"line {table.line_of(index)}",
+                                     "commas (or give one row per gene)")
+        panels.setdefault(panel_id, set()).update(cell)
     if problems:
-        raise InputError("; ".join(problems), path=path, hint="fill in every panel_id and gene")
+        raise InputError("; ".join(problems[:10])
+                         + (f" (+{len(problems) - 10} more)" if len(problems) > 10 else ""),
+                         path=path, hint="fill in every panel_id and gene, one symbol each")
     return panels
 
 
-def read_gene_panels(paths: Iterable[str | Path] | str | Path) -> dict[str, set[str]]:
+def read_gene_panels(paths: Iterable[str | Path] | str | Path,
+                     origins: dict[str, Path] | None = None) -> dict[str, set[str]]:
     """Panel id -> gene symbols, from one or more definition files (format sniffed per file).
 
-    A panel defined twice with different genes raises InputError.
+    A panel defined twice with different genes raises InputError; so does a gene cell that is
+    not one symbol (``KRAS;EGFR``: the message names the genes and the separator to use).
+    ``origins``, when given, is filled with panel id -> the file defining it.
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
     panels: dict[str, set[str]] = {}
     origin: dict[str, Path] = {}
     for path in map(Path, paths):
+        refuse_binary(path, "gene panel file")
         with open_text(path) as handle:
             lines = [line.rstrip("\r\n") for line in handle]
         content = [line for line in lines if line.strip() and not line.startswith("#")]
@@ -171,6 +215,8 @@ def read_gene_panels(paths: Iterable[str | Path] | str | Path) -> dict[str, set[
                                  hint="give each panel one definition")
             panels[panel_id] = set(genes)
             origin[panel_id] = path
+    if origins is not None:
+        origins.update(origin)
     return panels
 
 
@@ -186,6 +232,7 @@ class ProfilingMap:
     panels: dict[str, set[str]] = field(default_factory=dict)
     assumption: str | None = None
     sources: dict[str, str] = field(default_factory=dict)    # path -> sha256, for provenance
+    panel_files: dict[str, Path] = field(default_factory=dict)   # panel id -> its definition
 
     def __post_init__(self):
         if self.matrix is None:
@@ -208,12 +255,32 @@ class ProfilingMap:
                 log.warning("gene panel definitions given without a gene-panel matrix: ignored")
             return cls()
         matrix = read_gene_panel_matrix(matrix_path)
-        panels = read_gene_panels(panel_paths) if panel_paths else {}
+        origins: dict[str, Path] = {}
+        panels = read_gene_panels(panel_paths, origins) if panel_paths else {}
         sources = {str(p): sha256_file(p) for p in [matrix_path, *panel_paths]}
         try:
-            return cls(matrix=matrix, panels=panels, sources=sources)
+            return cls(matrix=matrix, panels=panels, sources=sources, panel_files=origins)
         except InputError as exc:
             raise InputError(exc.detail, path=matrix_path, hint=exc.hint) from None
+
+    def check_genes(self, known: Iterable[str]) -> None:
+        """Refuse a panel gene that is one of ``known`` (the screened genes) but for letter case:
+        symbols are compared exactly, so ``kras`` would leave KRAS unprofiled (not evaluable)."""
+        known = sorted(set(known))
+        by_fold = {gene.casefold(): gene for gene in known}
+        problems = []
+        for panel_id, genes in sorted(self.panels.items()):
+            for gene in sorted(genes):
+                meant = by_fold.get(gene.casefold())
+                if meant and meant != gene and meant not in genes:
+                    where = self.panel_files.get(panel_id)
+                    problems.append(f"panel {panel_id}{f' ({where})' if where else ''} lists "
+                                    f"{gene!r}, which is {meant} but for letter case")
+        if problems:
+            raise InputError("gene panel definitions name screened genes in the wrong letter "
+                             "case: " + "; ".join(problems[:10]),
+                             hint="write HGNC symbols exactly; the screened genes are "
+                                  + ", ".join(known))
 
     @property
     def profiles(self) -> list[str]:

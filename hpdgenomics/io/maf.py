@@ -38,11 +38,15 @@ Normalised to :data:`MAF_SCHEMA` (one row per sample and variant):
 * ``source_line``: the 1-based line of the row in the file.
 
 Validation: missing required columns raise InputError naming them. Row problems (blank sample or
-gene, unknown Variant_Classification, non-integer positions, end before start, unsupported build,
-non-integer or inconsistent read counts) are all collected; with ``on_invalid="error"`` (default)
+gene, unknown Variant_Classification, non-integer positions, end before start, a position past the
+end of its chromosome in the row's build (``NCBI_Build``, else ``build_for_rows``, else both
+builds; the lengths the VCF reader checks, :data:`hpdgenomics.genome.CHROM_LENGTHS`), unsupported
+build, non-integer or inconsistent read counts) are all collected; with ``on_invalid="error"`` (default)
 one InputError lists them, with ``"skip"`` those rows are rejected and listed in
 :attr:`MafTable.rejected`. Values of optional fields that cannot be read (an ``Exon_Number`` that a
 spreadsheet turned into a date, ``11-Jun``) become missing with a warning, never a guess.
+A row whose tumour alleles all equal ``Reference_Allele`` describes no variant (whatever its
+protein change says): it is always left out, listed in :attr:`MafTable.rejected` and warned of.
 """
 from __future__ import annotations
 
@@ -56,7 +60,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, UsageError
-from ..genome import normalize_build, normalize_chrom
+from ..genome import CHROM_LENGTHS, normalize_build, normalize_chrom
 from ..model import Consequence, VariantCall
 from .clinical import read_delimited
 from .registry import register
@@ -144,10 +148,11 @@ _TRANSCRIPT_COLUMNS = ("Transcript_ID", "Feature", "Annotation_Transcript", "i_t
 _EXON_COLUMNS = ("Exon_Number", "EXON")
 _THREE_LETTER = re.compile(r"(Ala|Arg|Asn|Asp|Cys|Gln|Glu|Gly|His|Ile|Leu|Lys|Met|Phe|Pro|Ser|"
                            r"Thr|Trp|Tyr|Val|Ter|Sec|Xaa)\d")
-_EXON = re.compile(r"^\s*(\d+)\s*(?:/\s*\d+)?\s*$")
+_EXON = re.compile(r"^\s*(\d{1,6})\s*(?:/\s*\d{1,6})?\s*$")
 _EXCEL_DATE = re.compile(r"^\d{1,2}-[A-Za-z]{3}$|^[A-Za-z]{3}-\d{1,2}$")
 # whole numbers; "12.0" too, which pandas and R write for integer columns holding a missing value
-_INTEGER = re.compile(r"^\s*\d+(?:\.0*)?\s*$")
+# (at most 15 digits: exact in a double, and beyond any chromosome or read depth)
+_INTEGER = re.compile(r"^\s*\d{1,15}(?:\.0*)?\s*$")
 
 
 @dataclass
@@ -220,8 +225,13 @@ def _sniff(path: Path, lines: list[str]) -> bool:
 
 @register("cohort_variants", "maf", sniff=_sniff,
           description="MAF (vcf2maf, GDC, cBioPortal, GENIE): one row per sample and variant")
-def read_maf(path: str | Path, *, on_invalid: str = "error") -> MafTable:
-    """Read a MAF into :data:`MAF_SCHEMA` (see the module docstring for every rule)."""
+def read_maf(path: str | Path, *, on_invalid: str = "error",
+             build_for_rows: str | None = None) -> MafTable:
+    """Read a MAF into :data:`MAF_SCHEMA` (see the module docstring for every rule).
+
+    ``build_for_rows``: the genome build of rows without ``NCBI_Build`` (for example ``--build``),
+    used to check that positions lie within their chromosome.
+    """
     if on_invalid not in ("error", "skip"):
         raise UsageError(f"on_invalid {on_invalid!r} is not one of error, skip")
     path = Path(path)
@@ -266,9 +276,9 @@ def read_maf(path: str | Path, *, on_invalid: str = "error") -> MafTable:
     has_chrom, has_start, has_end = _present(chrom_raw), _present(start_raw), _present(end_raw)
     reject(has_chrom != has_start, "Chromosome and Start_Position must be given together")
     reject(has_start & ~start_raw.str.match(_INTEGER),
-           lambda i: f"Start_Position {start_raw[i]!r} is not a whole number")
+           lambda i: f"Start_Position {start_raw[i]!r} is not a whole number of at most 15 digits")
     reject(has_end & ~end_raw.str.match(_INTEGER),
-           lambda i: f"End_Position {end_raw[i]!r} is not a whole number")
+           lambda i: f"End_Position {end_raw[i]!r} is not a whole number of at most 15 digits")
     pos = pd.to_numeric(start_raw.where(has_start & start_raw.str.match(_INTEGER)),
                         errors="coerce").astype("Int64")
     end = pd.to_numeric(end_raw.where(has_end & end_raw.str.match(_INTEGER)),
@@ -287,6 +297,13 @@ def read_maf(path: str | Path, *, on_invalid: str = "error") -> MafTable:
     allele2 = text("Tumor_Seq_Allele2")
     alt = allele2.where(_present(allele2) & (allele2 != ref), allele1)
     alt = alt.where(_present(alt.fillna("")) & (alt != ref))
+    # A row whose tumour alleles all equal the reference describes no variant, whatever its
+    # protein change says: it is dropped (with on_invalid="error" too), counted and warned of.
+    upper_ref = ref.fillna("").str.upper()
+    allele_given = _present(allele1) | _present(allele2)
+    no_alt = ref.notna() & allele_given & \
+        (~_present(allele1) | (allele1.str.upper() == upper_ref)) & \
+        (~_present(allele2) | (allele2.str.upper() == upper_ref))
 
     # Build, per row; one file should hold one build.
     build_raw = text("NCBI_Build")
@@ -300,13 +317,28 @@ def read_maf(path: str | Path, *, on_invalid: str = "error") -> MafTable:
     reject(_present(build_raw) & build.isna(),
            lambda i: f"NCBI_Build {build_raw[i]!r} is not GRCh37 or GRCh38")
 
+    # A position past the end of its chromosome (the VCF reader's check, genome.CHROM_LENGTHS):
+    # in the row's build, else the given one, else past the end in both builds.
+    default_build = normalize_build(build_for_rows) if build_for_rows else None
+    last = end.fillna(pos)
+    for index in last[last.notna() & chrom.notna()].index:
+        row_build = build[index] or default_build
+        lengths = ([CHROM_LENGTHS[row_build].get(chrom[index])] if row_build else
+                   [CHROM_LENGTHS[b].get(chrom[index]) for b in CHROM_LENGTHS])
+        if None in lengths or int(last[index]) <= max(lengths):
+            continue
+        reasons.setdefault(index, []).append(
+            f"position {int(last[index]):,} lies beyond the end of chromosome {chrom[index]} "
+            + (f"in {row_build} (length {lengths[0]:,})" if row_build else
+               f"in both GRCh37 and GRCh38 (lengths {lengths[0]:,} and {lengths[1]:,})"))
+
     # Read counts.
     counts = {}
     for name in ("t_depth", "t_ref_count", "t_alt_count"):
         values = text(name)
         given = _present(values)
         reject(given & ~values.str.match(_INTEGER),
-               lambda i, n=name, v=values: f"{n} {v[i]!r} is not a whole number")
+               lambda i, n=name, v=values: f"{n} {v[i]!r} is not a whole number of at most 15 digits")
         counts[name] = pd.to_numeric(values.where(given & values.str.match(_INTEGER)),
                                      errors="coerce").astype("Int64")
     depth = counts["t_depth"].fillna(counts["t_ref_count"] + counts["t_alt_count"])
@@ -349,6 +381,17 @@ def read_maf(path: str | Path, *, on_invalid: str = "error") -> MafTable:
         "alt_depth": alt_depth, "build": build, "filter": filter_values, "source_line": lines,
     }, index=raw.index)
 
+    no_variant = [i for i in no_alt[no_alt].index if i not in reasons]
+    if no_variant:
+        first = no_variant[0]
+        warnings.append(f"{len(no_variant)} row(s) have no alternative allele (Tumor_Seq_Allele1/2 "
+                        f"equal Reference_Allele, e.g. line {int(lines[first])}: "
+                        f"{gene[first]} {ref[first]}>{allele2[first]}"
+                        f"{' ' + protein_text[first] if protein_text[first] else ''}); they "
+                        "describe no variant and are left out")
+        log.warning("%s: %s", path, warnings[-1])
+    dropped = [(int(lines[i]), "no alternative allele: Tumor_Seq_Allele1/2 equal "
+                               "Reference_Allele") for i in no_variant]
     rejected = sorted((int(lines[i]), "; ".join(why)) for i, why in reasons.items())
     if rejected and on_invalid == "error":
         shown = "; ".join(f"line {line}: {why}" for line, why in rejected[:20])
@@ -356,7 +399,8 @@ def read_maf(path: str | Path, *, on_invalid: str = "error") -> MafTable:
         raise InputError(f"{len(rejected)} row(s) cannot be read: {shown}{more}", path=path,
                          hint="fix the rows named, or read with on_invalid='skip' to leave them "
                               "out (they are then listed in the record accounting)")
-    df = df.drop(index=list(reasons))
+    df = df.drop(index=list(reasons) + no_variant)
+    rejected = sorted(rejected + dropped)
     file_builds = sorted(set(df["build"].dropna()))
     if len(file_builds) > 1:
         per_build = Counter(df["build"].dropna())
@@ -370,7 +414,8 @@ def read_maf(path: str | Path, *, on_invalid: str = "error") -> MafTable:
                         f"(e.g. line {int(df.loc[duplicated, 'source_line'].iloc[0])}); kept")
     df = df.astype(MAF_SCHEMA).reset_index(drop=True)
     for message in warnings:
-        log.info("%s: %s", path, message)
+        if not (no_variant and message.startswith(f"{len(no_variant)} row(s) have no alt")):
+            log.info("%s: %s", path, message)
     return MafTable(path=str(path), sha256=sha256_file(path), df=df,
                     build=file_builds[0] if file_builds else None, comments=table.comments,
                     rows_read=int(len(raw)), rejected=rejected, warnings=warnings)

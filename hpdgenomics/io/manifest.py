@@ -145,6 +145,9 @@ def _text(record: dict[str, str], column: str) -> str | None:
 
 
 def _data_lines(path: Path) -> list[tuple[int, str]]:
+    from .clinical import refuse_binary
+
+    refuse_binary(path, "manifest")
     with open_text(path) as handle:
         return [(number, line) for number, line in enumerate(handle, start=1)
                 if line.strip() and not line.startswith("#")]
