@@ -30,6 +30,11 @@ def _tsv(path: Path) -> list[dict]:
         return list(csv.DictReader(handle, delimiter="\t"))
 
 
+def _default_exposure(rows: list[dict]) -> list[dict]:
+    """The matrix rows of the default exposure (every criterion, strong-grade matches)."""
+    return [r for r in rows if (r["component"], r["grade"]) == ("all", "strong")]
+
+
 def _small_manifest(tmp_path: Path) -> Path:
     """Three example samples (S01 MDM2-amplified, S07 EGFR L858R, S10 nothing) and a broken one."""
     shutil.copy(FIXTURES / "broken_sample_truncated_gzip.vcf.gz", tmp_path / "broken.vcf.gz")
@@ -57,7 +62,8 @@ def test_manifest_path_skips_a_broken_sample_and_reuses_finished_ones(tmp_path):
     assert "broken.vcf.gz" in broken["error"] and "truncated" in broken["error"]
     assert any("BROKEN" in w for w in data["warnings"])
     assert (out / "samples" / "S01.hpd.json").is_file()
-    matrix = {r["sample_id"]: r for r in _tsv(out / "matrix.tsv")}
+    first_matrix = _tsv(out / "matrix.tsv")
+    matrix = {r["sample_id"]: r for r in _default_exposure(first_matrix)}
     assert set(matrix) == {"S01", "S07", "S10"}
     assert (matrix["S01"]["MDM2_AMP"], matrix["S07"]["EGFR_MUT"], matrix["S10"]["EGFR_MUT"]) == \
         ("1", "1", "0")
@@ -69,7 +75,7 @@ def test_manifest_path_skips_a_broken_sample_and_reuses_finished_ones(tmp_path):
     again = json.loads((out / "cohort.json").read_text())
     status = {o["sample_id"]: o["status"] for o in again["samples"]["outcomes"]}
     assert status == {"S01": "reused", "S07": "reused", "S10": "reused", "BROKEN": "failed"}
-    assert _tsv(out / "matrix.tsv") == list(matrix.values())
+    assert _tsv(out / "matrix.tsv") == first_matrix
 
 
 def test_bad_clinical_file_lists_every_problem_and_exits_2(tmp_path):
@@ -290,7 +296,7 @@ def test_manifest_cnv_sample_picks_the_sample_of_a_multi_sample_copy_number_file
     out = tmp_path / "out"
     result = _run(["--manifest", manifest, "--workers", "1", "--no-plots", "-o", out])
     assert result.exit_code == 0, result.output
-    matrix_rows = {r["sample_id"]: r for r in _tsv(out / "matrix.tsv")}
+    matrix_rows = {r["sample_id"]: r for r in _default_exposure(_tsv(out / "matrix.tsv"))}
     assert (matrix_rows["PT1"]["MDM2_AMP"], matrix_rows["PT2"]["MDM2_AMP"]) == ("1", "0")
     assert matrix_rows["PT1"]["KRAS_MUT"] == matrix_rows["PT2"]["KRAS_MUT"] == "1"   # the VCF
     details = json.loads((out / "samples" / "PT2.hpd.json").read_text())["inputs"][1]["details"]
