@@ -148,35 +148,42 @@ def test_tcga_laml_dnmt3a_matches_an_independent_computation(tmp_path):
     assert result.exit_code == 0, result.output
 
     maf = pd.read_csv(SHARED / "maf" / "tcga_laml.maf.gz", sep="\t", dtype=str)
-    qualifying = {"Missense_Mutation", "Nonsense_Mutation", "Frame_Shift_Del", "Frame_Shift_Ins",
-                  "Splice_Site", "Translation_Start_Site"}
-    altered = set(maf.loc[(maf["Hugo_Symbol"] == "DNMT3A")
-                          & maf["Variant_Classification"].isin(qualifying),
-                          "Tumor_Sample_Barcode"])
+    truncating = {"Nonsense_Mutation", "Frame_Shift_Del", "Frame_Shift_Ins", "Splice_Site",
+                  "Translation_Start_Site"}
     clinical = pd.read_csv(survival, sep="\t")
+    all_samples = set(clinical["Tumor_Sample_Barcode"])
     days = pd.to_numeric(clinical["days_to_last_followup"], errors="coerce")
     clinical = clinical[days.notna() & days.abs().lt(math.inf)].copy()      # '-Inf' is unusable
     clinical["months"] = clinical["days_to_last_followup"].astype(float) / 30.4375
     clinical["event"] = clinical["Overall_Survival_Status"].astype(int)
-    clinical["altered"] = clinical["Tumor_Sample_Barcode"].isin(altered)
-    early = clinical[(clinical["months"] >= 2) | (clinical["event"] == 1)]
-    early_failure = (early["months"] < 2) & (early["event"] == 1)
-    table = [[int((early_failure & early["altered"]).sum()), int((~early_failure & early["altered"]).sum())],
-             [int((early_failure & ~early["altered"]).sum()), int((~early_failure & ~early["altered"]).sum())]]
-    a, b = clinical[clinical["altered"]], clinical[~clinical["altered"]]
-    expected_logrank = logrank_test(a["months"], b["months"], a["event"], b["event"]).p_value
+    rows = _tsv(out / "association.tsv")
+    # default exposure: strong-grade (truncating) DNMT3A variants only; the labelled "any" grade
+    # adds the supporting-grade missense variants, R882H (clonal haematopoiesis) among them
+    for grade, classes in (("strong", truncating), ("any", truncating | {"Missense_Mutation"})):
+        altered = set(maf.loc[(maf["Hugo_Symbol"] == "DNMT3A")
+                              & maf["Variant_Classification"].isin(classes),
+                              "Tumor_Sample_Barcode"])
+        clinical["altered"] = clinical["Tumor_Sample_Barcode"].isin(altered)
+        early = clinical[(clinical["months"] >= 2) | (clinical["event"] == 1)]
+        early_failure = (early["months"] < 2) & (early["event"] == 1)
+        table = [[int((early_failure & early["altered"]).sum()),
+                  int((~early_failure & early["altered"]).sum())],
+                 [int((early_failure & ~early["altered"]).sum()),
+                  int((~early_failure & ~early["altered"]).sum())]]
+        a, b = clinical[clinical["altered"]], clinical[~clinical["altered"]]
+        expected_logrank = logrank_test(a["months"], b["months"], a["event"], b["event"]).p_value
 
-    row = next(r for r in _tsv(out / "association.tsv") if r["rule_id"] == "DNMT3A_ALT")
-    all_samples = set(pd.read_csv(survival, sep="\t")["Tumor_Sample_Barcode"])
-    assert int(row["n_altered"]) == len(altered & all_samples)
-    assert int(row["n_altered"]) + int(row["n_unaltered"]) == len(all_samples)
-    assert [[int(row["early_failure_altered"]),
-             int(row["early_failure_evaluable_altered"]) - int(row["early_failure_altered"])],
-            [int(row["early_failure_unaltered"]),
-             int(row["early_failure_evaluable_unaltered"]) - int(row["early_failure_unaltered"])]
-            ] == table
-    assert float(row["fisher_p"]) == pytest.approx(fisher_exact(table)[1], rel=1e-5)
-    assert float(row["logrank_p"]) == pytest.approx(expected_logrank, rel=1e-5)
+        row = next(r for r in rows if (r["rule_id"], r["component"], r["grade"]) ==
+                   ("DNMT3A_ALT", "all", grade))
+        assert int(row["n_altered"]) == len(altered & all_samples)
+        assert int(row["n_altered"]) + int(row["n_unaltered"]) == len(all_samples)
+        assert [[int(row["early_failure_altered"]),
+                 int(row["early_failure_evaluable_altered"]) - int(row["early_failure_altered"])],
+                [int(row["early_failure_unaltered"]),
+                 int(row["early_failure_evaluable_unaltered"])
+                 - int(row["early_failure_unaltered"])]] == table
+        assert float(row["fisher_p"]) == pytest.approx(fisher_exact(table)[1], rel=1e-5)
+        assert float(row["logrank_p"]) == pytest.approx(expected_logrank, rel=1e-5)
 
 
 def test_binary_outcome_runs_without_ttf_columns_and_says_survival_was_skipped(tmp_path):
