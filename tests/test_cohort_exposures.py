@@ -243,14 +243,19 @@ def test_single_sample_supporting_grade_match_keeps_its_strong_grade_status(tmp_
     assert (gene["status"], gene["strong_grade"]["status"]) == ("altered", "not_detected")
 
 
-def test_manifest_cohort_reads_the_grades_from_the_sample_reports(tmp_path):
+def _manifest_run(tmp_path: Path) -> tuple[Path, list[str]]:
     manifest = tmp_path / "manifest.tsv"
     manifest.write_text("sample_id\tvcf\n"
                         f"R882H\t{FIXTURES / 'dnmt3a_r882h_supporting_grade_grch38.vcf'}\n"
                         f"OTHER\t{ROOT / 'example_vcfs' / 'negative_grch38.vcf'}\n")
     out = tmp_path / "out"
-    result = CliRunner().invoke(cli, ["cohort", "--manifest", str(manifest), "--workers", "1",
-                                      "--no-plots", "-o", str(out)])
+    return out, ["cohort", "--manifest", str(manifest), "--workers", "1", "--no-plots",
+                 "-o", str(out)]
+
+
+def test_manifest_cohort_reads_the_grades_from_the_sample_reports(tmp_path):
+    out, args = _manifest_run(tmp_path)
+    result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     cell = {(r["sample_id"], r["component"], r["grade"]): r["DNMT3A_ALT"]
             for r in _tsv(out / "matrix.tsv")}
@@ -258,9 +263,20 @@ def test_manifest_cohort_reads_the_grades_from_the_sample_reports(tmp_path):
     assert cell["OTHER", "all", "any"] == "0"
 
 
-def test_a_report_without_the_grade_and_component_statuses_is_refused():
-    old = {"sample": {"id": "OLD"}, "alterations": [],
-           "rules": [{"rule_id": "MDM2_AMP", "status": "not_detected", "reason": ""}],
-           "genes": [{"gene": "MDM2", "status": "not_detected"}]}
-    with pytest.raises(InputError, match=r"report of sample OLD .*older hpdgenomics"):
-        SampleCalls.from_report(old)
+def test_a_reused_report_without_grade_and_component_statuses_is_refused(tmp_path):
+    out, args = _manifest_run(tmp_path)
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    # what an older hpdgenomics of the same version wrote: no strong_grade / components
+    report_path = out / "samples" / "R882H.hpd.json"
+    report = json.loads(report_path.read_text())
+    for entry in report["rules"] + report["genes"]:
+        entry.pop("strong_grade"), entry.pop("components")
+    report_path.write_text(json.dumps(report))
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("hpdgenomics: error")]
+    assert len(errors) == 1 and "Traceback" not in result.stderr
+    assert "the report of sample R882H has no strong-grade or per-component statuses" in errors[0]
+    assert ".hpd.key" in result.stderr
+    with pytest.raises(InputError, match="older hpdgenomics"):
+        SampleCalls.from_report(report)
