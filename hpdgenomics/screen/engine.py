@@ -351,8 +351,7 @@ def _rule_status(rule: Rule, alterations, rule_gaps, cn_gaps, rules_by_id, *,
                 all(p.status == GeneStatus.ALTERED.value for p in parts.values()):
             grade = min((p.grade for p in parts.values()), key=lambda g: GRADE_ORDER.get(g, 0))
             return _Status(GeneStatus.ALTERED.value,
-                           "; ".join(f"{rid}: {p.reason}" for rid, p in parts.items()), grade,
-                           rule.caution_level if grade == STRONG else None)
+                           "; ".join(f"{rid}: {p.reason}" for rid, p in parts.items()), grade)
         return _not_all_present(parts)
     matches = [a for a in alterations if a.rule_id == rule.id and
                (evidence is None or a.evidence_type in evidence)]
