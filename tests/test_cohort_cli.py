@@ -30,6 +30,11 @@ def _tsv(path: Path) -> list[dict]:
         return list(csv.DictReader(handle, delimiter="\t"))
 
 
+def _default_exposure(rows: list[dict]) -> list[dict]:
+    """The matrix rows of the default exposure (every criterion, strong-grade matches)."""
+    return [r for r in rows if (r["component"], r["grade"]) == ("all", "strong")]
+
+
 def _small_manifest(tmp_path: Path) -> Path:
     """Three example samples (S01 MDM2-amplified, S07 EGFR L858R, S10 nothing) and a broken one."""
     shutil.copy(FIXTURES / "broken_sample_truncated_gzip.vcf.gz", tmp_path / "broken.vcf.gz")
@@ -57,7 +62,8 @@ def test_manifest_path_skips_a_broken_sample_and_reuses_finished_ones(tmp_path):
     assert "broken.vcf.gz" in broken["error"] and "truncated" in broken["error"]
     assert any("BROKEN" in w for w in data["warnings"])
     assert (out / "samples" / "S01.hpd.json").is_file()
-    matrix = {r["sample_id"]: r for r in _tsv(out / "matrix.tsv")}
+    first_matrix = _tsv(out / "matrix.tsv")
+    matrix = {r["sample_id"]: r for r in _default_exposure(first_matrix)}
     assert set(matrix) == {"S01", "S07", "S10"}
     assert (matrix["S01"]["MDM2_AMP"], matrix["S07"]["EGFR_MUT"], matrix["S10"]["EGFR_MUT"]) == \
         ("1", "1", "0")
@@ -69,7 +75,7 @@ def test_manifest_path_skips_a_broken_sample_and_reuses_finished_ones(tmp_path):
     again = json.loads((out / "cohort.json").read_text())
     status = {o["sample_id"]: o["status"] for o in again["samples"]["outcomes"]}
     assert status == {"S01": "reused", "S07": "reused", "S10": "reused", "BROKEN": "failed"}
-    assert _tsv(out / "matrix.tsv") == list(matrix.values())
+    assert _tsv(out / "matrix.tsv") == first_matrix
 
 
 def test_bad_clinical_file_lists_every_problem_and_exits_2(tmp_path):
@@ -142,12 +148,10 @@ def test_tcga_laml_dnmt3a_matches_an_independent_computation(tmp_path):
     assert result.exit_code == 0, result.output
 
     maf = pd.read_csv(SHARED / "maf" / "tcga_laml.maf.gz", sep="\t", dtype=str)
-    qualifying = {"Missense_Mutation", "Nonsense_Mutation", "Frame_Shift_Del", "Frame_Shift_Ins",
-                  "Splice_Site", "Translation_Start_Site"}
-    altered = set(maf.loc[(maf["Hugo_Symbol"] == "DNMT3A")
-                          & maf["Variant_Classification"].isin(qualifying),
-                          "Tumor_Sample_Barcode"])
+    truncating = {"Nonsense_Mutation", "Frame_Shift_Del", "Frame_Shift_Ins", "Splice_Site",
+                  "Translation_Start_Site"}
     clinical = pd.read_csv(survival, sep="\t")
+    all_samples = set(clinical["Tumor_Sample_Barcode"])
     days = pd.to_numeric(clinical["days_to_last_followup"], errors="coerce")
     # '-Inf' is unusable; a survival row without any MAF row has no genomic data: not evaluable
     sequenced = set(maf["Tumor_Sample_Barcode"])
@@ -155,26 +159,35 @@ def test_tcga_laml_dnmt3a_matches_an_independent_computation(tmp_path):
                         & clinical["Tumor_Sample_Barcode"].isin(sequenced)].copy()
     clinical["months"] = clinical["days_to_last_followup"].astype(float) / 30.4375
     clinical["event"] = clinical["Overall_Survival_Status"].astype(int)
-    clinical["altered"] = clinical["Tumor_Sample_Barcode"].isin(altered)
-    early = clinical[(clinical["months"] >= 2) | (clinical["event"] == 1)]
-    early_failure = (early["months"] < 2) & (early["event"] == 1)
-    table = [[int((early_failure & early["altered"]).sum()), int((~early_failure & early["altered"]).sum())],
-             [int((early_failure & ~early["altered"]).sum()), int((~early_failure & ~early["altered"]).sum())]]
-    a, b = clinical[clinical["altered"]], clinical[~clinical["altered"]]
-    expected_logrank = logrank_test(a["months"], b["months"], a["event"], b["event"]).p_value
+    rows = _tsv(out / "association.tsv")
+    # default exposure: strong-grade (truncating) DNMT3A variants only; the labelled "any" grade
+    # adds the supporting-grade missense variants, R882H (clonal haematopoiesis) among them
+    for grade, classes in (("strong", truncating), ("any", truncating | {"Missense_Mutation"})):
+        altered = set(maf.loc[(maf["Hugo_Symbol"] == "DNMT3A")
+                              & maf["Variant_Classification"].isin(classes),
+                              "Tumor_Sample_Barcode"])
+        clinical["altered"] = clinical["Tumor_Sample_Barcode"].isin(altered)
+        early = clinical[(clinical["months"] >= 2) | (clinical["event"] == 1)]
+        early_failure = (early["months"] < 2) & (early["event"] == 1)
+        table = [[int((early_failure & early["altered"]).sum()),
+                  int((~early_failure & early["altered"]).sum())],
+                 [int((early_failure & ~early["altered"]).sum()),
+                  int((~early_failure & ~early["altered"]).sum())]]
+        a, b = clinical[clinical["altered"]], clinical[~clinical["altered"]]
+        expected_logrank = logrank_test(a["months"], b["months"], a["event"], b["event"]).p_value
 
-    row = next(r for r in _tsv(out / "association.tsv") if r["rule_id"] == "DNMT3A_ALT")
-    all_samples = set(pd.read_csv(survival, sep="\t")["Tumor_Sample_Barcode"])
-    assert int(row["n_altered"]) == len(altered & all_samples)
-    assert int(row["n_altered"]) + int(row["n_unaltered"]) == len(all_samples & sequenced)
-    assert int(row["n_not_evaluable"]) == len(all_samples - sequenced) == 7
-    assert [[int(row["early_failure_altered"]),
-             int(row["early_failure_evaluable_altered"]) - int(row["early_failure_altered"])],
-            [int(row["early_failure_unaltered"]),
-             int(row["early_failure_evaluable_unaltered"]) - int(row["early_failure_unaltered"])]
-            ] == table
-    assert float(row["fisher_p"]) == pytest.approx(fisher_exact(table)[1], rel=1e-5)
-    assert float(row["logrank_p"]) == pytest.approx(expected_logrank, rel=1e-5)
+        row = next(r for r in rows if (r["rule_id"], r["component"], r["grade"]) ==
+                   ("DNMT3A_ALT", "all", grade))
+        assert int(row["n_altered"]) == len(altered & all_samples)
+        assert int(row["n_altered"]) + int(row["n_unaltered"]) == len(all_samples & sequenced)
+        assert int(row["n_not_evaluable"]) == len(all_samples - sequenced) == 7
+        assert [[int(row["early_failure_altered"]),
+                 int(row["early_failure_evaluable_altered"]) - int(row["early_failure_altered"])],
+                [int(row["early_failure_unaltered"]),
+                 int(row["early_failure_evaluable_unaltered"])
+                 - int(row["early_failure_unaltered"])]] == table
+        assert float(row["fisher_p"]) == pytest.approx(fisher_exact(table)[1], rel=1e-5)
+        assert float(row["logrank_p"]) == pytest.approx(expected_logrank, rel=1e-5)
 
 
 def test_binary_outcome_runs_without_ttf_columns_and_says_survival_was_skipped(tmp_path):
@@ -295,7 +308,7 @@ def test_manifest_cnv_sample_picks_the_sample_of_a_multi_sample_copy_number_file
     out = tmp_path / "out"
     result = _run(["--manifest", manifest, "--workers", "1", "--no-plots", "-o", out])
     assert result.exit_code == 0, result.output
-    matrix_rows = {r["sample_id"]: r for r in _tsv(out / "matrix.tsv")}
+    matrix_rows = {r["sample_id"]: r for r in _default_exposure(_tsv(out / "matrix.tsv"))}
     assert (matrix_rows["PT1"]["MDM2_AMP"], matrix_rows["PT2"]["MDM2_AMP"]) == ("1", "0")
     assert matrix_rows["PT1"]["KRAS_MUT"] == matrix_rows["PT2"]["KRAS_MUT"] == "1"   # the VCF
     details = json.loads((out / "samples" / "PT2.hpd.json").read_text())["inputs"][1]["details"]

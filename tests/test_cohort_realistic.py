@@ -49,8 +49,16 @@ def _run(args: list) -> object:
 def _rows(path: Path) -> dict[str, dict]:
     with open(path, newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
+    # the default exposure only (every criterion, strong-grade matches), one row per id
+    rows = [r for r in rows if (r.get("component", "all"), r.get("grade", "strong")) ==
+            ("all", "strong")]
     key = "rule_id" if "rule_id" in rows[0] and "sample_id" not in rows[0] else "sample_id"
     return {row[key]: row for row in rows}
+
+
+def _all_rows(path: Path) -> list[dict]:
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
 
 
 def _maf(path: Path) -> pd.DataFrame:
@@ -114,16 +122,21 @@ def test_gdc_masked_maf_and_gdc_clinical_match_an_independent_join(tmp_path):
     early_failure = _gdc_early_failure()
     association = _rows(out / "association.tsv")
     # no gene-panel matrix: every MAF sample is profiled for every gene; the sample only the
-    # samples file names has no genomic data at all, so it is not evaluable (issue 9)
+    # samples file names has no genomic data at all, so it is not evaluable (issue 9);
+    # the default exposure counts strong-grade matches only
     evaluable = set(maf["Tumor_Sample_Barcode"])
     assert samples - evaluable == {"TCGA-44-2655-01A-01D-A273-08"}
     for rule, altered in {
-        "EGFR_MUT": _altered(maf, "EGFR", NON_SYNONYMOUS),       # L858R, and Translation_Start_Site
+        "EGFR_MUT": set(maf.loc[maf["HGVSp_Short"] == "p.L858R", "Tumor_Sample_Barcode"]),
         "KRAS_MUT": _altered(maf, "KRAS", NON_SYNONYMOUS),       # G12C; the Splice_Region row is not
         "AKT1_E17K": set(maf.loc[maf["HGVSp_Short"] == "p.E17K", "Tumor_Sample_Barcode"]),
         "DNMT3A_ALT": _altered(maf, "DNMT3A", NON_SYNONYMOUS),
     }.items():
         _check_association(association[rule], altered, evaluable, early_failure)
+    # the labelled broader exposure adds the supporting-grade Translation_Start_Site EGFR variant
+    egfr_any = next(r for r in _all_rows(out / "association.tsv")
+                    if (r["rule_id"], r["component"], r["grade"]) == ("EGFR_MUT", "all", "any"))
+    _check_association(egfr_any, _altered(maf, "EGFR", NON_SYNONYMOUS), evaluable, early_failure)
     matrix = _rows(out / "matrix.tsv")
     assert matrix["TCGA-05-4250-01A-01D-1105-08"]["KRAS_MUT"] == "0"     # Splice_Region only
     assert matrix["TCGA-44-2655-01A-01D-A273-08"]["EGFR_MUT"] == ""      # no data: not evaluable

@@ -53,10 +53,12 @@ def decisions(report: dict) -> dict:
         "alterations": [{**{k: a.get(k) for k in ALTERATION_KEYS},
                          "copy_number": copy_number(a.get("copy_number")),
                          "components": a.get("components")} for a in report["alterations"]],
-        "rules": [{k: r[k] for k in ("rule_id", "status", "reason", "caution_level")}
+        "rules": [{k: r[k] for k in ("rule_id", "status", "reason", "caution_level", "grade",
+                                     "strong_grade", "components")}
                   for r in report["rules"]],
         "genes": [{k: g[k] for k in ("gene", "status", "variant_status", "copy_number_status",
-                                     "reason")} for g in report["genes"]],
+                                     "reason", "grade", "strong_grade", "components")}
+                  for g in report["genes"]],
         "records": [{"kind": i["kind"], "format": i["format"], "records": i["records"]}
                     for i in report["inputs"]],
         "unmatched_variants": [{k: v.get(k) for k in ("gene", "pos", "consequence",

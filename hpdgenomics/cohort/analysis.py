@@ -14,6 +14,23 @@ denominator. Only samples with a clinical row enter the statistics; the join rep
 A rule not evaluable in half or more of the samples gets a warning naming the count and the
 commonest reason (:func:`not_evaluable_warnings`), since its counts say nothing about absence.
 
+Exposure definitions (:class:`ExposureDefinition`)
+--------------------------------------------------
+Each rule (and gene) is tested under several labelled definitions of "altered", all taken from
+the one per-sample evaluation (:mod:`hpdgenomics.screen.exposures`):
+
+* ``component``: ``all`` (every criterion of the rule), ``variant`` (its variant criteria only:
+  copy number not assessed) or ``copy_number`` (its copy-number criteria only); a component row
+  exists when the rule has criteria of that kind. A MAF-only cohort cannot test STK11_LOSS
+  (``all`` is not evaluable without copy number) but can test its ``variant`` component.
+* ``grade``: ``strong`` (only strong-grade matches count as altered: the default, and the
+  definition of ``rule_matrix``, the forest plot and the KM curves) or ``any`` (strong or
+  supporting-grade matches, e.g. any non-synonymous EGFR variant, DNMT3A R882H); an ``any`` row
+  exists when the rule has supporting-grade criteria in that component.
+
+Benjamini-Hochberg q-values are computed within each family of rows sharing level, component and
+grade.
+
 Outcomes (:class:`OutcomeSpec`)
 -------------------------------
 * ``ttf`` (default): early failure (TTF < ``early_failure_months`` with an event; censored before
@@ -33,7 +50,8 @@ warnings, and in the ``warnings`` of every association row.
 Statistics per rule and per gene come from :func:`hpdgenomics.stats.associate` (docs/statistics.md):
 crude always, and a second, adjusted model when covariates or strata are given (Firth and Cox only;
 Fisher and log-rank are never adjusted). Benjamini-Hochberg q-values are computed over Fisher
-p-values of the family of rules, and separately over the family of genes.
+p-values of the family of rules, and separately over the family of genes (for each exposure
+definition, see above).
 """
 from __future__ import annotations
 
@@ -47,8 +65,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..errors import UsageError
+from ..errors import InputError, UsageError
 from ..model import GeneStatus, Rule
+from ..screen.exposures import (ALL, ANY, STRONG, gene_components, gene_exposure_label,
+                                gene_is_whole, gene_supporting_criteria, is_whole_rule,
+                                rule_components, rule_exposure_label, supporting_criteria)
 from ..stats import ROW_COLUMNS, AssociationResult, associate, bh_qvalues
 
 if TYPE_CHECKING:
@@ -70,10 +91,18 @@ ADJUSTED_COLUMNS = ("adjusted_firth_or", "adjusted_firth_ci_low", "adjusted_firt
                     "adjusted_hr_ci_high", "adjusted_cox_p", "adjusted_covariates",
                     "adjusted_strata", "adjusted_warnings")
 
-#: association.tsv columns (rules); association_genes.tsv has ``gene`` in place of the first three
-RULE_ASSOCIATION_COLUMNS = ("rule_id", "title", "evidence_level", "outcome",
+#: columns naming which exposure definition a row (of a table or a matrix) holds
+EXPOSURE_COLUMNS = ("component", "grade", "exposure")
+
+#: association.tsv columns (rules); association_genes.tsv has ``gene`` in place of ``rule_id``,
+#: ``title`` and ``evidence_level``
+RULE_ASSOCIATION_COLUMNS = ("rule_id", *EXPOSURE_COLUMNS, "title", "evidence_level", "outcome",
                             *ROW_COLUMNS[1:], *ADJUSTED_COLUMNS)
-GENE_ASSOCIATION_COLUMNS = ("gene", "outcome", *ROW_COLUMNS[1:], *ADJUSTED_COLUMNS)
+GENE_ASSOCIATION_COLUMNS = ("gene", *EXPOSURE_COLUMNS, "outcome", *ROW_COLUMNS[1:],
+                            *ADJUSTED_COLUMNS)
+
+#: the default exposure: every criterion of the rule, strong-grade matches only
+DEFAULT_EXPOSURE = (ALL, STRONG)
 
 # model column names appear in warnings ("separation ... for altered"), so they read as words
 EXPOSURE_COLUMN, DURATION_COLUMN, EVENT_COLUMN = "altered", "ttf_months", "ttf_failure"
@@ -93,6 +122,22 @@ class SampleCalls:
     patient_id: str | None = None
     attributes: dict[str, object] = field(default_factory=dict)   # e.g. manifest tumor_type
     rule_reason: dict[str, str] = field(default_factory=dict)     # why each rule has its status
+    # (level, component, grade) -> id -> status / reason, for every exposure definition; None
+    # (calls built by hand from statuses alone) makes rule_status/gene_status stand for every
+    # definition
+    exposure_status: dict[tuple[str, str, str], dict[str, str]] | None = None
+    exposure_reason: dict[tuple[str, str, str], dict[str, str]] | None = None
+
+    def statuses(self, level: str, component: str = ALL, grade: str = ANY) -> dict[str, str]:
+        """id -> status under one exposure definition (``all``/``any`` is the screen's status)."""
+        if self.exposure_status is None or (component, grade) == (ALL, ANY):
+            return self.rule_status if level == "rule" else self.gene_status
+        return self.exposure_status.get((level, component, grade), {})
+
+    def reasons(self, level: str, component: str = ALL, grade: str = ANY) -> dict[str, str]:
+        if self.exposure_reason is None or (level, component, grade) == ("rule", ALL, ANY):
+            return self.rule_reason if level == "rule" else {}
+        return self.exposure_reason.get((level, component, grade), {})
 
     @classmethod
     def from_evaluation(cls, sample_id: str, evaluation, *, source: str = "",
@@ -101,23 +146,54 @@ class SampleCalls:
         """From a :class:`hpdgenomics.screen.engine.SampleEvaluation`."""
         from ..report.model import _plain
 
+        rules, genes = _plain(evaluation.rules), _plain(evaluation.genes)
+        status, reason = _exposures(rules, genes, where=f"sample {sample_id}")
         return cls(sample_id=sample_id,
-                   rule_status={r.rule_id: r.status for r in evaluation.rules},
-                   gene_status={g.gene: g.status for g in evaluation.genes},
+                   rule_status={r["rule_id"]: r["status"] for r in rules},
+                   gene_status={g["gene"]: g["status"] for g in genes},
                    alterations=[_compact(_plain(a)) for a in evaluation.alterations],
                    source=source, patient_id=patient_id, attributes=dict(attributes or {}),
-                   rule_reason={r.rule_id: r.reason for r in evaluation.rules})
+                   rule_reason={r["rule_id"]: r["reason"] for r in rules},
+                   exposure_status=status, exposure_reason=reason)
 
     @classmethod
     def from_report(cls, report: dict, *, source: str = "", patient_id: str | None = None,
                     attributes: dict | None = None) -> SampleCalls:
         """From a single-sample JSON report (``ScreenReport.to_dict()``)."""
+        status, reason = _exposures(report["rules"], report["genes"],
+                                    where=f"the report of sample {report['sample']['id']}")
         return cls(sample_id=report["sample"]["id"],
                    rule_status={r["rule_id"]: r["status"] for r in report["rules"]},
                    gene_status={g["gene"]: g["status"] for g in report["genes"]},
                    alterations=[_compact(a) for a in report["alterations"]],
                    source=source, patient_id=patient_id, attributes=dict(attributes or {}),
-                   rule_reason={r["rule_id"]: r.get("reason") or "" for r in report["rules"]})
+                   rule_reason={r["rule_id"]: r.get("reason") or "" for r in report["rules"]},
+                   exposure_status=status, exposure_reason=reason)
+
+
+def _exposures(rules: list[dict], genes: list[dict], *, where: str):
+    """(level, component, grade) -> id -> status, and the same for reasons, from a report's
+    ``rules[]`` and ``genes[]`` (``strong_grade`` and ``components`` of each)."""
+    status: dict[tuple[str, str, str], dict[str, str]] = {}
+    reason: dict[tuple[str, str, str], dict[str, str]] = {}
+
+    def put(key, ident, entry):
+        status.setdefault(key, {})[ident] = entry["status"]
+        reason.setdefault(key, {})[ident] = entry.get("reason") or ""
+
+    for level, entries, id_key in (("rule", rules, "rule_id"), ("gene", genes, "gene")):
+        for entry in entries:
+            if "strong_grade" not in entry or "components" not in entry:
+                raise InputError(f"{where} has no strong-grade or per-component statuses: it was "
+                                 "written by an older hpdgenomics",
+                                 hint="screen the sample again (delete its .hpd.key file)")
+            ident = entry[id_key]
+            put((level, ALL, ANY), ident, entry)
+            put((level, ALL, STRONG), ident, entry["strong_grade"])
+            for component, part in entry["components"].items():
+                put((level, component, ANY), ident, part)
+                put((level, component, STRONG), ident, part["strong_grade"])
+    return status, reason
 
 
 def _compact(alteration: dict) -> dict:
@@ -128,17 +204,100 @@ def _compact(alteration: dict) -> dict:
     return out
 
 
-def status_matrix(samples: list[SampleCalls], level: str, ids: list[str]) -> pd.DataFrame:
-    """samples x ids table of 1 (altered), 0 (not detected) and NaN (not evaluable)."""
+def status_matrix(samples: list[SampleCalls], level: str, ids: list[str],
+                  component: str = ALL, grade: str = STRONG) -> pd.DataFrame:
+    """samples x ids table of 1 (altered), 0 (not detected) and NaN (not evaluable) under one
+    exposure definition (default: every criterion, strong-grade matches only)."""
     if level not in ("rule", "gene"):
         raise UsageError(f"level {level!r} is not rule or gene")
     rows = []
     for sample in samples:
-        statuses = sample.rule_status if level == "rule" else sample.gene_status
+        statuses = sample.statuses(level, component, grade)
         rows.append([STATUS_CODE.get(statuses.get(i, GeneStatus.NOT_EVALUABLE.value), math.nan)
                      for i in ids])
     return pd.DataFrame(rows, index=pd.Index([s.sample_id for s in samples], name="sample_id"),
                         columns=list(ids), dtype=float)
+
+
+# --- exposure definitions ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ExposureDefinition:
+    """One labelled definition of "altered" for a rule or gene (module docstring)."""
+
+    level: str            # "rule" or "gene"
+    id: str
+    title: str
+    evidence_level: str
+    component: str        # "all", "variant" or "copy_number"
+    grade: str            # "strong" or "any"
+    label: str            # what counts and what was not assessed, in words
+    distinct: bool = True  # False: a component that is the whole rule (same exposure as "all")
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.component, self.grade
+
+    @property
+    def is_default(self) -> bool:
+        return self.key == DEFAULT_EXPOSURE
+
+    def to_dict(self) -> dict:
+        return {"level": self.level, "id": self.id, "component": self.component,
+                "grade": self.grade, "label": self.label, "distinct": self.distinct}
+
+
+def exposure_definitions(rules: Iterable[Rule]) -> tuple[list[ExposureDefinition],
+                                                          list[ExposureDefinition]]:
+    """(rule definitions, gene definitions), each id's default definition first.
+
+    A component other than ``all`` exists when the rule (gene) has criteria of that kind; the
+    ``any`` grade exists when the component has supporting-grade criteria (otherwise it would
+    repeat ``strong``)."""
+    rules = list(rules)
+    by_id = {r.id: r for r in rules}
+    rule_rows = []
+    for rule in rules:
+        for component in (ALL, *rule_components(rule, by_id)):
+            supporting = supporting_criteria(rule, component, by_id)
+            for grade in (STRONG, ANY) if supporting else (STRONG,):
+                label = rule_exposure_label(rule, component, grade, by_id)
+                rule_rows.append(ExposureDefinition(
+                    "rule", rule.id, rule.title, rule.evidence_level, component, grade, label,
+                    distinct=component == ALL or not is_whole_rule(rule, component, by_id)))
+    gene_rows = []
+    for gene in _rule_genes(rules):
+        for component in (ALL, *gene_components(gene, rules)):
+            supporting = gene_supporting_criteria(gene, component, rules)
+            for grade in (STRONG, ANY) if supporting else (STRONG,):
+                label = gene_exposure_label(gene, component, grade, rules)
+                gene_rows.append(ExposureDefinition(
+                    "gene", gene, gene, "", component, grade, label,
+                    distinct=component == ALL or not gene_is_whole(gene, component, rules)))
+    return rule_rows, gene_rows
+
+
+def exposure_matrices(samples: list[SampleCalls], definitions: list[ExposureDefinition]
+                      ) -> dict[tuple[str, str], pd.DataFrame]:
+    """(component, grade) -> samples x ids matrix, one column per id that has the component.
+
+    The ``any`` grade is defined for every id with the component (where there are no
+    supporting-grade criteria it equals ``strong``), so its matrix has the same columns."""
+    ids_by_component: dict[str, list[str]] = {}
+    keys: list[tuple[str, str]] = []
+    level = definitions[0].level if definitions else "rule"
+    for definition in definitions:
+        ids = ids_by_component.setdefault(definition.component, [])
+        if definition.id not in ids:
+            ids.append(definition.id)
+        if definition.key not in keys:
+            keys.append(definition.key)
+    if DEFAULT_EXPOSURE not in keys:
+        keys.insert(0, DEFAULT_EXPOSURE)
+    order = [(c, g) for c in (ALL, "variant", "copy_number") for g in (STRONG, ANY)]
+    keys.sort(key=order.index)
+    return {key: status_matrix(samples, level, ids_by_component.get(key[0], []), *key)
+            for key in keys}
 
 
 # --- outcome and options -------------------------------------------------------------------------
@@ -206,13 +365,22 @@ class AlterationAssociation:
     crude: AssociationResult
     adjusted: AssociationResult | None = None
     fisher_q: float = math.nan
+    component: str = ALL
+    grade: str = STRONG
+    exposure: str = ""               # the definition's label (ExposureDefinition.label)
+
+    @property
+    def is_default(self) -> bool:
+        return (self.component, self.grade) == DEFAULT_EXPOSURE
 
     def row(self) -> dict:
         base = self.crude.row()
         base.pop("rule_id")
         base["fisher_q"] = self.fisher_q
-        head = ({"rule_id": self.id, "title": self.title, "evidence_level": self.evidence_level}
-                if self.level == "rule" else {"gene": self.id})
+        head = ({"rule_id": self.id} if self.level == "rule" else {"gene": self.id})
+        head.update(component=self.component, grade=self.grade, exposure=self.exposure)
+        if self.level == "rule":
+            head.update(title=self.title, evidence_level=self.evidence_level)
         row = {**head, "outcome": self.outcome, **base}
         adjusted = self.adjusted.row() if self.adjusted is not None else {}
         for column in ADJUSTED_COLUMNS:
@@ -225,7 +393,8 @@ class AlterationAssociation:
         from ..stats._result import json_safe
 
         return {"level": self.level, "id": self.id, "title": self.title,
-                "evidence_level": self.evidence_level, "outcome": self.outcome,
+                "evidence_level": self.evidence_level, "component": self.component,
+                "grade": self.grade, "exposure": self.exposure, "outcome": self.outcome,
                 "row": json_safe(self.row()), "crude": self.crude.to_dict(),
                 "crude_warnings": self.crude.all_warnings(),
                 "adjusted": self.adjusted.to_dict() if self.adjusted is not None else None,
@@ -237,9 +406,14 @@ class AlterationAssociation:
 class CohortAnalysis:
     samples: list[SampleCalls]
     rules: list[dict]                         # rule_id, title, genes, evidence_level, caution_level
-    rule_matrix: pd.DataFrame
+    rule_matrix: pd.DataFrame                 # the default exposure (all criteria, strong grade)
     gene_matrix: pd.DataFrame
     options: CohortOptions
+    rule_exposures: list[ExposureDefinition] = field(default_factory=list)
+    gene_exposures: list[ExposureDefinition] = field(default_factory=list)
+    # (component, grade) -> matrix, for rules and for genes; the default one is rule_matrix
+    rule_matrices: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict)
+    gene_matrices: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict)
     patients: pd.DataFrame | None = None      # the joined table the statistics used
     join: pd.DataFrame | None = None          # every analysed sample's join row
     join_report: JoinReport | None = None
@@ -253,11 +427,39 @@ class CohortAnalysis:
     warnings: list[str] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)
 
-    def counts(self, level: str = "rule") -> pd.DataFrame:
-        """altered / not detected / not evaluable per rule (or gene) over all samples."""
-        matrix = self.rule_matrix if level == "rule" else self.gene_matrix
+    def counts(self, level: str = "rule", component: str = ALL,
+               grade: str = STRONG) -> pd.DataFrame:
+        """altered / not detected / not evaluable per rule (or gene) over all samples, under one
+        exposure definition (default: all criteria, strong grade)."""
+        matrices = self.rule_matrices if level == "rule" else self.gene_matrices
+        default = self.rule_matrix if level == "rule" else self.gene_matrix
+        matrix = matrices.get((component, grade), default if (component, grade) ==
+                              DEFAULT_EXPOSURE else None)
+        if matrix is None:
+            raise UsageError(f"no {level} has the exposure {component}/{grade}")
         return pd.DataFrame({"altered": (matrix == 1).sum(), "not_detected": (matrix == 0).sum(),
                              "not_evaluable": matrix.isna().sum()}).astype(int)
+
+    def count_rows(self, level: str = "rule") -> list[dict]:
+        """One record per exposure definition: id, component, grade, label and its counts."""
+        definitions = self.rule_exposures if level == "rule" else self.gene_exposures
+        key = "rule_id" if level == "rule" else "gene"
+        matrices = self.rule_matrices if level == "rule" else self.gene_matrices
+        rows = []
+        for definition in definitions:
+            column = matrices[definition.key][definition.id]
+            rows.append({key: definition.id, "component": definition.component,
+                         "grade": definition.grade, "exposure": definition.label,
+                         "distinct": definition.distinct,
+                         "altered": int((column == 1).sum()),
+                         "not_detected": int((column == 0).sum()),
+                         "not_evaluable": int(column.isna().sum())})
+        return rows
+
+    def associations(self, level: str = "rule", *, default_only: bool = False
+                     ) -> list[AlterationAssociation]:
+        family = self.rule_associations if level == "rule" else self.gene_associations
+        return [a for a in family if a.is_default] if default_only else list(family)
 
 
 def _risk_times(durations: pd.Series) -> list[float]:
@@ -294,17 +496,26 @@ def _reason_text(reason: str) -> str:
     return text.split(". ")[0].rstrip(".") or "no reason given"
 
 
-def not_evaluable_warnings(samples: list[SampleCalls], rule_matrix: pd.DataFrame) -> list[str]:
+def not_evaluable_warnings(samples: list[SampleCalls], rule_matrix: pd.DataFrame, *,
+                           rule_matrices: dict[tuple[str, str], pd.DataFrame] | None = None,
+                           definitions: Iterable[ExposureDefinition] = ()) -> list[str]:
     """One warning per rule that is not evaluable in half or more of the samples.
 
     Such a rule's counts and tests rest on the few samples that could be assessed; the warning
     names the rule, the count and the commonest reason so that nobody reads its low altered count
-    as evidence that the alteration is absent.
+    as evidence that the alteration is absent. ``rule_matrix`` is the default exposure (all
+    criteria, strong grade). When a component of the rule (``rule_matrices`` and
+    ``definitions``, e.g. its variants alone in a cohort without copy number) is evaluable in
+    more samples, the warning points to that component's rows.
     """
     total = len(rule_matrix.index)
     if not total:
         return []
-    reasons = {s.sample_id: s.rule_reason for s in samples}
+    reasons = {s.sample_id: s.reasons("rule", *DEFAULT_EXPOSURE) for s in samples}
+    components: dict[str, list[ExposureDefinition]] = {}
+    for definition in definitions:
+        if definition.component != ALL and definition.grade == STRONG:
+            components.setdefault(definition.id, []).append(definition)
     found = []
     for rule_id in rule_matrix.columns:
         missing = rule_matrix.index[rule_matrix[rule_id].isna()]
@@ -313,8 +524,18 @@ def not_evaluable_warnings(samples: list[SampleCalls], rule_matrix: pd.DataFrame
         why = Counter(_reason_text(reasons.get(s, {}).get(rule_id, "")) for s in missing)
         commonest = why.most_common(1)[0][0]     # ties: the reason met first (Counter keeps order)
         # square brackets: the reasons carry their own parentheses
-        found.append(f"{rule_id} not evaluable in {len(missing)}/{total} samples [commonest "
-                     f"reason: {commonest}]; its counts and tests say nothing about absence")
+        text = (f"{rule_id} not evaluable in {len(missing)}/{total} samples [commonest "
+                f"reason: {commonest}]; its counts and tests say nothing about absence")
+        for definition in components.get(rule_id, []):
+            column = (rule_matrices or {}).get(definition.key, pd.DataFrame()).get(rule_id)
+            if column is None:
+                continue
+            evaluable = int(column.notna().sum())
+            if evaluable > total - len(missing):
+                text += (f"; its {definition.component} component ("
+                         f"{definition.label.split('; ')[0]}) is evaluable in {evaluable}/{total}"
+                         f" samples: see the rows with component {definition.component}")
+        found.append(text)
     return found
 
 
@@ -351,11 +572,18 @@ def analyse_cohort(samples: list[SampleCalls], rules: Iterable[Rule], *,
     rule_info = [{"rule_id": r.id, "title": r.title, "genes": list(r.genes),
                   "evidence_level": r.evidence_level, "caution_level": r.caution_level}
                  for r in rules]
-    genes = _rule_genes(rules)
+    rule_exposures, gene_exposures = exposure_definitions(rules)
+    rule_matrices = exposure_matrices(samples, rule_exposures)
+    gene_matrices = exposure_matrices(samples, gene_exposures)
     analysis = CohortAnalysis(samples=samples, rules=rule_info,
                               rule_matrix=status_matrix(samples, "rule", rule_ids),
-                              gene_matrix=status_matrix(samples, "gene", genes), options=options)
-    analysis.warnings.extend(not_evaluable_warnings(samples, analysis.rule_matrix))
+                              gene_matrix=status_matrix(samples, "gene", _rule_genes(rules)),
+                              options=options, rule_exposures=rule_exposures,
+                              gene_exposures=gene_exposures, rule_matrices=rule_matrices,
+                              gene_matrices=gene_matrices)
+    analysis.warnings.extend(not_evaluable_warnings(samples, analysis.rule_matrix,
+                                                    rule_matrices=rule_matrices,
+                                                    definitions=rule_exposures))
     if clinical is None:
         analysis.assumptions.append("no clinical table: alteration counts only, no statistics")
         return analysis
@@ -447,9 +675,20 @@ def analyse_cohort(samples: list[SampleCalls], rules: Iterable[Rule], *,
             f"{', '.join(options.covariates) or 'none'} and strata "
             f"{', '.join(options.strata) or 'none'}; Fisher and log-rank are unadjusted")
 
+    # definitions with the same exposure over the analysed patients (a component of a rule with
+    # one kind of criteria, a grade with nothing supporting-grade in the cohort) share one fit
+    fitted: dict[tuple, tuple[AssociationResult, AssociationResult | None]] = {}
+
     def run(matrix: pd.DataFrame, key: str) -> tuple[AssociationResult, AssociationResult | None]:
+        exposure = patients["sample_id"].map(matrix[key])
+        cache_key = tuple(None if pd.isna(v) else float(v) for v in exposure)
+        if cache_key not in fitted:
+            fitted[cache_key] = fit(exposure)
+        return fitted[cache_key]
+
+    def fit(exposure: pd.Series) -> tuple[AssociationResult, AssociationResult | None]:
         frame = patients.copy()
-        frame[EXPOSURE_COLUMN] = frame["sample_id"].map(matrix[key])
+        frame[EXPOSURE_COLUMN] = exposure
         kwargs = {"exposure": EXPOSURE_COLUMN,
                   "early_failure": binary if analysis.binary_available else None,
                   "duration": DURATION_COLUMN if analysis.survival_available else None,
@@ -466,19 +705,22 @@ def analyse_cohort(samples: list[SampleCalls], rules: Iterable[Rule], *,
         ("survival statistics", analysis.survival_skipped),
         ("binary statistics", analysis.binary_skipped)) if why]
 
-    for info in rule_info:
-        crude, adjusted_result = run(analysis.rule_matrix, info["rule_id"])
-        analysis.rule_associations.append(AlterationAssociation(
-            "rule", info["rule_id"], info["title"], info["evidence_level"], outcome.text(),
-            crude, adjusted_result))
-    for gene in genes:
-        crude, adjusted_result = run(analysis.gene_matrix, gene)
-        analysis.gene_associations.append(AlterationAssociation(
-            "gene", gene, gene, "", outcome.text(), crude, adjusted_result))
-    for family in (analysis.rule_associations, analysis.gene_associations):
-        pvalues = [a.crude.fisher.p_value if a.crude.fisher is not None else math.nan
-                   for a in family]
-        if family:
+    for definitions, matrices, associations in (
+            (rule_exposures, rule_matrices, analysis.rule_associations),
+            (gene_exposures, gene_matrices, analysis.gene_associations)):
+        for definition in definitions:
+            crude, adjusted_result = run(matrices[definition.key], definition.id)
+            associations.append(AlterationAssociation(
+                definition.level, definition.id, definition.title, definition.evidence_level,
+                outcome.text(), crude, adjusted_result, component=definition.component,
+                grade=definition.grade, exposure=definition.label))
+        # one family per exposure definition: the rules (genes) tested under it
+        families: dict[tuple[str, str], list[AlterationAssociation]] = {}
+        for association in associations:
+            families.setdefault((association.component, association.grade), []).append(association)
+        for family in families.values():
+            pvalues = [a.crude.fisher.p_value if a.crude.fisher is not None else math.nan
+                       for a in family]
             for association, q in zip(family, bh_qvalues(np.asarray(pvalues, dtype=float))):
                 association.fisher_q = float(q)
     return analysis
@@ -486,6 +728,9 @@ def analyse_cohort(samples: list[SampleCalls], rules: Iterable[Rule], *,
 
 __all__ = [
     "ADJUSTED_COLUMNS",
+    "DEFAULT_EXPOSURE",
+    "EXPOSURE_COLUMNS",
+    "ExposureDefinition",
     "GENE_ASSOCIATION_COLUMNS",
     "RULE_ASSOCIATION_COLUMNS",
     "AlterationAssociation",
@@ -495,6 +740,8 @@ __all__ = [
     "SampleCalls",
     "analyse_cohort",
     "check_model_columns",
+    "exposure_definitions",
+    "exposure_matrices",
     "not_evaluable_warnings",
     "parse_outcome",
     "status_matrix",

@@ -6,7 +6,8 @@
   rule on a log scale. Infinite or missing values are not drawn as points; an arrow marks a CI
   running off the axis, and the row says "not estimable".
 * :func:`oncoprint_figure`: the alteration-by-sample matrix; altered, profiled-and-unaltered and
-  not evaluable are three distinct colours (not evaluable is hatched, never white-as-absent).
+  not evaluable are three distinct colours (not evaluable is hatched, never white-as-absent), and
+  a sample whose only match is supporting-grade (not counted as altered by default) a fourth.
 
 Each function returns a :class:`Figure` holding PNG bytes and SVG text, so the caller writes files
 and embeds the PNG in the HTML; no module-level pyplot state is used.
@@ -31,6 +32,7 @@ ALTERED_COLOUR = "#b2182b"
 UNALTERED_COLOUR = "#2166ac"
 NOT_DETECTED_COLOUR = "#d9d9d9"
 NOT_EVALUABLE_COLOUR = "#ffffff"
+SUPPORTING_ONLY_COLOUR = "#f4a582"
 
 
 @dataclass
@@ -160,8 +162,14 @@ def forest_figure(rows: list[dict], name: str = "forest") -> Figure | None:
 
 
 def oncoprint_figure(matrix: pd.DataFrame, name: str = "oncoprint",
-                     title: str = "Alterations by sample") -> Figure | None:
-    """samples x alterations matrix of 1 / 0 / NaN drawn alterations-by-samples."""
+                     title: str = "Alterations by sample",
+                     supporting: pd.DataFrame | None = None) -> Figure | None:
+    """samples x alterations matrix of 1 / 0 / NaN drawn alterations-by-samples.
+
+    ``supporting`` is the same samples x alterations under the broader exposure (strong or
+    supporting grade): a cell altered there but not in ``matrix`` is drawn as a supporting-grade
+    match only, so that nothing the calls hold is hidden.
+    """
     if matrix.empty:
         return None
     data = matrix.T
@@ -170,12 +178,17 @@ def oncoprint_figure(matrix: pd.DataFrame, name: str = "oncoprint",
                    key=lambda s: tuple(0 if v == 1 else 1 for v in data[s].fillna(-1)))
     data = data[order]
     codes = np.where(data.isna().to_numpy(), 2, data.fillna(0).to_numpy()).astype(float)
-    # 0 = not detected, 1 = altered, 2 = not evaluable
-    cmap = ListedColormap([NOT_DETECTED_COLOUR, ALTERED_COLOUR, NOT_EVALUABLE_COLOUR])
+    # 0 = not detected, 1 = altered, 2 = not evaluable, 3 = supporting-grade match only
+    broader = None
+    if supporting is not None:
+        broader = supporting.T.reindex(index=data.index, columns=data.columns).to_numpy()
+        codes[(broader == 1) & (codes != 1)] = 3
+    cmap = ListedColormap([NOT_DETECTED_COLOUR, ALTERED_COLOUR, NOT_EVALUABLE_COLOUR,
+                           SUPPORTING_ONLY_COLOUR])
     width = min(16.0, max(5.0, 0.12 * data.shape[1] + 2.5))
     fig = MplFigure(figsize=(width, 0.32 * data.shape[0] + 1.6))
     ax = fig.add_subplot()
-    ax.imshow(codes, aspect="auto", cmap=cmap, vmin=0, vmax=2, interpolation="nearest")
+    ax.imshow(codes, aspect="auto", cmap=cmap, vmin=0, vmax=3, interpolation="nearest")
     rows, cols = np.where(codes == 2)
     for r, c in zip(rows, cols):
         ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, hatch="////",
@@ -193,11 +206,15 @@ def oncoprint_figure(matrix: pd.DataFrame, name: str = "oncoprint",
     ax.set_yticks(np.arange(-0.5, data.shape[0]), minor=True)
     ax.grid(which="minor", color="white", linewidth=0.6)
     ax.tick_params(which="minor", length=0)
-    ax.legend(handles=[Patch(facecolor=ALTERED_COLOUR, label="altered"),
-                       Patch(facecolor=NOT_DETECTED_COLOUR, label="profiled, not altered"),
-                       Patch(facecolor=NOT_EVALUABLE_COLOUR, edgecolor="#999999", hatch="////",
-                             label="not evaluable")],
-              loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
+    handles = [Patch(facecolor=ALTERED_COLOUR, label="altered"),
+               Patch(facecolor=NOT_DETECTED_COLOUR, label="profiled, not altered"),
+               Patch(facecolor=NOT_EVALUABLE_COLOUR, edgecolor="#999999", hatch="////",
+                     label="not evaluable")]
+    if (codes == 3).any():
+        handles.append(Patch(facecolor=SUPPORTING_ONLY_COLOUR,
+                             label="supporting-grade match only (not counted)"))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8,
+              frameon=False)
     ax.set_title(title, fontsize=10)
     return _render(fig, name, title)
 

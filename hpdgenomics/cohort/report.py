@@ -9,11 +9,14 @@ evaluates cohort files (:func:`hpdgenomics.cohort.files.evaluate_cohort_files`),
 :func:`write_cohort_outputs` writes its views:
 
 =========================  ===================================================================
-``calls.tsv``              one row per sample and alteration (rule match)
-``matrix.tsv``             samples x rules: 1 altered, 0 profiled and unaltered, empty = not evaluable
+``calls.tsv``              one row per sample and alteration (rule match), with its grade
+``matrix.tsv``             samples x rules, one block of rows per exposure definition
+                           (``component``, ``grade``): 1 altered, 0 profiled and unaltered,
+                           empty = not evaluable, ``n/a`` = the rule has no such component
 ``matrix_genes.tsv``       the same per gene
-``association.tsv``        one row per rule (:data:`~hpdgenomics.cohort.analysis.RULE_ASSOCIATION_COLUMNS`)
-``association_genes.tsv``  one row per gene, q-values over the family of genes
+``association.tsv``        one row per rule and exposure definition
+                           (:data:`~hpdgenomics.cohort.analysis.RULE_ASSOCIATION_COLUMNS`)
+``association_genes.tsv``  the same per gene, q-values over the family of genes
 ``join_report.tsv``        every soft issue of the clinical join, one per line
 ``cohort.json``            everything above plus versions, input hashes, options, methods
 ``cohort.html``            self-contained (plots embedded as base64 PNG)
@@ -40,8 +43,10 @@ from pathlib import Path
 from .. import __version__
 from ..errors import UsageError
 from ..io.text import atomic_write, sha256_file
+from ..screen.exposures import ALL, ANY
 from ..stats._result import json_safe
 from .analysis import (
+    DEFAULT_EXPOSURE,
     DURATION_COLUMN,
     EVENT_COLUMN,
     GENE_ASSOCIATION_COLUMNS,
@@ -62,6 +67,9 @@ CALLS_COLUMNS = ("sample_id", "patient_id", "rule_id", "gene", "evidence_type", 
                  "grade", "caution_level", "evidence_level", "protein_change", "consequence",
                  "hgvsc", "chrom", "pos", "ref", "alt", "vaf", "hotspot", "copy_number_call",
                  "copy_number", "record", "source")
+
+#: a matrix cell for a rule (gene) that has no criteria of the block's component
+NOT_APPLICABLE = "n/a"
 
 LIBRARIES = ("pandas", "numpy", "scipy", "statsmodels", "lifelines", "firthmodels", "matplotlib",
              "jinja2", "cyvcf2", "pysam")
@@ -134,20 +142,39 @@ class CohortReport:
                 for s in self.analysis.samples for a in s.alterations]
 
     def matrix_rows(self, level: str = "rule") -> tuple[list[str], list[dict]]:
-        matrix = self.analysis.rule_matrix if level == "rule" else self.analysis.gene_matrix
+        """One block of rows per exposure definition (``component``, ``grade``), the default
+        (``all``, ``strong``) first; a rule without criteria of the block's component is
+        :data:`NOT_APPLICABLE`."""
+        analysis = self.analysis
+        default = analysis.rule_matrix if level == "rule" else analysis.gene_matrix
+        matrices = (analysis.rule_matrices if level == "rule" else analysis.gene_matrices) or \
+            {DEFAULT_EXPOSURE: default}
+        ids = list(default.columns)
         patients = self.patient_of()
-        columns = ["sample_id", "patient_id", *matrix.columns]
+        columns = ["sample_id", "patient_id", "component", "grade", *ids]
         rows = []
-        for sample_id, values in matrix.iterrows():
-            row = {"sample_id": sample_id, "patient_id": patients.get(sample_id)}
-            row.update({k: (None if math.isnan(v) else int(v)) for k, v in values.items()})
-            rows.append(row)
+        for (component, grade), matrix in matrices.items():
+            for sample_id, values in matrix.iterrows():
+                row = {"sample_id": sample_id, "patient_id": patients.get(sample_id),
+                       "component": component, "grade": grade}
+                row.update({k: NOT_APPLICABLE for k in ids})
+                row.update({k: (None if math.isnan(v) else int(v)) for k, v in values.items()})
+                rows.append(row)
         return columns, rows
 
-    def association_rows(self, level: str = "rule") -> list[dict]:
-        family = (self.analysis.rule_associations if level == "rule"
-                  else self.analysis.gene_associations)
-        return [a.row() for a in family]
+    def association_rows(self, level: str = "rule", *, default_only: bool = False) -> list[dict]:
+        """Association rows; ``default_only``: only the default exposure (all criteria, strong
+        grade), one row per rule (gene)."""
+        return [a.row() for a in self.analysis.associations(level, default_only=default_only)]
+
+    def other_exposure_rows(self, level: str = "rule") -> list[dict]:
+        """The rows of exposure definitions other than the default that differ from it: the
+        ``any`` grade, and components of rules with both variant and copy-number criteria."""
+        definitions = (self.analysis.rule_exposures if level == "rule"
+                       else self.analysis.gene_exposures)
+        distinct = {(d.id, d.component, d.grade) for d in definitions if d.distinct}
+        return [a.row() for a in self.analysis.associations(level)
+                if not a.is_default and (a.id, a.component, a.grade) in distinct]
 
     def methods(self) -> list[str]:
         """The methods actually used, from the result objects themselves, de-duplicated."""
@@ -157,7 +184,12 @@ class CohortReport:
                 for name, component in result.components().items():
                     texts.append(f"{name.replace('_', ' ')}: {component.method}")
         texts.append("Benjamini-Hochberg q-values over the Fisher p-values of the family of rules "
-                     "(and, separately, of genes)")
+                     "(and, separately, of genes) tested under the same exposure definition "
+                     "(component and grade)")
+        texts.append("Exposure: by default a rule counts as altered on a strong-grade match of any "
+                     "of its criteria (component all, grade strong); rows with grade any also "
+                     "count supporting-grade matches, and rows with component variant or "
+                     "copy_number count only that kind of evidence (the other is not assessed)")
         return list(dict.fromkeys(texts))
 
     def stat_assumptions(self) -> list[str]:
@@ -191,10 +223,10 @@ class CohortReport:
                         "binary_skipped": analysis.binary_skipped},
             "samples": {"n": len(analysis.samples), "outcomes": self.sample_outcomes},
             "rules": analysis.rules,
-            "counts": {"rules": analysis.counts("rule").reset_index(names="rule_id")
-                       .to_dict("records"),
-                       "genes": analysis.counts("gene").reset_index(names="gene")
-                       .to_dict("records")},
+            "exposures": {"rules": [d.to_dict() for d in analysis.rule_exposures],
+                          "genes": [d.to_dict() for d in analysis.gene_exposures]},
+            "counts": {"rules": analysis.count_rows("rule"),
+                       "genes": analysis.count_rows("gene")},
             "calls": self.calls_rows(),
             "matrix": {"columns": columns, "rows": matrix},
             "matrix_genes": {"columns": gene_columns, "rows": gene_matrix},
@@ -417,11 +449,13 @@ def cohort_figures(report: CohortReport) -> dict:
     from .plots import forest_figure, km_figure, oncoprint_figure
 
     analysis = report.analysis
-    figures: dict = {"oncoprint": oncoprint_figure(analysis.rule_matrix,
-                                                   title="HPD-associated alterations by sample"),
-                     "forest": forest_figure(report.association_rows("rule")), "km": []}
+    figures: dict = {"oncoprint": oncoprint_figure(
+                         analysis.rule_matrix, supporting=analysis.rule_matrices.get((ALL, ANY)),
+                         title="HPD-associated alterations by sample (strong-grade matches)"),
+                     "forest": forest_figure(report.association_rows("rule", default_only=True)),
+                     "km": []}
     patients = analysis.patients
-    for association in analysis.rule_associations:
+    for association in analysis.associations("rule", default_only=True):
         crude = association.crude
         if crude.km_altered is None or crude.n_altered == 0 or crude.km_altered.n == 0:
             continue
@@ -491,7 +525,10 @@ def render_cohort_html(report: CohortReport, data: dict | None = None,
            ).read_text(encoding="utf-8")
     return _environment().get_template("cohort.html").render(
         r=data, css=css, figures=figures, inf=math.inf,
-        rows=report.association_rows("rule"), gene_rows=report.association_rows("gene"))
+        rows=report.association_rows("rule", default_only=True),
+        gene_rows=report.association_rows("gene", default_only=True),
+        other_rows=report.other_exposure_rows("rule"),
+        other_gene_rows=report.other_exposure_rows("gene"))
 
 
 __all__ = ["CALLS_COLUMNS", "CohortConfig", "CohortReport", "cohort_figures",

@@ -69,6 +69,12 @@ class RuleResult:
     reason: str
     caution_level: str | None = None   # of the strongest match, when altered
     evidence_level: str = ""
+    grade: str | None = None           # best grade among the matches, when altered
+    # the status counting strong-grade matches only: {"status", "reason"}
+    strong_grade: dict = field(default_factory=dict)
+    # per kind of evidence the rule uses ("variant", "copy_number"): {"label", "status", "reason",
+    # "grade", "strong_grade"}, from the same matches as ``status``
+    components: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -81,6 +87,9 @@ class GeneResult:
     rules: list[str] = field(default_factory=list)
     copy_number: dict | None = None          # the gene-level copy-number record, when available
     assay_coverage: str | None = None
+    grade: str | None = None                 # best grade among the gene's matches, when altered
+    strong_grade: dict = field(default_factory=dict)   # as RuleResult.strong_grade
+    components: dict = field(default_factory=dict)     # as RuleResult.components
 
 
 @dataclass

@@ -17,6 +17,7 @@ from urllib.parse import quote
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..io.text import atomic_write, safe_file_stem
+from ..screen.exposures import ALL, COMPONENT_EVIDENCE
 from .model import ScreenReport
 
 TSV_COLUMNS = [
@@ -26,6 +27,8 @@ TSV_COLUMNS = [
     # appended later; the earlier columns keep their positions for readers that index them
     "log2", "segment", "copy_number_threshold", "components", "note",
     "supporting_references", "neutral_or_contrary_references",
+    # which component of its rule the finding is evidence for (rules[].components in the JSON)
+    "rule_component",
 ]
 
 
@@ -123,8 +126,18 @@ def tsv_rows(report: ScreenReport) -> list[dict]:
             "supporting_references": _references(alteration.get("supporting") or []),
             "neutral_or_contrary_references":
                 _references(alteration.get("neutral_or_contrary") or []),
+            "rule_component": _rule_component(alteration.get("evidence_type")),
         })
     return rows
+
+
+def _rule_component(evidence_type: str | None) -> str:
+    """``variant`` / ``copy_number`` for single evidence, ``all`` for a co-occurrence (its parts
+    may be of either kind; the rule's ``components`` say which)."""
+    for component, kinds in COMPONENT_EVIDENCE.items():
+        if evidence_type in kinds:
+            return component
+    return ALL
 
 
 # "<GENE> variants (<why>)" / "<GENE> copy number (<why>)", as the screen words a rule's reason;

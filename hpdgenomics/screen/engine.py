@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .. import __version__
 from ..errors import UsageError
@@ -22,7 +22,10 @@ from ..model import (Consequence, GeneCopyNumber, GeneStatus, Rule, VariantCall,
 from ..report.model import (CAUTION_ORDER, GeneResult, InputSummary, RuleResult, ScreenReport,
                             copy_number_dict, variant_dict)
 from .coverage import AssayCoverage, assumed_coverage, coverage_from_bed, coverage_from_gene_list
-from .matching import describe_variant, match_rules
+from .exposures import (COMPONENT_EVIDENCE, COPY_NUMBER, STRONG, VARIANT, component_label,
+                        gene_component_label, gene_components, gene_is_whole, gene_rules,
+                        is_whole_rule, rule_components, rule_genes)
+from .matching import GRADE_ORDER, describe_variant, match_rules
 
 if TYPE_CHECKING:
     from ..knowledge import KnowledgeBase
@@ -317,32 +320,61 @@ def _undetermined_gaps(rules, undetermined: list[VariantCall], variant_gaps: dic
 
 
 def _rule_genes(rule: Rule) -> tuple[list[str], list[str]]:
-    variant_genes = list(rule.genes) if rule.variant_criteria else []
-    cn_genes: list[str] = []
-    for criterion in rule.copy_number_criteria:
-        cn_genes.extend(g for g in (criterion.genes or rule.genes) if g not in cn_genes)
-    return variant_genes, cn_genes
+    return rule_genes(rule)
 
 
-def _rule_result(rule: Rule, alterations, rule_gaps, cn_gaps, rules_by_id) -> RuleResult:
-    variant_gaps = rule_gaps[rule.id]
-    hits = [a for a in alterations if a.rule_id == rule.id]
+class _Status(NamedTuple):
+    status: str
+    reason: str
+    grade: str | None = None            # best grade among the counted matches, when altered
+    caution_level: str | None = None    # of the strongest counted match, when altered
+
+
+def _best_grade(alterations) -> str | None:
+    grades = [a.grade for a in alterations]
+    return max(grades, key=lambda g: GRADE_ORDER.get(g, 0)) if grades else None
+
+
+def _rule_status(rule: Rule, alterations, rule_gaps, cn_gaps, rules_by_id, *,
+                 component: str | None = None, strong_only: bool = False) -> _Status:
+    """A rule's status from the sample's matches, counting only the matches of one component
+    (``variant`` / ``copy_number``; None: every match) and, with ``strong_only``, only
+    strong-grade matches. Whatever is not counted, the gaps of what is still decide between
+    not detected and not evaluable."""
+    evidence = COMPONENT_EVIDENCE[component] if component else None
+    if rule.requires_all and component is not None:
+        # a co-occurrence rule's component: every required rule altered in that component
+        parts = {rid: _rule_status(rules_by_id[rid], alterations, rule_gaps, cn_gaps, rules_by_id,
+                                   component=component, strong_only=strong_only)
+                 for rid in rule.requires_all if rid in rules_by_id}
+        if len(parts) == len(rule.requires_all) and \
+                all(p.status == GeneStatus.ALTERED.value for p in parts.values()):
+            grade = min((p.grade for p in parts.values()), key=lambda g: GRADE_ORDER.get(g, 0))
+            return _Status(GeneStatus.ALTERED.value,
+                           "; ".join(f"{rid}: {p.reason}" for rid, p in parts.items()), grade)
+        return _not_all_present(parts)
+    matches = [a for a in alterations if a.rule_id == rule.id and
+               (evidence is None or a.evidence_type in evidence)]
+    hits = [a for a in matches if a.grade == STRONG] if strong_only else matches
     if hits:
         best = max(hits, key=lambda a: CAUTION_ORDER.get(a.caution_level, 0))
-        return RuleResult(rule.id, rule.title, list(rule.genes), GeneStatus.ALTERED.value,
-                          "; ".join(f"{a.gene}: {a.criterion}" for a in hits),
-                          best.caution_level, rule.evidence_level)
+        return _Status(GeneStatus.ALTERED.value,
+                       "; ".join(f"{a.gene}: {a.criterion}" for a in hits), _best_grade(hits),
+                       best.caution_level)
+    not_counted = ("; supporting-grade match not counted: "
+                   + "; ".join(f"{a.gene}: {a.criterion}" for a in matches)) if matches else ""
     if rule.requires_all:
-        sub = {rid: _rule_result(rules_by_id[rid], alterations, rule_gaps, cn_gaps, rules_by_id)
-               for rid in rule.requires_all if rid in rules_by_id}
-        listing = "; ".join(f"{rid} {s.status.replace('_', ' ')}" for rid, s in sub.items())
-        if any(s.status == GeneStatus.NOT_DETECTED.value for s in sub.values()):
-            status, reason = GeneStatus.NOT_DETECTED.value, "not all components present: " + listing
-        else:
-            status, reason = GeneStatus.NOT_EVALUABLE.value, "components not evaluable: " + listing
-        return RuleResult(rule.id, rule.title, list(rule.genes), status, reason, None,
-                          rule.evidence_level)
+        parts = {rid: _rule_status(rules_by_id[rid], alterations, rule_gaps, cn_gaps, rules_by_id,
+                                   strong_only=strong_only)
+                 for rid in rule.requires_all if rid in rules_by_id}
+        status = _not_all_present(parts)
+        return status._replace(reason=status.reason + not_counted)
+    variant_gaps = rule_gaps[rule.id]
     variant_genes, cn_genes = _rule_genes(rule)
+    if component == VARIANT:
+        cn_genes = []
+    elif component == COPY_NUMBER:
+        variant_genes = []
     missing = [f"{g} variants ({variant_gaps[g]})" for g in variant_genes if g in variant_gaps]
     missing += [f"{g} copy number ({cn_gaps[g]})" for g in cn_genes if g in cn_gaps]
     assessed = [f"{g} variants" for g in variant_genes if g not in variant_gaps]
@@ -351,63 +383,102 @@ def _rule_result(rule: Rule, alterations, rule_gaps, cn_gaps, rules_by_id) -> Ru
         reason = "not evaluable: " + "; ".join(missing)
         if assessed:
             reason += ". Assessed without a finding: " + ", ".join(assessed)
-        return RuleResult(rule.id, rule.title, list(rule.genes), GeneStatus.NOT_EVALUABLE.value,
-                          reason, None, rule.evidence_level)
-    return RuleResult(rule.id, rule.title, list(rule.genes), GeneStatus.NOT_DETECTED.value,
-                      "assessed, nothing qualifying: " + ", ".join(assessed), None,
-                      rule.evidence_level)
+        return _Status(GeneStatus.NOT_EVALUABLE.value, reason + not_counted)
+    return _Status(GeneStatus.NOT_DETECTED.value,
+                   "assessed, nothing qualifying: " + ", ".join(assessed) + not_counted)
+
+
+def _not_all_present(parts: dict[str, _Status]) -> _Status:
+    listing = "; ".join(f"{rid} {s.status.replace('_', ' ')}" for rid, s in parts.items())
+    if any(s.status == GeneStatus.NOT_DETECTED.value for s in parts.values()):
+        return _Status(GeneStatus.NOT_DETECTED.value, "not all components present: " + listing)
+    return _Status(GeneStatus.NOT_EVALUABLE.value, "components not evaluable: " + listing)
+
+
+def _rule_result(rule: Rule, alterations, rule_gaps, cn_gaps, rules_by_id) -> RuleResult:
+    def status(**kwargs) -> _Status:
+        return _rule_status(rule, alterations, rule_gaps, cn_gaps, rules_by_id, **kwargs)
+
+    overall, strong = status(), status(strong_only=True)
+    components = {}
+    for component in rule_components(rule, rules_by_id):
+        part, part_strong = status(component=component), \
+            status(component=component, strong_only=True)
+        components[component] = {
+            "label": component_label(rule, component, rules_by_id),
+            "partial": not is_whole_rule(rule, component, rules_by_id),
+            "status": part.status, "reason": part.reason, "grade": part.grade,
+            "strong_grade": {"status": part_strong.status, "reason": part_strong.reason}}
+    return RuleResult(rule.id, rule.title, list(rule.genes), overall.status, overall.reason,
+                      overall.caution_level, rule.evidence_level, grade=overall.grade,
+                      strong_grade={"status": strong.status, "reason": strong.reason},
+                      components=components)
 
 
 def _gene_result(gene, rules, alterations, rule_gaps, cn_gaps, gene_cns) -> GeneResult:
-    gene_rules = [r for r in rules if not r.requires_all and
-                  (gene in _rule_genes(r)[0] or gene in _rule_genes(r)[1])]
+    rules_of_gene = gene_rules(gene, rules)
     # the gene's variants are not evaluable when any of its variant rules cannot assess them
     variant_gaps = {}
-    for rule in gene_rules:
+    for rule in rules_of_gene:
         if gene in _rule_genes(rule)[0] and gene in rule_gaps[rule.id]:
             variant_gaps.setdefault(gene, rule_gaps[rule.id][gene])
-    has_variant_rule = any(gene in _rule_genes(r)[0] for r in gene_rules)
-    has_cn_rule = any(gene in _rule_genes(r)[1] for r in gene_rules)
+    components = gene_components(gene, rules_of_gene)
     hits = [a for a in alterations if a.gene == gene]
-    variant_hits = [a for a in hits if a.evidence_type in ("variant", "variant_with_loh")]
-    cn_hits = [a for a in hits if a.evidence_type == "copy_number"]
-    reasons = []
 
-    variant_status = None
-    if has_variant_rule:
-        if variant_hits:
-            variant_status = GeneStatus.ALTERED.value
-            reasons.append("variant: " + ", ".join(a.protein_change or a.consequence or "?"
-                                                   for a in variant_hits))
-        elif gene not in variant_gaps:
-            variant_status = GeneStatus.NOT_DETECTED.value
-            reasons.append("no qualifying variant")
+    def part(component: str, strong_only: bool) -> _Status:
+        matches = [a for a in hits if a.evidence_type in COMPONENT_EVIDENCE[component]]
+        found = [a for a in matches if a.grade == STRONG] if strong_only else matches
+        not_counted = ""
+        if matches and not found:
+            not_counted = ", supporting-grade match not counted: " + ", ".join(
+                a.protein_change or a.consequence or "?" for a in matches)
+        if component == VARIANT:
+            if found:
+                return _Status(GeneStatus.ALTERED.value, "variant: " + ", ".join(
+                    a.protein_change or a.consequence or "?" for a in found), _best_grade(found))
+            if gene not in variant_gaps:
+                return _Status(GeneStatus.NOT_DETECTED.value, "no qualifying variant" + not_counted)
+            return _Status(GeneStatus.NOT_EVALUABLE.value,
+                           f"variants not evaluable ({variant_gaps[gene]})" + not_counted)
+        if found:
+            return _Status(GeneStatus.ALTERED.value, "copy number: " + ", ".join(
+                a.consequence for a in found), _best_grade(found))
+        if gene not in cn_gaps:
+            return _Status(GeneStatus.NOT_DETECTED.value,
+                           f"copy number {gene_cns[gene].call.value}" + not_counted)
+        return _Status(GeneStatus.NOT_EVALUABLE.value,
+                       f"copy number not evaluable ({cn_gaps[gene]})" + not_counted)
+
+    def combined(parts: list[_Status]) -> _Status:
+        statuses = [p.status for p in parts]
+        if GeneStatus.ALTERED.value in statuses:
+            status = GeneStatus.ALTERED.value
+        elif statuses and all(s == GeneStatus.NOT_DETECTED.value for s in statuses):
+            status = GeneStatus.NOT_DETECTED.value
         else:
-            variant_status = GeneStatus.NOT_EVALUABLE.value
-            reasons.append(f"variants not evaluable ({variant_gaps[gene]})")
-    cn_status = None
-    if has_cn_rule:
-        if cn_hits:
-            cn_status = GeneStatus.ALTERED.value
-            reasons.append("copy number: " + ", ".join(a.consequence for a in cn_hits))
-        elif gene not in cn_gaps:
-            cn_status = GeneStatus.NOT_DETECTED.value
-            reasons.append(f"copy number {gene_cns[gene].call.value}")
-        else:
-            cn_status = GeneStatus.NOT_EVALUABLE.value
-            reasons.append(f"copy number not evaluable ({cn_gaps[gene]})")
-    statuses = [s for s in (variant_status, cn_status) if s is not None]
-    if GeneStatus.ALTERED.value in statuses:
-        status = GeneStatus.ALTERED.value
-    elif statuses and all(s == GeneStatus.NOT_DETECTED.value for s in statuses):
-        status = GeneStatus.NOT_DETECTED.value
-    else:
-        # Conservative: "not detected" claims every screened alteration type was looked for.
-        status = GeneStatus.NOT_EVALUABLE.value
-    return GeneResult(gene=gene, status=status, reason="; ".join(reasons),
-                      variant_status=variant_status, copy_number_status=cn_status,
-                      rules=[r.id for r in gene_rules],
-                      copy_number=copy_number_dict(gene_cns[gene]) if gene in gene_cns else None)
+            # Conservative: "not detected" claims every screened alteration type was looked for.
+            status = GeneStatus.NOT_EVALUABLE.value
+        grades = [p.grade for p in parts if p.grade]
+        return _Status(status, "; ".join(p.reason for p in parts),
+                       max(grades, key=lambda g: GRADE_ORDER.get(g, 0)) if grades else None)
+
+    parts = {c: part(c, False) for c in components}
+    strong_parts = {c: part(c, True) for c in components}
+    overall, strong = combined(list(parts.values())), combined(list(strong_parts.values()))
+    return GeneResult(
+        gene=gene, status=overall.status, reason=overall.reason,
+        variant_status=parts[VARIANT].status if VARIANT in parts else None,
+        copy_number_status=parts[COPY_NUMBER].status if COPY_NUMBER in parts else None,
+        rules=[r.id for r in rules_of_gene],
+        copy_number=copy_number_dict(gene_cns[gene]) if gene in gene_cns else None,
+        grade=overall.grade, strong_grade={"status": strong.status, "reason": strong.reason},
+        components={c: {"label": gene_component_label(gene, c, rules_of_gene),
+                        "partial": not gene_is_whole(gene, c, rules_of_gene),
+                        "status": parts[c].status, "reason": parts[c].reason,
+                        "grade": parts[c].grade,
+                        "strong_grade": {"status": strong_parts[c].status,
+                                         "reason": strong_parts[c].reason}}
+                    for c in components})
 
 
 def _caution(alterations, rule_results) -> dict:
