@@ -7,6 +7,7 @@ listing all of them.
 """
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -102,7 +103,15 @@ def _known(values: Iterable, allowed: tuple[str, ...], field: str, bad, *,
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    """An int or a finite float (YAML's ``.inf`` and ``.nan`` are floats, and not thresholds)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and \
+        math.isfinite(value)
+
+
+def _not_finite(value: Any) -> str:
+    """`` (not a finite number)`` for YAML's .inf/.nan, so the message says why it is refused."""
+    return " (not a finite number)" if isinstance(value, float) and not math.isfinite(value) \
+        else ""
 
 
 def check_document(doc: Any, source: str, problems: Problems, *, bundled: bool) -> dict:
@@ -390,7 +399,8 @@ def check_cn_blocks(section: Any, source: str, where: str, problems: Problems, *
             continue
         if key == "focal_max_length":
             if not _is_number(value) or value <= 0:
-                problems.add(source, f"{where}.{key}", f"expected a positive length in bp, found {value!r}")
+                problems.add(source, f"{where}.{key}", f"expected a positive length in bp, found "
+                                                       f"{value!r}{_not_finite(value)}")
             continue
         if key == "gene_overrides":
             continue
@@ -403,7 +413,8 @@ def check_cn_blocks(section: Any, source: str, where: str, problems: Problems, *
                                                             f"{_choices(CN_BLOCKS[key])})")
             elif not _is_number(number) or number < 0:
                 problems.add(source, f"{where}.{key}.{sub}", f"expected a non-negative number, "
-                                                            f"found {number!r}")
+                                                            f"found {number!r}"
+                                                            f"{_not_finite(number)}")
 
 
 def check_copy_number(section: Any, source: str, problems: Problems, *, complete: bool) -> None:
