@@ -448,3 +448,58 @@ def effective_cn_value(copy_number: dict, gene: str, block: str, key: str | None
     if key in (override.get(block) or {}):
         return override[block][key]
     return (copy_number.get(block) or {}).get(key)
+
+
+# --- gene lists given on the command line ---------------------------------------------------------
+
+# separators a user may have typed instead of the comma, most telling first
+_LIST_SEPARATORS = (";", "|", "\t", " ", "/", ":")
+
+
+def check_gene_list(items: Iterable[str], known: Iterable[str], *, option: str) -> list[str]:
+    """The gene symbols of a list option, each one a gene the knowledge base knows.
+
+    Symbols are case-sensitive (HGNC symbols are upper case): ``kras`` is refused with "did you
+    mean KRAS?", never silently taken for it. An item that is several known genes joined by
+    another separator (``KRAS;EGFR``) is refused with the separator named. Raises one
+    :class:`~hpdgenomics.errors.UsageError` naming every unknown item and listing the valid ones.
+    """
+    import difflib
+
+    from ..errors import UsageError
+
+    valid = sorted(set(known))
+    names = [item.strip() for item in items if item.strip()]
+    problems = []
+    for name in names:
+        if name in valid:
+            continue
+        problems.append(f"{name!r}{_gene_suggestion(name, valid, option, difflib)}")
+    if problems:
+        raise UsageError(f"{option} names {len(problems)} gene(s) the knowledge base does not "
+                         f"know: {'; '.join(problems)}",
+                         hint=f"valid genes: {', '.join(valid)}")
+    if not names:
+        raise UsageError(f"{option} is empty", hint=f"list genes separated by commas, or leave "
+                                                    f"{option} out")
+    return names
+
+
+def _gene_suggestion(name: str, valid: list[str], option: str, difflib) -> str:
+    for separator in _LIST_SEPARATORS:
+        parts = [p.strip() for p in name.split(separator) if p.strip()]
+        if len(parts) > 1 and any(p.upper() in valid for p in parts):
+            parts = [p.upper() if p.upper() in valid else p for p in parts]
+            shown = "space" if separator == " " else "tab" if separator == "\t" else \
+                repr(separator)
+            return (f" looks like a list separated by {shown}: separate genes with commas "
+                    f"({option} {','.join(parts)})")
+    if name.upper() in valid:
+        return f": gene symbols are upper case; did you mean {name.upper()}?"
+    close = difflib.get_close_matches(name.upper(), valid, n=2, cutoff=0.6)
+    return f": did you mean {' or '.join(close)}?" if close else ""
+
+
+def knowledge_genes(kb) -> list[str]:
+    """Every gene of a loaded knowledge base's panels (the valid names of a gene list option)."""
+    return sorted({symbol for panel in kb.panels.values() for symbol in panel.genes})
