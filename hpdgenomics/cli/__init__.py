@@ -3,9 +3,12 @@
 Each sub-command lives in its own module, parses options, calls one library function and writes
 what it returns. Errors of the :class:`hpdgenomics.errors.HpdError` family and click's usage
 errors are caught here, once, and become one line on stderr with exit code 2 (``--debug`` prints
-the traceback before that line); anything else is a bug: one line, exit code 1. Ctrl-C exits with
-130, and a reader that closes stdout early (``| head``) ends the run quietly with 0. Logging goes
-to stderr; stdout carries nothing but data a pipeline may want.
+the traceback before that line); anything else is a bug: one line, exit code 1. A full disk or an
+over-long output name met outside the writers (``ENOSPC``, ``ENAMETOOLONG``) and running out of
+memory are exit code 2 too: they are not bugs. Ctrl-C exits with 130 and SIGTERM with 143, both
+after the same clean-up (workers stopped, temporary files removed, no partial report set); a
+reader that closes stdout early (``| head``) ends the run quietly with 0. Logging goes to stderr;
+stdout carries nothing but data a pipeline may want.
 """
 from __future__ import annotations
 
@@ -13,9 +16,12 @@ import errno
 import importlib
 import logging
 import os
+import signal
 import stat
 import sys
+import threading
 import traceback
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -145,6 +151,47 @@ def _quiet_stdout() -> None:
         pass
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so that the run ends as Ctrl-C does: parallel workers
+    stopped, temporary files removed, no partial report set; then exit code 143 (128 + 15)."""
+
+
+def _raise_terminated(_signum, _frame):
+    raise Terminated()
+
+
+@contextmanager
+def _sigterm_ends_the_run():
+    """While a command runs, SIGTERM raises :class:`Terminated` (Python's default would end the
+    process at once, with no clean-up and its workers left running)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupted(exc: BaseException) -> int:
+    """The message and exit code of Ctrl-C (130) or SIGTERM (143)."""
+    if isinstance(exc, Terminated) or isinstance(exc.__context__, Terminated):
+        click.echo("hpdgenomics: terminated (SIGTERM); the run was stopped and no partial "
+                   "report set was written", err=True)
+        return 143
+    click.echo("hpdgenomics: interrupted", err=True)
+    return 130
+
+
+# errno values that mean the machine, not the program, is at fault: exit 2 with one line
+_ENVIRONMENT_ERRNOS = {errno.ENOSPC: "the disk is full: free some space or choose another --out",
+                       errno.EDQUOT: "the disk quota is used up: free some space",
+                       errno.ENAMETOOLONG: "a file or folder name is longer than the file "
+                                           "system allows (255 bytes): use shorter names",
+                       errno.EROFS: "the file system is read-only: choose another --out"}
+
+
 # click >= 8.2 raises this for a bare group; older versions print the help themselves
 _NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
@@ -155,7 +202,9 @@ class HpdGroup(click.Group):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         try:
-            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            with _sigterm_ends_the_run():
+                code = super().main(args, prog_name, complete_var, standalone_mode=False,
+                                    **extra)
             sys.stdout.flush()   # stdout to a pipe is block-buffered: a closed reader shows here
         except _NO_ARGS_IS_HELP as exc:   # a bare `hpdgenomics` shows the help, as click does
             exc.show()
@@ -167,9 +216,10 @@ class HpdGroup(click.Group):
         except click.ClickException as exc:
             _error_line(exc.format_message())
             sys.exit(exc.exit_code)
-        except click.Abort:
-            click.echo("hpdgenomics: interrupted", err=True)
-            sys.exit(130)
+        except click.Abort as exc:
+            sys.exit(_interrupted(exc))
+        except KeyboardInterrupt as exc:   # SIGTERM or Ctrl-C outside a command's own run
+            sys.exit(_interrupted(exc))
         except OSError as exc:
             if exc.errno != errno.EPIPE:
                 raise
@@ -202,16 +252,35 @@ class HpdGroup(click.Group):
             # turn this into exit code 1, which fails a `set -o pipefail` pipeline.)
             _quiet_stdout()
             ctx.exit(0)
-        except KeyboardInterrupt:
-            click.echo("hpdgenomics: interrupted", err=True)
-            ctx.exit(130)
-        except Exception as exc:  # noqa: BLE001 - a bug: say so plainly, traceback behind --debug
+        except KeyboardInterrupt as exc:
+            ctx.exit(_interrupted(exc))
+        except OSError as exc:
+            if exc.errno not in _ENVIRONMENT_ERRNOS:
+                return self._internal_error(ctx, exc)
             if ctx.ensure_object(_State).debug:
                 traceback.print_exc(file=sys.stderr)
-            detail = " ".join(str(exc).splitlines())
-            click.echo(f"hpdgenomics: internal error (a bug): {type(exc).__name__}: {detail}; "
-                       "rerun with --debug for the traceback and please report it", err=True)
-            ctx.exit(1)
+            where = f"{exc.filename}: " if exc.filename else ""
+            _error_line(f"{where}{exc.strerror or exc}; {_ENVIRONMENT_ERRNOS[exc.errno]}")
+            ctx.exit(2)
+        except MemoryError:
+            if ctx.ensure_object(_State).debug:
+                traceback.print_exc(file=sys.stderr)
+            _error_line("out of memory; an input is larger than this machine can hold: check "
+                        "that the inputs are the right files, or lower the input limits "
+                        "(HPDGENOMICS_MAX_*_BYTES, docs/plausibility.md) so that such a file is "
+                        "refused early")
+            ctx.exit(2)
+        except Exception as exc:  # noqa: BLE001 - a bug: say so plainly, traceback behind --debug
+            return self._internal_error(ctx, exc)
+
+    @staticmethod
+    def _internal_error(ctx: click.Context, exc: BaseException):
+        if ctx.ensure_object(_State).debug:
+            traceback.print_exc(file=sys.stderr)
+        detail = " ".join(str(exc).splitlines())
+        click.echo(f"hpdgenomics: internal error (a bug): {type(exc).__name__}: {detail}; "
+                   "rerun with --debug for the traceback and please report it", err=True)
+        ctx.exit(1)
 
 
 @click.group(cls=HpdGroup, context_settings={"help_option_names": ["-h", "--help"]})

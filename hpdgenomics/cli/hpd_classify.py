@@ -53,7 +53,7 @@ def command(measurements, patients, out_dir, baseline_grace_days, max_baseline_a
     with a reason column) and its JSON twin hpd_calls.json into --out. Research use only.
     """
     from ..hpd import CALLS_JSON, CALLS_TSV, HpdOptions, classify_hpd
-    from ..io.text import atomic_write, check_output_dir
+    from ..io.text import check_output_dir, write_file_set
 
     options = HpdOptions(baseline_grace_days=baseline_grace_days,
                          max_baseline_age_days=max_baseline_age_days,
@@ -64,10 +64,7 @@ def command(measurements, patients, out_dir, baseline_grace_days, max_baseline_a
                          missing_new_lesions=missing_new_lesions)
     check_output_dir(out_dir)
     result = classify_hpd(measurements, patients, options)
-    tsv, json_text = result.to_tsv(), result.to_json()   # both rendered before either is written
-    with atomic_write(out_dir / CALLS_TSV) as handle:
-        handle.write(tsv)
-    with atomic_write(out_dir / CALLS_JSON) as handle:
-        handle.write(json_text)
+    # both rendered, then written as one set: all new or all old (a full disk keeps the old pair)
+    write_file_set({out_dir / CALLS_TSV: result.to_tsv(), out_dir / CALLS_JSON: result.to_json()})
     log.info("classified %d patients; wrote %s and %s", len(result.patients),
              out_dir / CALLS_TSV, out_dir / CALLS_JSON)

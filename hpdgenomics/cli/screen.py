@@ -24,7 +24,9 @@ log = logging.getLogger("hpdgenomics")
 @click.option("--build", type=click.Choice(["GRCh37", "GRCh38", "hg19", "hg38"], case_sensitive=False),
               help="Genome build (default: detected from the VCF header).")
 @click.option("--panel", "panel_bed", type=INPUT_FILE, help="BED of the assay's target regions.")
-@click.option("--genes", help="Comma-separated genes the assay covers (instead of --panel).")
+@click.option("--genes", help="Comma-separated genes the assay covers (instead of --panel); "
+                               "each must be a knowledge-base gene, upper case (see "
+                               "`hpdgenomics knowledge show`).")
 @click.option("--knowledge", "knowledge_file", type=INPUT_FILE,
               help="A knowledge-base YAML that extends (or with --knowledge-mode replace, replaces) the bundled rules.")
 @click.option("--knowledge-mode", type=click.Choice(["extend", "replace"]), default="extend",
@@ -51,6 +53,7 @@ def command(vcf, cnv, out_dir, sample, cnv_sample, sample_id, build, panel_bed, 
     """
     from ..io.text import check_output_dir
     from ..knowledge import load_knowledge
+    from ..knowledge.validate import check_gene_list, knowledge_genes
     from ..report.render import write_reports
     from ..screen import ScreenInputs, screen_sample
 
@@ -61,10 +64,13 @@ def command(vcf, cnv, out_dir, sample, cnv_sample, sample_id, build, panel_bed, 
                                  param_hint="'--sample-id'")
     check_output_dir(out_dir)
     knowledge = load_knowledge(knowledge_file, mode=knowledge_mode)
+    if genes is not None:
+        # a typo or a wrong separator must not make every rule silently "not evaluable"
+        genes = check_gene_list(genes.split(","), knowledge_genes(knowledge), option="--genes")
     inputs = ScreenInputs(
         vcf=vcf, cnv=cnv, sample=sample, cnv_sample=cnv_sample, sample_id=sample_id, build=build,
         panel_bed=panel_bed,
-        genes=[g for g in genes.split(",") if g.strip()] if genes else None,
+        genes=genes,
         include_filtered=include_filtered, cnv_format=cnv_format,
         seg_log_base=float(seg_log_base) if seg_log_base else None, purity=purity, ploidy=ploidy,
         sex=sex)

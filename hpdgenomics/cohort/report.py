@@ -29,7 +29,7 @@ support.
 from __future__ import annotations
 
 import csv
-import json
+import io
 import logging
 import math
 import os
@@ -42,7 +42,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import UsageError
-from ..io.text import atomic_write, sha256_file
+from ..io.text import atomic_write, finite_json, sha256_file, write_file_set
 from ..screen.exposures import ALL, ANY
 from ..stats._result import json_safe
 from .analysis import (
@@ -436,12 +436,13 @@ def _cell(value) -> str:
     return str(value)
 
 
-def _write_tsv(path: Path, columns, rows) -> None:
-    with atomic_write(path) as handle:
-        writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow([_cell(row.get(c)) for c in columns])
+def _tsv_text(columns, rows) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter="\t", lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row.get(c)) for c in columns])
+    return buffer.getvalue()
 
 
 def cohort_figures(report: CohortReport) -> dict:
@@ -482,36 +483,33 @@ def write_cohort_outputs(report: CohortReport, out_dir: str | Path, *,
     data = report.to_dict()
     figures = cohort_figures(report) if plots else {"oncoprint": None, "forest": None, "km": []}
     html = render_cohort_html(report, data, figures)   # before any write: no partial sets on error
+    # every file is rendered first, then the set is written to temporary names and renamed
+    # together: a full disk or an interruption leaves the earlier set whole (all old or all new)
     paths: dict[str, Path] = {}
-    paths["calls"] = out / "calls.tsv"
-    _write_tsv(paths["calls"], CALLS_COLUMNS, report.calls_rows())
+    contents: dict[Path, str | bytes] = {}
+
+    def add(name: str, path: Path, content: str | bytes) -> None:
+        paths[name] = path
+        contents[path] = content
+
+    add("calls", out / "calls.tsv", _tsv_text(CALLS_COLUMNS, report.calls_rows()))
     for level, name in (("rule", "matrix"), ("gene", "matrix_genes")):
-        columns, rows = report.matrix_rows(level)
-        paths[name] = out / f"{name}.tsv"
-        _write_tsv(paths[name], columns, rows)
-    paths["association"] = out / "association.tsv"
-    _write_tsv(paths["association"], RULE_ASSOCIATION_COLUMNS, report.association_rows("rule"))
-    paths["association_genes"] = out / "association_genes.tsv"
-    _write_tsv(paths["association_genes"], GENE_ASSOCIATION_COLUMNS,
-               report.association_rows("gene"))
+        add(name, out / f"{name}.tsv", _tsv_text(*report.matrix_rows(level)))
+    add("association", out / "association.tsv",
+        _tsv_text(RULE_ASSOCIATION_COLUMNS, report.association_rows("rule")))
+    add("association_genes", out / "association_genes.tsv",
+        _tsv_text(GENE_ASSOCIATION_COLUMNS, report.association_rows("gene")))
     if report.analysis.join_report is not None:
-        paths["join_report"] = out / "join_report.tsv"
-        _write_tsv(paths["join_report"], ["issue"],
-                   [{"issue": text} for text in report.analysis.join_report.problems()])
-    paths["json"] = out / "cohort.json"
-    with atomic_write(paths["json"]) as handle:
-        json.dump(data, handle, indent=2, allow_nan=False)
-        handle.write("\n")
+        add("join_report", out / "join_report.tsv",
+            _tsv_text(["issue"], [{"issue": text}
+                                  for text in report.analysis.join_report.problems()]))
+    add("json", out / "cohort.json", finite_json(data, what="cohort.json"))
     all_figures = [f for f in (figures["oncoprint"], figures["forest"], *figures["km"]) if f]
     for figure in all_figures:
-        with atomic_write(out / "plots" / f"{figure.name}.png", "wb") as handle:
-            handle.write(figure.png)
-        with atomic_write(out / "plots" / f"{figure.name}.svg") as handle:
-            handle.write(figure.svg)
-        paths[f"plot_{figure.name}"] = out / "plots" / f"{figure.name}.png"
-    paths["html"] = out / "cohort.html"
-    with atomic_write(paths["html"]) as handle:
-        handle.write(html)
+        add(f"plot_{figure.name}", out / "plots" / f"{figure.name}.png", figure.png)
+        contents[out / "plots" / f"{figure.name}.svg"] = figure.svg
+    add("html", out / "cohort.html", html)
+    write_file_set(contents)
     return paths
 
 

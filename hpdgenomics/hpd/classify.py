@@ -19,7 +19,6 @@ depends on it. Library only: nothing here prints or exits.
 """
 from __future__ import annotations
 
-import json
 import logging
 import math
 from dataclasses import asdict, dataclass, field
@@ -316,8 +315,10 @@ class HpdClassification:
         }
 
     def to_json(self) -> str:
-        # allow_nan=False: a NaN or infinity reaching the JSON is a bug, not output
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        # never NaN or Infinity: a non-finite value reaching the JSON is an error naming where
+        from ..io.text import finite_json
+
+        return finite_json(self.to_dict(), what="hpd_calls.json", ensure_ascii=False)
 
 
 def _call_key(column: str) -> str:
@@ -376,7 +377,16 @@ def load_hpd_calls(path: str | Path) -> pd.DataFrame:
     if not path.is_file():
         raise InputError("HPD calls file not found", path=path,
                          hint="run `hpdgenomics hpd-classify` first and pass its hpd_calls.tsv")
-    frame = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    from ..io.text import open_text
+
+    try:
+        with open_text(path) as handle:   # bounded like every table (hpdgenomics.limits)
+            frame = pd.read_csv(handle, sep="\t", dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        detail = " ".join(str(exc).split())
+        raise InputError(f"cannot be read as a tab-separated HPD calls table ({detail})",
+                         path=path, hint="pass the hpd_calls.tsv written by "
+                                         "`hpdgenomics hpd-classify`") from None
     required = ["patient_id"] + [d.column for d in DEFINITIONS.values()]
     missing = [c for c in required if c not in frame.columns]
     if missing:

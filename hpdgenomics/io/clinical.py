@@ -172,18 +172,20 @@ def _header_names(header: str, delimiter: str) -> list[str]:
     return [name.strip().strip('"').strip() for name in fields]
 
 
-def read_delimited(path: str | Path, *, what: str = "table") -> DelimitedTable:
+def read_delimited(path: str | Path, *, what: str = "table",
+                   kind: str = "table") -> DelimitedTable:
     """Read a '#'-commented, tab- or comma-separated text table with one header row.
 
     Every cell is a string (no type guessing, no missing-value conversion), blank lines are kept
     as rows of empty strings so that :meth:`DelimitedTable.line_of` stays exact; short rows are
     padded with empty strings; rows with more fields than the header raise InputError.
+    ``kind`` names the size limit of :func:`~hpdgenomics.io.text.open_text` (``maf`` for a MAF).
     """
     path = Path(path)
     refuse_binary(path, what)
     comments: list[str] = []
     header: str | None = None
-    with open_text(path) as handle:
+    with open_text(path, kind=kind) as handle:
         for line in handle:
             if line.startswith("#"):
                 comments.append(line[1:].rstrip())
@@ -211,7 +213,7 @@ def read_delimited(path: str | Path, *, what: str = "table") -> DelimitedTable:
                               + ("; a first column without a name is R's row names: write the "
                                  "file with row.names = FALSE" if names[0] == "" else ""))
     try:
-        with open_text(path) as handle:
+        with open_text(path, kind=kind) as handle:
             df = pd.read_csv(handle, sep=delimiter, dtype=str, skiprows=len(comments),
                              keep_default_na=False, na_filter=False, skip_blank_lines=False,
                              quoting=3 if delimiter == "\t" and not quoted_tsv else 0)

@@ -235,7 +235,7 @@ def read_maf(path: str | Path, *, on_invalid: str = "error",
     if on_invalid not in ("error", "skip"):
         raise UsageError(f"on_invalid {on_invalid!r} is not one of error, skip")
     path = Path(path)
-    table = read_delimited(path, what="MAF")
+    table = read_delimited(path, what="MAF", kind="maf")
     raw = table.df
     lacking = [name for name in REQUIRED_COLUMNS if _column(raw, name) is None]
     if lacking:

@@ -259,7 +259,7 @@ def _scan_header(path: Path) -> _HeaderScan:
         scan.binary = True
         return scan
     try:
-        with open_text(path) as handle:
+        with open_text(path, kind="vcf") as handle:
             lines = iter(handle)
             seen_hash = False
             first_record_columns = None
@@ -340,7 +340,7 @@ def _looks_like_record(line: str) -> bool:
 def _write_repaired_copy(path: Path, scan: _HeaderScan, scratch: Path) -> Path:
     repaired = scratch / "repaired.vcf"
     try:
-        with open_text(path) as handle, open(repaired, "w", encoding="utf-8") as out:
+        with open_text(path, kind="vcf") as handle, open(repaired, "w", encoding="utf-8") as out:
             if not scan.has_fileformat:
                 out.write("##fileformat=VCFv4.2\n")
             for number, line in enumerate(handle, start=1):

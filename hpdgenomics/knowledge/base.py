@@ -199,6 +199,8 @@ def load_knowledge(path: str | Path | None = None, *, mode: str = "extend") -> K
 def _is_bundled_copy(path: Path) -> bool:
     (_, bundled_text), _ = _bundled_texts()
     try:
+        if path.stat().st_size != len(bundled_text.encode("utf-8")):
+            return False      # and a huge file is never read here
         return path.read_text(encoding="utf-8") == bundled_text
     except (OSError, UnicodeDecodeError):
         return False      # _load_user reports the problem with the file
@@ -211,13 +213,10 @@ def validate_knowledge_file(path: str | Path, *, mode: str = "extend") -> Knowle
 
 
 def _load_user(path: Path, mode: str, bundled: KnowledgeBase) -> KnowledgeBase:
+    from .loader import read_knowledge_text
+
     source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise KnowledgeError("knowledge file not found", path=path, hint="check the path") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise KnowledgeError(f"knowledge file cannot be read ({exc})", path=path) from None
+    text = read_knowledge_text(path)        # bounded: HPDGENOMICS_MAX_KNOWLEDGE_BYTES
     problems = Problems()
     doc = check_document(_parse_yaml(text, source, problems), source, problems, bundled=False)
     user_rules = parse_rules(doc.get("rules") or [], source, problems)
@@ -232,9 +231,10 @@ def _load_user(path: Path, mode: str, bundled: KnowledgeBase) -> KnowledgeBase:
             continue
         table_path = (path.parent / str(name))
         try:
-            tables[key] = (str(table_path), table_path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.add(source, f"tables.{key}", f"cannot read {table_path} ({exc})")
+            tables[key] = (str(table_path), read_knowledge_text(table_path, f"table {key}"))
+        except KnowledgeError as exc:
+            problems.add(source, f"tables.{key}", f"cannot read {table_path}: {exc.detail}"
+                                                   + (f"; {exc.hint}" if exc.hint else ""))
 
     bundled_sources = {r.id: bundled.sources[0] for r in bundled.rules}
     if mode == "extend":
@@ -276,15 +276,9 @@ def _deep_merge(base: dict, override: Any) -> dict:
 
 
 def _parse_yaml(text: str, source: str, problems: Problems) -> Any:
-    import yaml  # local: keep `import hpdgenomics` cheap
+    from .loader import parse_yaml   # bounded: aliases and expansion (hpdgenomics.limits)
 
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problems.add(source, where, f"not valid YAML: {getattr(exc, 'problem', None) or exc}")
-        return {}
+    return parse_yaml(text, source, problems)
 
 
 def _assemble(*, name, version, sources, rules, rule_sources, copy_number, cn_source, tables,

@@ -1,4 +1,12 @@
-"""Readers of the panel tables behind a :class:`~hpdgenomics.knowledge.panel.Panel`.
+"""Readers of a knowledge file (bounded YAML) and of the panel tables behind a
+:class:`~hpdgenomics.knowledge.panel.Panel`.
+
+A knowledge file is read only up to ``HPDGENOMICS_MAX_KNOWLEDGE_BYTES`` and parsed with YAML's
+safe loader under two more limits (:mod:`hpdgenomics.limits`): at most
+``HPDGENOMICS_MAX_YAML_ALIASES`` aliases, and at most ``HPDGENOMICS_MAX_YAML_NODES`` nodes once
+every alias is expanded. A 1 KB "billion laughs" (nine levels of ten aliases) stays small while
+parsed, since an alias is a reference, but expands to 10^9 nodes as soon as anything walks it
+(validation, hashing, JSON): it is refused before that, with the limit named.
 
 Format: tab-separated, UTF-8, ``#`` lines first (provenance), then one header row.  Coordinates are
 1-based closed, chromosome names without ``chr``; exon rows are listed in transcript order (5'->3').
@@ -13,6 +21,10 @@ import io
 import re
 from collections import defaultdict
 
+from pathlib import Path
+from typing import Any
+
+from ..errors import KnowledgeError
 from ..genome import BUILDS, CHROM_LENGTHS, normalize_chrom
 from ..model import CodingExon, Hotspot, PanelGene
 from .panel import Panel
@@ -35,6 +47,126 @@ HOTSPOT_CLASSES = ("missense", "nonsense", "mnv", "inframe_deletion", "inframe_i
                    "frameshift", "splice_site", "other")
 ALLELE_RE = re.compile(r"^[ACGT]+$")
 CODON_RE = re.compile(r"^p\.[A-Z*](\d+)[A-Z*]$")
+
+
+def read_knowledge_text(path: Path, what: str = "knowledge file") -> str:
+    """The text of a knowledge YAML or of a table it names, refused above the size limit."""
+    from ..limits import KNOWLEDGE_BYTES
+
+    limit = KNOWLEDGE_BYTES.value()
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise KnowledgeError(f"{what} is {size:,} bytes, over the limit on the size of a "
+                                 f"knowledge file of {KNOWLEDGE_BYTES.describe(limit)}",
+                                 path=path, hint="is this the right file? if it is, raise the "
+                                                 f"limit: set {KNOWLEDGE_BYTES.env} to at least "
+                                                 f"{size}")
+        with open(path, encoding="utf-8") as handle:
+            return handle.read(limit + 1)[:limit]   # a file growing meanwhile stays bounded
+    except FileNotFoundError:
+        raise KnowledgeError(f"{what} not found", path=path, hint="check the path") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KnowledgeError(f"{what} cannot be read ({exc})", path=path) from None
+
+
+def parse_yaml(text: str, source: str, problems: Problems) -> Any:
+    """One YAML document, parsed safely under the alias and expansion limits.
+
+    Problems (not YAML, too many aliases, too large once expanded, nested too deeply) go to
+    ``problems``, each naming the file (and the line where YAML knows it); the result is then
+    ``{}``.
+    """
+    import yaml  # local: keep `import hpdgenomics` cheap
+
+    from ..limits import YAML_ALIASES, YAML_NODES
+
+    max_aliases, max_nodes = YAML_ALIASES.value(), YAML_NODES.value()
+
+    class BoundedLoader(yaml.SafeLoader):
+        aliases = 0
+
+        def compose_node(self, parent, index):
+            if self.check_event(yaml.AliasEvent):
+                self.aliases += 1
+                if self.aliases > max_aliases:
+                    mark = self.peek_event().start_mark
+                    raise _YamlLimit(f"more than {max_aliases:,} YAML aliases (*name), over the "
+                                     f"limit of {YAML_ALIASES.describe(max_aliases)}",
+                                     mark, YAML_ALIASES.env)
+            return super().compose_node(parent, index)
+
+    loader = BoundedLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        expanded = _expanded_size(node, max_nodes)
+        if expanded > max_nodes:
+            raise _YamlLimit(f"expands to more than {max_nodes:,} nodes once its aliases are "
+                             f"resolved (a 'billion laughs'?), over the limit of "
+                             f"{YAML_NODES.describe(max_nodes)}", None, YAML_NODES.env)
+        return loader.construct_document(node)
+    except _YamlLimit as exc:
+        where = f"line {exc.mark.line + 1}" if exc.mark is not None else ""
+        problems.add(source, where, f"{exc.message}; if the file is genuine, set {exc.env} "
+                                    "to a larger number")
+        return {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problems.add(source, where, f"not valid YAML: {getattr(exc, 'problem', None) or exc}")
+        return {}
+    except RecursionError:
+        problems.add(source, "", "YAML nested too deeply to be a knowledge file")
+        return {}
+    finally:
+        loader.dispose()
+
+
+class _YamlLimit(Exception):
+    def __init__(self, message: str, mark, env: str):
+        super().__init__(message)
+        self.message, self.mark, self.env = message, mark, env
+
+
+def _expanded_size(root, cap: int) -> int:
+    """Nodes of the document with every alias expanded, counted without expanding anything:
+    each distinct node's size is computed once (iteratively, so depth is no limit) and reused
+    wherever an alias points at it. A node that contains itself counts as over ``cap``."""
+    import yaml
+
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            on_path.discard(key)
+            total = 1 + sum(sizes[id(child)] for child in _children(node, yaml))
+            sizes[key] = min(total, cap + 1)
+            continue
+        if key in sizes:
+            continue
+        if key in on_path:
+            return cap + 1        # a recursive alias: infinite once expanded
+        on_path.add(key)
+        stack.append((node, True))
+        for child in _children(node, yaml):
+            if id(child) not in sizes:
+                if id(child) in on_path:
+                    return cap + 1
+                stack.append((child, False))
+    return sizes[id(root)]
+
+
+def _children(node, yaml) -> list:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 def read_table(text: str, kind: str, source: str, problems: Problems) -> list[tuple[int, dict]]:

@@ -7,6 +7,7 @@ listing all of them.
 """
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -102,7 +103,15 @@ def _known(values: Iterable, allowed: tuple[str, ...], field: str, bad, *,
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    """An int or a finite float (YAML's ``.inf`` and ``.nan`` are floats, and not thresholds)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and \
+        math.isfinite(value)
+
+
+def _not_finite(value: Any) -> str:
+    """`` (not a finite number)`` for YAML's .inf/.nan, so the message says why it is refused."""
+    return " (not a finite number)" if isinstance(value, float) and not math.isfinite(value) \
+        else ""
 
 
 def check_document(doc: Any, source: str, problems: Problems, *, bundled: bool) -> dict:
@@ -390,7 +399,8 @@ def check_cn_blocks(section: Any, source: str, where: str, problems: Problems, *
             continue
         if key == "focal_max_length":
             if not _is_number(value) or value <= 0:
-                problems.add(source, f"{where}.{key}", f"expected a positive length in bp, found {value!r}")
+                problems.add(source, f"{where}.{key}", f"expected a positive length in bp, found "
+                                                       f"{value!r}{_not_finite(value)}")
             continue
         if key == "gene_overrides":
             continue
@@ -403,7 +413,8 @@ def check_cn_blocks(section: Any, source: str, where: str, problems: Problems, *
                                                             f"{_choices(CN_BLOCKS[key])})")
             elif not _is_number(number) or number < 0:
                 problems.add(source, f"{where}.{key}.{sub}", f"expected a non-negative number, "
-                                                            f"found {number!r}")
+                                                            f"found {number!r}"
+                                                            f"{_not_finite(number)}")
 
 
 def check_copy_number(section: Any, source: str, problems: Problems, *, complete: bool) -> None:
@@ -437,3 +448,58 @@ def effective_cn_value(copy_number: dict, gene: str, block: str, key: str | None
     if key in (override.get(block) or {}):
         return override[block][key]
     return (copy_number.get(block) or {}).get(key)
+
+
+# --- gene lists given on the command line ---------------------------------------------------------
+
+# separators a user may have typed instead of the comma, most telling first
+_LIST_SEPARATORS = (";", "|", "\t", " ", "/", ":")
+
+
+def check_gene_list(items: Iterable[str], known: Iterable[str], *, option: str) -> list[str]:
+    """The gene symbols of a list option, each one a gene the knowledge base knows.
+
+    Symbols are case-sensitive (HGNC symbols are upper case): ``kras`` is refused with "did you
+    mean KRAS?", never silently taken for it. An item that is several known genes joined by
+    another separator (``KRAS;EGFR``) is refused with the separator named. Raises one
+    :class:`~hpdgenomics.errors.UsageError` naming every unknown item and listing the valid ones.
+    """
+    import difflib
+
+    from ..errors import UsageError
+
+    valid = sorted(set(known))
+    names = [item.strip() for item in items if item.strip()]
+    problems = []
+    for name in names:
+        if name in valid:
+            continue
+        problems.append(f"{name!r}{_gene_suggestion(name, valid, option, difflib)}")
+    if problems:
+        raise UsageError(f"{option} names {len(problems)} gene(s) the knowledge base does not "
+                         f"know: {'; '.join(problems)}",
+                         hint=f"valid genes: {', '.join(valid)}")
+    if not names:
+        raise UsageError(f"{option} is empty", hint=f"list genes separated by commas, or leave "
+                                                    f"{option} out")
+    return names
+
+
+def _gene_suggestion(name: str, valid: list[str], option: str, difflib) -> str:
+    for separator in _LIST_SEPARATORS:
+        parts = [p.strip() for p in name.split(separator) if p.strip()]
+        if len(parts) > 1 and any(p.upper() in valid for p in parts):
+            parts = [p.upper() if p.upper() in valid else p for p in parts]
+            shown = "space" if separator == " " else "tab" if separator == "\t" else \
+                repr(separator)
+            return (f" looks like a list separated by {shown}: separate genes with commas "
+                    f"({option} {','.join(parts)})")
+    if name.upper() in valid:
+        return f": gene symbols are upper case; did you mean {name.upper()}?"
+    close = difflib.get_close_matches(name.upper(), valid, n=2, cutoff=0.6)
+    return f": did you mean {' or '.join(close)}?" if close else ""
+
+
+def knowledge_genes(kb) -> list[str]:
+    """Every gene of a loaded knowledge base's panels (the valid names of a gene list option)."""
+    return sorted({symbol for panel in kb.panels.values() for symbol in panel.genes})

@@ -1,22 +1,21 @@
 """Render a :class:`~hpdgenomics.report.model.ScreenReport` as JSON, TSV and HTML.
 
-The three files are views of one report model. All three are serialised before the first is
-written, and each is written atomically (temporary file, then rename), so a failed run never leaves
-a partial report, nor a new JSON beside an old HTML. File names come from the sample id through
+The three files are views of one report model. All three are serialised, then written to
+temporary names and renamed together (:func:`hpdgenomics.io.text.write_file_set`), so a failed run
+(a full disk, an interruption) never leaves a partial report, nor a new JSON beside an old HTML. File names come from the sample id through
 :func:`hpdgenomics.io.text.safe_file_stem` (documented in docs/report-schema.md).
 """
 from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from pathlib import Path
 from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from ..io.text import atomic_write, safe_file_stem
+from ..io.text import atomic_write, finite_json, safe_file_stem, write_file_set
 from ..screen.exposures import ALL, COMPONENT_EVIDENCE
 from .model import ScreenReport
 
@@ -218,15 +217,17 @@ def render_tsv(report: ScreenReport) -> str:
 
 
 def write_reports(report: ScreenReport, out_dir: str | Path) -> dict[str, Path]:
-    """Write ``<sample>.hpd.json``, ``.tsv`` and ``.html`` into ``out_dir``; return their paths."""
+    """Write ``<sample>.hpd.json``, ``.tsv`` and ``.html`` into ``out_dir``; return their paths.
+
+    The three are one set: all are rendered, then written to temporary names, then renamed
+    together (:func:`~hpdgenomics.io.text.write_file_set`), so a full disk or an interruption
+    leaves the earlier set whole, never a new JSON beside an old HTML.
+    """
     paths = output_paths(out_dir, report.sample_id)
-    # everything is rendered before anything is written: an error leaves the earlier set intact
     contents = {
-        "json": json.dumps(report.to_dict(), indent=2, allow_nan=False) + "\n",
+        "json": finite_json(report.to_dict(), what=f"the JSON report of {report.sample_id}"),
         "tsv": render_tsv(report),
         "html": render_html(report),
     }
-    for kind, path in paths.items():
-        with atomic_write(path) as handle:
-            handle.write(contents[kind])
+    write_file_set({path: contents[kind] for kind, path in paths.items()})
     return paths

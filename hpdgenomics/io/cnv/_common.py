@@ -101,7 +101,7 @@ def read_table(path: Path, accept: Callable[[list[str]], bool], *, what: str,
     try:
         # through open_text, never pandas' own opener: the content (not a ".gz" name) decides
         # whether the file is decompressed, and open_text's size and line-length limits apply
-        with open_text(path) as handle:
+        with open_text(path, kind="cnv") as handle:   # bounded: see hpdgenomics.limits
             table = pd.read_csv(handle, sep=sep, skiprows=index, dtype=str,
                                 keep_default_na=False, skip_blank_lines=False, quotechar='"',
                                 comment=None)
@@ -121,6 +121,9 @@ def read_table(path: Path, accept: Callable[[list[str]], bool], *, what: str,
                      "cannot be read: keep the caller's tab-separated output")
         raise InputError(f"cannot be parsed as a {'comma' if sep == ',' else 'tab'}-separated "
                          f"{what} ({detail})", path=path, hint=hint) from None
+    except (OSError, EOFError, zlib.error) as exc:   # a gzip truncated past the lines sniffed
+        raise InputError(f"cannot be read ({exc})", path=path,
+                         hint="is the file truncated or not really gzip? re-create it") from None
     table.columns = [str(c).strip().strip('"').lstrip("#").lower() for c in table.columns]
     table["source_line"] = range(index + 2, index + 2 + len(table))
     values = table.drop(columns="source_line")
@@ -365,7 +368,7 @@ def lines_after_header(path: Path, lines: list[str], *, prefix: str, extra: int 
         return lines
     found: list[str] = []
     past = 0
-    with open_text(path) as handle:
+    with open_text(path, kind="cnv") as handle:
         for raw in handle:
             line = raw.rstrip("\r\n")
             found.append(line)
