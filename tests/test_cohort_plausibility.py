@@ -227,7 +227,8 @@ def test_clinical_samples_without_any_genomic_data_are_not_evaluable(tmp_path):
     assert counts == {"KRAS_MUT": ("2", "2", "2"), "EGFR_MUT": ("0", "4", "2"),
                       "MDM2_AMP": ("0", "0", "6")}          # no copy-number data at all
     assert _association(out, "KRAS_MUT")["n_not_evaluable"] == "2"
-    matrix = {r["sample_id"]: r for r in _tsv(out / "matrix.tsv")}
+    matrix = {r["sample_id"]: r for r in _tsv(out / "matrix.tsv")
+              if (r["component"], r["grade"]) == ("all", "strong")}
     assert matrix["PT-05"]["KRAS_MUT"] == matrix["PT-06"]["EGFR_MUT"] == ""
     warning = ("2 sample(s) named only by the clinical files have no genomic data (no MAF row, "
                "no copy-number value, not in a gene-panel matrix; e.g. PT-05, PT-06)")
@@ -272,7 +273,8 @@ def test_maf_row_with_alt_equal_to_ref_is_dropped_counted_and_warned(tmp_path):
     assert any(w.startswith("1 row(s) have no alternative allele") for w in data["warnings"])
     [maf_input] = [i for i in data["inputs"] if i["kind"] == "maf"]
     assert (maf_input["rows_read"], maf_input["rows_kept"], maf_input["rows_rejected"]) == (3, 2, 1)
-    matrix = {r["sample_id"]: r for r in _tsv(out / "matrix.tsv")}
+    matrix = {r["sample_id"]: r for r in _tsv(out / "matrix.tsv")
+              if (r["component"], r["grade"]) == ("all", "strong")}
     assert set(matrix) == {"B1", "C1"} and matrix["B1"]["KRAS_MUT"] == "1"
 
 

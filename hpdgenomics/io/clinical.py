@@ -130,10 +130,11 @@ def binary_content(text: str) -> str | None:
     return None
 
 
-def refuse_binary(path: str | Path, what: str) -> None:
-    """InputError when ``path`` starts with binary content (see :func:`binary_content`)."""
+def refuse_binary(path: str | Path, what: str, *, kind: str = "table") -> None:
+    """InputError when ``path`` starts with binary content (see :func:`binary_content`); ``kind``
+    names the size limit that applies (see :func:`hpdgenomics.io.text.open_text`)."""
     try:
-        with open_text(path) as handle:
+        with open_text(path, kind=kind) as handle:
             start = handle.read(BINARY_SNIFF_CHARS)
     except (OSError, EOFError, zlib.error) as exc:
         raise InputError(f"{what} cannot be read ({exc})", path=path,
@@ -182,7 +183,7 @@ def read_delimited(path: str | Path, *, what: str = "table",
     ``kind`` names the size limit of :func:`~hpdgenomics.io.text.open_text` (``maf`` for a MAF).
     """
     path = Path(path)
-    refuse_binary(path, what)
+    refuse_binary(path, what, kind=kind)
     comments: list[str] = []
     header: str | None = None
     with open_text(path, kind=kind) as handle:
