@@ -460,3 +460,16 @@ def test_non_finite_covariate_and_oversized_maf_numbers_are_input_errors(tmp_pat
     assert result.exit_code == 2
     assert ("line 2: Start_Position '99999999999999999999' is not a whole number of at most 15 "
             "digits") in result.stderr
+
+
+def test_every_cohort_warning_reaches_stderr_once(tmp_path):
+    # a MAF-only cohort with ids matched across letter case: every warning of cohort.json (the
+    # join's, the analysis's) is on stderr too, once (issue 9: "in the report and on stderr")
+    out = tmp_path / "out"
+    result = _cohort(["--maf", UPPER_MAF, "--clinical", fixture("clinical_lower_case_sample_ids.tsv")],
+                     out)
+    assert result.exit_code == 0, result.output
+    warnings = json.loads((out / "cohort.json").read_text())["warnings"]
+    assert warnings
+    for warning in warnings:
+        assert result.stderr.count(warning) == 1, warning

@@ -142,11 +142,30 @@ def command(manifest, maf, cna, cna_format, gene_panel_matrix, gene_panels, clin
         if done == total:
             bar.__exit__(None, None, None)
 
+    logged = _LoggedWarnings()
+    logging.getLogger("hpdgenomics").addHandler(logged)
     try:
         report = run_cohort(config, progress if _progress_wanted() else None)
     finally:
+        logging.getLogger("hpdgenomics").removeHandler(logged)
         if bar is not None and not bar.finished:
             bar.__exit__(None, None, None)
+    # every warning of the report reaches stderr too, once: those the library logged already
+    # are not repeated
+    for warning in dict.fromkeys([*report.warnings, *report.analysis.warnings]):
+        if not any(warning in message for message in logged.messages):
+            log.warning("%s", warning)
     paths = write_cohort_outputs(report, out_dir, plots=not no_plots)
     log.info("cohort of %d samples; wrote %s", len(report.analysis.samples),
              ", ".join(str(p) for p in paths.values()))
+
+
+class _LoggedWarnings(logging.Handler):
+    """Remembers the warnings the library logged during a run (to avoid repeating them)."""
+
+    def __init__(self):
+        super().__init__(level=logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
