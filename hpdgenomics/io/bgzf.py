@@ -64,7 +64,7 @@ class TabixIndex:
         for bin_number in _region_bins(start - 1, end, self.min_shift, self.depth):
             if bin_number in sequence.bins:
                 found.extend(self.chunks_of(sequence, bin_number))
-        return _merge(found)
+        return merge_chunks(found)
 
 
 def _region_bins(begin: int, end: int, min_shift: int, depth: int) -> list[int]:
@@ -79,7 +79,8 @@ def _region_bins(begin: int, end: int, min_shift: int, depth: int) -> list[int]:
     return bins
 
 
-def _merge(chunks: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def merge_chunks(chunks: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping (virtual-offset) chunks joined, in file order, so no block is read twice."""
     merged: list[list[int]] = []
     for begin, end in sorted(chunks):
         if merged and begin <= merged[-1][1]:

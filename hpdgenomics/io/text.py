@@ -350,6 +350,17 @@ def _check_output_dir(path: Path) -> Path:
     return path
 
 
+def _move_into_place(tmp: str | Path, path: Path) -> None:
+    """Rename a finished temporary file onto ``path``; failures are one-line OutputErrors."""
+    try:
+        os.replace(tmp, path)
+    except IsADirectoryError:
+        raise OutputError("a folder of that name is in the way", path=path,
+                          hint="remove or rename the folder") from None
+    except OSError as exc:
+        raise output_error(exc, path, "cannot replace the file") from None
+
+
 @contextmanager
 def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-8"):
     """Write to a temporary file beside ``path`` and rename it into place only on success.
@@ -369,13 +380,7 @@ def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-
             if exc.errno not in _OUTPUT_HINTS:
                 raise
             raise output_error(exc, path) from None     # a full disk: one line, exit 2
-        try:
-            os.replace(tmp, path)
-        except IsADirectoryError:
-            raise OutputError("a folder of that name is in the way", path=path,
-                              hint="remove or rename the folder") from None
-        except OSError as exc:
-            raise output_error(exc, path, "cannot replace the file") from None
+        _move_into_place(tmp, path)
     except BaseException:
         try:
             os.unlink(tmp)
@@ -438,13 +443,7 @@ def _commit(staged: list[tuple[Path, str]]) -> None:
         for path, _tmp in staged:
             backups[path] = _keep_earlier(path)
         for path, tmp in staged:
-            try:
-                os.replace(tmp, path)
-            except IsADirectoryError:
-                raise OutputError("a folder of that name is in the way", path=path,
-                                  hint="remove or rename the folder") from None
-            except OSError as exc:
-                raise output_error(exc, path, "cannot replace the file") from None
+            _move_into_place(tmp, path)
             done.append(path)
     except BaseException:
         for path in done:

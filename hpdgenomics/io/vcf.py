@@ -97,7 +97,8 @@ from ..genome import (
 )
 from ..knowledge.panel import Panel
 from ..model import PanelGene, VariantCall
-from .bgzf import BgzfFile, IndexFormatError, TabixIndex, index_problem, read_index
+from .bgzf import (BgzfFile, IndexFormatError, TabixIndex, index_problem, merge_chunks,
+                   read_index)
 from .text import is_gzipped, open_text, sha256_file
 
 log = logging.getLogger(__name__)
@@ -963,15 +964,9 @@ def _scan_index_chunks(path: Path, index: TabixIndex, regions, limit: int) -> No
     chunks = []
     for name, start, end in regions:
         chunks.extend(index.chunks_overlapping(name, start, end))
-    merged: list[list[int]] = []
-    for begin, end in sorted(chunks):
-        if merged and begin <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([begin, end])
     try:
         with BgzfFile(path) as bgzf:
-            for begin, end in merged:
+            for begin, end in merge_chunks(chunks):
                 scanner = _LineScanner(path, limit, where="in the panel regions read through "
                                                           "the index")
                 for piece in bgzf.chunks(begin, end):
