@@ -17,25 +17,30 @@ def _progress_wanted() -> bool:
     return sys.stderr.isatty() and not os.environ.get("CI")
 
 
+#: options that take several files after one option (what the shell makes of a glob)
+_SEVERAL_FILES = ("--gene-panel", "--reports")
+
+
 class _CohortCommand(click.Command):
     """Reads ``--gene-panel a.txt b.txt`` (what the shell makes of ``--gene-panel panels/*.txt``)
-    as one ``--gene-panel`` per file: the command takes no positional arguments, so every
-    argument after the option's value that is not an option is one more panel file."""
+    as one ``--gene-panel`` per file, and ``--reports`` likewise: the command takes no positional
+    arguments, so every argument after the option's value that is not an option is one more
+    file of that option."""
 
     def parse_args(self, ctx, args):
         rewritten: list[str] = []
-        following = False           # True after the value of a --gene-panel
-        expects_value = False       # True right after a bare --gene-panel
+        following = None            # the option whose value came last (--gene-panel, --reports)
+        expects_value = None        # the option given bare just before
         for arg in args:
             if arg == "--":
-                following = expects_value = False
+                following = expects_value = None
             elif expects_value:
-                expects_value, following = False, True
+                expects_value, following = None, expects_value
             elif following and not arg.startswith("-"):
-                rewritten.append("--gene-panel")
+                rewritten.append(following)
             else:
-                following = arg.startswith("--gene-panel=")
-                expects_value = arg == "--gene-panel"
+                following = next((o for o in _SEVERAL_FILES if arg.startswith(o + "=")), None)
+                expects_value = arg if arg in _SEVERAL_FILES else None
             rewritten.append(arg)
         return super().parse_args(ctx, rewritten)
 
@@ -46,6 +51,12 @@ class _CohortCommand(click.Command):
                    "tumor_type, sample, cnv_sample, build, cnv_format, seg_log_base, purity, "
                    "ploidy, sex, ...]); each sample is screened like `hpdgenomics screen` with "
                    "its row's settings.")
+@click.option("--reports", "reports", multiple=True,
+              type=click.Path(exists=True, readable=True, path_type=Path),
+              help="Finished `hpdgenomics screen` reports: folders (searched recursively for "
+                   "*.hpd.json) and/or report files; repeatable, or several after one option. "
+                   "Nothing is screened; with --manifest, the manifest is the sample sheet only "
+                   "(patient_id, tumor_type, ...).")
 @click.option("--maf", type=INPUT_FILE, help="Cohort MAF (vcf2maf, GDC, cBioPortal, GENIE).")
 @click.option("--cna", type=INPUT_FILE,
               help="Gene-level copy-number matrix (cBioPortal/GISTIC discrete or log2).")
@@ -103,14 +114,16 @@ class _CohortCommand(click.Command):
 @click.option("-o", "--out", "out_dir", type=OUTPUT_DIR,
               required=True, help="Output folder.")
 @common_options
-def command(manifest, maf, cna, cna_format, gene_panel_matrix, gene_panels, clinical,
+def command(manifest, reports, maf, cna, cna_format, gene_panel_matrix, gene_panels, clinical,
             clinical_samples, id_column, time_column, status_column, time_unit, on_invalid,
             outcome, hpd_calls, early_failure_months, covariates, strata, multi_sample_policy,
             tcga_barcodes_to_patients, build, knowledge_path, knowledge_mode, include_filtered, workers, no_plots, out_dir):
     """Screen a cohort and test HPD-associated alterations against treatment outcome.
 
-    Two ways in: --manifest (per-sample VCF/copy-number files, screened in parallel; a rerun
-    reuses unchanged samples) or cohort files (--maf and/or --cna, with --gene-panel-matrix).
+    Three ways in: --manifest (per-sample VCF/copy-number files, screened in parallel; a rerun
+    reuses unchanged samples), --reports (finished per-sample reports of `hpdgenomics screen`
+    jobs, e.g. from a workflow engine) or cohort files (--maf and/or --cna, with
+    --gene-panel-matrix).
     Writes calls.tsv, matrix.tsv, association.tsv, cohort.json, cohort.html and plots/ into --out.
     Research use only.
     """
@@ -120,7 +133,7 @@ def command(manifest, maf, cna, cna_format, gene_panel_matrix, gene_panels, clin
     check_output_dir(out_dir)
 
     config = CohortConfig(
-        manifest=manifest, maf=maf, cna=cna, cna_format=cna_format,
+        manifest=manifest, reports=tuple(reports), maf=maf, cna=cna, cna_format=cna_format,
         gene_panel_matrix=gene_panel_matrix, gene_panels=tuple(gene_panels), clinical=clinical,
         clinical_samples=clinical_samples, id_column=id_column, time_column=time_column,
         status_column=status_column, time_unit=time_unit, on_invalid=on_invalid, outcome=outcome,

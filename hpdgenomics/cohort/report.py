@@ -87,6 +87,9 @@ class CohortConfig:
     """Everything ``hpdgenomics cohort`` accepts; mirrors its options."""
 
     manifest: Path | None = None
+    # finished single-sample reports (folders and/or files); with them a manifest is the sample
+    # sheet only (patient ids, columns), nothing is screened (cohort.gather)
+    reports: tuple[Path, ...] = ()
     maf: Path | None = None
     cna: Path | None = None
     cna_format: str | None = None
@@ -278,10 +281,14 @@ def run_cohort(config: CohortConfig,
     from ..io.gene_panel import ProfilingMap
     from ..knowledge import load_knowledge
 
+    if config.reports and (config.maf is not None or config.cna is not None):
+        raise UsageError("give either --reports or cohort files (--maf/--cna), not both")
     if config.manifest is not None and (config.maf is not None or config.cna is not None):
         raise UsageError("give either --manifest or cohort files (--maf/--cna), not both")
-    if config.manifest is None and config.maf is None and config.cna is None:
-        raise UsageError("nothing to analyse", hint="give --manifest, or --maf and/or --cna")
+    if config.manifest is None and config.maf is None and config.cna is None \
+            and not config.reports:
+        raise UsageError("nothing to analyse",
+                         hint="give --manifest, --reports, or --maf and/or --cna")
     outcome = parse_outcome(config.outcome)
     if outcome.kind == "hpd" and config.hpd_calls is None:
         raise UsageError(f"--outcome {config.outcome} needs --hpd-calls",
@@ -329,9 +336,9 @@ def run_cohort(config: CohortConfig,
     if config.manifest is not None:
         from ..io.manifest import manifest_columns, read_manifest
 
-        if config.out_dir is None:
+        if config.out_dir is None and not config.reports:
             raise UsageError("the manifest path needs an output folder for the per-sample reports")
-        manifest_rows = read_manifest(config.manifest)
+        manifest_rows = read_manifest(config.manifest, sample_sheet=bool(config.reports))
         model_columns = manifest_columns(manifest_rows)
     if clinical is not None and (config.covariates or config.strata):
         # checked here, not after the analysis, so that a typo costs no screening run
@@ -342,7 +349,25 @@ def run_cohort(config: CohortConfig,
     sample_to_patient: dict[str, str] = {}
     profiling_assumption = None
     build = config.build
-    if manifest_rows is not None:
+    if config.reports:
+        from .gather import apply_sample_sheet, load_reports
+
+        gathered = load_reports(config.reports, knowledge=knowledge, build=config.build)
+        if manifest_rows is not None:
+            sample_to_patient = apply_sample_sheet(gathered, manifest_rows, config.manifest)
+            inputs.append({"kind": "sample_sheet", "path": str(config.manifest),
+                           "sha256": sha256_file(config.manifest)})
+        samples, sample_outcomes = gathered.samples, gathered.outcomes
+        inputs.extend(gathered.inputs)
+        warnings.extend(gathered.warnings)
+        warnings.extend(f"{option} is not used with --reports (the samples were screened "
+                        "already)" for option, value in (
+                            ("--gene-panel-matrix", config.gene_panel_matrix),
+                            ("--gene-panel", config.gene_panels),
+                            ("--cna-format", config.cna_format),
+                            ("--include-filtered", config.include_filtered)) if value)
+        build = ", ".join(gathered.builds) or build
+    elif manifest_rows is not None:
         samples, sample_outcomes, sample_to_patient = _manifest_samples(config, manifest_rows,
                                                                         progress)
         inputs.append({"kind": "manifest", "path": str(config.manifest),

@@ -20,6 +20,10 @@ file is collected and reported at once, each with its line number. Each sample's
 from its ``sample_id`` by :func:`~hpdgenomics.io.text.safe_file_stem`; two ids that would share a
 file name (``a/b`` and ``a_b``, or ``S1`` and ``s1`` on a case-insensitive disk) are refused,
 because one sample's reports would overwrite the other's.
+
+Read as a *sample sheet* (``read_manifest(path, sample_sheet=True)``, for ``cohort --reports``,
+whose samples were screened elsewhere), only ``sample_id`` is required: the ``vcf``, ``cnv`` and
+``panel`` columns may be absent, and their files are neither needed nor looked for.
 """
 from __future__ import annotations
 
@@ -153,7 +157,7 @@ def _data_lines(path: Path) -> list[tuple[int, str]]:
                 if line.strip() and not line.startswith("#")]
 
 
-def read_manifest(path: str | Path) -> list[ManifestRow]:
+def read_manifest(path: str | Path, *, sample_sheet: bool = False) -> list[ManifestRow]:
     path = Path(path)
     is_csv = path.suffix.lower() == ".csv"
     numbered = _data_lines(path)
@@ -168,7 +172,11 @@ def read_manifest(path: str | Path) -> list[ManifestRow]:
                               "delimited)'), or name it .csv to have it read as comma-separated")
     reader = csv.DictReader([line for _, line in numbered], delimiter="," if is_csv else "\t")
     columns = [c.strip() for c in (reader.fieldnames or [])]
-    if "sample_id" not in columns or not ({"vcf", "cnv"} & set(columns)):
+    if sample_sheet and "sample_id" not in columns:
+        raise InputError(f"sample sheet header {columns} lacks sample_id", path=path,
+                         where=f"line {header_number}",
+                         hint="tab-separated header: sample_id, [patient_id, tumor_type, ...]")
+    if not sample_sheet and ("sample_id" not in columns or not ({"vcf", "cnv"} & set(columns))):
         raise InputError(f"manifest header {columns} lacks sample_id and a vcf or cnv column",
                          path=path, where=f"line {header_number}",
                          hint="tab-separated header: sample_id, vcf, cnv, [patient_id, panel, ...]")
@@ -199,11 +207,11 @@ def read_manifest(path: str | Path) -> list[ManifestRow]:
                 files[column] = None
                 continue
             file_path = Path(value) if Path(value).is_absolute() else path.parent / value
-            if not file_path.is_file():
+            if not sample_sheet and not file_path.is_file():
                 problems.append(f"line {index}: {column} file {value!r} not found "
                                 f"(looked at {file_path})")
             files[column] = file_path
-        if files["vcf"] is None and files["cnv"] is None:
+        if files["vcf"] is None and files["cnv"] is None and not sample_sheet:
             problems.append(f"line {index}: sample {sample_id!r} has neither vcf nor cnv")
         values: dict[str, object] = {}
         for column, parse in _VALUE_COLUMNS.items():
