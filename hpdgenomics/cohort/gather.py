@@ -99,9 +99,10 @@ def load_reports(paths: Iterable[str | Path], knowledge=None,
     """
     files = find_reports(paths)
     samples, inputs, outcomes, headers = [], [], [], []
+    shared = _SharedValues()
     for path in files:
         data, digest = _read_report(path)
-        sample = _sample_calls(data, path)
+        sample = shared.compact(_sample_calls(data, path))
         samples.append(sample)
         inputs.append({"kind": "report", "path": str(path), "sha256": digest,
                        "sample_id": sample.sample_id})
@@ -238,6 +239,38 @@ def _sample_calls(data: dict, path: Path) -> SampleCalls:
                                  f"{', '.join(sorted(_STATUSES))}", path=path, where=where,
                                  hint="screen the sample again, or remove the file")
     return sample
+
+
+class _SharedValues:
+    """One object per distinct status map, reason map and string across the gathered samples.
+
+    Most samples of a cohort have the same statuses and reasons (everything not detected, for
+    the same reasons), yet each parsed report holds its own copies: about 35 KB per sample,
+    3.5 GB at 100,000 samples. Equal maps become one shared dict (SampleCalls are read, never
+    modified, after construction), equal strings one string.
+    """
+
+    def __init__(self):
+        self._strings: dict[str, str] = {}
+        self._maps: dict[tuple, dict[str, str]] = {}
+
+    def _string(self, text):
+        return self._strings.setdefault(text, text) if isinstance(text, str) else text
+
+    def _map(self, values: dict) -> dict:
+        items = tuple((self._string(k), self._string(v)) for k, v in values.items())
+        return self._maps.setdefault(items, dict(items))
+
+    def compact(self, sample: SampleCalls) -> SampleCalls:
+        sample.rule_status = self._map(sample.rule_status)
+        sample.gene_status = self._map(sample.gene_status)
+        sample.rule_reason = self._map(sample.rule_reason)
+        for name in ("exposure_status", "exposure_reason"):
+            by_definition = getattr(sample, name)
+            if by_definition is not None:
+                setattr(sample, name, {tuple(map(self._string, key)): self._map(values)
+                                       for key, values in by_definition.items()})
+        return sample
 
 
 # --- checks over all reports -----------------------------------------------------------------------
