@@ -224,9 +224,12 @@ def test_a_stale_copy_of_a_sample_in_a_subfolder_is_an_error_naming_both(scatter
         in result.output
 
 
-def test_one_file_given_twice_is_one_report(scattered, tmp_path):
+def test_one_file_given_twice_or_linked_is_one_report(scattered, tmp_path):
     folder = _copy_reports(scattered, tmp_path / "reports", "S01", "S07")
-    gathered = load_reports([folder, folder / "S07.hpd.json"])
+    published = tmp_path / "published"            # a workflow engine's symlinked outputs
+    published.mkdir()
+    (published / "S07.hpd.json").symlink_to(folder / "S07.hpd.json")
+    gathered = load_reports([folder, folder / "S07.hpd.json", published])
     assert [s.sample_id for s in gathered.samples] == ["S01", "S07"]
     assert [i["path"] for i in gathered.inputs] == [str(folder / "S01.hpd.json"),
                                                     str(folder / "S07.hpd.json")]

@@ -62,7 +62,8 @@ class GatheredReports:
 
 def find_reports(paths: Iterable[str | Path]) -> list[Path]:
     """The report files named by ``paths``: a folder gives every ``*.hpd.json`` under it
-    (recursively, sorted), a file itself; one file reached twice is counted once."""
+    (recursively, sorted; symbolic links to files are followed, to folders not), a file itself;
+    one file reached twice (also through a symbolic link) is counted once."""
     found: list[Path] = []
     seen: set[Path] = set()
     for given in paths:
@@ -106,7 +107,7 @@ def load_reports(paths: Iterable[str | Path], knowledge=None,
         samples.append(sample)
         inputs.append({"kind": "report", "path": str(path), "sha256": digest,
                        "sample_id": sample.sample_id})
-        outcomes.append({"sample_id": sample.sample_id, "status": "gathered",
+        outcomes.append({"sample_id": sample.sample_id, "status": "gathered", "error": None,
                          "report": str(path),
                          "genome_build": data["sample"].get("genome_build"),
                          "caution_level": (data.get("caution") or {}).get("level")})
