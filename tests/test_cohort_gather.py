@@ -281,6 +281,26 @@ def test_a_report_status_word_that_is_not_a_status_is_an_error(scattered, tmp_pa
         load_reports([folder])
 
 
+@pytest.mark.parametrize("case, edit, expected", [
+    ("status_a_list", lambda d: d["rules"][0].update(status=[]), "has status [], not one of"),
+    ("reason_an_object", lambda d: d["genes"][0]["strong_grade"].update(reason={"a": 1}),
+     "the reason given for AKT1 is a dict, not text"),
+    ("components_a_list", lambda d: d["rules"][0].update(components=[]),
+     "a rule or gene entry is incomplete (AttributeError"),
+    ("genome_build_a_number", lambda d: d["sample"].update(genome_build=38),
+     "lacks or mangles sample.genome_build"),
+    ("rule_id_missing", lambda d: d["rules"][1].pop("rule_id"),
+     "a rule or gene entry is incomplete (KeyError: 'rule_id')"),
+])
+def test_a_report_with_values_of_the_wrong_kind_is_an_error_naming_it(scattered, tmp_path, case,
+                                                                     edit, expected):
+    folder = _copy_reports(scattered, tmp_path / "reports", "S01", "S07")
+    _edit(folder / "S07.hpd.json", edit)
+    result = _invoke(["cohort", "--reports", folder, "-o", tmp_path / "out"])
+    assert result.exit_code == 2, result.output
+    assert str(folder / "S07.hpd.json") in result.output and expected in result.output
+
+
 def test_a_report_with_a_rule_removed_under_the_same_hash_is_an_error(scattered, tmp_path):
     folder = _copy_reports(scattered, tmp_path / "reports", "S01")
     _edit(folder / "S01.hpd.json", lambda d: d["rules"].pop())

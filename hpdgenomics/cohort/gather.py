@@ -122,7 +122,7 @@ def load_reports(paths: Iterable[str | Path], knowledge=None,
     warnings = []
     if tool_version != __version__:
         warnings.append(f"the reports were written by hpdgenomics {tool_version}; this cohort "
-                        f"run is hpdgenomics {__version__} (the knowledge base is the same)")
+                        f"run is hpdgenomics {__version__}")
     return GatheredReports(samples=samples, inputs=inputs, outcomes=outcomes,
                            knowledge=dict(reports_knowledge), tool_version=tool_version,
                            warnings=warnings)
@@ -209,6 +209,8 @@ def _read_report(path: Path) -> tuple[dict, str]:
     if not isinstance(sample, dict) or not isinstance(sample.get("id"), str) \
             or not sample["id"].strip():
         problems.append("sample.id")
+    elif not isinstance(sample.get("genome_build"), str | None):
+        problems.append("sample.genome_build")
     for key in ("rules", "genes", "alterations"):
         if not isinstance(data.get(key), list) or \
                 not all(isinstance(item, dict) for item in data[key]):
@@ -234,10 +236,17 @@ def _sample_calls(data: dict, path: Path) -> SampleCalls:
     statuses += [("/".join(key), values) for key, values in (sample.exposure_status or {}).items()]
     for label, values in statuses:
         for ident, status in values.items():
-            if status not in _STATUSES:
+            if not isinstance(status, str) or status not in _STATUSES:
                 # an unknown word would silently count as not evaluable in the matrices
                 raise InputError(f"{label} {ident} has status {status!r}, not one of "
                                  f"{', '.join(sorted(_STATUSES))}", path=path, where=where,
+                                 hint="screen the sample again, or remove the file")
+    reasons = [sample.rule_reason, *(sample.exposure_reason or {}).values()]
+    for values in reasons:
+        for ident, reason in values.items():
+            if not isinstance(reason, str):
+                raise InputError(f"the reason given for {ident} is a {type(reason).__name__}, "
+                                 "not text", path=path, where=where,
                                  hint="screen the sample again, or remove the file")
     return sample
 
