@@ -289,6 +289,8 @@ def test_a_report_status_word_that_is_not_a_status_is_an_error(scattered, tmp_pa
      "a rule or gene entry is incomplete (AttributeError"),
     ("genome_build_a_number", lambda d: d["sample"].update(genome_build=38),
      "lacks or mangles sample.genome_build"),
+    ("vaf_infinite", lambda d: d["alterations"][0].update(vaf=float("inf")),
+     "it holds Infinity, which is not JSON"),
     ("rule_id_missing", lambda d: d["rules"][1].pop("rule_id"),
      "a rule or gene entry is incomplete (KeyError: 'rule_id')"),
 ])

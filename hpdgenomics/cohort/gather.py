@@ -170,6 +170,14 @@ def apply_sample_sheet(gathered: GatheredReports, rows: list, sheet: str | Path
 _NOT_A_REPORT = "is not a hpdgenomics single-sample report (<sample>.hpd.json from `screen`)"
 
 
+class _NonFinite(Exception):
+    pass
+
+
+def _refuse_constant(name: str):
+    raise _NonFinite(name)
+
+
 def _read_report(path: Path) -> tuple[dict, str]:
     """The report's JSON and the sha256 of its bytes; InputError naming the file otherwise."""
     from ..report.model import SCHEMA_VERSION
@@ -180,7 +188,11 @@ def _read_report(path: Path) -> tuple[dict, str]:
         raise InputError(f"cannot be read ({exc.strerror or exc})", path=path,
                          hint="check the file and its permissions") from None
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, parse_constant=_refuse_constant)
+    except _NonFinite as exc:
+        raise InputError(f"{_NOT_A_REPORT}: it holds {exc}, which is not JSON and which "
+                         "`screen` never writes (an edited file?)", path=path,
+                         hint="screen the sample again, or remove the file") from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise InputError(f"{_NOT_A_REPORT}: it is not valid JSON ({exc}); a truncated report "
                          "(an interrupted job?)", path=path,
