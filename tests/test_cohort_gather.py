@@ -345,6 +345,20 @@ def test_sample_sheet_rows_give_patients_and_columns_in_sheet_order(scattered, t
         ("S01", None, {"tumor_type": "melanoma", "line_of_therapy": "1"})]
 
 
+def test_progress_is_called_once_per_report(scattered, tmp_path):
+    folder = _copy_reports(scattered, tmp_path / "reports", "S01", "S07", "S10")
+    calls = []
+    load_reports([folder], progress=lambda done, total, sample: calls.append((done, total, sample)))
+    assert calls == [(1, 3, "S01"), (2, 3, "S07"), (3, 3, "S10")]
+
+
+def test_a_sample_sheet_without_sample_id_is_an_error(tmp_path):
+    sheet = tmp_path / "sheet_patient_ids_only.tsv"
+    sheet.write_text("patient_id\ttumor_type\nP01\tNSCLC\n")
+    with pytest.raises(InputError, match="sample sheet header .* lacks sample_id"):
+        read_manifest(sheet, sample_sheet=True)
+
+
 def test_reports_and_cohort_files_together_are_refused(scattered, tmp_path):
     result = _invoke(["cohort", "--reports", scattered["reports"], "--cna",
                       EXAMPLE / "clinical.tsv", "-o", tmp_path / "out"])

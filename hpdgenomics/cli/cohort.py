@@ -50,7 +50,8 @@ class _CohortCommand(click.Command):
               help="Tab-separated list of samples (sample_id, vcf, cnv, [patient_id, panel, "
                    "tumor_type, sample, cnv_sample, build, cnv_format, seg_log_base, purity, "
                    "ploidy, sex, ...]); each sample is screened like `hpdgenomics screen` with "
-                   "its row's settings.")
+                   "its row's settings. With --reports: the sample sheet only (nothing is "
+                   "screened; vcf/cnv columns optional).")
 @click.option("--reports", "reports", multiple=True,
               type=click.Path(exists=True, readable=True, path_type=Path),
               help="Finished `hpdgenomics screen` reports: folders (searched recursively for "

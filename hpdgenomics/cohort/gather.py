@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,13 +90,14 @@ def find_reports(paths: Iterable[str | Path]) -> list[Path]:
     return found
 
 
-def load_reports(paths: Iterable[str | Path], knowledge=None,
-                 build: str | None = None) -> GatheredReports:
+def load_reports(paths: Iterable[str | Path], knowledge=None, build: str | None = None,
+                 progress: Callable[[int, int, str], None] | None = None) -> GatheredReports:
     """Read and check every report under ``paths`` (see the module docstring).
 
     ``knowledge`` (a :class:`~hpdgenomics.knowledge.base.KnowledgeBase`): the knowledge base of
     the analysis; its sha256 must be the reports' and every report must hold its rules.
     ``build``: a genome build the caller asserts; a report of another build is an error.
+    ``progress(done, total, sample_id)`` is called after each report is read.
     """
     files = find_reports(paths)
     samples, inputs, outcomes, headers = [], [], [], []
@@ -112,6 +113,8 @@ def load_reports(paths: Iterable[str | Path], knowledge=None,
                          "genome_build": data["sample"].get("genome_build"),
                          "caution_level": (data.get("caution") or {}).get("level")})
         headers.append((data["knowledge_base"], data["tool"]["version"]))
+        if progress:
+            progress(len(samples), len(files), sample.sample_id)
     _check_unique_samples(samples, files)
     _check_one_screen_setting(headers, samples, files)
     reports_knowledge, tool_version = headers[0]

@@ -276,7 +276,7 @@ def _config_dict(config: CohortConfig) -> dict:
 def run_cohort(config: CohortConfig,
                progress: Callable[[int, int, str], None] | None = None) -> CohortReport:
     """Read, screen or evaluate, join and analyse; ``progress(done, total, sample_id)`` is called
-    after each manifest sample. Writes nothing but the per-sample reports of the manifest path."""
+    after each manifest sample (or gathered report). Writes nothing but the per-sample reports of the manifest path."""
     from ..io.clinical import read_clinical
     from ..io.gene_panel import ProfilingMap
     from ..knowledge import load_knowledge
@@ -352,7 +352,8 @@ def run_cohort(config: CohortConfig,
     if config.reports:
         from .gather import apply_sample_sheet, load_reports
 
-        gathered = load_reports(config.reports, knowledge=knowledge, build=config.build)
+        gathered = load_reports(config.reports, knowledge=knowledge, build=config.build,
+                                progress=progress)
         if manifest_rows is not None:
             sample_to_patient = apply_sample_sheet(gathered, manifest_rows, config.manifest)
             inputs.append({"kind": "sample_sheet", "path": str(config.manifest),
