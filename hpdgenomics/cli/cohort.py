@@ -149,8 +149,8 @@ def command(manifest, reports, maf, cna, cna_format, gene_panel_matrix, gene_pan
     def progress(done: int, total: int, sample_id: str) -> None:
         nonlocal bar
         if bar is None:
-            bar = click.progressbar(length=total, label="screening", file=sys.stderr,
-                                    show_pos=True)
+            bar = click.progressbar(length=total, file=sys.stderr, show_pos=True,
+                                    label="gathering" if reports else "screening")
             bar.__enter__()
         bar.update(1)
         if done == total:
