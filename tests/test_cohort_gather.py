@@ -345,6 +345,24 @@ def test_sample_sheet_rows_give_patients_and_columns_in_sheet_order(scattered, t
         ("S01", None, {"tumor_type": "melanoma", "line_of_therapy": "1"})]
 
 
+def test_run_cohort_gathers_from_python_without_an_output_folder(scattered):
+    from hpdgenomics.cohort.report import CohortConfig, run_cohort
+
+    report = run_cohort(CohortConfig(reports=(scattered["reports"],),
+                                     manifest=EXAMPLE / "manifest.tsv",
+                                     clinical=EXAMPLE / "clinical.tsv"))
+    assert [s.sample_id for s in report.analysis.samples] == \
+        [r["sample_id"] for r in _manifest_rows()]
+    assert report.patient_of()["S07"] == "P07"
+    expected = _tsv(scattered["manifest_out"] / "association.tsv")
+    mdm2 = next(r for r in report.association_rows("rule", default_only=True)
+                if r["rule_id"] == "MDM2_AMP")
+    row = next(r for r in expected if r["rule_id"] == "MDM2_AMP"
+               and (r["component"], r["grade"]) == ("all", "strong"))
+    assert (str(mdm2["n_altered"]), str(mdm2["n_unaltered"])) == \
+        (row["n_altered"], row["n_unaltered"])
+
+
 def test_progress_is_called_once_per_report(scattered, tmp_path):
     folder = _copy_reports(scattered, tmp_path / "reports", "S01", "S07", "S10")
     calls = []
