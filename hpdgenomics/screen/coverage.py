@@ -7,11 +7,12 @@ Without either option every screened gene is assumed covered, and the report say
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-import pandas as pd
-import pyranges as pr
+from typing import TYPE_CHECKING
 
 from ..knowledge.panel import Panel
+
+if TYPE_CHECKING:       # pandas and pyranges load only when a --panel BED is given (start-up)
+    import pyranges as pr
 
 
 @dataclass
@@ -40,10 +41,15 @@ def _coding_ranges(panel: Panel, genes: list[str]) -> pr.PyRanges:
     rows = [(g.chrom, e.coding_start - 1, e.coding_end, g.symbol)
             for g in (panel.gene(s) for s in genes) for e in g.exons
             if e.coding_start is not None]
+    import pandas as pd
+    import pyranges as pr
+
     return pr.PyRanges(pd.DataFrame(rows, columns=["Chromosome", "Start", "End", "Name"]))
 
 
 def coverage_from_bed(bed: pr.PyRanges, panel: Panel, genes: list[str], label: str) -> AssayCoverage:
+    import pandas as pd
+
     coding = _coding_ranges(panel, genes)
     totals = coding.df.assign(length=lambda d: d.End - d.Start).groupby("Name")["length"].sum()
     overlap = coding.intersect(bed.merge())
