@@ -197,8 +197,9 @@ def read_vcf(path: str | Path, panels: Mapping[str, Panel], *, sample: str | Non
     if _is_bcf(path):
         _check_bcf_header(path, limit)
     else:
-        prescan.header_end = _prescan(path, limit, header_only=_index_beside(path) is not None)
-        prescan.whole_file = _index_beside(path) is None
+        # the records' bytes are scanned later, in the pass that also picks the panel records
+        # (_prefilter) or, with an index, in the panel regions' chunks
+        prescan.header_end = _prescan(path, limit, header_only=True)
     scan = _scan_header(path)
     capture = _StderrCapture()
     with tempfile.TemporaryDirectory(prefix="hpdgenomics-vcf-") as scratch:
@@ -206,7 +207,8 @@ def read_vcf(path: str | Path, panels: Mapping[str, Panel], *, sample: str | Non
         try:
             with capture:
                 result = _read(path, source, scan, panels, sample=sample, build=build,
-                               include_filtered=include_filtered, prescan=prescan)
+                               include_filtered=include_filtered, prescan=prescan,
+                               scratch=Path(scratch))
         except _ParseFailure as failure:
             htslib = capture.first_error()
             detail = failure.detail + (f" (htslib: {htslib})" if htslib else "")
@@ -605,7 +607,7 @@ class _ParseFailure(Exception):
 
 def _read(path: Path, source: Path, scan: _HeaderScan, panels: Mapping[str, Panel], *,
           sample: str | None, build: str | None, include_filtered: bool,
-          prescan: _Prescan | None = None) -> VcfReadResult:
+          prescan: _Prescan | None = None, scratch: Path | None = None) -> VcfReadResult:
     import cyvcf2  # imported here so that a screen without a VCF never loads htslib
 
     try:
@@ -640,7 +642,10 @@ def _read(path: Path, source: Path, scan: _HeaderScan, panels: Mapping[str, Pane
     try:
         records, index_used, other_records = _records(vcf, path, source, panel, scan, warnings,
                                                       prescan=prescan, loud=loud,
-                                                      other_panel=other_panel)
+                                                      other_panel=other_panel,
+                                                      stream=_Stream(reader, scratch, samples,
+                                                                     header_lines,
+                                                                     scan.header_lines))
         reader.counts.index_used = index_used
         reader.run(records, first_line=scan.header_lines)
         reader.tally_only(other_records)
@@ -874,19 +879,29 @@ def _detect_flavour(vcf):
 
 def _records(vcf, path: Path, source: Path, panel: Panel, scan: _HeaderScan,
              warnings: list[str], *, prescan: _Prescan | None = None,
-             loud: list[str] | None = None, other_panel: Panel | None = None
-             ) -> tuple[Iterable, bool, Iterable]:
+             loud: list[str] | None = None, other_panel: Panel | None = None,
+             stream: _Stream | None = None) -> tuple[Iterable, bool, Iterable]:
     """The records to look at: the panel regions through the index, or the whole stream.
 
     The third value holds the records of ``other_panel``'s regions that the first does not
-    cover (read through the index for the build check only); empty when streaming.
+    cover (read through the index for the build check only); empty when streaming. Streamed,
+    the records come through :func:`_prefilter` when ``stream`` allows it (only the records a
+    byte-level test cannot rule out are parsed by htslib), else straight from ``vcf``.
     """
     loud = [] if loud is None else loud
     prescan = prescan or _Prescan(path, max_line_bytes(), whole_file=True)
-    index = _index_beside(path)
-    if index is None or source != path:
+
+    def streamed():
+        if stream is not None and source == path:
+            records = stream.records(path, prescan)
+            if records is not None:
+                return records, False, ()
         prescan.ensure_whole_file()
         return vcf, False, ()
+
+    index = _index_beside(path)
+    if index is None or source != path:
+        return streamed()
     if index.stat().st_mtime < path.stat().st_mtime:
         # An index older than its file may describe an earlier version of it; htslib only warns
         # and then reads the wrong blocks, silently losing records. Reading it all is always right.
@@ -895,8 +910,7 @@ def _records(vcf, path: Path, source: Path, panel: Panel, scan: _HeaderScan,
                    f"with: tabix -f -p vcf {path.name})")
         warnings.append(message)
         loud.append(message)
-        prescan.ensure_whole_file()
-        return vcf, False, ()
+        return streamed()
     # A newer index can still be stale (a 'cp' of both files after the VCF was regenerated): it
     # must tile this file exactly before any region is trusted to it.
     parsed, problem = _check_index(path, index, prescan)
@@ -907,8 +921,7 @@ def _records(vcf, path: Path, source: Path, panel: Panel, scan: _HeaderScan,
                    f"{path.name})")
         warnings.append(message)
         loud.append(message)
-        prescan.ensure_whole_file()
-        return vcf, False, ()
+        return streamed()
     names = {}
     try:
         for raw in vcf.seqnames:
@@ -929,8 +942,7 @@ def _records(vcf, path: Path, source: Path, panel: Panel, scan: _HeaderScan,
         message = (f"the index beside the VCF could not be used ({exc}); the whole file "
                    "was read")
         warnings.append(message)
-        prescan.ensure_whole_file()
-        return vcf, False, ()
+        return streamed()
     if parsed is not None and not prescan.whole_file:
         _scan_index_chunks(path, parsed, regions + other_regions, prescan.limit)
     return (_region_records(vcf, regions), True,
@@ -1005,6 +1017,230 @@ def _region_records(vcf, regions, skip=()) -> Iterator:
                 continue
             yield variant
         done.append((chrom, start, end))
+
+
+# --- streaming without an index: a byte-level prefilter below the per-record level -------------
+
+#: Streamed files go through :func:`_prefilter` (False: every record through htslib, as before).
+_PREFILTER = True
+# past this many records given to htslib, and a quarter of those seen, the prefilter is not
+# paying for itself (a gVCF, a file of symbolic alleles): the whole file is read instead
+_PREFILTER_MAX_CANDIDATES = 100_000
+
+
+
+class _Stream:
+    """What the streamed path needs to hand records over to :meth:`_RecordReader.run`."""
+
+    def __init__(self, reader: _RecordReader, scratch: Path | None, samples: list[str],
+                 header_lines: list[str], header_line_count: int):
+        self.reader, self.scratch = reader, scratch
+        self.header_line_count = header_line_count      # lines before the first record
+        self.n_columns = 8 + (1 + len(samples) if samples else 0)
+        self.declared_contigs = {m.group(1) for line in header_lines
+                                 if line.startswith("##contig=<")
+                                 and (m := re.search(r"[<,]ID=([^,>]+)", line))}
+        # htslib takes a record's end from INFO END only when the header declares END (an
+        # undeclared one is read as a String and leaves the end at POS + len(REF) - 1)
+        self.info_end = any(line.startswith("##INFO=<") and re.search(r"[<,]ID=END[,>]", line)
+                            for line in header_lines)
+
+    def records(self, path: Path, prescan: _Prescan) -> Iterable | None:
+        """The records, prefiltered; None when the prefilter does not apply (read them all)."""
+        if not _PREFILTER or self.scratch is None or prescan.whole_file or _is_bcf(path) \
+                or prescan.header_end is None:
+            return None
+        picked = _prefilter(path, prescan, self)
+        if picked is None:
+            return None
+        prescan.whole_file = True
+        return _picked_records(picked, self.reader.counts)
+
+
+@dataclass
+class _Picked:
+    """The outcome of :func:`_prefilter`: records for htslib, and the tally of the others."""
+
+    path: Path                          # header + the records htslib must parse, as plain text
+    numbers: list[int]                  # their record numbers in the original file
+    records: int = 0                    # every record of the file
+    off_panel_alleles: int = 0          # ALT alleles of the records left out (all off-panel)
+
+
+def _picked_records(picked: _Picked, counts: VcfRecordCounts) -> Iterator:
+    """The picked records as cyvcf2 variants, ``counts.records_read`` kept at the file's numbers.
+
+    :meth:`_RecordReader.run` counts each record it receives and names records by that count, so
+    before each one the count is set to the number of records before it in the original file;
+    at the end the records left out are added, with their alleles counted off-panel.
+    """
+    import cyvcf2
+
+    vcf = cyvcf2.VCF(str(picked.path), lazy=True)
+    try:
+        iterator = iter(vcf)
+        for number in picked.numbers:
+            counts.records_read = number - 1
+            yield next(iterator)
+        counts.records_read = picked.records
+        counts.alleles_read += picked.off_panel_alleles
+        counts.off_panel += picked.off_panel_alleles
+    finally:
+        vcf.close()
+
+
+def _prefilter(path: Path, prescan: _Prescan, stream: _Stream) -> _Picked | None:
+    """One pass over the decompressed records: the byte checks, and the records htslib must read.
+
+    Each block of whole lines is looked at with numpy, never one Python call per record: the
+    columns are found from the tab positions, POS is parsed from its digits, and a record goes to
+    htslib (is *picked*) when anything about it could matter: it may overlap a panel gene span of
+    the build read or of the other build (the build check tallies those), its POS lies beyond its
+    chromosome's end, it has a symbolic or missing ALT, an ``END=`` in its line, an unusual number
+    of columns, or POS that is not plain digits. Every other record is off-panel for certain: it is
+    counted, with its ALT alleles (commas + 1), exactly as :meth:`_RecordReader.run` would count it.
+    (``END=`` is looked for only when the header declares INFO END: htslib ignores it otherwise.)
+    The line-length and NUL checks run over the same bytes (:class:`_LineScanner`).
+
+    Returns None when the file is better read whole by htslib (its compression fails, a line
+    has fewer than 8 columns or starts with '#', a record names a contig the header does not
+    declare, which htslib warns of record by record, too many records would be picked): the caller then
+    reads every record as before, which reports those problems the usual way.
+    """
+    import numpy as np
+
+    limit = prescan.limit
+    reader = stream.reader
+    header_lines = stream.header_line_count
+    try:
+        handle = gzip.open(path, "rb") if is_gzipped(path) else open(path, "rb")
+    except OSError:
+        return None
+    picked = _Picked(stream.scratch / "picked-records.vcf", [])
+    expected_tabs = stream.n_columns - 1
+    weights = 10 ** np.arange(10, dtype=np.int64)
+    chrom_cache: dict[bytes, tuple | None] = {}
+    contigs_seen: set[bytes] = set()
+    chunk_size = 4 * _SCAN_CHUNK
+
+    def chrom_info(raw: bytes):
+        if raw not in chrom_cache:
+            try:
+                chrom_cache[raw] = reader._chrom_info(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                chrom_cache[raw] = None         # htslib and the reader name the record
+        return chrom_cache[raw]
+
+    def block(data: bytes, begin: int, stop: int, out) -> bool:
+        # the whole lines data[begin:stop]; positions in the arrays are relative to begin
+        a = np.frombuffer(data, dtype=np.uint8, count=stop - begin, offset=begin)
+        ends = np.flatnonzero(a == 10)
+        n = len(ends)
+        starts = np.empty(n, dtype=np.int64)
+        starts[0] = 0
+        starts[1:] = ends[:-1] + 1
+        if data.find(b"\0", begin, stop) != -1 or int((ends - starts).max()) > limit:
+            # the checks of _prescan, with its messages: a NUL byte or an over-long line
+            _LineScanner(path, limit, first_line=header_lines + picked.records + 1,
+                         header_lines=header_lines).feed(data[begin:stop])
+        tabs = np.flatnonzero(a == 9)
+        first = np.searchsorted(tabs, starts)
+        n_tabs = np.searchsorted(tabs, ends) - first
+        if (n_tabs < 7).any() or (a[starts] == 35).any():
+            return False
+        t0, t1, t2, t3, t4 = (tabs[first + k] for k in range(5))
+        pick = n_tabs != expected_tabs
+        # POS: 1-10 plain digits, read from the right
+        width = t1 - t0 - 1
+        places = np.arange(10)
+        used = places < width[:, None]
+        digits = a[np.where(used, t1[:, None] - 1 - places, t1[:, None] - 1)].astype(np.int64) - 48
+        pick |= ((width < 1) | (width > 10) | (((digits < 0) | (digits > 9)) & used).any(axis=1))
+        pos = (np.where(used, digits, 0) * weights).sum(axis=1)
+        pick |= pos < 1
+        ref_width = t3 - t2 - 1
+        end = pos + ref_width - 1
+        alt_width = t4 - t3 - 1
+        pick |= (ref_width < 1) | (alt_width < 1) | ((ref_width == 1) & (a[t2 + 1] == 46)) \
+            | ((alt_width == 1) & (a[t3 + 1] == 46))
+        if data.find(b"<", begin, stop) != -1:                                   # a symbolic ALT
+            marks = np.flatnonzero(a == 60)
+            line = np.searchsorted(starts, marks, side="right") - 1
+            pick[line[(marks > t3[line]) & (marks < t4[line])]] = True
+        if stream.info_end and data.find(b"END=", begin, stop) != -1:  # INFO END: the end
+            marks = np.flatnonzero(a[:-3] == 69)
+            marks = marks[(a[marks + 1] == 78) & (a[marks + 2] == 68) & (a[marks + 3] == 61)]
+            pick[np.searchsorted(starts, marks, side="right") - 1] = True
+        # CHROM: runs of lines with the same name, each looked up once
+        chrom_width = t0 - starts
+        widest = int(chrom_width.max())
+        columns = np.arange(widest)
+        names = np.where(columns < chrom_width[:, None],
+                         a[np.minimum(starts[:, None] + columns, len(a) - 1)], 0)
+        change = np.ones(n, dtype=bool)
+        change[1:] = (chrom_width[1:] != chrom_width[:-1]) | (names[1:] != names[:-1]).any(axis=1)
+        run_starts = np.flatnonzero(change)
+        run_ends = np.append(run_starts[1:], n)
+        for run_start, run_end in zip(run_starts.tolist(), run_ends.tolist()):
+            raw = data[begin + starts[run_start]:begin + t0[run_start]]
+            info = chrom_info(raw) if raw else None
+            if info is None:
+                pick[run_start:run_end] = True
+                continue
+            if raw not in contigs_seen:
+                if raw.decode("utf-8") not in stream.declared_contigs:
+                    return False        # htslib warns of each such record: let it read them all
+                contigs_seen.add(raw)
+            _chrom, length, spans, other_spans = info
+            p, e_ = pos[run_start:run_end], end[run_start:run_end]
+            here = pick[run_start:run_end]
+            if length is not None:
+                here |= p > length
+            for start, stop in (*spans, *other_spans):
+                here |= (start <= e_) & (p <= stop)
+        chosen = np.flatnonzero(pick)
+        left = ~pick
+        alleles = int(left.sum())
+        for line in np.flatnonzero(left & (alt_width > 1)).tolist():
+            alleles += data.count(b",", begin + int(t3[line]), begin + int(t4[line]))
+        picked.off_panel_alleles += alleles
+        for line in chosen.tolist():
+            out.write(data[begin + starts[line]:begin + ends[line] + 1])
+        picked.numbers.extend((chosen + picked.records + 1).tolist())
+        picked.records += n
+        return not (len(picked.numbers) > _PREFILTER_MAX_CANDIDATES
+                    and len(picked.numbers) * 4 > picked.records)
+
+    with handle, open(picked.path, "wb") as out:
+        try:
+            out.write(handle.read(prescan.header_end))
+            carry = b""             # the start of a line that continues in the next chunk
+            while True:
+                data = handle.read(chunk_size)
+                if not data:
+                    if carry and not block(carry + b"\n", 0, len(carry) + 1, out):
+                        return None
+                    break
+                first = data.find(b"\n")
+                if first == -1:
+                    carry += data
+                    if len(carry) > limit:          # a line longer than the limit, unfinished
+                        _LineScanner(path, limit, first_line=header_lines + picked.records + 1,
+                                     header_lines=header_lines).feed(carry)
+                    continue
+                begin = 0
+                if carry:
+                    line = carry + data[:first + 1]
+                    if not block(line, 0, len(line), out):
+                        return None
+                    begin = first + 1
+                last = data.rfind(b"\n")
+                if last + 1 > begin and not block(data, begin, last + 1, out):
+                    return None
+                carry = data[last + 1:]
+        except (OSError, EOFError, zlib.error):
+            return None         # truncated or corrupt compression: htslib reports where
+    return picked
 
 
 class _BuildCheck:
