@@ -22,6 +22,8 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 _BLOCK_HEADER = struct.Struct("<4BI2BH")    # ID1 ID2 CM FLG MTIME XFL OS XLEN
 _CHUNK = struct.Struct("<QQ")
 
@@ -36,8 +38,22 @@ class IndexedSequence:
     name: str
     begin: int | None = None            # virtual offset of the first record
     end: int | None = None              # virtual offset just past the last record
-    # bin -> (offset of its chunk list in the index data, number of chunks); decoded on demand
-    bins: dict[int, tuple[int, int]] = field(default_factory=dict)
+    # bins of one chunk each, as numpy arrays (bin numbers, offsets of their chunk in the index
+    # data), parsed without a Python call per bin; the dict ``bins`` is built when first asked for
+    single_chunk_bins: list = field(default_factory=list, repr=False)
+    other_bins: dict[int, tuple[int, int]] = field(default_factory=dict, repr=False)
+    _bins: dict[int, tuple[int, int]] | None = field(default=None, repr=False)
+
+    @property
+    def bins(self) -> dict[int, tuple[int, int]]:
+        """bin -> (offset of its chunk list in the index data, number of chunks)."""
+        if self._bins is None:
+            bins: dict[int, tuple[int, int]] = {}
+            for numbers, offsets in self.single_chunk_bins:
+                bins.update(zip(numbers.tolist(), zip(offsets.tolist(), [1] * len(numbers))))
+            bins.update(self.other_bins)
+            self._bins = bins
+        return self._bins
 
 
 @dataclass
@@ -134,20 +150,32 @@ def _parse_index(data: bytes) -> TabixIndex:
     # tbi bin: bin uint32, n_chunk int32; csi bin: bin uint32, loffset uint64, n_chunk int32
     bin_header = struct.Struct("<Ii" if kind == "tbi" else "<IQi")
     size = bin_header.size
+    record = size + 16              # a bin with one chunk
     sequences = []
     for tid in range(n_ref):
         sequence = IndexedSequence(tid, names[tid] if tid < len(names) else str(tid))
         (n_bin,) = struct.unpack_from("<i", data, offset)
         offset += 4
-        bins = sequence.bins
-        for _ in range(n_bin):      # a whole-genome index has ~200,000 bins: keep this lean
+        left = n_bin
+        # a whole-genome index has ~200,000 bins, nearly all with one chunk: runs of those are
+        # read with numpy, the others (and the pseudo-bin, which has two) one by one
+        while left > 0:
+            run = _single_chunk_run(data, offset, min(left, 8192), record, size)
+            if run:
+                sequence.single_chunk_bins.append(
+                    (np.frombuffer(data, dtype="<u4", count=run * record // 4, offset=offset)
+                     [::record // 4].copy(), offset + size + record * np.arange(run)))
+                offset += run * record
+                left -= run
+                continue
             fields = bin_header.unpack_from(data, offset)
             n_chunk = fields[-1]
             if fields[0] == pseudo_bin:
                 sequence.begin, sequence.end = _CHUNK.unpack_from(data, offset + size)
             else:
-                bins[fields[0]] = (offset + size, n_chunk)
+                sequence.other_bins[fields[0]] = (offset + size, n_chunk)
             offset += size + 16 * n_chunk
+            left -= 1
         if kind == "tbi":
             (n_intv,) = struct.unpack_from("<i", data, offset)
             offset += 4 + 8 * n_intv
@@ -156,11 +184,22 @@ def _parse_index(data: bytes) -> TabixIndex:
         raise IndexFormatError("the index is cut short")
     index = TabixIndex(kind, min_shift, depth, sequences, data)
     for sequence in sequences:
-        if sequence.bins and sequence.begin is None:      # old indexes without the pseudo-bin
+        if sequence.begin is None and sequence.bins:      # old indexes without the pseudo-bin
             every = [c for b in sequence.bins for c in index.chunks_of(sequence, b)]
             sequence.begin = min(b for b, _ in every)
             sequence.end = max(e for _, e in every)
     return index
+
+
+def _single_chunk_run(data: bytes, offset: int, most: int, record: int, size: int) -> int:
+    """How many bins from ``offset`` on (at most ``most``) have exactly one chunk."""
+    most = min(most, (len(data) - offset) // record)
+    if most <= 0:
+        return 0
+    rows = np.frombuffer(data, dtype=np.uint8, count=most * record, offset=offset)
+    n_chunks = rows.reshape(most, record)[:, size - 4:size].copy().view("<i4").ravel()
+    others = np.flatnonzero(n_chunks != 1)
+    return int(others[0]) if len(others) else most
 
 
 class BgzfFile:
