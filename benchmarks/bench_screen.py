@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -100,19 +101,45 @@ def write_vcf(path: Path, n_records: int, avoid: list[tuple[str, int, int]], see
                           f"{alt_reads / depth:.3f}:{depth}\n")
 
 
-def timed(command: list[str], env: dict, repeats: int) -> float:
-    times = []
+def _cpu(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+class Timing:
+    """Medians of wall time and of CPU time (user + system): on a shared machine the CPU time
+    is the steadier of the two."""
+
+    def __init__(self, walls: list[float], cpus: list[float]):
+        self.wall, self.cpu = statistics.median(walls), statistics.median(cpus)
+
+    def __str__(self) -> str:
+        return f"{self.wall:.2f} s (CPU {self.cpu:.2f} s)"
+
+
+def timed(command: list[str], env: dict, repeats: int, cwd: Path) -> Timing:
+    walls, cpus = [], []
     for _ in range(repeats):
-        start = time.perf_counter()
-        done = subprocess.run(command, env=env, capture_output=True, text=True)
-        times.append(time.perf_counter() - start)
+        start, cpu = time.perf_counter(), _cpu(resource.RUSAGE_CHILDREN)
+        # run from the data folder: 'python -m' puts the working folder first on sys.path,
+        # which would shadow --code when run from a checkout
+        done = subprocess.run(command, env=env, capture_output=True, text=True, cwd=cwd)
+        walls.append(time.perf_counter() - start)
+        cpus.append(_cpu(resource.RUSAGE_CHILDREN) - cpu)
         if done.returncode != 0:
             raise SystemExit(f"{' '.join(command)} failed ({done.returncode}): {done.stderr}")
-    return statistics.median(times)
+    return Timing(walls, cpus)
 
 
-def bcftools_stream(vcf: Path, bed: Path) -> None:
-    pysam.bcftools.view("-H", "-T", str(bed), str(vcf), catch_stdout=True)
+def bcftools_stream(vcf: Path, bed: Path, repeats: int) -> Timing:
+    """pysam's bcftools in this process (no interpreter start-up counted)."""
+    walls, cpus = [], []
+    for _ in range(repeats):
+        start, cpu = time.perf_counter(), _cpu(resource.RUSAGE_SELF)
+        pysam.bcftools.view("-H", "-T", str(bed), str(vcf), catch_stdout=True)
+        walls.append(time.perf_counter() - start)
+        cpus.append(_cpu(resource.RUSAGE_SELF) - cpu)
+    return Timing(walls, cpus)
 
 
 def main() -> None:
@@ -164,26 +191,25 @@ def main() -> None:
 
         # warm the page cache and check the outputs once
         for vcf in (*files["large"], *files["small"]):
-            timed(screen(vcf), env, 1)
+            timed(screen(vcf), env, 1, folder)
         large_unindexed, large_indexed = files["large"]
         small_indexed = files["small"][1]
-        bcf = []
-        for _ in range(args.repeats):
-            start = time.perf_counter()
-            bcftools_stream(large_unindexed, bed)
-            bcf.append(time.perf_counter() - start)
-        t_bcf = statistics.median(bcf)
-        t_stream = timed(screen(large_unindexed), env, args.repeats)
-        t_large = timed(screen(large_indexed), env, args.repeats)
-        t_small = timed(screen(small_indexed), env, args.repeats)
-        t_version = timed([sys.executable, "-m", "hpdgenomics", "--version"], env, args.repeats)
-        print(f"code: {args.code or 'this checkout'}; medians of {args.repeats}")
-        print(f"(a) {args.records:,} records, no index: screen {t_stream:.2f} s, "
-              f"bcftools view -H -T panel.bed {t_bcf:.2f} s ({t_stream / t_bcf:.2f}x)")
-        print(f"(b) indexed: {args.records:,} records {t_large:.2f} s, "
-              f"{args.small_records:,} records {t_small:.2f} s ({t_large / t_small:.2f}x)")
-        print(f"(c) start-up: screen of the {args.small_records:,}-record indexed file "
-              f"{t_small:.2f} s; 'hpdgenomics --version' {t_version:.2f} s")
+        t_bcf = bcftools_stream(large_unindexed, bed, args.repeats)
+        t_stream = timed(screen(large_unindexed), env, args.repeats, folder)
+        t_large = timed(screen(large_indexed), env, args.repeats, folder)
+        t_small = timed(screen(small_indexed), env, args.repeats, folder)
+        t_version = timed([sys.executable, "-m", "hpdgenomics", "--version"], env, args.repeats, folder)
+        done = subprocess.run([sys.executable, "-c", "import hpdgenomics; print(hpdgenomics.__file__)"],
+                              env=env, capture_output=True, text=True, cwd=folder)
+        print(f"code: {done.stdout.strip()}; medians of {args.repeats}")
+        print(f"(a) {args.records:,} records, no index: screen {t_stream}, bcftools view -H -T "
+              f"panel.bed {t_bcf}: {t_stream.wall / t_bcf.wall:.2f}x wall, "
+              f"{t_stream.cpu / t_bcf.cpu:.2f}x CPU")
+        print(f"(b) indexed: {args.records:,} records {t_large}, {args.small_records:,} records "
+              f"{t_small}: {t_large.wall / t_small.wall:.2f}x wall, "
+              f"{t_large.cpu / t_small.cpu:.2f}x CPU")
+        print(f"(c) start-up: screen of the {args.small_records:,}-record indexed file {t_small}; "
+              f"'hpdgenomics --version' {t_version}")
     finally:
         if temporary is not None:
             temporary.cleanup()

@@ -251,3 +251,32 @@ def test_a_screen_loads_neither_pandas_nor_jinja2_templates_it_does_not_need(tmp
                           capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
     assert list((tmp_path / "out").glob("*.hpd.json"))
+
+
+def test_the_report_hash_is_the_sha256_of_the_file_bytes(tmp_path, monkeypatch):
+    # hashed in a thread while the file is read: still the sha256 of the bytes on disk
+    import hashlib
+
+    path = _write(tmp_path, "hashed.vcf", _background(5000) + HOTSPOTS)
+    for prefilter in (True, False):
+        outcome = _outcome(path, PANELS, prefilter, monkeypatch)
+        assert outcome[1] == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_exon_overlap_by_bisection_is_the_plain_overlap_test():
+    import random
+
+    from hpdgenomics.io.vcf import _coding_exons, _overlaps_any
+
+    rng = random.Random(7)
+    for panel in load_knowledge().panels.values():
+        prepared = _coding_exons(panel)
+        for gene in panel.genes.values():
+            spans = [(g_exon.coding_start, g_exon.coding_end)
+                     for g in panel.genes.values() if g.chrom == gene.chrom
+                     for g_exon in g.exons if g_exon.coding_start is not None]
+            for _ in range(300):
+                pos = rng.randint(gene.start - 500, gene.end + 500)
+                end = pos + rng.choice([0, 0, 1, 3, 40, 5000])
+                assert _overlaps_any(prepared.get(gene.chrom), pos, end) == \
+                    any(start <= end and pos <= stop for start, stop in spans)

@@ -44,6 +44,17 @@ class IndexedSequence:
     other_bins: dict[int, tuple[int, int]] = field(default_factory=dict, repr=False)
     _bins: dict[int, tuple[int, int]] | None = field(default=None, repr=False)
 
+    def find_bins(self, wanted: list[int]) -> list[tuple[int, int]]:
+        """(offset, number of chunks) of those of ``wanted`` bins the sequence has."""
+        if self._bins is not None:
+            return [self._bins[b] for b in wanted if b in self._bins]
+        found = [self.other_bins[b] for b in wanted if b in self.other_bins]
+        wanted_array = np.asarray(wanted, dtype=np.uint32)
+        for numbers, offsets in self.single_chunk_bins:
+            hits = np.flatnonzero(np.isin(numbers, wanted_array))
+            found.extend((int(offsets[i]), 1) for i in hits)
+        return found
+
     @property
     def bins(self) -> dict[int, tuple[int, int]]:
         """bin -> (offset of its chunk list in the index data, number of chunks)."""
@@ -66,6 +77,9 @@ class TabixIndex:
 
     def chunks_of(self, sequence: IndexedSequence, bin_number: int) -> list[tuple[int, int]]:
         offset, n_chunk = sequence.bins.get(bin_number, (0, 0))
+        return self._chunks_at(offset, n_chunk)
+
+    def _chunks_at(self, offset: int, n_chunk: int) -> list[tuple[int, int]]:
         return [_CHUNK.unpack_from(self.data, offset + 16 * i) for i in range(n_chunk)]
 
     def by_name(self, name: str) -> IndexedSequence | None:
@@ -77,9 +91,9 @@ class TabixIndex:
         if sequence is None:
             return []
         found = []
-        for bin_number in _region_bins(start - 1, end, self.min_shift, self.depth):
-            if bin_number in sequence.bins:
-                found.extend(self.chunks_of(sequence, bin_number))
+        for offset, n_chunk in sequence.find_bins(_region_bins(start - 1, end, self.min_shift,
+                                                               self.depth)):
+            found.extend(self._chunks_at(offset, n_chunk))
         return merge_chunks(found)
 
 

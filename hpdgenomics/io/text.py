@@ -260,6 +260,34 @@ def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
+def sha256_in_background(path: str | Path):
+    """Start :func:`sha256_file` of ``path`` in a thread; return a function that waits for it.
+
+    hashlib lets other threads run while it hashes a block, so the hash of a large input costs
+    little wall time beside the reading that follows. The returned function gives the hex digest,
+    or raises what hashing raised (an OSError of the file, as :func:`sha256_file` would).
+    """
+    import threading
+
+    outcome: dict = {}
+
+    def work():
+        try:
+            outcome["digest"] = sha256_file(path)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller by result()
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=work, name="hpdgenomics-sha256", daemon=True)
+    thread.start()
+
+    def result() -> str:
+        thread.join()
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["digest"]
+    return result
+
+
 # Longest stem kept as is; file systems allow 255 bytes per name and ".hpd.json.<tmp>.part" and
 # similar suffixes must still fit.
 MAX_STEM = 100

@@ -68,6 +68,7 @@ What the reader decides, and how:
 """
 from __future__ import annotations
 
+import bisect
 import codecs
 import gzip
 import logging
@@ -99,7 +100,7 @@ from ..knowledge.panel import Panel
 from ..model import PanelGene, VariantCall
 from .bgzf import (BgzfFile, IndexFormatError, TabixIndex, index_problem, merge_chunks,
                    read_index)
-from .text import is_gzipped, open_text, sha256_file
+from .text import is_gzipped, open_text, sha256_file, sha256_in_background
 
 log = logging.getLogger(__name__)
 
@@ -191,6 +192,8 @@ def read_vcf(path: str | Path, panels: Mapping[str, Panel], *, sample: str | Non
         raise InputError("empty file (0 bytes): no VCF header", path=path,
                          hint="re-create the VCF; a VCF without variants still has a header")
     limit = max_line_bytes()
+    # the provenance hash of the file's bytes, computed while the file is read
+    sha256 = sha256_in_background(path)
     # bytes first, before Python or htslib hold a line in memory: line lengths, NUL bytes, and the
     # header's encoding; with an index only the header here (the panel regions are checked later)
     prescan = _Prescan(path, limit)
@@ -208,7 +211,7 @@ def read_vcf(path: str | Path, panels: Mapping[str, Panel], *, sample: str | Non
             with capture:
                 result = _read(path, source, scan, panels, sample=sample, build=build,
                                include_filtered=include_filtered, prescan=prescan,
-                               scratch=Path(scratch))
+                               scratch=Path(scratch), sha256=sha256)
         except _ParseFailure as failure:
             htslib = capture.first_error()
             detail = failure.detail + (f" (htslib: {htslib})" if htslib else "")
@@ -607,7 +610,8 @@ class _ParseFailure(Exception):
 
 def _read(path: Path, source: Path, scan: _HeaderScan, panels: Mapping[str, Panel], *,
           sample: str | None, build: str | None, include_filtered: bool,
-          prescan: _Prescan | None = None, scratch: Path | None = None) -> VcfReadResult:
+          prescan: _Prescan | None = None, scratch: Path | None = None,
+          sha256=None) -> VcfReadResult:
     import cyvcf2  # imported here so that a screen without a VCF never loads htslib
 
     try:
@@ -667,7 +671,8 @@ def _read(path: Path, source: Path, scan: _HeaderScan, panels: Mapping[str, Pane
     rejection_warnings = reader.rejection_warnings()
     warnings.extend(rejection_warnings)
     loud.extend(w for w in rejection_warnings if _DUPLICATE in w)
-    return VcfReadResult(path=str(path), sha256=sha256_file(path), sample=tumour or "",
+    return VcfReadResult(path=str(path), sha256=sha256() if sha256 else sha256_file(path),
+                         sample=tumour or "",
                          sample_source=sample_source, samples=samples, build=evidence.build,
                          build_source=evidence.source,
                          annotation=flavour.name if flavour is not None else NO_ANNOTATION,
@@ -1276,8 +1281,8 @@ class _BuildCheck:
                     .append(label)
         if self.other is None:
             return
-        inside = {build: any(start <= end and pos <= stop for start, stop in
-                             exons.get(chrom, ())) for build, exons in self.exons.items()}
+        inside = {build: _overlaps_any(exons.get(chrom), pos, end)
+                  for build, exons in self.exons.items()}
         if inside[self.build] != inside[self.other]:
             self.exonic_only[self.build if inside[self.build] else self.other].append(label)
 
@@ -1364,13 +1369,34 @@ def _hotspot_bases(panel: Panel) -> dict[str, dict[int, str]]:
     return {chrom: known for chrom, known in bases.items() if known}
 
 
-def _coding_exons(panel: Panel) -> dict[str, list[tuple[int, int]]]:
+def _coding_exons(panel: Panel) -> dict[str, tuple[list[int], list[int]]]:
+    """chrom -> (coding exon starts, sorted; the largest end among each start and those before).
+
+    :func:`_overlaps_any` then tests a record against all exons of its chromosome by bisection.
+    """
     exons: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for gene in panel.genes.values():
         for exon in gene.exons:
             if exon.coding_start is not None:
                 exons[gene.chrom].append((exon.coding_start, exon.coding_end))
-    return dict(exons)
+    prepared = {}
+    for chrom, spans in exons.items():
+        spans.sort()
+        reach, furthest = [], 0
+        for _start, stop in spans:
+            furthest = max(furthest, stop)
+            reach.append(furthest)
+        prepared[chrom] = ([start for start, _stop in spans], reach)
+    return prepared
+
+
+def _overlaps_any(exons: tuple[list[int], list[int]] | None, pos: int, end: int) -> bool:
+    """Does closed ``pos..end`` overlap any of the (closed) exons prepared by _coding_exons?"""
+    if not exons:
+        return False
+    starts, reach = exons
+    last = bisect.bisect_right(starts, end) - 1      # the exons starting at or before ``end``
+    return last >= 0 and reach[last] >= pos
 
 
 class _RecordReader:
