@@ -12,15 +12,21 @@ What the reader decides, and how:
 
 * **Region filter first.** With a ``.tbi``/``.csi`` index beside the file only the panel gene spans
   are queried (using the file's own contig names, ``chr7`` or ``7``). Without one the file is
-  streamed and each record's chromosome and position are tested against the gene spans before
-  anything else of it is touched, so a million off-panel records cost little more than reading them.
+  streamed through :func:`_prefilter`: numpy looks at the decompressed bytes a block of lines at a
+  time (CHROM, POS, REF and ALT widths from the tab positions) and only the records that may
+  matter (in or near a panel gene span of either build, beyond a chromosome's end, symbolic, odd
+  in any way) are parsed by htslib; the others are counted off-panel with their ALT alleles, so
+  a million off-panel records cost about what decompressing them costs. Anything unusual (a short
+  line, an undeclared contig, damaged compression) makes htslib read every record as before.
+  htslib's own warnings then concern the records it parsed, as through an index (an INFO key the
+  header does not declare, met only in records the prefilter left out, is not summarised).
   An index older than its file is not used (it may describe an earlier version and silently miss
   records), nor a newer one that does not tile the file exactly (:func:`~hpdgenomics.io.bgzf.
   index_problem`); the file is streamed and a warning (report and log) says so.
 * **Bytes first:** before htslib or Python read a line, the decompressed bytes are scanned in
   bounded chunks: lines longer than :data:`MAX_LINE_BYTES` (``$HPDGENOMICS_MAX_LINE_BYTES``), NUL
   bytes and non-UTF-8 header lines are InputErrors naming the line (with an index: the header and
-  the panel regions' chunks only).
+  the panel regions' chunks only; streamed, in the same pass as the prefilter).
 * **Chromosome names:** ``chr7``/``7``/``NC_000007.14`` (RefSeq accessions of the primary
   chromosomes, see :func:`~hpdgenomics.genome.normalize_chrom`) are chromosome 7; alt, decoy,
   HLA, patch and other contigs keep their own names and are never in a panel gene.
