@@ -280,3 +280,61 @@ def test_exon_overlap_by_bisection_is_the_plain_overlap_test():
                 end = pos + rng.choice([0, 0, 1, 3, 40, 5000])
                 assert _overlaps_any(prepared.get(gene.chrom), pos, end) == \
                     any(start <= end and pos <= stop for start, stop in spans)
+
+
+def _bins_one_by_one(data: bytes) -> list[tuple]:
+    """The bins of a .tbi or .csi, walked bin by bin (the index formats, read plainly)."""
+    import struct
+
+    tbi = data[:4] == b"TBI\1"
+    if tbi:
+        (n_ref,) = struct.unpack_from("<i", data, 4)
+        (l_nm,) = struct.unpack_from("<i", data, 8 + 24)
+        offset, depth = 8 + 28 + l_nm, 5
+    else:
+        _min_shift, depth, l_aux = struct.unpack_from("<3i", data, 4)
+        offset = 16 + l_aux
+        (n_ref,) = struct.unpack_from("<i", data, offset)
+        offset += 4
+    pseudo = ((1 << (3 * (depth + 1))) - 1) // 7 + 1
+    header = struct.Struct("<Ii" if tbi else "<IQi")
+    out = []
+    for _tid in range(n_ref):
+        (n_bin,) = struct.unpack_from("<i", data, offset)
+        offset += 4
+        bins, span = {}, None
+        for _ in range(n_bin):
+            fields = header.unpack_from(data, offset)
+            if fields[0] == pseudo:
+                span = struct.unpack_from("<QQ", data, offset + header.size)
+            else:
+                bins[fields[0]] = (offset + header.size, fields[-1])
+            offset += header.size + 16 * fields[-1]
+        if tbi:
+            (n_intv,) = struct.unpack_from("<i", data, offset)
+            offset += 4 + 8 * n_intv
+        out.append((span, bins))
+    return out
+
+
+@pytest.mark.parametrize("csi", [False, True])
+def test_index_bins_read_in_runs_are_the_bins_of_the_index(csi, tmp_path):
+    from hpdgenomics.io.bgzf import read_index
+
+    # deletions of 150 kb sit in 1 Mb bins, several per bin with ~100 KB of records between
+    # them: those bins have several chunks, which break the runs of one-chunk bins
+    lines = _background(20000) + [_record("1", 1_000_000 + 97 * i + 1, "C" * 150_000, "C")
+                                  for i in range(0, 20000, 2003)]
+    lines.sort(key=lambda line: int(line.split("\t")[1]))
+    path = _write(tmp_path, "binned.vcf", lines)
+    compressed = pysam.tabix_index(str(path), preset="vcf", force=True, csi=csi)
+    index = compressed + (".csi" if csi else ".tbi")
+    parsed = read_index(index)
+    expected = _bins_one_by_one(gzip.open(index).read())
+    assert [((s.begin, s.end), s.bins) for s in parsed.sequences] == expected
+    assert any(n > 1 for _span, bins in expected for _o, n in bins.values())
+    # and the region lookup without the whole dict finds the same chunks
+    fresh = read_index(index)
+    for start in range(1_000_000, 3_000_000, 99_999):
+        assert fresh.chunks_overlapping("1", start, start + 5000) == \
+            parsed.chunks_overlapping("1", start, start + 5000)

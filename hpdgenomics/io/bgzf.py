@@ -22,8 +22,6 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 _BLOCK_HEADER = struct.Struct("<4BI2BH")    # ID1 ID2 CM FLG MTIME XFL OS XLEN
 _CHUNK = struct.Struct("<QQ")
 
@@ -48,6 +46,8 @@ class IndexedSequence:
         """(offset, number of chunks) of those of ``wanted`` bins the sequence has."""
         if self._bins is not None:
             return [self._bins[b] for b in wanted if b in self._bins]
+        import numpy as np
+
         found = [self.other_bins[b] for b in wanted if b in self.other_bins]
         wanted_array = np.asarray(wanted, dtype=np.uint32)
         for numbers, offsets in self.single_chunk_bins:
@@ -134,6 +134,8 @@ def read_index(path: str | Path) -> TabixIndex:
 
 
 def _parse_index(data: bytes) -> TabixIndex:
+    import numpy as np      # here: importing this module stays cheap
+
     magic = data[:4]
     offset = 4
     names: list[str] = []
@@ -207,6 +209,8 @@ def _parse_index(data: bytes) -> TabixIndex:
 
 def _single_chunk_run(data: bytes, offset: int, most: int, record: int, size: int) -> int:
     """How many bins from ``offset`` on (at most ``most``) have exactly one chunk."""
+    import numpy as np
+
     most = min(most, (len(data) - offset) // record)
     if most <= 0:
         return 0
