@@ -1092,7 +1092,11 @@ def _picked_records(picked: _Picked, counts: VcfRecordCounts) -> Iterator:
         iterator = iter(vcf)
         for number in picked.numbers:
             counts.records_read = number - 1
-            yield next(iterator)
+            variant = next(iterator, None)
+            if variant is None:         # htslib read fewer records than lines picked: a bug
+                raise RuntimeError(f"the prefilter picked record {number} of {picked.path.name}"
+                                   " but htslib found no record there")
+            yield variant
         counts.records_read = picked.records
         counts.alleles_read += picked.off_panel_alleles
         counts.off_panel += picked.off_panel_alleles
