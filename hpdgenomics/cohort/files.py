@@ -48,11 +48,15 @@ and by gene and protein change otherwise.
 from __future__ import annotations
 
 import logging
+import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
 
 from ..errors import InputError, UsageError
 from ..genome import normalize_build
@@ -175,17 +179,31 @@ def evaluate_cohort_files(knowledge: KnowledgeBase, *, maf: str | Path | None = 
                           cna: str | Path | None = None, cna_format: str | None = None,
                           profiling: ProfilingMap | None = None, build: str | None = None,
                           extra_samples: Iterable[str] = (),
-                          maf_on_invalid: str = "error") -> CohortFileEvaluation:
+                          maf_on_invalid: str = "error", engine: str | None = None,
+                          progress: Callable[[int, int], None] | None = None
+                          ) -> CohortFileEvaluation:
     """Evaluate every cohort sample from a MAF and/or a gene-level copy-number matrix.
 
     ``extra_samples`` (for example the clinical table's samples) are added to the cohort; with no
     MAF rows they are profiled-and-unaltered for mutations (subject to ``profiling``).
+
+    ``engine``: ``columnar`` (default) or ``per-sample`` (one rule-engine call per sample: the
+    reference the columnar engine is tested against, and slow); when None, the environment
+    variable ``HPDGENOMICS_COHORT_ENGINE`` (a benchmark and debugging knob) may name it. Both
+    give the same calls (see :func:`_evaluate_columnar`).
+
+    ``progress``: called as ``progress(done, total)`` while samples are evaluated, a few hundred
+    times at most, and once with ``done == total`` at the end.
     """
     from ..copynumber import thresholds_from_knowledge
     from ..io.cnv import read_gene_matrix
-    from ..io.maf import maf_to_variant_calls, read_maf
+    from ..io.maf import read_maf
     from ..io.text import sha256_file
 
+    engine = engine or os.environ.get(ENGINE_VARIABLE) or COLUMNAR
+    if engine not in ENGINES:
+        raise UsageError(f"cohort engine {engine!r} is not one of {', '.join(ENGINES)}",
+                         hint=f"check the engine argument or {ENGINE_VARIABLE}")
     if maf is None and cna is None:
         raise UsageError("no cohort file given", hint="pass --maf, --cna, or both")
     profiling = profiling or ProfilingMap()
@@ -280,24 +298,99 @@ def evaluate_cohort_files(knowledge: KnowledgeBase, *, maf: str | Path | None = 
     if maf_table is not None and cn_long is not None:
         result.warnings.extend(_sample_set_warnings(maf_table.samples, cn_all_samples,
                                                     profiling))
+    inputs = _Inputs(knowledge=knowledge, screened=screened, sample_ids=sample_ids,
+                     clinical_only=clinical_only, maf_table=maf_table,
+                     no_variant_data=no_variant_data, cn_long=cn_long, cn_kind=cn_kind,
+                     cn_samples=cn_samples, profiling=profiling, cn_profile=cn_profile,
+                     has_mutation_profile=has_mutation_profile, thresholds=thresholds,
+                     build=build)
+    evaluate = _evaluate_columnar if engine == COLUMNAR else _evaluate_per_sample
+    result.samples, (off_panel_count, off_panel) = evaluate(inputs, _Progress(progress,
+                                                                                len(sample_ids)))
+    if off_panel_count:
+        shown = ", ".join(off_panel[:10]) + (" ..." if off_panel_count > 10 else "")
+        result.warnings.append(f"{off_panel_count} variant(s) lie in genes the sample's panel does "
+                               f"not cover; they are counted as altered (check the gene-panel "
+                               f"matrix and panel definitions): {shown}")
+    if not result.samples:
+        raise InputError("no samples found in the cohort files",
+                         hint="check that the MAF or copy-number matrix has data rows")
+    return result
+
+# --- the two engines -----------------------------------------------------------------------------
+
+ENGINE_VARIABLE = "HPDGENOMICS_COHORT_ENGINE"
+COLUMNAR, PER_SAMPLE = "columnar", "per-sample"
+ENGINES = (COLUMNAR, PER_SAMPLE)
+SOURCE = "cohort files"
+#: off-panel variants named in the warning (all are counted)
+OFF_PANEL_EXAMPLES = 10
+#: progress reports per run, at most (plus the final one)
+PROGRESS_STEPS = 200
+
+NO_GENOMIC_DATA = "no genomic data (sample only in the clinical files)"
+
+
+@dataclass
+class _Inputs:
+    """What both engines read: the cohort's files as read, and which samples they hold."""
+
+    knowledge: KnowledgeBase
+    screened: list[str]
+    sample_ids: list[str]
+    clinical_only: list[str]
+    maf_table: object | None                 # io.maf.MafTable
+    no_variant_data: bool
+    cn_long: pd.DataFrame | None             # sample, gene, value of the screened genes
+    cn_kind: str | None
+    cn_samples: set[str]
+    profiling: ProfilingMap
+    cn_profile: str | None
+    has_mutation_profile: bool
+    thresholds: object
+    build: str | None
+
+
+class _Progress:
+    """Calls ``progress(done, total)`` every ``total / PROGRESS_STEPS`` samples and at the end."""
+
+    def __init__(self, callback: Callable[[int, int], None] | None, total: int):
+        self.callback, self.total = callback, total
+        self.step = max(1, -(-total // PROGRESS_STEPS))
+        self.next = self.step
+
+    def __call__(self, done: int) -> None:
+        if self.callback is not None and (done >= self.next or done == self.total):
+            self.callback(done, self.total)
+            self.next = (done // self.step + 1) * self.step
+
+
+def _evaluate_per_sample(inputs: _Inputs, progress: _Progress
+                         ) -> tuple[list[SampleCalls], tuple[int, list[str]]]:
+    """One :func:`evaluate_sample` call per sample: the reference for the columnar engine."""
+    from ..io.maf import maf_to_variant_calls
+
+    knowledge, screened, profiling = inputs.knowledge, inputs.screened, inputs.profiling
+    maf_table, cn_long, cn_profile = inputs.maf_table, inputs.cn_long, inputs.cn_profile
+    clinical_only = set(inputs.clinical_only)
     cn_by_sample = dict(tuple(cn_long.groupby("sample"))) if cn_long is not None else {}
     maf_samples = set(maf_table.samples) if maf_table is not None else set()
-
+    samples: list[SampleCalls] = []
     off_panel: list[str] = []
-    for sample_id in sample_ids:
+    for done, sample_id in enumerate(inputs.sample_ids, start=1):
         variants: list[VariantCall] = []
         if maf_table is not None and sample_id in maf_samples:
             variants = maf_to_variant_calls(maf_table.df, sample_id)
-            _mark_hotspots(variants, knowledge, build)
+            _mark_hotspots(variants, knowledge, inputs.build)
         variant_gaps: dict[str, str] = {}
         for gene in screened:
             if maf_table is None:
                 variant_gaps[gene] = "no MAF"
-            elif no_variant_data:
+            elif inputs.no_variant_data:
                 variant_gaps[gene] = "the MAF has no variant rows"
             elif sample_id in clinical_only:
-                variant_gaps[gene] = "no genomic data (sample only in the clinical files)"
-            elif has_mutation_profile and profiling.matrix is not None:
+                variant_gaps[gene] = NO_GENOMIC_DATA
+            elif inputs.has_mutation_profile and profiling.matrix is not None:
                 covered = profiling.profiled(sample_id, gene, MUTATION_PROFILE)
                 if covered is None:
                     variant_gaps[gene] = "sample not in the gene-panel matrix"
@@ -316,9 +409,8 @@ def evaluate_cohort_files(knowledge: KnowledgeBase, *, maf: str | Path | None = 
             if cn_long is None:
                 cn_gaps[gene] = "no copy-number matrix"
                 continue
-            if sample_id not in cn_samples:
-                cn_gaps[gene] = ("no genomic data (sample only in the clinical files)"
-                                 if sample_id in clinical_only else
+            if sample_id not in inputs.cn_samples:
+                cn_gaps[gene] = (NO_GENOMIC_DATA if sample_id in clinical_only else
                                  "sample not in the copy-number matrix")
                 continue
             if cn_profile is not None:
@@ -331,23 +423,428 @@ def evaluate_cohort_files(knowledge: KnowledgeBase, *, maf: str | Path | None = 
             if not values:
                 cn_gaps[gene] = "gene not in the copy-number matrix (or NA)"
                 continue
-            gene_cn = _cn_from_value(gene, values, cn_kind, thresholds)
+            gene_cn = _cn_from_value(gene, values, inputs.cn_kind, inputs.thresholds)
             gene_cns[gene] = gene_cn
             if gene_cn.call is None:
                 cn_gaps[gene] = gene_cn.reason
         evaluation = evaluate_sample(knowledge.rules, screened, variants, gene_cns, variant_gaps,
                                      cn_gaps)
-        result.samples.append(SampleCalls.from_evaluation(sample_id, evaluation,
-                                                          source="cohort files"))
-    if off_panel:
-        shown = ", ".join(off_panel[:10]) + (" ..." if len(off_panel) > 10 else "")
-        result.warnings.append(f"{len(off_panel)} variant(s) lie in genes the sample's panel does "
-                               f"not cover; they are counted as altered (check the gene-panel "
-                               f"matrix and panel definitions): {shown}")
-    if not result.samples:
-        raise InputError("no samples found in the cohort files",
-                         hint="check that the MAF or copy-number matrix has data rows")
-    return result
+        samples.append(SampleCalls.from_evaluation(sample_id, evaluation, source=SOURCE))
+        progress(done)
+    return samples, (len(off_panel), off_panel[:OFF_PANEL_EXAMPLES])
+
+
+def _rule_clusters(rules, screened: list[str]) -> list[tuple[list[str], tuple]]:
+    """The screened genes split into groups no rule spans, each with its rules.
+
+    The rule engine decides a rule's status from the data of the rule's own genes (and of the
+    rules a co-occurrence rule requires), and a gene's status from the rules that screen it, so
+    each group can be evaluated on its own and the results put side by side. Splitting matters
+    for speed: a sample's whole input varies a lot (five copy-number levels in 14 genes), one
+    group's input very little.
+    """
+    parent = {gene: gene for gene in screened}
+
+    def root(gene):
+        while parent[gene] != gene:
+            parent[gene] = parent[parent[gene]]
+            gene = parent[gene]
+        return gene
+
+    by_id = {rule.id: rule for rule in rules}
+
+    def genes_of(rule) -> list[str]:
+        genes = list(rule.genes)
+        for criterion in rule.copy_number_criteria:
+            genes += list(criterion.genes or ())
+        for required in rule.requires_all:
+            if required in by_id:
+                genes += genes_of(by_id[required])
+        return [g for g in dict.fromkeys(genes) if g in parent]
+
+    for rule in rules:
+        genes = genes_of(rule)
+        for gene in genes[1:]:
+            parent[root(gene)] = root(genes[0])
+    groups: dict[str, list[str]] = {}
+    for gene in screened:
+        groups.setdefault(root(gene), []).append(gene)
+    clusters = []
+    for genes in groups.values():
+        members = set(genes)
+        clusters.append((genes, tuple(r for r in rules if set(genes_of(r)) & members)))
+    unplaced = [r.id for r in rules if not genes_of(r)]
+    if unplaced:
+        raise UsageError(f"rule(s) {', '.join(unplaced)} name no screened gene",
+                         hint="use engine='per-sample' for this knowledge base")
+    return clusters
+
+
+#: alteration fields that come from the sample's own MAF row (everything else an alteration
+#: holds is decided by the rule, the criterion and the evaluation signature)
+_ROW_FIELDS = ("hgvsc", "chrom", "pos", "ref", "alt", "vaf", "record")
+
+
+def _hotspot_column(rows: pd.DataFrame, kb: KnowledgeBase, build: str | None) -> list:
+    """:func:`_mark_hotspots` for many MAF rows at once: each row's hotspot protein change, or
+    None (coordinates when the build is known and the alleles are not MAF-style indels, then
+    gene and protein change)."""
+    panels = [kb.panel(build)] if build else list(kb.panels.values())
+    by_protein = {(h.gene, h.protein_change) for panel in panels for h in panel.hotspots}
+    by_position: dict[tuple, str | None] = {}
+    marks = []
+    for gene, chrom, pos, ref, alt, protein in zip(
+            rows["gene"], rows["chrom"], rows["pos"], rows["ref"], rows["alt"],
+            rows["protein_change"]):
+        gene, protein = _none(gene), _none(protein)
+        mark = None
+        pos, ref, alt = _none(pos), _none(ref) or "", _none(alt) or ""
+        if build and pos is not None and ref and alt and "-" not in (ref, alt):
+            key = (_none(chrom), int(pos), ref, alt)
+            if key not in by_position:
+                hits = panels[0].hotspots_at(*key)
+                by_position[key] = hits[0].protein_change if hits else None
+            mark = by_position[key]
+        if not mark and (gene, protein) in by_protein:
+            mark = protein
+        marks.append(mark)
+    return marks
+
+
+def _none(value):
+    return None if value is None or value is pd.NA or (isinstance(value, float) and value != value) \
+        else value
+
+
+class _Codes:
+    """Distinct values numbered in order of first appearance."""
+
+    def __init__(self):
+        self.values: list = []
+        self.index: dict = {}
+
+    def __call__(self, value) -> int:
+        found = self.index.get(value)
+        if found is None:
+            found = self.index[value] = len(self.values)
+            self.values.append(value)
+        return found
+
+
+def _evaluate_columnar(inputs: _Inputs, progress: _Progress
+                       ) -> tuple[list[SampleCalls], tuple[int, list[str]]]:
+    """Every sample's calls from one rule-engine call per distinct *signature*, not per sample.
+
+    The inputs of the rules (each screened gene's variant gap, copy-number call or gap, and the
+    rule-relevant attributes of its MAF rows: gene, protein change, consequence, exon, hotspot)
+    are computed for all samples at once with pandas/numpy. Within each group of genes no rule
+    spans (:func:`_rule_clusters`) samples with equal inputs get equal results, so
+    :func:`evaluate_sample` (the one implementation of the rules) runs once per distinct group
+    input. A sample's statuses and reasons are the groups' results put side by side, shared (not
+    copied) by every sample with the same ones; its alterations are the groups' alterations with
+    the fields of its own MAF rows (position, alleles, VAF, record) and copy number filled in.
+    """
+    from ..io.maf import variant_calls_from_rows
+    from ..report.model import CAUTION_ORDER, _plain
+
+    knowledge, screened, profiling = inputs.knowledge, inputs.screened, inputs.profiling
+    sample_ids = inputs.sample_ids
+    n_samples, n_genes = len(sample_ids), len(screened)
+    samples_index = pd.Index(sample_ids, dtype=object)
+    gene_index = {gene: j for j, gene in enumerate(screened)}
+    clinical_only = np.zeros(n_samples, dtype=bool)
+    if inputs.clinical_only:
+        clinical_only[samples_index.get_indexer(inputs.clinical_only)] = True
+
+    # --- variant gaps: samples x genes, codes of the reason (0: assessed) ----------------------
+    variant_gap = _Codes()
+    variant_gap(None)
+    gaps = np.zeros((n_samples, n_genes), dtype=np.int64)
+    if inputs.maf_table is None:
+        gaps[:] = variant_gap("no MAF")
+    elif inputs.no_variant_data:
+        gaps[:] = variant_gap("the MAF has no variant rows")
+    else:
+        if inputs.has_mutation_profile and profiling.matrix is not None:
+            codes, panels, covered = profiling.panel_coverage(sample_ids, screened,
+                                                              MUTATION_PROFILE)
+            table = np.zeros((len(panels) + 1, n_genes), dtype=np.int64)
+            for k, panel in enumerate(panels):
+                text = (f"not on the sample's mutation panel {panel}" if panel
+                        else "sample not profiled for mutations")
+                table[k, ~covered[k]] = variant_gap(text)
+            table[-1] = variant_gap("sample not in the gene-panel matrix")   # codes of -1
+            gaps = table[codes]
+        gaps[clinical_only] = variant_gap(NO_GENOMIC_DATA)
+
+    # --- copy number: samples x genes, codes of a descriptor ---------------------------------
+    # ("gap", reason): no value; ("bad", reason): values that give no call; ("call", call)
+    descriptor = _Codes()
+    cn = np.zeros((n_samples, n_genes), dtype=np.int64)
+    cn_value = np.full((n_samples, n_genes), np.nan)
+    conflicts: dict[tuple[int, int], GeneCopyNumber] = {}
+    value_calls: dict[tuple[int, float], GeneCopyNumber] = {}
+
+    def gene_copy_number(i: int, j: int) -> GeneCopyNumber | None:
+        if (i, j) in conflicts:
+            return conflicts[(i, j)]
+        value = cn_value[i, j]
+        if value != value:
+            return None
+        key = (j, float(value))
+        if key not in value_calls:
+            value_calls[key] = _cn_from_value(screened[j], [float(value)], inputs.cn_kind,
+                                              inputs.thresholds)
+        return value_calls[key]
+
+    if inputs.cn_long is None:
+        cn[:] = descriptor(("gap", "no copy-number matrix"))
+    else:
+        cn[:] = descriptor(("gap", "gene not in the copy-number matrix (or NA)"))
+        long = inputs.cn_long
+        cells = pd.DataFrame({"i": samples_index.get_indexer(long["sample"].astype(str)),
+                              "j": long["gene"].map(gene_index).to_numpy(),
+                              "value": long["value"].to_numpy(dtype=float)})
+        cells = cells[(cells["i"] >= 0) & cells["j"].notna()].drop_duplicates()
+        cells["j"] = cells["j"].astype(np.int64)
+        repeated = cells.duplicated(["i", "j"], keep=False)
+        single = cells[~repeated]
+        rows_i, rows_j = single["i"].to_numpy(), single["j"].to_numpy()
+        values = single["value"].to_numpy()
+        cn_value[rows_i, rows_j] = values
+        pairs = pd.DataFrame({"j": rows_j, "value": values})
+        distinct = pairs.drop_duplicates()
+        pair_code = {}
+        for j, value in zip(distinct["j"].to_numpy(), distinct["value"].to_numpy()):
+            gene_cn = value_calls.setdefault(
+                (int(j), float(value)),
+                _cn_from_value(screened[j], [float(value)], inputs.cn_kind, inputs.thresholds))
+            pair_code[(int(j), float(value))] = descriptor(
+                ("call", gene_cn.call.value) if gene_cn.call is not None else
+                ("bad", gene_cn.reason))
+        if len(pairs):
+            keyed = pd.MultiIndex.from_arrays([rows_j, values])
+            lookup = pd.Series(list(pair_code.values()),
+                               index=pd.MultiIndex.from_tuples(list(pair_code)))
+            cn[rows_i, rows_j] = lookup.reindex(keyed).to_numpy(dtype=np.int64)
+        for (i, j), group in cells[repeated].groupby(["i", "j"])["value"]:
+            gene_cn = _cn_from_value(screened[j], group.tolist(), inputs.cn_kind,
+                                     inputs.thresholds)
+            conflicts[(int(i), int(j))] = gene_cn
+            cn[i, j] = descriptor(("call", gene_cn.call.value) if gene_cn.call is not None
+                                  else ("bad", gene_cn.reason))
+        if inputs.cn_profile is not None:
+            codes, panels, covered = profiling.panel_coverage(sample_ids, screened,
+                                                              inputs.cn_profile)
+            not_on_panel = descriptor(("gap", f"not on the sample's {inputs.cn_profile} panel"))
+            uncovered = np.vstack([~covered, np.ones((1, n_genes), dtype=bool)])[codes]
+            cn[uncovered] = not_on_panel
+            cn[codes == -1] = descriptor(("gap", "sample not in the gene-panel matrix"))
+        absent = ~samples_index.isin(list(inputs.cn_samples))
+        cn[absent & ~clinical_only] = descriptor(("gap", "sample not in the copy-number matrix"))
+        cn[absent & clinical_only] = descriptor(("gap", NO_GENOMIC_DATA))
+
+    # --- variants in screened genes, in MAF order ----------------------------------------------
+    rows = None
+    row_sample = row_gene = np.zeros(0, dtype=np.int64)
+    row_key: list[int] = []
+    variant_key = _Codes()
+    if inputs.maf_table is not None and not inputs.no_variant_data:
+        df = inputs.maf_table.df
+        rows = df[df["gene"].isin(screened)].reset_index(drop=True)
+        rows["hotspot"] = _hotspot_column(rows, knowledge, inputs.build)
+        row_sample = samples_index.get_indexer(rows["sample_id"].astype(str))
+        row_gene = rows["gene"].map(gene_index).to_numpy(dtype=np.int64)
+        # what the rules read of a variant; a coding variant of undetermined effect is also
+        # described by position in a rule reason, so its position joins the key
+        for gene, protein, consequence, exon, hotspot, chrom, pos, ref, alt, hgvsc in zip(
+                rows["gene"], rows["protein_change"], rows["consequence"], rows["exon"],
+                rows["hotspot"], rows["chrom"], rows["pos"], rows["ref"], rows["alt"],
+                rows["hgvsc"]):
+            key = (gene, _none(protein), consequence, _none(exon), hotspot)
+            if consequence == "coding_undetermined":
+                key += (_none(chrom), _none(pos), _none(ref), _none(alt), _none(hgvsc))
+            row_key.append(variant_key(key))
+    off_panel_rows = np.flatnonzero(gaps[row_sample, row_gene] != 0) if len(row_sample) else \
+        np.zeros(0, dtype=np.int64)
+    off_panel_rows = off_panel_rows[np.argsort(row_sample[off_panel_rows], kind="stable")]
+    off_panel = [f"{sample_ids[row_sample[r]]} {screened[row_gene[r]]} "
+                 f"{_none(rows['protein_change'].iat[r]) or ''}".strip()
+                 for r in off_panel_rows[:OFF_PANEL_EXAMPLES]]
+
+    # --- evaluate each cluster once per distinct input ---------------------------------------
+    clusters = _rule_clusters(knowledge.rules, screened)
+    cluster_of_gene = np.zeros(n_genes, dtype=np.int64)
+    for c, (genes, _rules) in enumerate(clusters):
+        cluster_of_gene[[gene_index[g] for g in genes]] = c
+    # per sample and cluster, its rows (positions in ``rows``) in MAF order
+    sample_rows: dict[tuple[int, int], list[int]] = {}
+    for r in np.argsort(row_sample, kind="stable"):
+        sample_rows.setdefault((int(row_sample[r]), int(cluster_of_gene[row_gene[r]])),
+                               []).append(int(r))
+    row_variants: list[VariantCall] = []
+    if rows is not None:
+        row_variants = variant_calls_from_rows(rows)
+        for variant, hotspot in zip(row_variants, rows["hotspot"]):
+            variant.hotspot = hotspot
+    variant_of = row_variants.__getitem__
+
+    interned: dict = {}
+
+    def intern(value):
+        return interned.setdefault(value, value)
+
+    # reference order of the exposure keys and of the ids, from one evaluation of every rule
+    reference = SampleCalls.from_evaluation("", evaluate_sample(
+        knowledge.rules, screened, [], {}, {g: "-" for g in screened},
+        {g: "-" for g in screened}))
+    key_order = list(reference.exposure_status or {})
+    rule_order, gene_order = list(reference.rule_status), list(reference.gene_status)
+
+    cluster_ids = np.zeros((n_samples, len(clusters)), dtype=np.int64)
+    rule_side_of, gene_side_of = [], []          # per cluster: id -> interned side number
+    templates: list[dict[int, list]] = []        # per cluster: id -> alteration templates
+    side_content: dict[int, tuple] = {}
+    side_number = _Codes()
+    for c, (genes, cluster_rules) in enumerate(clusters):
+        columns = [gene_index[g] for g in genes]
+        table = np.concatenate([gaps[:, columns], cn[:, columns]], axis=1)
+        _unique, base = np.unique(table, axis=0, return_inverse=True)
+        ids = base.reshape(-1).astype(np.int64)
+        extra = _Codes()
+        for (i, cluster), positions in sample_rows.items():
+            if cluster == c:
+                ids[i] = len(_unique) + extra((int(base.reshape(-1)[i]),
+                                               tuple(row_key[r] for r in positions)))
+        cluster_ids[:, c] = ids
+        distinct, first = np.unique(ids, return_index=True)
+        rule_side = np.zeros(int(distinct.max()) + 1 if len(distinct) else 0, dtype=np.int64)
+        gene_side = rule_side.copy()
+        cluster_templates: dict[int, list] = {}
+        for ident, i in zip(distinct, first):
+            positions = sample_rows.get((int(i), c), [])
+            variants = [variant_of(r) for r in positions]
+            gene_cns, variant_gaps, cn_gaps = {}, {}, {}
+            for g, j in zip(genes, columns):
+                if gaps[i, j]:
+                    variant_gaps[g] = variant_gap.values[gaps[i, j]]
+                kind, what = descriptor.values[cn[i, j]]
+                if kind == "gap":
+                    cn_gaps[g] = what
+                    continue
+                gene_cns[g] = gene_copy_number(int(i), j)
+                if kind == "bad":
+                    cn_gaps[g] = what
+            evaluation = evaluate_sample(cluster_rules, genes, variants, gene_cns, variant_gaps,
+                                         cn_gaps)
+            part = SampleCalls.from_evaluation(sample_ids[i], evaluation, source=SOURCE)
+            status, reason = part.exposure_status or {}, part.exposure_reason or {}
+            rule_side[ident] = side_number(intern(("rule",
+                tuple(part.rule_status.items()), tuple(part.rule_reason.items()),
+                tuple((k, tuple(status[k].items()), tuple(reason[k].items()))
+                      for k in status if k[0] == "rule"))))
+            gene_side[ident] = side_number(intern(("gene", tuple(part.gene_status.items()),
+                tuple((k, tuple(status[k].items()), tuple(reason[k].items()))
+                      for k in status if k[0] == "gene"))))
+            if part.alterations:
+                records = {v.record: n for n, v in enumerate(variants)}
+                cluster_templates[int(ident)] = [
+                    (alteration, records.get(alteration["record"])
+                     if alteration["evidence_type"] in ("variant", "variant_with_loh") else None,
+                     gene_index[alteration["gene"]]
+                     if alteration["evidence_type"] == "copy_number" else None)
+                    for alteration in part.alterations]
+        rule_side_of.append(rule_side)
+        gene_side_of.append(gene_side)
+        templates.append(cluster_templates)
+
+    # --- a sample's statuses: its clusters' sides put together, once per distinct combination
+    def combined(side_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return np.unique(side_ids, axis=0, return_inverse=True)
+
+    rule_sides = np.stack([rule_side_of[c][cluster_ids[:, c]] for c in range(len(clusters))],
+                          axis=1) if n_samples else np.zeros((0, len(clusters)), dtype=np.int64)
+    gene_sides = np.stack([gene_side_of[c][cluster_ids[:, c]] for c in range(len(clusters))],
+                          axis=1) if n_samples else rule_sides
+    rule_combos, rule_combo_of = combined(rule_sides)
+    gene_combos, gene_combo_of = combined(gene_sides)
+    rule_combo_of, gene_combo_of = rule_combo_of.reshape(-1), gene_combo_of.reshape(-1)
+    # each side once as dicts: (statuses, reasons, {exposure key: (statuses, reasons)})
+    sides = []
+    for content in side_number.values:
+        exposure = {key: (dict(status), dict(reason)) for key, status, reason in content[-1]}
+        sides.append((dict(content[1]), dict(content[2]) if content[0] == "rule" else {},
+                      exposure))
+
+    def merge(parts: list[dict], order: list[str]) -> dict:
+        if len(parts) == 1:
+            return parts[0]
+        pooled = {}
+        for part in parts:
+            pooled.update(part)
+        return {ident: pooled[ident] for ident in order if ident in pooled}
+
+    def bundle(combo, order) -> tuple[dict, dict, dict, dict]:
+        parts = [sides[n] for n in combo]
+        status, reason = {}, {}
+        for key in key_order:
+            found = [part[2][key] for part in parts if key in part[2]]
+            if found:
+                status[key] = merge([f[0] for f in found], order)
+                reason[key] = merge([f[1] for f in found], order)
+        return (merge([part[0] for part in parts], order),
+                merge([part[1] for part in parts], order), status, reason)
+
+    rule_bundles = [bundle(combo, rule_order) for combo in rule_combos]
+    gene_bundles = [bundle(combo, gene_order) for combo in gene_combos]
+    gene_bundles = [(statuses, status, reason) for statuses, _none_, status, reason in gene_bundles]
+    both: dict[tuple[int, int], tuple[dict, dict]] = {}
+
+    def exposure_maps(r: int, g: int) -> tuple[dict, dict]:
+        if (r, g) not in both:
+            rule_status, rule_reason = rule_bundles[r][2], rule_bundles[r][3]
+            gene_status, gene_reason = gene_bundles[g][1], gene_bundles[g][2]
+            both[(r, g)] = ({k: rule_status[k] if k in rule_status else gene_status[k]
+                             for k in key_order
+                             if k in rule_status or k in gene_status},
+                            {k: rule_reason.get(k) if k in rule_reason else gene_reason[k]
+                             for k in key_order if k in rule_reason or k in gene_reason})
+        return both[(r, g)]
+
+    # --- one SampleCalls per sample -----------------------------------------------------------
+    has_templates = np.zeros(n_samples, dtype=bool)
+    for c, cluster_templates in enumerate(templates):
+        if cluster_templates:
+            has_templates |= np.isin(cluster_ids[:, c], list(cluster_templates))
+    order_key = lambda a: (-CAUTION_ORDER.get(a["caution_level"], 0), a["rule_id"], a["gene"])  # noqa: E731
+    result: list[SampleCalls] = []
+    for i, sample_id in enumerate(sample_ids):
+        r, g = int(rule_combo_of[i]), int(gene_combo_of[i])
+        status, reason = exposure_maps(r, g)
+        alterations: list[dict] = []
+        if has_templates[i]:
+            for c, cluster_templates in enumerate(templates):
+                found = cluster_templates.get(int(cluster_ids[i, c]))
+                if not found:
+                    continue
+                positions = sample_rows.get((i, c), [])
+                for template, variant_number, gene_number in found:
+                    alteration = dict(template)
+                    if variant_number is not None:
+                        variant = variant_of(positions[variant_number])
+                        for name in _ROW_FIELDS:
+                            alteration[name] = _plain(getattr(variant, name))
+                    if gene_number is not None:
+                        gene_cn = gene_copy_number(i, gene_number)
+                        alteration["copy_number"] = _plain(gene_cn.copy_number)
+                    alterations.append(alteration)
+            alterations.sort(key=order_key)
+        result.append(SampleCalls(
+            sample_id=sample_id, rule_status=rule_bundles[r][0], gene_status=gene_bundles[g][0],
+            alterations=alterations, source=SOURCE, attributes={},
+            rule_reason=rule_bundles[r][1], exposure_status=status, exposure_reason=reason))
+        progress(i + 1)
+    return result, (len(off_panel_rows), off_panel)
 
 
 __all__ = ["CN_PROFILES", "CohortFileEvaluation", "evaluate_cohort_files"]

@@ -32,8 +32,9 @@ import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 
 from ..errors import InputError
@@ -309,12 +310,48 @@ class ProfilingMap:
         self._check_profile(profile)
         if sample not in self.matrix.index:
             return None
-        panel_id = self.matrix.at[sample, profile]
+        return self._covers(self.matrix.at[sample, profile], gene)
+
+    def _covers(self, panel_id: str | None, gene: str) -> bool:
+        """Whether a panel (None: the sample was not profiled for the profile) covers a gene."""
         if panel_id is None:
             return False
         if panel_id not in self.panels and panel_id.upper() in WHOLE_GENOME_PANELS:
             return True
         return gene in self.panels[panel_id]
+
+    def panel_coverage(self, samples: Sequence[str], genes: Sequence[str],
+                       profile: str = "mutations") -> tuple[np.ndarray, list[str | None],
+                                                             np.ndarray]:
+        """:meth:`profiled` for many samples and genes at once, as a table of distinct panels.
+
+        Returns ``(codes, panels, covered)``: ``codes[i]`` indexes ``panels`` for ``samples[i]``
+        (-1: the sample is not in the matrix, i.e. unknown), ``panels[k]`` is a panel id or None
+        (not profiled for the profile) and ``covered[k, j]`` says whether ``panels[k]`` covers
+        ``genes[j]``. With no matrix, one pseudo-panel (None) covers every gene.
+        """
+        samples, genes = list(samples), list(genes)
+        if self.matrix is None:
+            return (np.zeros(len(samples), dtype=np.int64), [None],
+                    np.ones((1, len(genes)), dtype=bool))
+        self._check_profile(profile)
+        column = self.matrix[profile]
+        wanted = pd.Index(samples, dtype=object)
+        where = column.index.get_indexer(wanted)
+        present = where >= 0
+        cells = column.to_numpy(dtype=object)
+        codes = np.full(len(samples), -1, dtype=np.int64)
+        panels: list[str | None] = []
+        if present.any():
+            # None (not profiled) is a value of its own, not a missing one, for factorize
+            marked = np.array(["\0none" if v is None else v for v in cells[where[present]]],
+                              dtype=object)
+            found, uniques = pd.factorize(marked)
+            codes[present] = found
+            panels = [None if u == "\0none" else u for u in uniques]
+        covered = np.array([[self._covers(panel_id, gene) for gene in genes]
+                            for panel_id in panels], dtype=bool).reshape(len(panels), len(genes))
+        return codes, panels, covered
 
     def gene_status(self, sample: str, gene: str, altered: bool,
                     profile: str = "mutations") -> GeneStatus:

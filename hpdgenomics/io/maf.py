@@ -436,22 +436,33 @@ def maf_to_variant_calls(df: pd.DataFrame, sample_id: str, *, source: str = "MAF
     if rows.empty and sample_id not in set(df["sample_id"]):
         raise InputError(f"sample {sample_id!r} has no rows in the MAF",
                          hint="check the Tumor_Sample_Barcode spelling")
+    return variant_calls_from_rows(rows, source=source)
+
+
+def variant_calls_from_rows(rows: pd.DataFrame, *, source: str = "MAF") -> list[VariantCall]:
+    """Rows of a :data:`MAF_SCHEMA` table as VariantCalls, in their order (the one conversion
+    :func:`maf_to_variant_calls` and the columnar cohort engine share)."""
     calls = []
-    for row in rows.itertuples(index=False):
-        pos = _none(row.pos)
+    columns = ("chrom", "pos", "ref", "alt", "filter", "gene", "transcript", "consequence",
+               "variant_classification", "hgvsc", "protein_change", "exon", "vaf", "depth",
+               "alt_depth", "source_line")
+    # column by column as Python objects (NA as None): far faster than row tuples of a frame
+    values = [[_none(v) for v in rows[name].astype(object)] for name in columns]
+    for (chrom, pos, ref, alt, filter_value, gene, transcript, consequence, classification,
+         hgvsc, protein_change, exon, vaf, depth, alt_depth, source_line) in zip(*values):
         calls.append(VariantCall(
-            chrom=_none(row.chrom), pos=None if pos is None else int(pos),
-            ref=_none(row.ref) or "", alt=_none(row.alt) or "",
-            filter=_none(row.filter) or "PASS", gene=_none(row.gene),
-            transcript=_none(row.transcript),
+            chrom=chrom, pos=None if pos is None else int(pos),
+            ref=ref or "", alt=alt or "",
+            filter=filter_value or "PASS", gene=gene,
+            transcript=transcript,
             transcript_choice="as annotated in the MAF",
-            consequence=Consequence(row.consequence),
-            so_terms=row.variant_classification, hgvsc=_none(row.hgvsc),
-            protein_change=_none(row.protein_change),
-            exon=None if _none(row.exon) is None else int(row.exon),
-            vaf=None if _none(row.vaf) is None else float(row.vaf),
-            depth=None if _none(row.depth) is None else int(row.depth),
-            alt_depth=None if _none(row.alt_depth) is None else int(row.alt_depth),
+            consequence=Consequence(consequence),
+            so_terms=classification, hgvsc=hgvsc,
+            protein_change=protein_change,
+            exon=None if exon is None else int(exon),
+            vaf=None if vaf is None else float(vaf),
+            depth=None if depth is None else int(depth),
+            alt_depth=None if alt_depth is None else int(alt_depth),
             annotation_source=f"{source} Variant_Classification",
-            record=f"{source} line {row.source_line}"))
+            record=f"{source} line {source_line}"))
     return calls
