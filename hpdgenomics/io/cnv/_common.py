@@ -68,17 +68,32 @@ def split_fields(line: str) -> list[str]:
     return [f.strip().strip('"') for f in line.split(delimiter_of(line))]
 
 
+# a character split_fields would strip from a field: whitespace other than the tab delimiter,
+# or a quote (the comma delimiter: any whitespace)
+_STRIPPED_IN_TSV = re.compile(r'[^\S\t]|"')
+_STRIPPED_IN_CSV = re.compile(r'\s|"')
+
+
+def _lowered_fields(line: str) -> list[str]:
+    """``[f.lower() for f in split_fields(line)]``, without a Python step per field when no
+    field needs stripping (a wide matrix's lines hold one field per sample: 200,000 in GENIE)."""
+    sep = delimiter_of(line)
+    if not (_STRIPPED_IN_TSV if sep == "\t" else _STRIPPED_IN_CSV).search(line.rstrip("\r\n")):
+        return line.rstrip("\r\n").lower().split(sep)
+    return [f.lower() for f in split_fields(line)]
+
+
 def find_header(lines: list[str], accept: Callable[[list[str]], bool]) -> int | None:
     """Index of the first line whose tab-separated, lower-cased fields satisfy ``accept``."""
     for index, line in enumerate(lines):
-        if line.strip() and accept([f.lower() for f in split_fields(line.lstrip("#"))]):
+        if line.strip() and accept(_lowered_fields(line.lstrip("#"))):
             return index
     return None
 
 
 def header_fields(lines: list[str], accept: Callable[[list[str]], bool]) -> list[str] | None:
     index = find_header(lines, accept)
-    return None if index is None else [f.lower() for f in split_fields(lines[index].lstrip("#"))]
+    return None if index is None else _lowered_fields(lines[index].lstrip("#"))
 
 
 def read_table(path: Path, accept: Callable[[list[str]], bool], *, what: str,

@@ -90,17 +90,36 @@ def _long_table(path: Path) -> pd.DataFrame:
                          path, what=value)
 
 
+#: the long table of the last wide matrix read by a format sniffer, kept for the reader that
+#: follows (one entry, handed over once): sniffing a wide matrix's scale reads the whole file
+_SNIFFED_TABLE: dict[tuple[str, int, int], pd.DataFrame] = {}
+
+
+def _file_version(path: Path) -> tuple[str, int, int]:
+    stat = path.stat()
+    return str(path), stat.st_size, stat.st_mtime_ns
+
+
 def _wide_table(path: Path) -> pd.DataFrame:
+    sniffed = _SNIFFED_TABLE.pop(_file_version(path), None)
+    if sniffed is not None:
+        return sniffed
     table = read_table(path, _is_wide, what="gene copy-number matrix")
     gene = first_column(table, *_GENE)
-    samples = [c for c in table.columns if c not in _META and c != "source_line"]
+    columns = list(table.columns)
+    samples = [c for c in columns if c not in _META and c != "source_line"]
     # read_table lower-cases names; sample ids are case-sensitive, so take them from the header
-    original = _original_header(path, len(table.columns) - 1)
-    rename = dict(zip(table.columns[:-1], original))
-    long = table.melt(id_vars=[gene, "source_line"], value_vars=samples, var_name="sample",
-                      value_name="text")
-    long["sample"] = long["sample"].map(rename)
-    long = long.rename(columns={gene: "gene"})[["sample", "gene", "text", "source_line"]]
+    original = _original_header(path, len(columns) - 1)
+    rename = dict(zip(columns[:-1], original))
+    # the wide block as one array, sample by sample (the order DataFrame.melt gives)
+    cells = table[samples].to_numpy(dtype=object)
+    n_genes, n_samples = cells.shape
+    long = pd.DataFrame({
+        "sample": np.repeat(np.array([rename.get(c, c) for c in samples], dtype=object),
+                            n_genes),
+        "gene": np.tile(table[gene].to_numpy(dtype=object), n_samples),
+        "text": cells.ravel(order="F"),
+        "source_line": np.tile(table["source_line"].to_numpy(), n_samples)})
     return _with_numbers(long, path, what="value")
 
 
@@ -111,17 +130,28 @@ _MISSING = {"", "na", "nan", "n/a", "[not available]", "null", "none"}
 def _with_numbers(long: pd.DataFrame, path: Path, *, what: str) -> pd.DataFrame:
     """``long`` with ``value`` (float; NaN where the cell is empty or NA) and ``unreadable``
     (text that is neither a number nor a missing-value word, e.g. ``amp``)."""
-    text = long["text"].fillna("").astype(str).str.strip()
+    # each distinct text once (a discrete matrix of 200,000 samples holds a handful), then
+    # spread back over the cells
+    codes, texts = pd.factorize(long["text"].fillna("").astype(str), use_na_sentinel=False)
+    text = pd.Series(texts, dtype=object).str.strip()
     # a "nan" word is a missing value in a matrix (pandas writes it for NA); infinite and
     # overflowing numbers are refused by finite_numbers
-    as_missing = text.str.lower().isin(_MISSING)
-    long = long.copy()
-    long["value"] = np.nan
+    as_missing = text.str.lower().isin(_MISSING).to_numpy()
+    numbers = np.full(len(text), np.nan)
     if (~as_missing).any():
-        long.loc[~as_missing, "value"] = finite_numbers(
-            text[~as_missing], long.loc[~as_missing, "source_line"], path=path, what=what)
-    long["value"] = long["value"].astype("float64")
-    long["unreadable"] = ~as_missing & long["value"].isna()
+        try:
+            numbers[~as_missing] = finite_numbers(
+                text[~as_missing], pd.Series(0, index=text.index[~as_missing]),
+                path=path, what=what).to_numpy()
+        except InputError:
+            # said again over the cells, for the message's line numbers
+            cells = long["text"].fillna("").astype(str).str.strip()
+            keep = ~as_missing[codes]
+            finite_numbers(cells[keep], long.loc[keep, "source_line"], path=path, what=what)
+            raise
+    long = long.copy()
+    long["value"] = numbers[codes]
+    long["unreadable"] = ~as_missing[codes] & np.isnan(long["value"].to_numpy())
     return long
 
 
@@ -181,8 +211,11 @@ def matrix_scale(long: pd.DataFrame) -> MatrixScale:
 
 @lru_cache(maxsize=4)
 def _cached_scale(path: str, size: int, mtime_ns: int) -> str:
-    # both wide sniffers ask and the whole file is read: one answer per version of the file
-    scale = matrix_scale(_wide_table(Path(path)))
+    # both wide sniffers ask and the whole file is read: one answer per version of the file,
+    # and the table read is handed to the reader that follows
+    _SNIFFED_TABLE.clear()
+    table = _wide_table(Path(path))
+    scale = matrix_scale(table)
     if scale.kind == "ambiguous":
         raise InputError(f"the gene matrix's scale is ambiguous: {scale.counts()} (e.g. "
                          f"{_stray_examples(scale.strays, 3)}); it is neither mostly discrete "
@@ -190,12 +223,12 @@ def _cached_scale(path: str, size: int, mtime_ns: int) -> str:
                          hint=f"name the scale with {_SCREEN_OPTION} cna-discrete-wide or "
                               "cna-log2-wide; off-scale cells of a discrete matrix are then "
                               "reported and not evaluable")
+    _SNIFFED_TABLE[(path, size, mtime_ns)] = table
     return scale.kind
 
 
 def _file_scale(path: Path) -> str:
-    stat = path.stat()
-    return _cached_scale(str(path), stat.st_size, stat.st_mtime_ns)
+    return _cached_scale(*_file_version(path))
 
 
 def _stray_examples(strays: pd.DataFrame, limit: int = 5) -> str:
