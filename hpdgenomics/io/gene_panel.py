@@ -69,27 +69,33 @@ def read_gene_panel_matrix(path: str | Path) -> pd.DataFrame:
                          where=f"line {table.header_line}",
                          hint="add columns such as 'mutations' and 'gistic' naming each sample's panel")
     problems: list[str] = []
-    seen: dict[str, int] = {}
-    keep: list[int] = []
-    for index, sample in enumerate(table.df[sample_col]):
-        line = table.line_of(index)
-        row = table.df.iloc[index]
-        if not any(row.values):
-            continue
-        if is_missing(sample):
+    # row checks on whole columns (a GENIE matrix has 200,000 rows); messages in row order
+    samples = table.df[sample_col]
+    filled = (table.df.to_numpy(dtype=object) != "").any(axis=1) if len(table.df.columns) \
+        else np.zeros(len(table.df), dtype=bool)
+    blank_id = samples.map({value: is_missing(value) for value in pd.unique(samples)}
+                           ).to_numpy(dtype=bool)
+    named = filled & ~blank_id
+    repeated = named & samples.duplicated(keep=False).to_numpy()
+    first_line: dict[str, int] = {}
+    for index in np.flatnonzero((filled & blank_id) | repeated):
+        line, sample = table.line_of(index), samples.iat[index]
+        if blank_id[index]:
             problems.append(f"line {line}: blank SAMPLE_ID")
-        elif sample in seen:
-            problems.append(f"line {line}: sample {sample!r} already on line {seen[sample]}")
+        elif sample in first_line:
+            problems.append(f"line {line}: sample {sample!r} already on line "
+                            f"{first_line[sample]}")
         else:
-            seen[sample] = line
-            keep.append(index)
+            first_line[sample] = line
+    keep = np.flatnonzero(named)
     if problems:
         raise InputError(f"{len(problems)} problem(s) in the gene-panel matrix: "
                          + "; ".join(problems[:20]), path=path,
                          hint="list every sample once with a non-blank SAMPLE_ID")
     matrix = table.df.iloc[keep].set_index(sample_col)[profiles]
     matrix.index.name = "sample_id"
-    return matrix.map(lambda value: None if is_missing(value) else value)
+    missing = {value: is_missing(value) for value in pd.unique(matrix.to_numpy().ravel())}
+    return matrix.map(lambda value: None if missing[value] else value)
 
 
 #: an HGNC-style symbol: letters, digits, '-', '.', '_' and the old '@' clusters (``HLA-A``,

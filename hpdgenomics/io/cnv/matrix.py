@@ -37,6 +37,7 @@ from ..registry import get_reader, register
 from ._common import (
     CopyNumberData,
     choose_sample,
+    find_header,
     finish,
     finite_numbers,
     first_column,
@@ -104,23 +105,71 @@ def _wide_table(path: Path) -> pd.DataFrame:
     sniffed = _SNIFFED_TABLE.pop(_file_version(path), None)
     if sniffed is not None:
         return sniffed
-    table = read_table(path, _is_wide, what="gene copy-number matrix")
-    gene = first_column(table, *_GENE)
-    columns = list(table.columns)
-    samples = [c for c in columns if c not in _META and c != "source_line"]
-    # read_table lower-cases names; sample ids are case-sensitive, so take them from the header
-    original = _original_header(path, len(columns) - 1)
-    rename = dict(zip(columns[:-1], original))
+    split = _split_wide(path)
+    if split is not None:
+        names, sample_names, genes, cells, lines = split
+    else:
+        table = read_table(path, _is_wide, what="gene copy-number matrix")
+        gene = first_column(table, *_GENE)
+        columns = list(table.columns)
+        samples = [c for c in columns if c not in _META and c != "source_line"]
+        # read_table lower-cases names; sample ids are case-sensitive: taken from the header
+        original = _original_header(path, len(columns) - 1)
+        rename = dict(zip(columns[:-1], original))
+        sample_names = [rename.get(c, c) for c in samples]
+        genes = table[gene].to_numpy(dtype=object)
+        cells = table[samples].to_numpy(dtype=object)
+        lines = table["source_line"].to_numpy()
     # the wide block as one array, sample by sample (the order DataFrame.melt gives)
-    cells = table[samples].to_numpy(dtype=object)
     n_genes, n_samples = cells.shape
     long = pd.DataFrame({
-        "sample": np.repeat(np.array([rename.get(c, c) for c in samples], dtype=object),
-                            n_genes),
-        "gene": np.tile(table[gene].to_numpy(dtype=object), n_samples),
+        "sample": np.repeat(np.array(sample_names, dtype=object), n_genes),
+        "gene": np.tile(genes, n_samples),
         "text": cells.ravel(order="F"),
-        "source_line": np.tile(table["source_line"].to_numpy(), n_samples)})
+        "source_line": np.tile(lines, n_samples)})
     return _with_numbers(long, path, what="value")
+
+
+def _split_wide(path: Path):
+    """A plain tab-separated wide matrix (no quotes) split by ``str.split``: pandas builds one
+    column object per sample, which takes minutes at 200,000 samples. None when the file is not
+    that simple (quotes, commas, rows longer than the header): :func:`read_table` reads it then,
+    and words the errors. Returns the lower-cased header names, the sample names as written, the
+    genes, the genes x samples cells and each row's file line."""
+    from ..text import open_text
+
+    with open_text(path, kind="cnv") as handle:   # bounded: see hpdgenomics.limits
+        text = handle.read()
+    if '"' in text:
+        return None
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    index = find_header([line.rstrip("\r") for line in lines[:200]], _is_wide)
+    if index is None or "\t" not in lines[index]:
+        return None
+    header = lines[index].rstrip("\r").split("\t")
+    names = [f.strip().lstrip("#").lower() for f in header]
+    gene = next((names.index(g) for g in _GENE if g in names), None)
+    samples = [k for k, name in enumerate(names) if name not in _META]
+    if gene is None or len(set(names)) != len(names):
+        return None                       # duplicate names: pandas' renaming decides
+    width = len(header)
+    rows, numbers = [], []
+    for number, line in enumerate(lines[index + 1:], start=index + 2):
+        fields = line.rstrip("\r").split("\t")
+        if len(fields) > width:
+            return None
+        if not any(fields):
+            continue                      # a blank line (read_table drops it too)
+        if len(fields) < width:
+            fields += [""] * (width - len(fields))
+        rows.append(fields)
+        numbers.append(number)
+    block = np.array(rows, dtype=object).reshape(len(rows), width)
+    original = [f.strip().strip('"') for f in header]
+    return (names, [original[k] for k in samples], block[:, gene], block[:, samples],
+            np.array(numbers, dtype=np.int64))
 
 
 # what cBioPortal, GISTIC and R/pandas write for a gene not profiled in a sample
