@@ -195,6 +195,14 @@ def _present(series: pd.Series) -> pd.Series:
                        v.strip().lower() in _MISSING).astype(bool)
 
 
+def _numbers(series: pd.Series) -> pd.Series:
+    """``pd.to_numeric(series, errors="coerce")``, each distinct text converted once."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    numbers = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce").to_numpy(float)
+    numbers = np.append(numbers, np.nan)          # code -1 (missing) takes the last: NaN
+    return pd.Series(numbers[codes], index=series.index)
+
+
 def _per_value(series: pd.Series, convert) -> pd.Series:
     """``series.map(convert)`` computed once per distinct value: a MAF of 200,000 samples has
     1.6 million rows but few distinct chromosomes, classifications or protein changes."""
@@ -313,11 +321,13 @@ def read_maf(path: str | Path, *, on_invalid: str = "error",
     alt = alt.where(_present(alt.fillna("")) & (alt != ref))
     # A row whose tumour alleles all equal the reference describes no variant, whatever its
     # protein change says: it is dropped (with on_invalid="error" too), counted and warned of.
-    upper_ref = ref.fillna("").str.upper()
+    upper = {value: value.upper() for value in
+             pd.unique(pd.concat([ref.fillna(""), allele1, allele2]).to_numpy(dtype=object))}
+    upper_ref = ref.fillna("").map(upper)
     allele_given = _present(allele1) | _present(allele2)
     no_alt = ref.notna() & allele_given & \
-        (~_present(allele1) | (allele1.str.upper() == upper_ref)) & \
-        (~_present(allele2) | (allele2.str.upper() == upper_ref))
+        (~_present(allele1) | (allele1.map(upper) == upper_ref)) & \
+        (~_present(allele2) | (allele2.map(upper) == upper_ref))
 
     # Build, per row; one file should hold one build.
     build_raw = text("NCBI_Build")
@@ -369,8 +379,7 @@ def read_maf(path: str | Path, *, on_invalid: str = "error",
                            ).astype(bool)
         reject(given & ~whole,
                lambda i, n=name, v=values: f"{n} {v[i]!r} is not a whole number of at most 15 digits")
-        counts[name] = pd.to_numeric(values.where(given & whole),
-                                     errors="coerce").astype("Int64")
+        counts[name] = _numbers(values.where(given & whole)).astype("Int64")
     depth = counts["t_depth"].fillna(counts["t_ref_count"] + counts["t_alt_count"])
     alt_depth = counts["t_alt_count"]
     reject((alt_depth > depth).fillna(False).astype(bool),

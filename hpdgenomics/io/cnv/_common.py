@@ -72,14 +72,21 @@ def split_fields(line: str) -> list[str]:
 # or a quote (the comma delimiter: any whitespace)
 _STRIPPED_IN_TSV = re.compile(r'[^\S\t]|"')
 _STRIPPED_IN_CSV = re.compile(r'\s|"')
+_ASCII_STRIPPED = (" ", '"', "\r", "\n", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f")
 
 
 def _lowered_fields(line: str) -> list[str]:
     """``[f.lower() for f in split_fields(line)]``, without a Python step per field when no
     field needs stripping (a wide matrix's lines hold one field per sample: 200,000 in GENIE)."""
     sep = delimiter_of(line)
-    if not (_STRIPPED_IN_TSV if sep == "\t" else _STRIPPED_IN_CSV).search(line.rstrip("\r\n")):
-        return line.rstrip("\r\n").lower().split(sep)
+    line = line.rstrip("\r\n")
+    if line.isascii():
+        # a few C-speed scans for the ASCII characters str.strip() removes, and quotes
+        stripped = any(c in line for c in _ASCII_STRIPPED) or (sep != "\t" and "\t" in line)
+    else:
+        stripped = (_STRIPPED_IN_TSV if sep == "\t" else _STRIPPED_IN_CSV).search(line)
+    if not stripped:
+        return line.lower().split(sep)
     return [f.lower() for f in split_fields(line)]
 
 
