@@ -531,6 +531,27 @@ class _Codes:
         return found
 
 
+def _row_codes(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's number among the distinct rows of an integer table (numbered in order of
+    first appearance), and the index of each distinct row's first appearance."""
+    if table.shape[0] == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if table.shape[1] == 0:
+        return np.zeros(table.shape[0], dtype=np.int64), np.zeros(1, dtype=np.int64)
+    frame = pd.DataFrame(table)
+    codes = frame.groupby(list(frame.columns), sort=False).ngroup().to_numpy(dtype=np.int64)
+    _distinct, first = np.unique(codes, return_index=True)
+    return codes, first
+
+
+def _merged(parts: list[dict], order: list[str]) -> dict:
+    """Dicts of disjoint ids as one, in ``order`` (the order one whole-sample evaluation gives)."""
+    pooled = {}
+    for part in parts:
+        pooled.update(part)
+    return {ident: pooled[ident] for ident in order if ident in pooled}
+
+
 def _evaluate_columnar(inputs: _Inputs, progress: _Progress
                        ) -> tuple[list[SampleCalls], tuple[int, list[str]]]:
     """Every sample's calls from one rule-engine call per distinct *signature*, not per sample.
@@ -689,11 +710,6 @@ def _evaluate_columnar(inputs: _Inputs, progress: _Progress
             variant.hotspot = hotspot
     variant_of = row_variants.__getitem__
 
-    interned: dict = {}
-
-    def intern(value):
-        return interned.setdefault(value, value)
-
     # reference order of the exposure keys and of the ids, from one evaluation of every rule
     reference = SampleCalls.from_evaluation("", evaluate_sample(
         knowledge.rules, screened, [], {}, {g: "-" for g in screened},
@@ -701,28 +717,33 @@ def _evaluate_columnar(inputs: _Inputs, progress: _Progress
     key_order = list(reference.exposure_status or {})
     rule_order, gene_order = list(reference.rule_status), list(reference.gene_status)
 
+    # the fields of SampleCalls that hold statuses and reasons, each a dict of rule or gene ids
+    fields = [("rule_status", None), ("rule_reason", None), ("gene_status", None)]
+    fields += [(what, key) for key in key_order for what in ("status", "reason")]
+    part_dicts = _Codes()                          # distinct dicts of every cluster's parts
+    part_of = {field: [] for field in fields}      # field -> per cluster: id -> part (-1: none)
+
+    rows_of_cluster: list[dict[int, list[int]]] = [{} for _ in clusters]
+    for (i, c), positions in sample_rows.items():
+        rows_of_cluster[c][i] = positions
     cluster_ids = np.zeros((n_samples, len(clusters)), dtype=np.int64)
-    rule_side_of, gene_side_of = [], []          # per cluster: id -> interned side number
-    templates: list[dict[int, list]] = []        # per cluster: id -> alteration templates
-    side_content: dict[int, tuple] = {}
-    side_number = _Codes()
+    templates: list[dict[int, list]] = []          # per cluster: id -> alteration templates
     for c, (genes, cluster_rules) in enumerate(clusters):
         columns = [gene_index[g] for g in genes]
         table = np.concatenate([gaps[:, columns], cn[:, columns]], axis=1)
-        _unique, base = np.unique(table, axis=0, return_inverse=True)
-        ids = base.reshape(-1).astype(np.int64)
+        base, _first = _row_codes(table)
+        ids = base.copy()
         extra = _Codes()
-        for (i, cluster), positions in sample_rows.items():
-            if cluster == c:
-                ids[i] = len(_unique) + extra((int(base.reshape(-1)[i]),
-                                               tuple(row_key[r] for r in positions)))
+        for i, positions in rows_of_cluster[c].items():
+            ids[i] = len(_first) + extra((int(base[i]), tuple(row_key[r] for r in positions)))
         cluster_ids[:, c] = ids
         distinct, first = np.unique(ids, return_index=True)
-        rule_side = np.zeros(int(distinct.max()) + 1 if len(distinct) else 0, dtype=np.int64)
-        gene_side = rule_side.copy()
+        size = int(distinct.max()) + 1 if len(distinct) else 0
+        for field in fields:
+            part_of[field].append(np.full(size, -1, dtype=np.int64))
         cluster_templates: dict[int, list] = {}
         for ident, i in zip(distinct, first):
-            positions = sample_rows.get((int(i), c), [])
+            positions = rows_of_cluster[c].get(int(i), [])
             variants = [variant_of(r) for r in positions]
             gene_cns, variant_gaps, cn_gaps = {}, {}, {}
             for g, j in zip(genes, columns):
@@ -738,14 +759,16 @@ def _evaluate_columnar(inputs: _Inputs, progress: _Progress
             evaluation = evaluate_sample(cluster_rules, genes, variants, gene_cns, variant_gaps,
                                          cn_gaps)
             part = SampleCalls.from_evaluation(sample_ids[i], evaluation, source=SOURCE)
-            status, reason = part.exposure_status or {}, part.exposure_reason or {}
-            rule_side[ident] = side_number(intern(("rule",
-                tuple(part.rule_status.items()), tuple(part.rule_reason.items()),
-                tuple((k, tuple(status[k].items()), tuple(reason[k].items()))
-                      for k in status if k[0] == "rule"))))
-            gene_side[ident] = side_number(intern(("gene", tuple(part.gene_status.items()),
-                tuple((k, tuple(status[k].items()), tuple(reason[k].items()))
-                      for k in status if k[0] == "gene"))))
+            held = {("rule_status", None): part.rule_status,
+                    ("rule_reason", None): part.rule_reason,
+                    ("gene_status", None): part.gene_status}
+            for key, value in (part.exposure_status or {}).items():
+                held[("status", key)] = value
+            for key, value in (part.exposure_reason or {}).items():
+                held[("reason", key)] = value
+            for field, value in held.items():
+                if value:
+                    part_of[field][c][ident] = part_dicts(tuple(value.items()))
             if part.alterations:
                 records = {v.record: n for n, v in enumerate(variants)}
                 cluster_templates[int(ident)] = [
@@ -754,62 +777,36 @@ def _evaluate_columnar(inputs: _Inputs, progress: _Progress
                      gene_index[alteration["gene"]]
                      if alteration["evidence_type"] == "copy_number" else None)
                     for alteration in part.alterations]
-        rule_side_of.append(rule_side)
-        gene_side_of.append(gene_side)
         templates.append(cluster_templates)
 
-    # --- a sample's statuses: its clusters' sides put together, once per distinct combination
-    def combined(side_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return np.unique(side_ids, axis=0, return_inverse=True)
-
-    rule_sides = np.stack([rule_side_of[c][cluster_ids[:, c]] for c in range(len(clusters))],
-                          axis=1) if n_samples else np.zeros((0, len(clusters)), dtype=np.int64)
-    gene_sides = np.stack([gene_side_of[c][cluster_ids[:, c]] for c in range(len(clusters))],
-                          axis=1) if n_samples else rule_sides
-    rule_combos, rule_combo_of = combined(rule_sides)
-    gene_combos, gene_combo_of = combined(gene_sides)
-    rule_combo_of, gene_combo_of = rule_combo_of.reshape(-1), gene_combo_of.reshape(-1)
-    # each side once as dicts: (statuses, reasons, {exposure key: (statuses, reasons)})
-    sides = []
-    for content in side_number.values:
-        exposure = {key: (dict(status), dict(reason)) for key, status, reason in content[-1]}
-        sides.append((dict(content[1]), dict(content[2]) if content[0] == "rule" else {},
-                      exposure))
-
-    def merge(parts: list[dict], order: list[str]) -> dict:
-        if len(parts) == 1:
-            return parts[0]
-        pooled = {}
-        for part in parts:
-            pooled.update(part)
-        return {ident: pooled[ident] for ident in order if ident in pooled}
-
-    def bundle(combo, order) -> tuple[dict, dict, dict, dict]:
-        parts = [sides[n] for n in combo]
-        status, reason = {}, {}
-        for key in key_order:
-            found = [part[2][key] for part in parts if key in part[2]]
-            if found:
-                status[key] = merge([f[0] for f in found], order)
-                reason[key] = merge([f[1] for f in found], order)
-        return (merge([part[0] for part in parts], order),
-                merge([part[1] for part in parts], order), status, reason)
-
-    rule_bundles = [bundle(combo, rule_order) for combo in rule_combos]
-    gene_bundles = [bundle(combo, gene_order) for combo in gene_combos]
-    gene_bundles = [(statuses, status, reason) for statuses, _none_, status, reason in gene_bundles]
-    both: dict[tuple[int, int], tuple[dict, dict]] = {}
-
-    def exposure_maps(r: int, g: int) -> tuple[dict, dict]:
-        if (r, g) not in both:
-            rule_status, rule_reason = rule_bundles[r][2], rule_bundles[r][3]
-            gene_status, gene_reason = gene_bundles[g][1], gene_bundles[g][2]
-            both[(r, g)] = ({k: rule_status[k] if k in rule_status else gene_status[k]
-                             for k in key_order
-                             if k in rule_status or k in gene_status},
-                            {k: rule_reason.get(k) if k in rule_reason else gene_reason[k]
-                             for k in key_order if k in rule_reason or k in gene_reason})
-        return both[(r, g)]
+    # --- each field of a sample: its clusters' parts put together, once per distinct set ------
+    parts_as_dicts = [dict(items) for items in part_dicts.values]
+    field_codes = np.zeros((n_samples, len(fields)), dtype=np.int64)
+    merged: list[list[dict | None]] = []
+    for f, field in enumerate(fields):
+        level = field[1][0] if field[1] else field[0].split("_")[0]
+        order = rule_order if level == "rule" else gene_order
+        chosen = np.stack([part_of[field][c][cluster_ids[:, c]]
+                           for c in range(len(clusters))], axis=1)
+        codes, first = _row_codes(chosen)
+        field_codes[:, f] = codes
+        values = []
+        for i in first:
+            found = [parts_as_dicts[n] for n in chosen[i] if n >= 0]
+            values.append(None if not found else found[0] if len(found) == 1 else
+                          _merged(found, order))
+        merged.append(values)
+    combos, first = _row_codes(field_codes)
+    shared = []
+    for i in first:
+        picked = {field: merged[f][field_codes[i, f]] for f, field in enumerate(fields)}
+        shared.append((
+            picked[("rule_status", None)] or {}, picked[("gene_status", None)] or {},
+            picked[("rule_reason", None)] or {},
+            {key: picked[("status", key)] for key in key_order
+             if picked[("status", key)] is not None},
+            {key: picked[("reason", key)] for key in key_order
+             if picked[("reason", key)] is not None}))
 
     # --- one SampleCalls per sample -----------------------------------------------------------
     has_templates = np.zeros(n_samples, dtype=bool)
@@ -819,8 +816,7 @@ def _evaluate_columnar(inputs: _Inputs, progress: _Progress
     order_key = lambda a: (-CAUTION_ORDER.get(a["caution_level"], 0), a["rule_id"], a["gene"])  # noqa: E731
     result: list[SampleCalls] = []
     for i, sample_id in enumerate(sample_ids):
-        r, g = int(rule_combo_of[i]), int(gene_combo_of[i])
-        status, reason = exposure_maps(r, g)
+        rule_status, gene_status, rule_reason, status, reason = shared[combos[i]]
         alterations: list[dict] = []
         if has_templates[i]:
             for c, cluster_templates in enumerate(templates):
@@ -832,17 +828,17 @@ def _evaluate_columnar(inputs: _Inputs, progress: _Progress
                     alteration = dict(template)
                     if variant_number is not None:
                         variant = variant_of(positions[variant_number])
-                        for name in _ROW_FIELDS:
-                            alteration[name] = _plain(getattr(variant, name))
+                        for name in _ROW_FIELDS:        # str, int, float or None
+                            alteration[name] = getattr(variant, name)
                     if gene_number is not None:
                         gene_cn = gene_copy_number(i, gene_number)
                         alteration["copy_number"] = _plain(gene_cn.copy_number)
                     alterations.append(alteration)
             alterations.sort(key=order_key)
         result.append(SampleCalls(
-            sample_id=sample_id, rule_status=rule_bundles[r][0], gene_status=gene_bundles[g][0],
+            sample_id=sample_id, rule_status=rule_status, gene_status=gene_status,
             alterations=alterations, source=SOURCE, attributes={},
-            rule_reason=rule_bundles[r][1], exposure_status=status, exposure_reason=reason))
+            rule_reason=rule_reason, exposure_status=status, exposure_reason=reason))
         progress(i + 1)
     return result, (len(off_panel_rows), off_panel)
 
