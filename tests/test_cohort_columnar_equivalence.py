@@ -246,11 +246,11 @@ def test_fixture_cohorts(knowledge, case):
 
 @pytest.mark.parametrize("seed", [7, 11])
 def test_genie_like_study(knowledge, tmp_path, seed):
-    paths = genie_like.write_study(tmp_path, 300, seed=seed)
+    paths = genie_like.write_study(tmp_path, 200, seed=seed)
     reference, columnar = _both(
         knowledge, maf=paths["maf"], cna=paths["cna"],
         profiling_files=(paths["gene_panel_matrix"], paths["gene_panels"]))
-    assert len(columnar.samples) == 300
+    assert len(columnar.samples) == 200
     # samples with equal statuses share the same objects (not copies)
     shared = {id(s.rule_status) for s in columnar.samples}
     assert len(shared) < len(columnar.samples) / 3
@@ -268,9 +268,9 @@ def _cohort_tables(args: list, out: Path, engine: str, monkeypatch) -> dict[str,
 @pytest.mark.parametrize("study", ["varied", "genie-like"])
 def test_cohort_command_tables_identical(tmp_path, monkeypatch, study):
     if study == "varied":
-        paths = _varied_cohort(tmp_path / "in", seed=6, samples=120)
+        paths = _varied_cohort(tmp_path / "in", seed=6, samples=80)
     else:
-        paths = genie_like.write_study(tmp_path / "in", 250, seed=3)
+        paths = genie_like.write_study(tmp_path / "in", 150, seed=3)
     args = genie_like.cohort_args(paths)
     reference = _cohort_tables(args, tmp_path / "per_sample", "per-sample", monkeypatch)
     columnar = _cohort_tables(args, tmp_path / "columnar", "columnar", monkeypatch)

@@ -2,7 +2,10 @@
 
 Each sample is evaluated with :func:`hpdgenomics.screen.engine.evaluate_sample`, the same function
 the single-sample screen uses, so ``altered`` / ``not_detected`` / ``not_evaluable`` mean the same
-thing in a cohort as in a single-sample report.
+thing in a cohort as in a single-sample report. The default (columnar) engine calls it once per
+distinct input of each group of genes no rule spans, not once per sample, and shares the result
+(:func:`_evaluate_columnar`); ``engine="per-sample"`` (or ``HPDGENOMICS_COHORT_ENGINE=per-sample``)
+calls it once per sample, the reference the columnar engine is tested against.
 
 Which samples are in the cohort
 -------------------------------
