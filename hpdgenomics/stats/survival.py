@@ -159,15 +159,19 @@ def _survival_arrays(durations, events, name: str) -> tuple[np.ndarray, np.ndarr
     duration_values = pd.to_numeric(durations, errors="coerce")
     event_values = pd.to_numeric(events.map(lambda v: int(v) if isinstance(v, bool) else v),
                                  errors="coerce")
+    # checked column-wise; only the rows found wrong are described one by one
+    numbers = duration_values.to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        bad_duration = durations.notna().to_numpy() & ~(np.isfinite(numbers) & (numbers >= 0))
+    bad_event = events.notna().to_numpy() & ~event_values.isin((0, 1)).to_numpy()
     problems = []
-    for position in range(len(durations)):
-        raw, value = durations[position], duration_values[position]
-        if not pd.isna(raw) and (pd.isna(value) or value < 0 or not math.isfinite(value)):
-            problems.append(f"patient #{position}: duration {raw!r}, expected a non-negative number")
-        raw, value = events[position], event_values[position]
-        if not pd.isna(raw) and value not in (0, 1):
-            problems.append(f"patient #{position}: event {raw!r}, expected 1 (failure) or 0 "
-                            "(censored)")
+    for position in np.flatnonzero(bad_duration | bad_event).tolist():
+        if bad_duration[position]:
+            problems.append(f"patient #{position}: duration {durations[position]!r}, expected a "
+                            "non-negative number")
+        if bad_event[position]:
+            problems.append(f"patient #{position}: event {events[position]!r}, expected 1 "
+                            "(failure) or 0 (censored)")
     if problems:
         raise ClinicalDataError(f"{name}: survival data a model cannot use", problems=problems)
     complete = duration_values.notna() & event_values.notna()
@@ -365,6 +369,23 @@ def _unfitted_cox(duration: str, event: str, exposure: str, covariates: list[str
     )
 
 
+#: at least this many patients with tied times (half or more of them sharing a time with another)
+#: are fitted by lifelines' per-distinct-time ("batch") Efron computation
+BATCH_MIN_ROWS = 1000
+
+
+def _batch_mode(times: pd.Series) -> bool | None:
+    """True for a large cohort with many tied times, else lifelines' own choice (None).
+
+    lifelines' heuristic picks its per-row loop for a registry cohort whose TTF is in months
+    with two decimals (200,000 patients, a few thousand distinct times), twice as slow as its
+    per-time batch computation, which gives the same estimates (the same Efron likelihood, summed
+    in another order: equal to about 1e-12)."""
+    if len(times) < BATCH_MIN_ROWS:
+        return None
+    return True if times.nunique() <= len(times) // 2 else None
+
+
 def cox_ph(df: pd.DataFrame, duration: str, event: str, exposure: str,
            covariates: Iterable[str] = (), strata: Iterable[str] = (),
            alpha: float = 0.05) -> CoxResult:
@@ -431,7 +452,8 @@ def cox_ph(df: pd.DataFrame, duration: str, event: str, exposure: str,
         pywarnings.simplefilter("always")
         try:
             fitter.fit(model_data, duration_col=duration, event_col=event,
-                       strata=strata or None, fit_options=dict(COX_FIT_OPTIONS))
+                       strata=strata or None, fit_options=dict(COX_FIT_OPTIONS),
+                       batch_mode=_batch_mode(model_data[duration]))
         except (ConvergenceError, np.linalg.LinAlgError, ValueError) as error:
             result.warnings.append(f"Cox fit failed ({str(error).splitlines()[0]}): "
                                    "model not fitted")
