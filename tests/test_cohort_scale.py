@@ -240,3 +240,23 @@ def test_cox_batch_computation_for_tied_times_equals_lifelines_default(monkeypat
                  "ph_test_p_value"):
         assert getattr(batch, name) == pytest.approx(getattr(default, name), rel=1e-9), name
     assert batch.warnings == default.warnings
+
+
+@pytest.mark.parametrize("strata", [None, ["sex"]])
+def test_schoenfeld_residuals_per_distinct_time_equal_lifelines_loop(strata):
+    from lifelines import CoxPHFitter
+    from lifelines.statistics import proportional_hazard_test
+
+    frame = _binary_frame(1500, 11)
+    frame["age"] = np.random.default_rng(3).normal(60, 10, len(frame)).round()
+    frame = frame.drop(columns=["early"] if strata else ["early", "sex"])
+    results = []
+    for fitter in (survival._CoxPHFitter(), CoxPHFitter()):
+        fitter.fit(frame, "ttf", "event", strata=strata)
+        residuals = fitter.compute_residuals(frame, "scaled_schoenfeld")
+        test = proportional_hazard_test(fitter, frame, time_transform="rank")
+        results.append((residuals, test.summary["p"]))
+    (fast, fast_p), (loop, loop_p) = results
+    assert len(fast) == int(frame["event"].sum())
+    np.testing.assert_allclose(fast.to_numpy(), loop.to_numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(fast_p.to_numpy(), loop_p.to_numpy(), rtol=1e-9)

@@ -369,6 +369,50 @@ def _unfitted_cox(duration: str, event: str, exposure: str, covariates: list[str
     )
 
 
+class _CoxPHFitter(CoxPHFitter):
+    """lifelines' CoxPHFitter, with the Schoenfeld residuals (the input of its
+    proportional-hazards test) computed per distinct time with numpy.
+
+    lifelines computes them in a Python loop over the patients that grows its result with
+    ``np.append`` once per row, quadratic in the cohort (about 9 s per model at 200,000 patients).
+    This is the same computation, Efron's tie correction included: at each distinct time with
+    events, the risk set's score-weighted mean of the covariates averaged over the
+    ``l = 0..d-1`` Efron steps, subtracted from each failing patient's covariates (0 for the
+    censored). Sums are taken in another order, so values agree with lifelines' to rounding
+    (``tests/test_cohort_scale.py`` compares them). Should lifelines rename the private method,
+    its own loop simply runs again."""
+
+    def _compute_schoenfeld_within_strata(self, X, T, E, weights, entries):
+        X = np.asarray(X.values, dtype=float)
+        events = np.asarray(E.values, dtype=float)
+        times = np.asarray(T.values)
+        weights = np.asarray(weights.values, dtype=float)
+        n, d = X.shape
+        if not np.any(events):
+            return np.zeros((n, d))
+        scores = weights * np.exp(X @ np.asarray(self.params_, dtype=float))
+        scores_x = scores[:, None] * X
+        # rows are sorted by time: the risk set of a time is every row from its first on
+        risk = np.cumsum(scores[::-1])[::-1]
+        risk_x = np.cumsum(scores_x[::-1], axis=0)[::-1]
+        starts = np.r_[0, np.flatnonzero(times[1:] != times[:-1]) + 1]
+        group = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, n]))
+        deaths = np.add.reduceat(events, starts)
+        tie = np.add.reduceat(scores * events, starts)
+        tie_x = np.add.reduceat(scores_x * events[:, None], starts, axis=0)
+        mean = np.zeros((len(starts), d))
+        with_events = np.flatnonzero(deaths > 0)
+        counts = deaths[with_events].astype(int)
+        steps = np.repeat(with_events, counts)                       # one per Efron step
+        l = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        d_of = deaths[steps]
+        numerator = risk_x[starts[steps]] - (l[:, None] * tie_x[steps]) / d_of[:, None]
+        denominator = risk[starts[steps]] - (l * tie[steps]) / d_of
+        terms = numerator / (denominator * d_of)[:, None]
+        mean[with_events] = np.add.reduceat(terms, np.r_[0, np.cumsum(counts)[:-1]], axis=0)
+        return events[:, None] * (X - mean[group])
+
+
 #: at least this many patients with tied times (half or more of them sharing a time with another)
 #: are fitted by lifelines' per-distinct-time ("batch") Efron computation
 BATCH_MIN_ROWS = 1000
@@ -447,7 +491,7 @@ def cox_ph(df: pd.DataFrame, duration: str, event: str, exposure: str,
                                "may be unstable")
 
     model_data = data[[duration, event, *term_names, *strata]]
-    fitter = CoxPHFitter(alpha=alpha)
+    fitter = _CoxPHFitter(alpha=alpha)
     with pywarnings.catch_warnings(record=True) as caught:
         pywarnings.simplefilter("always")
         try:
