@@ -253,6 +253,8 @@ def test_schoenfeld_residuals_per_distinct_time_equal_lifelines_loop(strata):
     results = []
     for fitter in (survival._CoxPHFitter(), CoxPHFitter()):
         fitter.fit(frame, "ttf", "event", strata=strata)
+        assert (type(fitter._model) is survival._SemiParametricPHFitter) == \
+            (type(fitter) is survival._CoxPHFitter)
         residuals = fitter.compute_residuals(frame, "scaled_schoenfeld")
         test = proportional_hazard_test(fitter, frame, time_transform="rank")
         results.append((residuals, test.summary["p"]))

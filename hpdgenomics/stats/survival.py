@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from lifelines import CoxPHFitter, KaplanMeierFitter
+from lifelines.fitters.coxph_fitter import SemiParametricPHFitter
 from lifelines.exceptions import ConvergenceError, ConvergenceWarning
 from lifelines.statistics import logrank_test, proportional_hazard_test
 
@@ -370,7 +371,18 @@ def _unfitted_cox(duration: str, event: str, exposure: str, covariates: list[str
 
 
 class _CoxPHFitter(CoxPHFitter):
-    """lifelines' CoxPHFitter, with the Schoenfeld residuals (the input of its
+    """lifelines' CoxPHFitter whose fitted model (lifelines' SemiParametricPHFitter, which the
+    proportional-hazards test asks for residuals) is a :class:`_SemiParametricPHFitter`."""
+
+    def _fit_model_breslow(self, *args, **kwargs):
+        model = super()._fit_model_breslow(*args, **kwargs)
+        if type(model) is SemiParametricPHFitter:     # the same object, one method faster
+            model.__class__ = _SemiParametricPHFitter
+        return model
+
+
+class _SemiParametricPHFitter(SemiParametricPHFitter):
+    """lifelines' Efron Cox model, with the Schoenfeld residuals (the input of its
     proportional-hazards test) computed per distinct time with numpy.
 
     lifelines computes them in a Python loop over the patients that grows its result with
