@@ -400,15 +400,25 @@ class AlterationAssociation:
                 "adjusted_covariates", "adjusted_strata", "adjusted_warnings") else "")
         return row
 
-    def to_dict(self) -> dict:
+    def to_dict(self, results: dict[int, dict] | None = None) -> dict:
+        """JSON-safe view. ``results``: result id -> its ``to_dict()``, shared by the
+        associations that share one fit (definitions with the same exposure), so that each
+        result is converted once; the caller keeps the results alive meanwhile."""
         from ..stats._result import json_safe
+
+        def converted(result):
+            if results is None:
+                return result.to_dict()
+            if id(result) not in results:
+                results[id(result)] = result.to_dict()
+            return results[id(result)]
 
         return {"level": self.level, "id": self.id, "title": self.title,
                 "evidence_level": self.evidence_level, "component": self.component,
                 "grade": self.grade, "exposure": self.exposure, "outcome": self.outcome,
-                "row": json_safe(self.row()), "crude": self.crude.to_dict(),
+                "row": json_safe(self.row()), "crude": converted(self.crude),
                 "crude_warnings": self.crude.all_warnings(),
-                "adjusted": self.adjusted.to_dict() if self.adjusted is not None else None,
+                "adjusted": converted(self.adjusted) if self.adjusted is not None else None,
                 "adjusted_warnings": (self.adjusted.all_warnings()
                                       if self.adjusted is not None else [])}
 

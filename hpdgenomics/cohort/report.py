@@ -294,7 +294,13 @@ class CohortReport:
 
         n_calls = sum(len(s.alterations) for s in analysis.samples)
         n_blocks = {level: len(self._matrix_blocks(level)[1]) for level in ("rule", "gene")}
-        return json_safe({
+        # the association views are JSON-safe already and share the views of shared fits:
+        # converted once each, and set in after the walk over the rest
+        results: dict[int, dict] = {}
+        associations = {
+            "association": [a.to_dict(results) for a in analysis.rule_associations],
+            "association_genes": [a.to_dict(results) for a in analysis.gene_associations]}
+        data = json_safe({
             "schema_version": "1.0",
             "tool": {"name": "hpdgenomics", "version": self.tool_version},
             "versions": _versions(),
@@ -323,8 +329,8 @@ class CohortReport:
             "matrix_genes": {"columns": gene_columns, "rows": gene_matrix,
                              **shown("matrix_genes.tsv", gene_matrix,
                                      n_blocks["gene"] * n_samples)},
-            "association": [a.to_dict() for a in analysis.rule_associations],
-            "association_genes": [a.to_dict() for a in analysis.gene_associations],
+            "association": None,
+            "association_genes": None,
             "join_report": (analysis.join_report.to_dict()
                             if analysis.join_report is not None else None),
             "join_problems": (analysis.join_report.problems()
@@ -337,6 +343,8 @@ class CohortReport:
             "warnings": self.warnings + analysis.warnings,
             "disclaimer": self.disclaimer,
         })
+        data.update(associations)      # the same keys: their place in the document is kept
+        return data
 
 
 def _versions() -> dict:
