@@ -210,12 +210,23 @@ def status_matrix(samples: list[SampleCalls], level: str, ids: list[str],
     exposure definition (default: every criterion, strong-grade matches only)."""
     if level not in ("rule", "gene"):
         raise UsageError(f"level {level!r} is not rule or gene")
-    rows = []
-    for sample in samples:
+    # one row of codes per distinct statuses dict: samples with identical inputs may share the
+    # same dict object (the columnar engine does), so the work is per signature, not per sample;
+    # id() is a safe key here because every dict stays referenced by its sample meanwhile
+    positions: dict[int, int] = {}
+    distinct: list[list[float]] = []
+    which = np.empty(len(samples), dtype=np.intp)
+    for n, sample in enumerate(samples):
         statuses = sample.statuses(level, component, grade)
-        rows.append([STATUS_CODE.get(statuses.get(i, GeneStatus.NOT_EVALUABLE.value), math.nan)
-                     for i in ids])
-    return pd.DataFrame(rows, index=pd.Index([s.sample_id for s in samples], name="sample_id"),
+        at = positions.get(id(statuses))
+        if at is None:
+            at = positions[id(statuses)] = len(distinct)
+            distinct.append([STATUS_CODE.get(statuses.get(i, GeneStatus.NOT_EVALUABLE.value),
+                                             math.nan) for i in ids])
+        which[n] = at
+    codes = (np.asarray(distinct, dtype=float).reshape(len(distinct), len(ids))[which]
+             if distinct else np.empty((0, len(ids)), dtype=float))
+    return pd.DataFrame(codes, index=pd.Index([s.sample_id for s in samples], name="sample_id"),
                         columns=list(ids), dtype=float)
 
 
@@ -389,15 +400,25 @@ class AlterationAssociation:
                 "adjusted_covariates", "adjusted_strata", "adjusted_warnings") else "")
         return row
 
-    def to_dict(self) -> dict:
+    def to_dict(self, results: dict[int, dict] | None = None) -> dict:
+        """JSON-safe view. ``results``: result id -> its ``to_dict()``, shared by the
+        associations that share one fit (definitions with the same exposure), so that each
+        result is converted once; the caller keeps the results alive meanwhile."""
         from ..stats._result import json_safe
+
+        def converted(result):
+            if results is None:
+                return result.to_dict()
+            if id(result) not in results:
+                results[id(result)] = result.to_dict()
+            return results[id(result)]
 
         return {"level": self.level, "id": self.id, "title": self.title,
                 "evidence_level": self.evidence_level, "component": self.component,
                 "grade": self.grade, "exposure": self.exposure, "outcome": self.outcome,
-                "row": json_safe(self.row()), "crude": self.crude.to_dict(),
+                "row": json_safe(self.row()), "crude": converted(self.crude),
                 "crude_warnings": self.crude.all_warnings(),
-                "adjusted": self.adjusted.to_dict() if self.adjusted is not None else None,
+                "adjusted": converted(self.adjusted) if self.adjusted is not None else None,
                 "adjusted_warnings": (self.adjusted.all_warnings()
                                       if self.adjusted is not None else [])}
 
@@ -482,8 +503,10 @@ def _rule_genes(rules: Iterable[Rule]) -> list[str]:
 
 def _binary_column(values: pd.Series) -> pd.Series:
     """nullable boolean / 0-1 values -> float 1/0/NaN."""
-    return pd.Series([math.nan if pd.isna(v) else float(bool(v)) for v in values],
-                     index=values.index, dtype=float)
+    missing = values.isna().to_numpy(dtype=bool)
+    out = np.full(len(values), math.nan)
+    out[~missing] = values[~missing].to_numpy(dtype=object).astype(bool)
+    return pd.Series(out, index=values.index, dtype=float)
 
 
 #: a rule not evaluable in at least this fraction of the samples gets a warning in the report
@@ -512,26 +535,42 @@ def not_evaluable_warnings(samples: list[SampleCalls], rule_matrix: pd.DataFrame
     if not total:
         return []
     reasons = {s.sample_id: s.reasons("rule", *DEFAULT_EXPOSURE) for s in samples}
+    # the matrix rows' reasons, counted per distinct reasons dict (samples with identical inputs
+    # may share one), so a rule's commonest reason costs per signature, not per sample
+    positions: dict[int, int] = {}
+    distinct: list[dict[str, str]] = []
+    which = np.empty(total, dtype=np.intp)
+    for n, sample_id in enumerate(rule_matrix.index):
+        found = reasons.get(sample_id, {})
+        at = positions.get(id(found))
+        if at is None:
+            at = positions[id(found)] = len(distinct)
+            distinct.append(found)
+        which[n] = at
     components: dict[str, list[ExposureDefinition]] = {}
     for definition in definitions:
         if definition.component != ALL and definition.grade == STRONG:
             components.setdefault(definition.id, []).append(definition)
     found = []
     for rule_id in rule_matrix.columns:
-        missing = rule_matrix.index[rule_matrix[rule_id].isna()]
-        if len(missing) < NOT_EVALUABLE_WARNING_FRACTION * total:
+        missing = rule_matrix[rule_id].isna().to_numpy()
+        if missing.sum() < NOT_EVALUABLE_WARNING_FRACTION * total:
             continue
-        why = Counter(_reason_text(reasons.get(s, {}).get(rule_id, "")) for s in missing)
+        present, first, count = np.unique(which[missing], return_index=True, return_counts=True)
+        why: Counter = Counter()
+        for at in np.argsort(first, kind="stable"):   # in the order the rows meet them
+            why[_reason_text(distinct[present[at]].get(rule_id, ""))] += int(count[at])
         commonest = why.most_common(1)[0][0]     # ties: the reason met first (Counter keeps order)
         # square brackets: the reasons carry their own parentheses
-        text = (f"{rule_id} not evaluable in {len(missing)}/{total} samples [commonest "
+        missing = int(missing.sum())
+        text = (f"{rule_id} not evaluable in {missing}/{total} samples [commonest "
                 f"reason: {commonest}]; its counts and tests say nothing about absence")
         for definition in components.get(rule_id, []):
             column = (rule_matrices or {}).get(definition.key, pd.DataFrame()).get(rule_id)
             if column is None:
                 continue
             evaluable = int(column.notna().sum())
-            if evaluable > total - len(missing):
+            if evaluable > total - missing:
                 text += (f"; its {definition.component} component ("
                          f"{definition.label.split('; ')[0]}) is evaluable in {evaluable}/{total}"
                          f" samples: see the rows with component {definition.component}")
@@ -677,11 +716,22 @@ def analyse_cohort(samples: list[SampleCalls], rules: Iterable[Rule], *,
 
     # definitions with the same exposure over the analysed patients (a component of a rule with
     # one kind of criteria, a grade with nothing supporting-grade in the cohort) share one fit
-    fitted: dict[tuple, tuple[AssociationResult, AssociationResult | None]] = {}
+    fitted: dict[bytes, tuple[AssociationResult, AssociationResult | None]] = {}
+
+    # every matrix has the samples' index: the patients' rows in it, looked up once
+    sample_index = analysis.rule_matrix.index
+    rows_of_patients = (sample_index.get_indexer(patients["sample_id"])
+                        if sample_index.is_unique else None)
 
     def run(matrix: pd.DataFrame, key: str) -> tuple[AssociationResult, AssociationResult | None]:
-        exposure = patients["sample_id"].map(matrix[key])
-        cache_key = tuple(None if pd.isna(v) else float(v) for v in exposure)
+        if rows_of_patients is not None and matrix.index.equals(sample_index):
+            values = matrix[key].to_numpy(dtype=float)
+            values = np.where(rows_of_patients >= 0, values[rows_of_patients], math.nan)
+            exposure = pd.Series(values, index=patients.index, dtype=float)
+        else:
+            exposure = patients["sample_id"].map(matrix[key]).astype(float)
+        # the exposure's bytes (NaN written as -1, so every NaN compares equal) key the cache
+        cache_key = np.where(np.isnan(exposure.to_numpy()), -1.0, exposure.to_numpy()).tobytes()
         if cache_key not in fitted:
             fitted[cache_key] = fit(exposure)
         return fitted[cache_key]

@@ -162,10 +162,14 @@ def case_only_matches(analysed: Iterable[str], clinical_ids: Iterable[str], *,
     for identifier in analysed:
         if identifier not in exact:
             analysed_by_fold.setdefault(identifier.casefold(), []).append(identifier)
+    if not analysed_by_fold:        # every analysed id matched exactly (the usual case)
+        return {}
     clinical_by_fold: dict[str, list[str]] = {}
     for identifier in clinical_ids:
         if identifier not in exact:
-            clinical_by_fold.setdefault(identifier.casefold(), []).append(identifier)
+            fold = identifier.casefold()
+            if fold in analysed_by_fold:   # only these folds are ever looked up below
+                clinical_by_fold.setdefault(fold, []).append(identifier)
     exact_folds = {identifier.casefold() for identifier in exact}
     matches: dict[str, str] = {}
     ambiguous: list[str] = []
@@ -322,11 +326,13 @@ def join_clinical(sample_ids: list[str], sample_to_patient: dict[str, str] | Non
 
     if sample_level:
         rows = table.set_index("sample_id")
-        lookup = {s: alias.get(s, s) for s in analysed if alias.get(s, s) in rows.index}
+        keys = set(rows.index)
+        lookup = {s: alias.get(s, s) for s in analysed if alias.get(s, s) in keys}
     else:
         rows = table.set_index("patient_id")
+        keys = set(rows.index)
         lookup = {s: patient_of[s] for s in analysed
-                  if patient_of[s] is not None and patient_of[s] in rows.index}
+                  if patient_of[s] is not None and patient_of[s] in keys}
     report.samples_without_clinical = [s for s in analysed if s not in lookup]
     mapped_patients = {p for p in patient_of.values() if p is not None}
     report.patients_without_samples = sorted(clinical_patients - mapped_patients)

@@ -8,6 +8,15 @@
 * :func:`oncoprint_figure`: the alteration-by-sample matrix; altered, profiled-and-unaltered and
   not evaluable are three distinct colours (not evaluable is hatched, never white-as-absent), and
   a sample whose only match is supporting-grade (not counted as altered by default) a fourth.
+  Bounded at any cohort size: up to :data:`ONCOPRINT_ALL_SAMPLES` samples every sample is drawn;
+  above, only the samples with a match (strong or supporting grade); above
+  :data:`ONCOPRINT_MAX_COLUMNS` of those, every k-th of them in oncoprint order (each column
+  stands for k samples, so each rule's share of the width is kept). The figure and
+  :attr:`Figure.note` state the counts drawn against the cohort's.
+
+Kaplan-Meier curves are step plots of the KM table (one point per distinct time, not per
+patient); censoring ticks are drawn at distinct censoring times, at most
+:data:`KM_CENSOR_TICK_LIMIT` per curve, so drawing time does not grow with the cohort.
 
 Each function returns a :class:`Figure` holding PNG bytes and SVG text, so the caller writes files
 and embeds the PNG in the HTML; no module-level pyplot state is used.
@@ -34,6 +43,13 @@ NOT_DETECTED_COLOUR = "#d9d9d9"
 NOT_EVALUABLE_COLOUR = "#ffffff"
 SUPPORTING_ONLY_COLOUR = "#f4a582"
 
+#: an oncoprint of at most this many samples draws every sample, altered or not
+ONCOPRINT_ALL_SAMPLES = 300
+#: at most this many sample columns are drawn (above: every k-th altered sample)
+ONCOPRINT_MAX_COLUMNS = 2000
+#: at most this many censoring ticks per Kaplan-Meier curve (distinct censoring times)
+KM_CENSOR_TICK_LIMIT = 200
+
 
 @dataclass
 class Figure:
@@ -41,6 +57,7 @@ class Figure:
     title: str
     png: bytes
     svg: str
+    note: str = ""       # what the figure leaves out (e.g. samples not drawn), for the HTML
 
     @property
     def png_base64(self) -> str:
@@ -82,11 +99,11 @@ def km_figure(name: str, title: str, km_altered: dict, km_unaltered: dict,
         text = f"{label} (n={km.get('n', 0)}, median {median:.1f})" if median is not None \
             else f"{label} (n={km.get('n', 0)}, median not reached)"
         _step(ax, km, colour, text)
-        ticks = (censored or {}).get(label) or []
-        if ticks and km.get("timeline"):
+        ticks = _censor_ticks((censored or {}).get(label))
+        if len(ticks) and km.get("timeline"):
             times = np.asarray(km["timeline"], dtype=float)
             survival = np.asarray(km["survival"], dtype=float)
-            heights = [survival[max(0, np.searchsorted(times, t, side="right") - 1)] for t in ticks]
+            heights = survival[np.maximum(0, np.searchsorted(times, ticks, side="right") - 1)]
             ax.plot(ticks, heights, "|", color=colour, markersize=8)
     ax.set_ylim(-0.02, 1.02)
     ax.set_ylabel("Without treatment failure")
@@ -110,6 +127,17 @@ def km_figure(name: str, title: str, km_altered: dict, km_unaltered: dict,
                    va="center", fontsize=8, color=colour)
     table.set_ylim(0, 1)
     return _render(fig, name, title)
+
+
+def _censor_ticks(times) -> np.ndarray:
+    """Distinct censoring times, at most :data:`KM_CENSOR_TICK_LIMIT` (evenly spaced in order)."""
+    if times is None or not len(times):
+        return np.empty(0)
+    distinct = np.unique(np.asarray(times, dtype=float))
+    if len(distinct) > KM_CENSOR_TICK_LIMIT:
+        distinct = distinct[np.linspace(0, len(distinct) - 1, KM_CENSOR_TICK_LIMIT).round()
+                            .astype(int)]
+    return distinct
 
 
 def _finite(value) -> bool:
@@ -173,36 +201,57 @@ def oncoprint_figure(matrix: pd.DataFrame, name: str = "oncoprint",
     if matrix.empty:
         return None
     data = matrix.T
-    # sort samples so altered ones come first, rule by rule (the usual oncoprint ordering)
-    order = sorted(data.columns,
-                   key=lambda s: tuple(0 if v == 1 else 1 for v in data[s].fillna(-1)))
-    data = data[order]
+    # sort samples so altered ones come first, rule by rule (the usual oncoprint ordering): a
+    # stable lexicographic sort on "not altered" per rule, first rule most significant
+    not_altered = (data.to_numpy() != 1).astype(np.int8)
+    order = (np.lexsort(not_altered[::-1]) if len(data.index)
+             else np.arange(data.shape[1]))
+    data = data.iloc[:, order]
     codes = np.where(data.isna().to_numpy(), 2, data.fillna(0).to_numpy()).astype(float)
     # 0 = not detected, 1 = altered, 2 = not evaluable, 3 = supporting-grade match only
     broader = None
     if supporting is not None:
         broader = supporting.T.reindex(index=data.index, columns=data.columns).to_numpy()
         codes[(broader == 1) & (codes != 1)] = 3
+    altered_counts = [int(n) for n in (codes == 1).sum(axis=1)]
+    total = data.shape[1]
+    note = ""
+    if total > ONCOPRINT_ALL_SAMPLES:
+        # only samples with a match; every k-th of them when still too many to draw
+        matched = np.flatnonzero(((codes == 1) | (codes == 3)).any(axis=0))
+        step = max(1, math.ceil(len(matched) / ONCOPRINT_MAX_COLUMNS))
+        drawn = matched[::step]
+        note = (f"{len(drawn)} of {total} samples drawn: the {len(matched)} with a match"
+                + (f", one in every {step} of them in this order (each column stands for "
+                   f"{step} samples)" if step > 1 else "")
+                + f"; {total - len(matched)} samples without any match are not drawn. "
+                "Counts beside each rule are over all samples; every sample is in matrix.tsv")
+        data, codes = data.iloc[:, drawn], codes[:, drawn]
+    if data.shape[1] == 0:     # nothing matched in a large cohort: the counts say it all
+        codes = np.zeros((codes.shape[0], 0))
     cmap = ListedColormap([NOT_DETECTED_COLOUR, ALTERED_COLOUR, NOT_EVALUABLE_COLOUR,
                            SUPPORTING_ONLY_COLOUR])
     width = min(16.0, max(5.0, 0.12 * data.shape[1] + 2.5))
-    fig = MplFigure(figsize=(width, 0.32 * data.shape[0] + 1.6))
+    fig = MplFigure(figsize=(width, 0.32 * data.shape[0] + 1.6 + (0.3 if note else 0)))
     ax = fig.add_subplot()
-    ax.imshow(codes, aspect="auto", cmap=cmap, vmin=0, vmax=3, interpolation="nearest")
-    rows, cols = np.where(codes == 2)
-    for r, c in zip(rows, cols):
-        ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, hatch="////",
-                               edgecolor="#999999", linewidth=0))
+    ax.imshow(codes if codes.size else np.full((codes.shape[0], 1), np.nan), aspect="auto",
+              cmap=cmap, vmin=0, vmax=3, interpolation="nearest")
+    _hatch_not_evaluable(ax, codes == 2)
     ax.set_yticks(range(data.shape[0]))
-    ax.set_yticklabels([f"{rid} ({int((data.loc[rid] == 1).sum())})" for rid in data.index],
+    ax.set_yticklabels([f"{rid} ({n})" for rid, n in zip(data.index, altered_counts)],
                        fontsize=8)
-    if data.shape[1] <= 60:
+    if note:
+        ax.set_xticks([])
+        ax.set_xlabel(f"{data.shape[1]} of {total} samples drawn (samples with a match only"
+                      + (f", one in every {step}" if step > 1 else "") + ")", fontsize=8)
+    elif data.shape[1] <= 60:
         ax.set_xticks(range(data.shape[1]))
         ax.set_xticklabels(data.columns, rotation=90, fontsize=6)
     else:
         ax.set_xticks([])
         ax.set_xlabel(f"{data.shape[1]} samples", fontsize=8)
-    ax.set_xticks(np.arange(-0.5, data.shape[1]), minor=True)
+    if data.shape[1] <= ONCOPRINT_ALL_SAMPLES:   # a white line between columns while visible
+        ax.set_xticks(np.arange(-0.5, data.shape[1]), minor=True)
     ax.set_yticks(np.arange(-0.5, data.shape[0]), minor=True)
     ax.grid(which="minor", color="white", linewidth=0.6)
     ax.tick_params(which="minor", length=0)
@@ -216,7 +265,20 @@ def oncoprint_figure(matrix: pd.DataFrame, name: str = "oncoprint",
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8,
               frameon=False)
     ax.set_title(title, fontsize=10)
-    return _render(fig, name, title)
+    figure = _render(fig, name, title)
+    figure.note = note
+    return figure
 
 
-__all__ = ["Figure", "forest_figure", "km_figure", "oncoprint_figure"]
+def _hatch_not_evaluable(ax, mask: np.ndarray) -> None:
+    """Hatch the not-evaluable cells: one rectangle per run of adjacent cells in a row."""
+    for r in range(mask.shape[0]):
+        row = np.concatenate([[False], mask[r], [False]]).astype(np.int8)
+        edges = np.flatnonzero(np.diff(row))
+        for start, stop in zip(edges[::2], edges[1::2]):
+            ax.add_patch(Rectangle((start - 0.5, r - 0.5), stop - start, 1, fill=False,
+                                   hatch="////", edgecolor="#999999", linewidth=0))
+
+
+__all__ = ["KM_CENSOR_TICK_LIMIT", "ONCOPRINT_ALL_SAMPLES", "ONCOPRINT_MAX_COLUMNS", "Figure",
+           "forest_figure", "km_figure", "oncoprint_figure"]

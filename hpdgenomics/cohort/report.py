@@ -40,6 +40,9 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from .. import __version__
 from ..errors import UsageError
 from ..io.text import atomic_write, finite_json, sha256_file, write_file_set
@@ -70,6 +73,19 @@ CALLS_COLUMNS = ("sample_id", "patient_id", "rule_id", "gene", "evidence_type", 
 
 #: a matrix cell for a rule (gene) that has no criteria of the block's component
 NOT_APPLICABLE = "n/a"
+
+#: cohort.html shows per-sample rows (the screened samples' table) for at most this many samples;
+#: above it, the first ones and a line saying how many more, linking samples.tsv (docs/cohort.md)
+HTML_SAMPLE_LIMIT = 500
+
+#: cohort.json embeds the per-sample tables (``calls``, ``matrix``, ``matrix_genes``) for at most
+#: this many samples (the first ones, in input order); above it each table says so
+#: (``truncated``, ``n_samples``, ``n_rows``, ``table``: the TSV holding every row). Counts,
+#: statistics, the join report and the per-sample screening outcomes are always complete.
+JSON_SAMPLE_LIMIT = 5000
+
+SAMPLES_COLUMNS = ("sample_id", "status", "caution_level", "genome_build", "error", "report",
+                   "manifest_line")
 
 LIBRARIES = ("pandas", "numpy", "scipy", "statsmodels", "lifelines", "firthmodels", "matplotlib",
              "jinja2", "cyvcf2", "pysam")
@@ -138,26 +154,79 @@ class CohortReport:
         mapped = {} if join is None else dict(zip(join["sample_id"], join["patient_id"]))
         return {s.sample_id: mapped.get(s.sample_id, s.patient_id) for s in self.analysis.samples}
 
-    def calls_rows(self) -> list[dict]:
+    def calls_rows(self, limit: int | None = None) -> list[dict]:
+        """One record per sample and alteration; ``limit``: of the first ``limit`` samples."""
         patients = self.patient_of()
         return [{**{k: a.get(k) for k in CALLS_COLUMNS if k in a}, "sample_id": s.sample_id,
                  "patient_id": patients.get(s.sample_id), "source": s.source}
-                for s in self.analysis.samples for a in s.alterations]
+                for s in self.analysis.samples[:limit] for a in s.alterations]
 
-    def matrix_rows(self, level: str = "rule") -> tuple[list[str], list[dict]]:
-        """One block of rows per exposure definition (``component``, ``grade``), the default
-        (``all``, ``strong``) first; a rule without criteria of the block's component is
-        :data:`NOT_APPLICABLE`."""
+    def calls_tsv(self) -> str:
+        """calls.tsv: the text of ``_tsv_text(CALLS_COLUMNS, calls_rows())``, each distinct
+        alteration list formatted once (samples with identical inputs may share one)."""
+        patients = self.patient_of()
+        middle = CALLS_COLUMNS[2:-1]
+        formatted: dict[int, list[tuple[str, ...]]] = {}
+        rows = []
+        for sample in self.analysis.samples:
+            if not sample.alterations:
+                continue
+            cells = formatted.get(id(sample.alterations))
+            if cells is None:
+                cells = formatted[id(sample.alterations)] = [
+                    tuple(_cell(a.get(k)) for k in middle) for a in sample.alterations]
+            head = (_cell(sample.sample_id), _cell(patients.get(sample.sample_id)))
+            tail = (_cell(sample.source),)
+            rows.extend(head + middle_cells + tail for middle_cells in cells)
+        return _tsv_lines(CALLS_COLUMNS, rows)
+
+    def _matrix_blocks(self, level: str):
         analysis = self.analysis
         default = analysis.rule_matrix if level == "rule" else analysis.gene_matrix
         matrices = (analysis.rule_matrices if level == "rule" else analysis.gene_matrices) or \
             {DEFAULT_EXPOSURE: default}
-        ids = list(default.columns)
+        return list(default.columns), matrices
+
+    def matrix_tsv(self, level: str = "rule") -> str:
+        """matrix.tsv (matrix_genes.tsv): the text of ``_tsv_text(*matrix_rows(level))``, built
+        column-wise."""
+        ids, matrices = self._matrix_blocks(level)
+        patients = self.patient_of()
+        columns = ["sample_id", "patient_id", "component", "grade", *ids]
+        blocks = []
+        for (component, grade), matrix in matrices.items():
+            sample_ids = matrix.index.to_numpy(dtype=object)
+            block = {"sample_id": [_cell(v) for v in sample_ids],
+                     "patient_id": [_cell(patients.get(v)) for v in sample_ids],
+                     "component": np.full(len(matrix), _cell(component), dtype=object),
+                     "grade": np.full(len(matrix), _cell(grade), dtype=object)}
+            for k in ids:
+                if k in matrix.columns:
+                    values = matrix[k].to_numpy(dtype=float)
+                    text = np.where(values == 1, "1", "0").astype(object)
+                    other = ~np.isnan(values) & (values != 1) & (values != 0)
+                    if other.any():     # never from status codes; formatted as any cell is
+                        text[other] = [_cell(int(v)) for v in values[other]]
+                    text[np.isnan(values)] = ""
+                    block[k] = text
+                else:
+                    block[k] = np.full(len(matrix), NOT_APPLICABLE, dtype=object)
+            blocks.append(pd.DataFrame(block, columns=columns))
+        frame = pd.concat(blocks, ignore_index=True) if blocks else pd.DataFrame(columns=columns)
+        return _tsv_lines(columns, frame.itertuples(index=False, name=None))
+
+    def matrix_rows(self, level: str = "rule", limit: int | None = None
+                    ) -> tuple[list[str], list[dict]]:
+        """One block of rows per exposure definition (``component``, ``grade``), the default
+        (``all``, ``strong``) first; a rule without criteria of the block's component is
+        :data:`NOT_APPLICABLE`. ``limit``: the rows of the first ``limit`` samples of each
+        block."""
+        ids, matrices = self._matrix_blocks(level)
         patients = self.patient_of()
         columns = ["sample_id", "patient_id", "component", "grade", *ids]
         rows = []
         for (component, grade), matrix in matrices.items():
-            for sample_id, values in matrix.iterrows():
+            for sample_id, values in matrix.iloc[:limit].iterrows():
                 row = {"sample_id": sample_id, "patient_id": patients.get(sample_id),
                        "component": component, "grade": grade}
                 row.update({k: NOT_APPLICABLE for k in ids})
@@ -204,11 +273,34 @@ class CohortReport:
                     seen += component.assumptions
         return list(dict.fromkeys(seen))
 
+    def sample_tables_truncated(self) -> bool:
+        """True when cohort.json carries the per-sample tables of only the first samples."""
+        return len(self.analysis.samples) > JSON_SAMPLE_LIMIT
+
     def to_dict(self) -> dict:
         analysis = self.analysis
-        columns, matrix = self.matrix_rows("rule")
-        gene_columns, gene_matrix = self.matrix_rows("gene")
-        return json_safe({
+        limit = JSON_SAMPLE_LIMIT if self.sample_tables_truncated() else None
+        n_samples = len(analysis.samples)
+        columns, matrix = self.matrix_rows("rule", limit)
+        gene_columns, gene_matrix = self.matrix_rows("gene", limit)
+        calls = self.calls_rows(limit)
+
+        def shown(table: str, rows: list, n_rows: int) -> dict:
+            """How much of a per-sample table this JSON holds (all of it, or the first samples')."""
+            return {"truncated": limit is not None, "n_samples": n_samples,
+                    "n_samples_included": min(n_samples, limit or n_samples),
+                    "n_rows": n_rows, "n_rows_included": len(rows), "table": table,
+                    "limit": JSON_SAMPLE_LIMIT}
+
+        n_calls = sum(len(s.alterations) for s in analysis.samples)
+        n_blocks = {level: len(self._matrix_blocks(level)[1]) for level in ("rule", "gene")}
+        # the association views are JSON-safe already and share the views of shared fits:
+        # converted once each, and set in after the walk over the rest
+        results: dict[int, dict] = {}
+        associations = {
+            "association": [a.to_dict(results) for a in analysis.rule_associations],
+            "association_genes": [a.to_dict(results) for a in analysis.gene_associations]}
+        data = json_safe({
             "schema_version": "1.0",
             "tool": {"name": "hpdgenomics", "version": self.tool_version},
             "versions": _versions(),
@@ -230,11 +322,15 @@ class CohortReport:
                           "genes": [d.to_dict() for d in analysis.gene_exposures]},
             "counts": {"rules": analysis.count_rows("rule"),
                        "genes": analysis.count_rows("gene")},
-            "calls": self.calls_rows(),
-            "matrix": {"columns": columns, "rows": matrix},
-            "matrix_genes": {"columns": gene_columns, "rows": gene_matrix},
-            "association": [a.to_dict() for a in analysis.rule_associations],
-            "association_genes": [a.to_dict() for a in analysis.gene_associations],
+            "calls": calls,
+            "calls_included": shown("calls.tsv", calls, n_calls),
+            "matrix": {"columns": columns, "rows": matrix,
+                       **shown("matrix.tsv", matrix, n_blocks["rule"] * n_samples)},
+            "matrix_genes": {"columns": gene_columns, "rows": gene_matrix,
+                             **shown("matrix_genes.tsv", gene_matrix,
+                                     n_blocks["gene"] * n_samples)},
+            "association": None,
+            "association_genes": None,
             "join_report": (analysis.join_report.to_dict()
                             if analysis.join_report is not None else None),
             "join_problems": (analysis.join_report.problems()
@@ -247,6 +343,8 @@ class CohortReport:
             "warnings": self.warnings + analysis.warnings,
             "disclaimer": self.disclaimer,
         })
+        data.update(associations)      # the same keys: their place in the document is kept
+        return data
 
 
 def _versions() -> dict:
@@ -463,11 +561,15 @@ def _cell(value) -> str:
 
 
 def _tsv_text(columns, rows) -> str:
+    return _tsv_lines(columns, ([_cell(row.get(c)) for c in columns] for row in rows))
+
+
+def _tsv_lines(columns, rows) -> str:
+    """TSV text of already formatted (:func:`_cell`) rows, written by the csv module in C."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter="\t", lineterminator="\n")
     writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_cell(row.get(c)) for c in columns])
+    writer.writerows(rows)
     return buffer.getvalue()
 
 
@@ -518,9 +620,11 @@ def write_cohort_outputs(report: CohortReport, out_dir: str | Path, *,
         paths[name] = path
         contents[path] = content
 
-    add("calls", out / "calls.tsv", _tsv_text(CALLS_COLUMNS, report.calls_rows()))
+    add("calls", out / "calls.tsv", report.calls_tsv())
     for level, name in (("rule", "matrix"), ("gene", "matrix_genes")):
-        add(name, out / f"{name}.tsv", _tsv_text(*report.matrix_rows(level)))
+        add(name, out / f"{name}.tsv", report.matrix_tsv(level))
+    if report.sample_outcomes:
+        add("samples", out / "samples.tsv", _tsv_text(SAMPLES_COLUMNS, report.sample_outcomes))
     add("association", out / "association.tsv",
         _tsv_text(RULE_ASSOCIATION_COLUMNS, report.association_rows("rule")))
     add("association_genes", out / "association_genes.tsv",
@@ -548,12 +652,12 @@ def render_cohort_html(report: CohortReport, data: dict | None = None,
     css = (Path(__file__).resolve().parents[1] / "report" / "templates" / "report.css"
            ).read_text(encoding="utf-8")
     return _environment().get_template("cohort.html").render(
-        r=data, css=css, figures=figures, inf=math.inf,
+        r=data, css=css, figures=figures, inf=math.inf, sample_limit=HTML_SAMPLE_LIMIT,
         rows=report.association_rows("rule", default_only=True),
         gene_rows=report.association_rows("gene", default_only=True),
         other_rows=report.other_exposure_rows("rule"),
         other_gene_rows=report.other_exposure_rows("gene"))
 
 
-__all__ = ["CALLS_COLUMNS", "CohortConfig", "CohortReport", "cohort_figures",
+__all__ = ["CALLS_COLUMNS", "HTML_SAMPLE_LIMIT", "JSON_SAMPLE_LIMIT", "CohortConfig", "CohortReport", "cohort_figures",
            "render_cohort_html", "run_cohort", "write_cohort_outputs"]

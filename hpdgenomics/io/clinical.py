@@ -540,6 +540,42 @@ def _resolve_time_to_event(columns: list[str], time_col: str | None, status_col:
                             + ", ".join(absent))
 
 
+class _Row:
+    """One row of a table as a tuple, read by column name."""
+
+    __slots__ = ("values", "position")
+
+    def __init__(self, values: tuple, position: dict[str, int]):
+        self.values, self.position = values, position
+
+    def __getitem__(self, column: str):
+        return self.values[self.position[column]]
+
+
+def _parsed_once(parse):
+    """``parse`` with its result (or its ValueError) remembered per distinct value."""
+    results: dict = {}
+
+    def parsed(value):
+        try:
+            outcome = results.get(value, _UNSEEN)
+        except TypeError:                 # unhashable: parse it every time
+            return parse(value)
+        if outcome is _UNSEEN:
+            try:
+                outcome = results[value] = (True, parse(value))
+            except ValueError as exc:
+                outcome = results[value] = (False, exc)
+        if not outcome[0]:
+            raise ValueError(*outcome[1].args)
+        return outcome[1]
+
+    return parsed
+
+
+_UNSEEN = object()
+
+
 def _patient_disagreements(out: pd.DataFrame, checked: list[tuple[str, str]],
                            raw: pd.DataFrame, path: Path) -> tuple[list[str], dict[str, set[str]]]:
     """Patient-level values that differ between the rows (samples) of one patient.
@@ -637,10 +673,16 @@ def read_clinical(path: str | Path, *, time_col: str | None = "TTF_MONTHS",
         unparseable.append(item)
         problems.append(item.describe())
 
-    for index in range(len(df)):
-        row = df.iloc[index]
+    # rows as plain tuples (df.iloc per row costs more than the parsing), and each distinct text
+    # parsed once: a registry's 200,000 rows hold a few thousand distinct times
+    position = {column: at for at, column in enumerate(df.columns)}
+    parse_time_once = _parsed_once(lambda text: parse_time(text, decimal_comma=decimal_comma))
+    parse_event_once = _parsed_once(parse_event)
+    parse_binary_once = _parsed_once(parse_binary)
+    for index, values in enumerate(df.itertuples(index=False, name=None)):
+        row = _Row(values, position)
         line = table.line_of(index)
-        if not any(row.values):
+        if not any(values):
             blank_rows.append(index)
             ids.append(None)
             times.append(np.nan)
@@ -657,12 +699,12 @@ def read_clinical(path: str | Path, *, time_col: str | None = "TTF_MONTHS",
         if time_column is not None:
             unreadable = False
             try:
-                months = parse_time(row[time_column], decimal_comma=decimal_comma)
+                months = parse_time_once(row[time_column])
             except ValueError as exc:
                 bad(line, time_column, row[time_column], str(exc))
                 months, unreadable = None, True
             try:
-                event = parse_event(row[status_column])
+                event = parse_event_once(row[status_column])
             except ValueError as exc:
                 bad(line, status_column, row[status_column], str(exc))
                 event, unreadable = None, True
@@ -674,7 +716,7 @@ def read_clinical(path: str | Path, *, time_col: str | None = "TTF_MONTHS",
         events.append(event)
         for name, column in binary_resolved.items():
             try:
-                binaries[name].append(parse_binary(row[column]))
+                binaries[name].append(parse_binary_once(row[column]))
             except ValueError as exc:
                 bad(line, column, row[column], str(exc))
                 binaries[name].append(None)

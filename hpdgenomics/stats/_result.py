@@ -29,11 +29,11 @@ def json_safe(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(key): json_safe(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [json_safe(item) for item in value]
+        return _json_safe_items(value)
     if isinstance(value, np.ndarray):
-        return [json_safe(item) for item in value.tolist()]
+        return _json_safe_items(value.tolist())
     if isinstance(value, (pd.Series, pd.Index)):
-        return [json_safe(item) for item in value.tolist()]
+        return _json_safe_items(value.tolist())
     if isinstance(value, StatResult):
         return value.to_dict()
     if is_dataclass(value) and not isinstance(value, type):
@@ -46,6 +46,24 @@ def json_safe(value: Any) -> Any:
         value = float(value)
         return value if math.isfinite(value) else None
     return value
+
+
+_PLAIN = (str, int, type(None))
+
+
+def _json_safe_items(items) -> list:
+    """``[json_safe(item) for item in items]``, with plain floats, ints, strings and None (the
+    long arrays of Kaplan-Meier tables) converted inline."""
+    out = []
+    for item in items:
+        kind = type(item)
+        if kind is float:
+            out.append(item if math.isfinite(item) else None)
+        elif kind in _PLAIN:
+            out.append(item)
+        else:
+            out.append(json_safe(item))
+    return out
 
 
 def safe_exp(value: float) -> float:

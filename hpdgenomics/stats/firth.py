@@ -122,6 +122,27 @@ def _separation_warning(names: list[str], directions) -> str:
             f"{', '.join(parts)}; the Firth estimate is finite but driven by the penalty: {reading}")
 
 
+#: a design of at least this many rows is fitted on its distinct rows weighted by their counts,
+#: when that halves it (a crude model of a registry cohort has four distinct rows)
+COLLAPSE_MIN_ROWS = 1000
+
+
+def _collapsed(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The distinct (covariates, outcome) rows with their counts as frequency weights.
+
+    Exact, not an approximation: the Firth penalised likelihood, its score and the Fisher
+    information (hence the penalty, the likelihood-ratio tests and the profile intervals) are sums
+    over rows, and firthmodels weights every term by ``sample_weight``, so identical rows fitted
+    once with weight k give what k copies give (up to floating-point rounding). Small designs,
+    or designs with few repeated rows (a continuous covariate), are fitted as they are."""
+    if len(y) < COLLAPSE_MIN_ROWS:
+        return X, y, None
+    rows, counts = np.unique(np.column_stack([X, y]), axis=0, return_counts=True)
+    if len(rows) > len(y) // 2:
+        return X, y, None
+    return rows[:, :-1], rows[:, -1], counts.astype(float)
+
+
 def firth_logistic(df: pd.DataFrame, outcome: str, exposure: str, covariates: Iterable[str] = (),
                    alpha: float = 0.05) -> FirthResult:
     """Firth logistic regression of the 0/1 ``outcome`` column on the 0/1 ``exposure`` column.
@@ -179,12 +200,13 @@ def firth_logistic(df: pd.DataFrame, outcome: str, exposure: str, covariates: It
         result.warnings.append(_separation_warning([*term_names, "intercept"],
                                                    separation.directions))
 
+    X_fit, y_fit, counts = _collapsed(X, y)
     # tighter than the package defaults (1e-4) so reported odds ratios are good to ~6 digits
     model = FirthLogisticRegression(max_iter=100, xtol=1e-8, gtol=1e-8)
     with pywarnings.catch_warnings(record=True) as caught:
         pywarnings.simplefilter("always")
         try:
-            model.fit(X, y)
+            model.fit(X_fit, y_fit, sample_weight=counts)
             model.lrt()
             # At these tolerances the constrained refit started from the full estimate can stall
             # in step halving (a rounding-level gradient it cannot reduce), leaving the p-value
