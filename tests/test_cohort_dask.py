@@ -189,3 +189,29 @@ def test_a_bad_timeout_setting_is_a_usage_error(tmp_path):
                    "-o", tmp_path / "out"], HPDGENOMICS_DASK_TIMEOUT="soon")
     assert result.exit_code == 2
     assert "HPDGENOMICS_DASK_TIMEOUT='soon' is not a positive number" in result.output
+
+
+def _task_dies(row, options, out_dir):
+    """Stands for a task whose Dask worker dies each time it runs it (distributed's KilledWorker)."""
+    if row.sample_id == "S02":
+        raise RuntimeError("Attempted to run task on 3 different workers, but all died")
+    from hpdgenomics.cohort.batch import SampleOutcome
+    return SampleOutcome(row.sample_id, "screened", {"sample": {"id": row.sample_id}})
+
+
+def test_a_task_the_executor_cannot_run_fails_its_sample_alone(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from hpdgenomics.cohort.batch import _Executor, _outcomes
+
+    rows = read_manifest(EXAMPLE / "manifest.tsv")[:3]
+    (tmp_path / "S02.hpd.json").write_text("{}")        # an earlier run's report of S02
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = {o.sample_id: o for o in _outcomes(
+            _Executor(pool, _task_dies, lambda: None, lambda: None), rows, BatchOptions(),
+            str(tmp_path))}
+    assert {k: o.status for k, o in outcomes.items()} == \
+        {"S01": "screened", "S02": "failed", "S03": "screened"}
+    assert outcomes["S02"].error.startswith("its task failed on the executor (RuntimeError: "
+                                            "Attempted to run task on 3 different workers")
+    assert not (tmp_path / "S02.hpd.json").exists()      # never read as current
