@@ -184,6 +184,13 @@ def test_dask_scheduler_with_cohort_files_is_a_usage_error(tmp_path):
     assert "--dask-scheduler distributes the screening of --manifest samples" in result.output
 
 
+def test_dask_scheduler_with_gathered_reports_is_a_usage_error(tmp_path):
+    result = _run(["--reports", tmp_path, "--manifest", EXAMPLE / "manifest.tsv",
+                   "--dask-scheduler", "local", "-o", tmp_path / "out"])
+    assert result.exit_code == 2
+    assert "--reports (finished reports) and cohort files" in result.output
+
+
 def test_a_bad_timeout_setting_is_a_usage_error(tmp_path):
     result = _run(["--manifest", EXAMPLE / "manifest.tsv", "--dask-scheduler", "local",
                    "-o", tmp_path / "out"], HPDGENOMICS_DASK_TIMEOUT="soon")
