@@ -13,7 +13,11 @@ each into a fresh output folder (nothing reused), as a subprocess:
                                                        --nworkers W --nthreads 1` started before
                                                        the timed run, as a cluster would be)
 
-and matrix.tsv, matrix_genes.tsv and calls.tsv of every Dask run must equal the pool's. Usage:
+and matrix.tsv, matrix_genes.tsv and calls.tsv of every Dask run must equal the pool's. Besides
+wall time, the CPU time (user + sys) of each command and the processes it started is reported: on a
+machine shared with other jobs it shows the executor's own cost better than wall time does (the
+workers of the tcp cluster are not the command's children, so only its client side is counted).
+Usage:
 
     python benchmarks/bench_dask.py [--samples 1000] [--workers 2] [--repeats 1] [--keep DIR]
 """
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import resource
 import shutil
 import socket
 import statistics
@@ -94,15 +99,20 @@ def stop(processes: list[subprocess.Popen]) -> None:
             process.wait()
 
 
-def timed_run(manifest: Path, out: Path, extra: list[str]) -> float:
+def timed_run(manifest: Path, out: Path, extra: list[str]) -> tuple[float, float]:
+    """Wall time, and CPU time (user + sys) of the command and the processes it started (the
+    workers of a tcp cluster are not among them)."""
     command = [sys.executable, "-m", "hpdgenomics", "cohort", "--manifest", str(manifest),
                "--no-plots", "-q", "-o", str(out), *extra]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     result = subprocess.run(command, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if result.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({result.returncode}): {result.stderr}")
-    return elapsed
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu
 
 
 def main() -> None:
@@ -122,12 +132,16 @@ def main() -> None:
                      "local": ["--dask-scheduler", "local", "--workers", str(args.workers)],
                      "tcp": ["--dask-scheduler", address]}
             times: dict[str, list[float]] = {mode: [] for mode in modes}
+            cpus: dict[str, list[float]] = {mode: [] for mode in modes}
             for repeat in range(args.repeats):
                 for mode, extra in modes.items():
                     out = folder / f"{mode}-{repeat}"
                     shutil.rmtree(out, ignore_errors=True)
-                    times[mode].append(timed_run(manifest, out, extra))
-                    print(f"  {mode:5s} run {repeat + 1}: {times[mode][-1]:.1f} s", flush=True)
+                    elapsed, cpu = timed_run(manifest, out, extra)
+                    times[mode].append(elapsed)
+                    cpus[mode].append(cpu)
+                    print(f"  {mode:5s} run {repeat + 1}: {elapsed:.1f} s wall, {cpu:.1f} s CPU",
+                          flush=True)
         finally:
             stop(cluster)
         for mode in ("local", "tcp"):
@@ -139,10 +153,13 @@ def main() -> None:
         pool = statistics.median(times["pool"])
         print(f"\n{args.samples} samples, {args.workers} workers, median of {args.repeats}; "
               f"{', '.join(COMPARED)} identical in every mode")
-        print("| executor | wall time | vs pool |\n|---|---|---|")
+        pool_cpu = statistics.median(cpus["pool"])
+        print("| executor | wall time | vs pool | CPU time | vs pool |\n|---|---|---|---|---|")
         for mode in modes:
-            value = statistics.median(times[mode])
-            print(f"| {mode} | {value:.1f} s | {value / pool:.2f}x |")
+            value, cpu = statistics.median(times[mode]), statistics.median(cpus[mode])
+            cpu_text = "(workers not counted)" if mode == "tcp" else f"{cpu:.1f} s"
+            ratio = "" if mode == "tcp" else f"{cpu / pool_cpu:.2f}x"
+            print(f"| {mode} | {value:.1f} s | {value / pool:.2f}x | {cpu_text} | {ratio} |")
     finally:
         if args.keep is None:
             shutil.rmtree(folder, ignore_errors=True)
