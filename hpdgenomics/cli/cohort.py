@@ -2,19 +2,14 @@
 from __future__ import annotations
 
 import logging
-import os
-import sys
 from pathlib import Path
 
 import click
 
-from . import INPUT_FILE, OUTPUT_DIR, common_options
+from . import INPUT_FILE, OUTPUT_DIR, _State, common_options
+from .progress import progress_bar, progress_wanted
 
 log = logging.getLogger("hpdgenomics")
-
-
-def _progress_wanted() -> bool:
-    return sys.stderr.isatty() and not os.environ.get("CI")
 
 
 #: options that take several files after one option (what the shell makes of a glob)
@@ -110,7 +105,13 @@ class _CohortCommand(click.Command):
 @click.option("--include-filtered", is_flag=True,
               help="Manifest path: also screen VCF records whose FILTER is not PASS.")
 @click.option("--workers", type=click.IntRange(min=1),
-              help="Parallel screening processes (default: all cores).")
+              help="Parallel screening processes (default: all cores); with --dask-scheduler "
+                   "local, the LocalCluster's worker processes.")
+@click.option("--dask-scheduler", metavar="ADDRESS|local",
+              help="Manifest path: screen the samples as Dask tasks on the running scheduler at "
+                   "ADDRESS (tcp://host:port), or on a LocalCluster started here ('local'). "
+                   "Workers must see the input files and --out at the same paths (shared file "
+                   "system). Needs: pip install 'hpdgenomics[dask]'.")
 @click.option("--no-plots", is_flag=True, help="Skip the figures (faster).")
 @click.option("-o", "--out", "out_dir", type=OUTPUT_DIR,
               required=True, help="Output folder.")
@@ -118,7 +119,8 @@ class _CohortCommand(click.Command):
 def command(manifest, reports, maf, cna, cna_format, gene_panel_matrix, gene_panels, clinical,
             clinical_samples, id_column, time_column, status_column, time_unit, on_invalid,
             outcome, hpd_calls, early_failure_months, covariates, strata, multi_sample_policy,
-            tcga_barcodes_to_patients, build, knowledge_path, knowledge_mode, include_filtered, workers, no_plots, out_dir):
+            tcga_barcodes_to_patients, build, knowledge_path, knowledge_mode, include_filtered, workers,
+            dask_scheduler, no_plots, out_dir):
     """Screen a cohort and test HPD-associated alterations against treatment outcome.
 
     Three ways in: --manifest (per-sample VCF/copy-number files, screened in parallel; a rerun
@@ -141,29 +143,19 @@ def command(manifest, reports, maf, cna, cna_format, gene_panel_matrix, gene_pan
         hpd_calls=hpd_calls, early_failure_months=early_failure_months,
         covariates=tuple(covariates), strata=tuple(strata), policy=multi_sample_policy,
         build=build, knowledge_path=knowledge_path, knowledge_mode=knowledge_mode,
-        include_filtered=include_filtered, workers=workers,
+        include_filtered=include_filtered, workers=workers, dask_scheduler=dask_scheduler,
         tcga_barcode_patients=tcga_barcodes_to_patients, out_dir=out_dir)
 
-    bar = None
-
-    def progress(done: int, total: int, sample_id: str) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = click.progressbar(length=total, file=sys.stderr, show_pos=True,
-                                    label="gathering" if reports else "screening")
-            bar.__enter__()
-        bar.update(1)
-        if done == total:
-            bar.__exit__(None, None, None)
-
+    state = click.get_current_context().find_object(_State)
+    quiet = getattr(state, "verbosity", 0) < 0
     logged = _LoggedWarnings()
     logging.getLogger("hpdgenomics").addHandler(logged)
     try:
-        report = run_cohort(config, progress if _progress_wanted() else None)
+        label = "gathering" if reports else "screening" if manifest is not None else "evaluating"
+        with progress_bar(label, enabled=progress_wanted(quiet=quiet)) as progress:
+            report = run_cohort(config, progress)
     finally:
         logging.getLogger("hpdgenomics").removeHandler(logged)
-        if bar is not None and not bar.finished:
-            bar.__exit__(None, None, None)
     # every warning of the report reaches stderr too, once: those the library logged already
     # are not repeated
     for warning in dict.fromkeys([*report.warnings, *report.analysis.warnings]):

@@ -13,6 +13,15 @@ Worker processes die with the run: each watches the process that started it (Lin
 missed) and exits when it is gone, so a ``kill -9`` of ``hpdgenomics cohort`` leaves no worker
 behind. An interruption (Ctrl-C, SIGTERM) in the parent cancels the queued samples and stops the
 workers before it propagates; a sample interrupted mid-write leaves its earlier report set whole.
+
+With a Dask scheduler (``dask_scheduler``) the samples run as Dask tasks on its workers through the
+same submit/collect/reuse/failure code as the local pool. The run first checks that the scheduler
+answers and has workers, and that every worker has this hpdgenomics version and knowledge base and
+can write the output folder (each task checks this again, for workers that join later). Input and
+output paths are handed to the workers as absolute paths: they must see the same files there (a
+shared file system). An interruption cancels the queued tasks; a sample already running on a
+remote worker finishes there (its reports are written whole or not at all), and a LocalCluster
+started for the run is closed with it.
 """
 from __future__ import annotations
 
@@ -25,14 +34,15 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
-from functools import lru_cache
+from collections.abc import Callable, Iterator
+from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from functools import lru_cache, partial
 from pathlib import Path
 
 from .. import __version__
-from ..errors import HpdError
+from ..errors import HpdError, UsageError
 from ..io.manifest import ManifestRow
 from ..io.text import atomic_write, sha256_file
 
@@ -219,35 +229,253 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
             process.join(1.0)
 
 
+# --- executors -------------------------------------------------------------------------------------
+# One code path submits the samples, collects their outcomes and handles failures for every
+# executor: in this process (one worker), a local process pool, or a Dask cluster. The executors
+# differ only in how they start, which function a worker runs, and how they stop.
+
+#: seconds to wait for a Dask scheduler to answer and to have a worker (HPDGENOMICS_DASK_TIMEOUT)
+DASK_TIMEOUT_SECONDS = 10.0
+DASK_INSTALL = "pip install 'hpdgenomics[dask]'"
+
+
+@dataclass
+class _Executor:
+    executor: Executor | None              # None: in this process, one sample after another
+    task: Callable[..., SampleOutcome]     # what a worker runs: task(row, options, out_dir)
+    stop: Callable[[], None]               # an interruption: cancel queued samples, end workers
+    close: Callable[[], None]              # the normal end
+    remote: bool = False                   # workers may not share this process's folder
+
+
+def _pool_executor(workers: int) -> _Executor:
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init,
+                               initargs=(os.getpid(),))
+    return _Executor(pool, _screen_one_in_worker, lambda: _stop_workers(pool),
+                     lambda: pool.shutdown(wait=True))
+
+
+def _dask_timeout() -> float:
+    text = os.environ.get("HPDGENOMICS_DASK_TIMEOUT")
+    try:
+        value = float(text) if text else DASK_TIMEOUT_SECONDS
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise UsageError(f"HPDGENOMICS_DASK_TIMEOUT={text!r} is not a positive number of seconds",
+                         hint=f"unset it or give e.g. {DASK_TIMEOUT_SECONDS:g}")
+    return value
+
+
+def _import_distributed():
+    try:
+        import distributed
+    except ImportError as exc:
+        raise UsageError(f"--dask-scheduler needs Dask's distributed scheduler, which cannot be "
+                         f"imported ({exc})", hint=f"install it with {DASK_INSTALL}") from None
+    return distributed
+
+
+def _check_reachable(address: str, timeout: float) -> None:
+    """Fail fast, with one line, when nothing answers at ``address`` (the Client would leave
+    tracebacks on stderr from its clean-up)."""
+    import asyncio
+
+    from distributed.comm import connect
+
+    async def probe() -> None:
+        comm = await connect(address, timeout=timeout)
+        await comm.close()
+
+    try:
+        asyncio.run(probe())
+    except (OSError, ValueError, TypeError) as exc:
+        raise UsageError(f"cannot reach a Dask scheduler at {address!r} ({exc})",
+                         hint="give the tcp://host:port of a running `dask scheduler` that this "
+                              "machine can reach, or 'local' to start one here") from None
+
+
+def _worker_problem(options: BatchOptions, out_dir: str, expected: tuple[str, str]) -> str | None:
+    """What keeps this Dask worker from screening samples as this run would, or None.
+
+    ``expected`` is the run's (tool version, knowledge sha256): a worker with another version or
+    knowledge base would write reports the run cannot mix with the others."""
+    version, knowledge_sha256 = expected
+    if __version__ != version:
+        return f"it runs hpdgenomics {__version__}, this run {version}"
+    try:
+        worker_sha256 = _knowledge(options.knowledge_path, options.knowledge_mode).sha256
+    except HpdError as exc:
+        return f"it cannot load the knowledge base ({exc})"
+    if worker_sha256 != knowledge_sha256:
+        return (f"its knowledge base differs (sha256 {worker_sha256[:12]}..., this run "
+                f"{knowledge_sha256[:12]}...)")
+    if not os.path.isdir(out_dir) or not os.access(out_dir, os.W_OK):
+        return f"it cannot write the output folder {out_dir}"
+    return None
+
+
+def _screen_on_dask_worker(row: ManifestRow, options: BatchOptions, out_dir: str,
+                           expected: tuple[str, str]) -> SampleOutcome:
+    """A Dask task: one sample, after checking that this worker screens as the run expects (a
+    worker may join an adaptive cluster after the run's first check)."""
+    problem = _worker_problem(options, out_dir, expected)
+    if problem is not None:
+        return SampleOutcome(row.sample_id, "failed",
+                             error=f"Dask worker {_this_dask_worker()} cannot screen it: {problem}")
+    return _screen_one(row, options, out_dir)
+
+
+def _this_dask_worker() -> str:
+    try:
+        from distributed import get_worker
+
+        return get_worker().address
+    except (ImportError, ValueError):
+        return "(unknown)"
+
+
+def _absolute(row: ManifestRow) -> ManifestRow:
+    return replace(row, **{name: Path(os.path.abspath(getattr(row, name)))
+                           for name in ("vcf", "cnv", "panel") if getattr(row, name) is not None})
+
+
+@contextmanager
+def _dask_executor(address: str, workers: int | None, n_samples: int, options: BatchOptions,
+                   out_dir: str) -> Iterator[_Executor]:
+    """Connect to the Dask scheduler at ``address`` (``local``: start a LocalCluster of worker
+    processes here), check its workers, and hand out an executor that runs samples there."""
+    distributed = _import_distributed()
+    timeout = _dask_timeout()
+    expected = (__version__, _knowledge(options.knowledge_path, options.knowledge_mode).sha256)
+    cluster = None
+    if address == "local":
+        # processes, one thread each: cyvcf2/htslib readers are not shared between threads
+        n_workers = max(1, min(workers or os.cpu_count() or 1, n_samples or 1))
+        import dask
+
+        # the workers' statistical profiler only feeds the dashboard: a few % of the CPU saved
+        with dask.config.set({"distributed.worker.profile.enabled": False}):
+            cluster = distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1,
+                                               processes=True, host="127.0.0.1",
+                                               dashboard_address=":0",   # any free port
+                                               silence_logs=logging.ERROR)
+        address = cluster.scheduler_address
+    else:
+        if workers:
+            log.warning("--workers is not used with a running Dask scheduler: its workers "
+                        "screen the samples")
+        _check_reachable(address, timeout)
+    client = None
+    try:
+        client = distributed.Client(address, timeout=timeout, set_as_default=False)
+        try:
+            client.wait_for_workers(1, timeout=timeout)
+        except TimeoutError:
+            raise UsageError(f"the Dask scheduler at {address} has no worker after {timeout:g} s",
+                             hint="start workers for it (dask worker ADDRESS --nthreads 1) or "
+                                  "check that they can reach it") from None
+        try:
+            problems = client.run(_worker_problem, options, out_dir, expected)
+        except Exception as exc:   # e.g. a worker that cannot import hpdgenomics
+            raise UsageError(f"a worker of the Dask scheduler at {address} cannot run "
+                             f"hpdgenomics ({type(exc).__name__}: {exc})",
+                             hint=f"install hpdgenomics {__version__} on every worker") from None
+        bad = {worker: problem for worker, problem in sorted(problems.items()) if problem}
+        if bad:
+            raise UsageError(
+                f"{len(bad)} of {len(problems)} Dask worker(s) at {address} cannot screen for "
+                "this run: " + "; ".join(f"{w}: {p}" for w, p in bad.items()),
+                hint="workers need the same hpdgenomics and knowledge base, and must see the "
+                     "input files and --out at the same paths (a shared file system)")
+    except BaseException:
+        _close_dask(client, cluster)
+        raise
+    executor = client.get_executor(pure=False)   # every run screens anew (or reuses by key)
+
+    def stop() -> None:
+        executor.shutdown(wait=False)            # cancels the queued samples
+        _close_dask(client, cluster)
+
+    yield _Executor(executor, partial(_screen_on_dask_worker, expected=expected), stop,
+                    lambda: _close_dask(client, cluster), remote=True)
+
+
+def _close_dask(client, cluster) -> None:
+    for thing in (client, cluster):
+        if thing is not None:
+            try:
+                thing.close()
+            except Exception as exc:   # noqa: BLE001 - closing must not hide the run's outcome
+                log.debug("closing %s: %s", type(thing).__name__, exc)
+
+
+@contextmanager
+def _open_executor(rows: list[ManifestRow], workers: int | None, dask_scheduler: str | None,
+                   options: BatchOptions, out_dir: str) -> Iterator[_Executor]:
+    if dask_scheduler is not None:
+        with _dask_executor(dask_scheduler, workers, len(rows), options, out_dir) as executor:
+            yield executor
+        return
+    workers = max(1, min(workers or os.cpu_count() or 1, len(rows) or 1))
+    if workers == 1:
+        yield _Executor(None, _screen_one, lambda: None, lambda: None)
+    else:
+        yield _pool_executor(workers)
+
+
+def _outcomes(executor: _Executor, rows: list[ManifestRow], options: BatchOptions,
+              out_dir: str) -> Iterator[SampleOutcome]:
+    """Each sample's outcome, as it finishes."""
+    if executor.executor is None:
+        for row in rows:
+            yield executor.task(row, options, out_dir)
+        return
+    futures = {executor.executor.submit(executor.task, row, options, out_dir): row
+               for row in rows}
+    for future in as_completed(futures):
+        try:
+            yield future.result()
+        except BrokenExecutor:
+            raise                       # the pool is gone: no sample after this one can run
+        except Exception as exc:        # the task itself could not run, e.g. its Dask worker died
+            row = futures[future]       # each time it tried the sample (KilledWorker)
+            yield _failed(row, out_dir, f"its task failed on the executor "
+                                        f"({type(exc).__name__}: {exc})")
+
+
 def screen_manifest(rows: list[ManifestRow], out_dir: str | Path, options: BatchOptions,
                     *, workers: int | None = None,
-                    progress: Callable[[SampleOutcome], None] | None = None) -> list[SampleOutcome]:
-    """Screen every row; results come back in manifest order."""
+                    progress: Callable[[SampleOutcome], None] | None = None,
+                    dask_scheduler: str | None = None) -> list[SampleOutcome]:
+    """Screen every row; results come back in manifest order.
+
+    ``workers`` processes screen the samples here (default: all cores), or, with
+    ``dask_scheduler`` (``tcp://host:port`` of a running Dask scheduler, or ``local`` for a
+    LocalCluster of ``workers`` processes), the Dask workers do. Dask workers read the input files
+    and write the reports at the paths this process gives them (made absolute): both must be on a
+    file system they share with this process."""
     out_dir = str(out_dir)
     Path(out_dir).mkdir(parents=True, exist_ok=True)
-    workers = max(1, min(workers or os.cpu_count() or 1, len(rows) or 1))
     outcomes: dict[str, SampleOutcome] = {}
-    if workers == 1:
-        for row in rows:
-            outcomes[row.sample_id] = _screen_one(row, options, out_dir)
-            if progress:
-                progress(outcomes[row.sample_id])
-    else:
-        pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init,
-                                   initargs=(os.getpid(),))
+    with _open_executor(rows, workers, dask_scheduler, options, out_dir) as executor:
+        task_rows, task_out_dir = rows, out_dir
+        if executor.remote:
+            task_rows, task_out_dir = [_absolute(row) for row in rows], os.path.abspath(out_dir)
         try:
-            futures = {pool.submit(_screen_one_in_worker, row, options, out_dir): row
-                       for row in rows}
-            for future in as_completed(futures):
-                outcome = future.result()
+            for outcome in _outcomes(executor, task_rows, options, task_out_dir):
+                if executor.remote and outcome.json_path is not None:
+                    # named as the local executors name it
+                    outcome.json_path = str(sample_output_paths(out_dir,
+                                                                outcome.sample_id)["json"])
                 outcomes[outcome.sample_id] = outcome
                 if progress:
                     progress(outcome)
         except BaseException:
             # Ctrl-C, SIGTERM, a broken pool: no worker may outlive the run
-            _stop_workers(pool)
+            executor.stop()
             raise
-        pool.shutdown(wait=True)
+        executor.close()
     for outcome in outcomes.values():
         if outcome.status == "failed":
             log.warning("sample %s skipped: %s", outcome.sample_id, outcome.error)

@@ -129,6 +129,7 @@ class CohortConfig:
     knowledge_mode: str = "extend"
     include_filtered: bool = False
     workers: int | None = None
+    dask_scheduler: str | None = None  # manifest path: tcp://host:port of a Dask scheduler, or local
     tcga_barcode_patients: bool = False
     out_dir: Path | None = None      # needed for the manifest path (per-sample reports)
     alpha: float = 0.05
@@ -387,6 +388,12 @@ def run_cohort(config: CohortConfig,
             and not config.reports:
         raise UsageError("nothing to analyse",
                          hint="give --manifest, --reports, or --maf and/or --cna")
+    if config.dask_scheduler is not None and (config.manifest is None or config.reports):
+        raise UsageError("--dask-scheduler distributes the screening of --manifest samples; "
+                         "--reports (finished reports) and cohort files (--maf/--cna, whole "
+                         "tables) are read in this process",
+                         hint="drop --dask-scheduler, or give a --manifest of per-sample files "
+                              "without --reports")
     outcome = parse_outcome(config.outcome)
     if outcome.kind == "hpd" and config.hpd_calls is None:
         raise UsageError(f"--outcome {config.outcome} needs --hpd-calls",
@@ -530,7 +537,8 @@ def _manifest_samples(config: CohortConfig, rows, progress):
                            knowledge_mode=config.knowledge_mode,
                            include_filtered=config.include_filtered)
     outcomes = screen_manifest(rows, Path(config.out_dir) / "samples", options,
-                               workers=config.workers, progress=step)
+                               workers=config.workers, progress=step,
+                               dask_scheduler=config.dask_scheduler)
     samples, summary = [], []
     for row, outcome in zip(rows, outcomes):
         entry = {"sample_id": row.sample_id, "status": outcome.status, "error": outcome.error,
