@@ -174,6 +174,11 @@ class _WorkerStopped(SystemExit):
 
 
 def _worker_stop(_signum, _frame):
+    # One stop is enough: the parent's clean-up, its death signal and the watching thread may each
+    # send SIGTERM, and a second one landing while the first unwinds (inside a clean-up handler)
+    # would skip that handler and leave a temporary file behind. Later ones are ignored; the
+    # grace-time kill still ends a worker stuck in C code.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise _WorkerStopped(143)
 
 

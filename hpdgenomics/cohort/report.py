@@ -496,7 +496,10 @@ def run_cohort(config: CohortConfig,
         extra = list(clinical.sample_to_patient or {}) if clinical is not None else []
         evaluation = evaluate_cohort_files(knowledge, maf=config.maf, cna=config.cna,
                                            cna_format=config.cna_format, profiling=profiling,
-                                           build=config.build, extra_samples=extra)
+                                           build=config.build, extra_samples=extra,
+                                           progress=(lambda done, total:
+                                                     progress(done, total, None))
+                                           if progress else None)
         samples = evaluation.samples
         inputs.extend(evaluation.inputs)
         assumptions.extend(a for a in evaluation.assumptions if a != profiling_assumption)
