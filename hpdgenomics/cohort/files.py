@@ -281,9 +281,10 @@ def evaluate_cohort_files(knowledge: KnowledgeBase, *, maf: str | Path | None = 
     # Samples the clinical files name but no genomic file does: nothing says they were
     # sequenced, so every rule is not evaluable for them (never "unaltered"). One spelled in
     # another letter case is a genomic sample: the clinical join matches it (and says so).
-    genomic_folds = {s.casefold() for s in sample_ids}
+    genomic = set(sample_ids)
+    genomic_folds = {s.casefold() for s in genomic}
     clinical_only = [s for s in dict.fromkeys(str(s) for s in extra_samples)
-                     if s not in sample_ids and s.casefold() not in genomic_folds]
+                     if s not in genomic and s.casefold() not in genomic_folds]
     sample_ids += clinical_only
     if clinical_only:
         _loud(result, f"{len(clinical_only)} sample(s) named only by the clinical files have no "
