@@ -81,6 +81,7 @@ def test_all_matches_the_documented_names():
 def test_every_exported_name_resolves_and_says_what_it_does(name):
     value = getattr(hpdgenomics, name)
     assert value.__doc__ and value.__doc__.strip(), name
+    assert not value.__doc__.startswith(f"{name}("), f"{name}: only the dataclass signature"
     assert name in dir(hpdgenomics)
 
 

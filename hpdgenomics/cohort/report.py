@@ -128,6 +128,10 @@ class CohortConfig:
 
 @dataclass
 class CohortReport:
+    """What :func:`run_cohort` returns: the :class:`~hpdgenomics.cohort.analysis.CohortAnalysis`
+    with versions, inputs (with sha256), options, per-sample outcomes, assumptions and warnings.
+    ``to_dict()`` is ``cohort.json``; the ``*_rows`` methods are the TSV tables."""
+
     tool_version: str
     created: str
     knowledge: dict

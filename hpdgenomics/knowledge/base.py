@@ -91,6 +91,9 @@ def thaw(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class KnowledgeBase:
+    """The rules, panels (genes, exons, hotspots per build) and copy-number thresholds applied;
+    frozen. ``sha256`` identifies the exact content and is stamped in every report."""
+
     version: str
     name: str
     sha256: str                      # of the canonical JSON of rules + copy_number + panels
