@@ -178,6 +178,7 @@ def test_atomic_write_into_a_path_below_a_file_raises_output_error(tmp_path):
         handle.write("{}")
 
 
+@pytest.mark.crafted_reports
 def test_a_failure_while_writing_leaves_the_old_file_and_no_temporary(tmp_path):
     target = tmp_path / "S.hpd.json"
     target.write_text("old complete report\n")

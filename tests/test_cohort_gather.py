@@ -244,6 +244,7 @@ def test_a_folder_without_reports_is_an_error_naming_it(tmp_path):
     assert str(folder) in result.output and "no report (*.hpd.json) found" in result.output
 
 
+@pytest.mark.crafted_reports
 @pytest.mark.parametrize("case, content, expected", [
     ("other_json", json.dumps({"sample": "S1", "calls": []}), "no tool name hpdgenomics"),
     ("truncated", None, "not valid JSON"),
@@ -270,6 +271,7 @@ def test_a_cohort_json_given_as_a_report_is_an_error_naming_it(scattered, tmp_pa
     assert str(cohort_json) in result.output and "cohort report (cohort.json)" in result.output
 
 
+@pytest.mark.crafted_reports
 def test_a_report_status_word_that_is_not_a_status_is_an_error(scattered, tmp_path):
     folder = _copy_reports(scattered, tmp_path / "reports", "S01")
 
@@ -281,6 +283,7 @@ def test_a_report_status_word_that_is_not_a_status_is_an_error(scattered, tmp_pa
         load_reports([folder])
 
 
+@pytest.mark.crafted_reports
 @pytest.mark.parametrize("case, edit, expected", [
     ("status_a_list", lambda d: d["rules"][0].update(status=[]), "has status [], not one of"),
     ("reason_an_object", lambda d: d["genes"][0]["strong_grade"].update(reason={"a": 1}),

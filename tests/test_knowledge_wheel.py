@@ -18,8 +18,10 @@ REPO = Path(__file__).resolve().parents[1]
 LOAD = """
 import json, sysconfig
 from hpdgenomics.knowledge import load_knowledge, bundled_annotations_dir
+from hpdgenomics.schemas import load_schema
 kb = load_knowledge()
-print(json.dumps({"sources": list(kb.sources), "sha256": kb.sha256, "rules": len(kb.rules),
+print(json.dumps({"schemas": [load_schema(name)["$id"] for name in ("report", "cohort")],
+                  "sources": list(kb.sources), "sha256": kb.sha256, "rules": len(kb.rules),
                   "annotations": str(bundled_annotations_dir()),
                   "purelib": sysconfig.get_paths()["purelib"]}))
 """
@@ -42,6 +44,11 @@ def test_wheel_ships_and_loads_the_knowledge_base(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(dist),
                     str(source)], check=True, cwd=tmp_path)
     wheel = next(dist.glob("hpdgenomics-*.whl"))
+    import zipfile
+
+    shipped = set(zipfile.ZipFile(wheel).namelist())
+    assert {"hpdgenomics/schemas/report.schema.json",
+            "hpdgenomics/schemas/cohort.schema.json"} <= shipped
 
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
@@ -64,6 +71,7 @@ def test_wheel_ships_and_loads_the_knowledge_base(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     loaded = json.loads(result.stdout)
     assert loaded["rules"] == 13
+    assert loaded["schemas"] == ["urn:hpdgenomics:schema:report", "urn:hpdgenomics:schema:cohort"]
     assert Path(loaded["sources"][0]).name == "knowledge.yaml"
     assert Path(loaded["sources"][0]).is_relative_to(site), loaded
     assert Path(loaded["annotations"]).is_relative_to(site)

@@ -79,6 +79,7 @@ def long_line_vcf(folder: Path, name: str, header: str, record: str, line_bytes:
 GENERATORS = {"gzip_bomb": gzip_bomb, "latin1_file": latin1_file, "long_line_vcf": long_line_vcf}
 
 
+@pytest.mark.crafted_reports   # the corpus has broken report files for cohort --reports
 @pytest.mark.parametrize("folder, case", list(_cases()))
 def test_malformed_input_is_exit_0_or_2_never_a_crash(folder: Path, case: dict, tmp_path: Path):
     for spec in case.get("make", []):

@@ -35,6 +35,7 @@ _COMMANDS = {
     "knowledge": "knowledge",
     "hpd-classify": "hpd_classify",
     "cohort": "cohort",
+    "schema": "schema",
 }
 
 log = logging.getLogger("hpdgenomics")

@@ -425,6 +425,10 @@ class AlterationAssociation:
 
 @dataclass
 class CohortAnalysis:
+    """A cohort's calls and statistics: per-sample calls, the status matrices of every exposure
+    definition (1 altered, 0 profiled and unaltered, NaN not evaluable), the clinical join and
+    the association results per rule and per gene (:meth:`counts`, :meth:`associations`)."""
+
     samples: list[SampleCalls]
     rules: list[dict]                         # rule_id, title, genes, evidence_level, caution_level
     rule_matrix: pd.DataFrame                 # the default exposure (all criteria, strong grade)

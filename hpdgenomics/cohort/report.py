@@ -100,7 +100,15 @@ DISCLAIMER = (
 
 @dataclass
 class CohortConfig:
-    """Everything ``hpdgenomics cohort`` accepts; mirrors its options."""
+    """Everything ``hpdgenomics cohort`` accepts; mirrors its options (docs/cohort.md).
+
+    Give one way in: ``manifest`` (per-sample VCF/copy-number files, screened into
+    ``out_dir/samples/``, so ``out_dir`` is needed), ``reports`` (finished ``<sample>.hpd.json``
+    files or folders; ``manifest`` is then the sample sheet only) or ``maf`` and/or ``cna``
+    (cohort files, with ``gene_panel_matrix``/``gene_panels``). ``clinical`` and the column
+    options give the outcome; ``outcome`` is ``ttf``, ``binary:<COLUMN>`` or
+    ``hpd:<definition>`` (with ``hpd_calls``).
+    """
 
     manifest: Path | None = None
     # finished single-sample reports (folders and/or files); with them a manifest is the sample
@@ -137,6 +145,10 @@ class CohortConfig:
 
 @dataclass
 class CohortReport:
+    """What :func:`run_cohort` returns: the :class:`~hpdgenomics.cohort.analysis.CohortAnalysis`
+    with versions, inputs (with sha256), options, per-sample outcomes, assumptions and warnings.
+    ``to_dict()`` is ``cohort.json``; the ``*_rows`` methods are the TSV tables."""
+
     tool_version: str
     created: str
     knowledge: dict
@@ -374,8 +386,24 @@ def _config_dict(config: CohortConfig) -> dict:
 
 def run_cohort(config: CohortConfig,
                progress: Callable[[int, int, str], None] | None = None) -> CohortReport:
-    """Read, screen or evaluate, join and analyse; ``progress(done, total, sample_id)`` is called
-    after each manifest sample (or gathered report). Writes nothing but the per-sample reports of the manifest path."""
+    """Read, screen or evaluate, join and analyse: the function behind ``hpdgenomics cohort``.
+
+    Inputs: a :class:`CohortConfig`; ``progress(done, total, sample_id)``, when given, is called
+    after each manifest sample (or gathered report).
+
+    Returns a :class:`CohortReport`: ``analysis`` (a
+    :class:`~hpdgenomics.cohort.analysis.CohortAnalysis`: samples, status matrices, counts and
+    association results per rule and gene), ``sample_outcomes``, ``warnings``; ``to_dict()`` is
+    ``cohort.json``. Writes nothing but the per-sample reports of the manifest path (use
+    :func:`write_cohort_outputs`); prints nothing. A manifest sample that cannot be screened is
+    left out with its error in ``sample_outcomes`` and ``warnings``, not raised.
+
+    Raises :class:`~hpdgenomics.errors.UsageError` for options that contradict each other or
+    nothing to analyse, :class:`~hpdgenomics.errors.ClinicalDataError` for a clinical table
+    that cannot be used (every problem listed), :class:`~hpdgenomics.errors.InputError` for an
+    unreadable or malformed manifest, report, MAF, copy-number or panel file, and
+    :class:`~hpdgenomics.errors.KnowledgeError` for a bad ``knowledge_path``.
+    """
     from ..io.clinical import read_clinical
     from ..io.gene_panel import ProfilingMap
     from ..knowledge import load_knowledge
@@ -616,7 +644,16 @@ def cohort_figures(report: CohortReport) -> dict:
 
 def write_cohort_outputs(report: CohortReport, out_dir: str | Path, *,
                          plots: bool = True) -> dict[str, Path]:
-    """Write every output file into ``out_dir``; returns name -> path."""
+    """Write every output file into ``out_dir``; returns name -> path.
+
+    Inputs: the :class:`CohortReport` of :func:`run_cohort`, the output folder (created when
+    missing) and ``plots`` (False skips the figures, faster). Writes ``calls.tsv``,
+    ``matrix.tsv``, ``matrix_genes.tsv``, ``association.tsv``, ``association_genes.tsv``,
+    ``join_report.tsv`` (with a clinical table), ``cohort.json``, ``cohort.html`` and
+    ``plots/``, all rendered first and then renamed into place together.
+
+    Raises :class:`~hpdgenomics.errors.OutputError` when the folder cannot be written.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     data = report.to_dict()

@@ -352,7 +352,20 @@ def classify_inputs(inputs: HpdInputs, options: HpdOptions | None = None) -> Hpd
 
 def classify_hpd(measurements: str | Path, patients: str | Path,
                  options: HpdOptions | None = None) -> HpdClassification:
-    """Read both tables and classify every patient: the function behind ``hpd-classify``."""
+    """Read both tables and classify every patient: the function behind ``hpd-classify``.
+
+    Inputs: the per-scan ``measurements`` table and the ``patients`` table (docs/hpd_definitions.md
+    lists their columns) and :class:`HpdOptions` (default: the published scan windows).
+
+    Returns an :class:`HpdClassification`: ``patients`` (per patient: the scans used, tumour
+    growth rate and kinetics, and every definition's call, true/false/None with its reason),
+    ``table()`` (a pandas DataFrame), ``counts()``, ``to_tsv()`` and ``to_json()``. Writes and
+    prints nothing.
+
+    Raises :class:`~hpdgenomics.errors.ClinicalDataError` listing every problem of either table
+    (file not found or unreadable, missing columns, unreadable, missing or inconsistent values)
+    and :class:`~hpdgenomics.errors.UsageError` for an option value out of its range.
+    """
     options = options or HpdOptions()
     result = classify_inputs(read_hpd_inputs(measurements, patients,
                                              date_order=options.date_order), options)

@@ -91,6 +91,9 @@ def thaw(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class KnowledgeBase:
+    """The rules, panels (genes, exons, hotspots per build) and copy-number thresholds applied;
+    frozen. ``sha256`` identifies the exact content and is stamped in every report."""
+
     version: str
     name: str
     sha256: str                      # of the canonical JSON of rules + copy_number + panels
@@ -186,7 +189,18 @@ def _bundled() -> KnowledgeBase:
 # --- public API --------------------------------------------------------------------------------
 
 def load_knowledge(path: str | Path | None = None, *, mode: str = "extend") -> KnowledgeBase:
-    """The bundled knowledge base, or the bundled one extended (or replaced) by ``path``."""
+    """The bundled knowledge base, or the bundled one extended (or replaced) by ``path``.
+
+    Inputs: ``path`` to a knowledge-base YAML (None: the bundled rules only) and ``mode``,
+    ``"extend"`` (the file's rules are added to, or override, the bundled ones) or ``"replace"``.
+
+    Returns a frozen :class:`KnowledgeBase` (``name``, ``version``, ``sha256`` of the exact
+    content, ``rules``, panels); the bundled one is parsed once per process and cached.
+
+    Raises :class:`~hpdgenomics.errors.UsageError` for an unknown mode and
+    :class:`~hpdgenomics.errors.KnowledgeError` when the file cannot be read or is malformed or
+    inconsistent (every problem listed in one message).
+    """
     if mode not in MODES:
         raise UsageError(f"unknown knowledge mode {mode!r}", hint="use extend or replace")
     bundled = _bundled()

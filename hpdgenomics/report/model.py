@@ -62,6 +62,9 @@ class Alteration:
 
 @dataclass
 class RuleResult:
+    """One rule's status (altered, not_detected, not_evaluable) with its reason, per component
+    and counting strong-grade matches only."""
+
     rule_id: str
     title: str
     genes: list[str]
@@ -79,6 +82,8 @@ class RuleResult:
 
 @dataclass
 class GeneResult:
+    """One screened gene's status with its reason, per kind of evidence, and its copy number."""
+
     gene: str
     status: str
     reason: str
@@ -94,6 +99,8 @@ class GeneResult:
 
 @dataclass
 class InputSummary:
+    """One input file: its kind, format, sha256 and record accounting."""
+
     path: str
     kind: str                      # "vcf", "copy_number", "panel_bed", "knowledge"
     format: str
@@ -104,6 +111,10 @@ class InputSummary:
 
 @dataclass
 class ScreenReport:
+    """One sample's screen: caution summary, alterations, every rule's and gene's status,
+    inputs, thresholds, assumptions and warnings. ``to_dict()`` is the JSON report
+    (docs/report-schema.md, ``load_schema("report")``); the TSV and HTML are views of it."""
+
     tool_version: str
     knowledge: dict                # name, version, sha256, sources
     sample_id: str

@@ -219,9 +219,17 @@ def render_tsv(report: ScreenReport) -> str:
 def write_reports(report: ScreenReport, out_dir: str | Path) -> dict[str, Path]:
     """Write ``<sample>.hpd.json``, ``.tsv`` and ``.html`` into ``out_dir``; return their paths.
 
+    Inputs: a :class:`~hpdgenomics.report.model.ScreenReport` (from
+    :func:`~hpdgenomics.screen.screen_sample`) and the output folder (created when missing).
+    Returns ``{"json": path, "tsv": path, "html": path}``; the file stem is the sample id made
+    safe as a file name (docs/report-schema.md, "File names").
+
     The three are one set: all are rendered, then written to temporary names, then renamed
     together (:func:`~hpdgenomics.io.text.write_file_set`), so a full disk or an interruption
     leaves the earlier set whole, never a new JSON beside an old HTML.
+
+    Raises :class:`~hpdgenomics.errors.OutputError` when the folder cannot be created or written
+    (not a folder, not writable, disk full, name too long), with nothing half-written.
     """
     paths = output_paths(out_dir, report.sample_id)
     contents = {

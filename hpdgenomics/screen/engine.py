@@ -37,7 +37,15 @@ SPLICE_WINDOW_BP = 2   # canonical splice donor/acceptor bases used for unannota
 
 @dataclass
 class ScreenInputs:
-    """What one sample's screen reads; mirrors the ``screen`` command's options."""
+    """What one sample's screen reads; mirrors the ``screen`` command's options.
+
+    At least one of ``vcf`` and ``cnv`` (paths, ``str`` or :class:`~pathlib.Path`). ``sample``
+    picks the tumour column of a multi-sample VCF (and copy-number file unless ``cnv_sample``);
+    ``sample_id`` names the report; ``build`` is ``GRCh37``/``GRCh38`` (``hg19``/``hg38``
+    accepted), else read from the VCF header; ``panel_bed`` *or* ``genes`` (knowledge-base
+    symbols, upper case) says what the assay covered. The copy-number settings (``cnv_format``,
+    ``seg_log_base``, ``purity``, ``ploidy``, ``sex``) are those of ``hpdgenomics screen``.
+    """
 
     vcf: Path | None = None
     cnv: Path | None = None
@@ -57,6 +65,23 @@ class ScreenInputs:
 
 
 def screen_sample(inputs: ScreenInputs, knowledge: KnowledgeBase | None = None) -> ScreenReport:
+    """Screen one tumour: the function behind ``hpdgenomics screen``.
+
+    Inputs: a :class:`ScreenInputs` and the knowledge base to apply (default: the bundled one,
+    :func:`~hpdgenomics.knowledge.load_knowledge`).
+
+    Returns a :class:`~hpdgenomics.report.model.ScreenReport`: ``caution`` (``level``,
+    ``complete``, ``rules_flagged``, ``rules_not_evaluable``, ``summary``), ``alterations``,
+    ``rules`` and ``genes`` with their status (altered, not_detected, not_evaluable and why),
+    record accounting in ``inputs``; ``to_dict()`` is the JSON report (docs/report-schema.md).
+    Writes nothing (:func:`~hpdgenomics.report.render.write_reports` does), prints nothing.
+
+    Raises :class:`~hpdgenomics.errors.UsageError` when there is nothing to screen, the genome
+    build cannot be told or contradicts the VCF, ``panel_bed`` and ``genes`` are both given or
+    ``genes`` names a gene the knowledge base does not know; :class:`~hpdgenomics.errors.InputError`
+    when an input file cannot be read or is not what it claims (malformed VCF, copy-number file
+    or BED, tumour sample not found, implausible values).
+    """
     if inputs.vcf is None and inputs.cnv is None:
         raise UsageError("nothing to screen", hint="give --vcf, --cnv, or both")
     if knowledge is None:
@@ -64,6 +89,11 @@ def screen_sample(inputs: ScreenInputs, knowledge: KnowledgeBase | None = None) 
 
         knowledge = load_knowledge()
     kb = knowledge
+    if inputs.genes:
+        # a typo must not make every rule silently "not evaluable" (the CLI checked already)
+        from ..knowledge.validate import check_gene_list, knowledge_genes
+
+        check_gene_list(inputs.genes, knowledge_genes(kb), option="genes")
     warnings: list[str] = []
     assumptions: list[str] = []
     summaries: list[InputSummary] = []
