@@ -15,7 +15,7 @@ log = logging.getLogger("hpdgenomics")
 @click.option("--vcf", type=INPUT_FILE, help="Somatic VCF (.vcf or .vcf.gz; indexed files are read by region).")
 @click.option("--cnv", type=INPUT_FILE, help="Copy-number file (CNVkit, SEG, GATK, PURPLE, FACETS, ASCAT, Sequenza, PCGR, cBioPortal, CN VCF).")
 @click.option("-o", "--out", "out_dir", type=OUTPUT_DIR,
-              required=True, help="Output folder for <sample>.hpd.json/.tsv/.html.")
+              required=True, help="Output folder for <sample>.hpd.json/.tsv/.html (and .pdf with --pdf).")
 @click.option("--sample", help="Tumour sample name in a multi-sample VCF or copy-number file.")
 @click.option("--cnv-sample",
               help="Tumour sample name in the copy-number file, when the callers named it "
