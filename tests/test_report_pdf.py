@@ -148,6 +148,16 @@ def test_html_json_tsv_and_pdf_are_written_together(tmp_path):
     assert result.stdout.rstrip("\n").split("\t")[-1] == str(tmp_path / "PT001_TUMOR.hpd.pdf")
 
 
+@needs_weasyprint
+def test_a_sample_id_with_markup_and_quotes_is_printed_verbatim_in_every_page_header(tmp_path):
+    fixture = HERE / "fixtures" / "screen" / "tumour_sample_name_with_html.vcf"
+    sample = 'T"1\\ <b>&amp;</b>'                   # a quote and a backslash for the CSS string
+    report, pdf, _path = screen_pdf(tmp_path, fixture, "--sample", "<b>T&1</b>",
+                                    "--sample-id", sample)
+    assert report["sample"]["id"] == sample
+    assert_every_page_is_stamped(report, pdf)
+
+
 # --- a wide, long report: many findings, a long unbroken allele, a long sample id ------------------
 
 LONG_SAMPLE = "PATIENT-000123_TUMOUR_FFPE-BLOCK-A3_RESECTION_REPLICATE-2"
