@@ -15,7 +15,7 @@ log = logging.getLogger("hpdgenomics")
 @click.option("--vcf", type=INPUT_FILE, help="Somatic VCF (.vcf or .vcf.gz; indexed files are read by region).")
 @click.option("--cnv", type=INPUT_FILE, help="Copy-number file (CNVkit, SEG, GATK, PURPLE, FACETS, ASCAT, Sequenza, PCGR, cBioPortal, CN VCF).")
 @click.option("-o", "--out", "out_dir", type=OUTPUT_DIR,
-              required=True, help="Output folder for <sample>.hpd.json/.tsv/.html.")
+              required=True, help="Output folder for <sample>.hpd.json/.tsv/.html (and .pdf with --pdf).")
 @click.option("--sample", help="Tumour sample name in a multi-sample VCF or copy-number file.")
 @click.option("--cnv-sample",
               help="Tumour sample name in the copy-number file, when the callers named it "
@@ -41,20 +41,25 @@ log = logging.getLogger("hpdgenomics")
               help="Tumour ploidy (default: from the caller, else 2).")
 @click.option("--sex", type=click.Choice(SEXES),
               help="Sample sex, for copy-number calls on X and Y (default: from the caller, else X/Y not called).")
+@click.option("--pdf", "pdf", is_flag=True,
+              help="Also write <sample>.hpd.pdf, the HTML report laid out for print "
+                   "(needs: pip install 'hpdgenomics[pdf]').")
+@click.option("--paper", type=click.Choice(["a4", "letter"], case_sensitive=False),
+              help="Paper size of the PDF (default a4; needs --pdf).")
 @click.option("--print-summary", is_flag=True, help="Print the caution level and output paths on stdout.")
 @common_options
 def command(vcf, cnv, out_dir, sample, cnv_sample, sample_id, build, panel_bed, genes,
             knowledge_file, knowledge_mode, include_filtered, cnv_format, seg_log_base, purity,
-            ploidy, sex, print_summary):
+            ploidy, sex, pdf, paper, print_summary):
     """Screen one tumour's somatic VCF and/or copy-number results for HPD-associated alterations.
 
-    Writes <sample>.hpd.json, <sample>.hpd.tsv and <sample>.hpd.html into --out. stdout stays
-    empty unless --print-summary is given.
+    Writes <sample>.hpd.json, <sample>.hpd.tsv and <sample>.hpd.html (and with --pdf,
+    <sample>.hpd.pdf) into --out. stdout stays empty unless --print-summary is given.
     """
     from ..io.text import check_output_dir
     from ..knowledge import load_knowledge
     from ..knowledge.validate import check_gene_list, knowledge_genes
-    from ..report.render import write_reports
+    from ..report.render import check_pdf_support, write_reports
     from ..screen import ScreenInputs, screen_sample
 
     if vcf is None and cnv is None:
@@ -62,7 +67,11 @@ def command(vcf, cnv, out_dir, sample, cnv_sample, sample_id, build, panel_bed, 
     if sample_id is not None and not sample_id.strip():
         raise click.BadParameter("is blank; give a name or leave the option out",
                                  param_hint="'--sample-id'")
+    if paper is not None and not pdf:
+        raise click.UsageError("--paper sets the PDF's paper size; add --pdf or leave it out")
     check_output_dir(out_dir)
+    if pdf:
+        check_pdf_support()   # a missing extra fails now, not after the screen
     knowledge = load_knowledge(knowledge_file, mode=knowledge_mode)
     if genes is not None:
         # a typo or a wrong separator must not make every rule silently "not evaluable"
@@ -75,7 +84,7 @@ def command(vcf, cnv, out_dir, sample, cnv_sample, sample_id, build, panel_bed, 
         seg_log_base=float(seg_log_base) if seg_log_base else None, purity=purity, ploidy=ploidy,
         sex=sex)
     report = screen_sample(inputs, knowledge)
-    paths = write_reports(report, out_dir)
+    paths = write_reports(report, out_dir, pdf=pdf, paper=(paper or "a4").lower())
     if report.warnings:
         log.warning("%s: %d data warning(s), listed in the report; the first: %s",
                     report.sample_id, len(report.warnings), report.warnings[0])

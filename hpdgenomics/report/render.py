@@ -1,6 +1,7 @@
-"""Render a :class:`~hpdgenomics.report.model.ScreenReport` as JSON, TSV and HTML.
+"""Render a :class:`~hpdgenomics.report.model.ScreenReport` as JSON, TSV, HTML and (optionally) PDF.
 
-The three files are views of one report model. All three are serialised, then written to
+The files are views of one report model. The PDF is the HTML laid out for print by WeasyPrint
+(optional extra ``hpdgenomics[pdf]``). All are serialised, then written to
 temporary names and renamed together (:func:`hpdgenomics.io.text.write_file_set`), so a failed run
 (a full disk, an interruption) never leaves a partial report, nor a new JSON beside an old HTML. File names come from the sample id through
 :func:`hpdgenomics.io.text.safe_file_stem` (documented in docs/report-schema.md).
@@ -15,6 +16,7 @@ from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from ..errors import UsageError
 from ..io.text import atomic_write, finite_json, safe_file_stem, write_file_set
 from ..screen.exposures import ALL, COMPONENT_EVIDENCE
 from .model import ScreenReport
@@ -36,9 +38,17 @@ def safe_name(sample_id: str) -> str:
     return safe_file_stem(sample_id)
 
 
-def output_paths(out_dir: str | Path, sample_id: str) -> dict[str, Path]:
+def output_paths(out_dir: str | Path, sample_id: str, *, pdf: bool = False) -> dict[str, Path]:
+    """The report files of one sample: ``json``, ``tsv``, ``html`` (and ``pdf`` when asked)."""
     stem = Path(out_dir) / safe_name(sample_id)
-    return {kind: stem.with_name(f"{stem.name}.hpd.{kind}") for kind in ("json", "tsv", "html")}
+    kinds = ("json", "tsv", "html") + (("pdf",) if pdf else ())
+    return {kind: stem.with_name(f"{stem.name}.hpd.{kind}") for kind in kinds}
+
+
+#: ``--paper`` choices and their CSS ``@page`` size names.
+PAPER_SIZES = {"a4": "A4", "letter": "letter"}
+
+PDF_INSTALL = "pip install 'hpdgenomics[pdf]'"
 
 
 def _environment() -> Environment:
@@ -216,26 +226,107 @@ def render_tsv(report: ScreenReport) -> str:
     return buffer.getvalue()
 
 
-def write_reports(report: ScreenReport, out_dir: str | Path) -> dict[str, Path]:
-    """Write ``<sample>.hpd.json``, ``.tsv`` and ``.html`` into ``out_dir``; return their paths.
+def _weasyprint():
+    """The ``weasyprint`` module, or a :class:`UsageError` naming the install command."""
+    try:
+        import weasyprint
+    except ImportError:
+        raise UsageError(f"--pdf needs WeasyPrint, which is not installed; run {PDF_INSTALL}",
+                         where="PDF report") from None
+    except OSError as exc:   # installed, but its system libraries (pango) cannot be loaded
+        raise UsageError(f"--pdf needs WeasyPrint's system libraries (pango), which could not "
+                         f"be loaded ({exc})", where="PDF report",
+                         hint="install pango (Debian: apt-get install libpango-1.0-0 "
+                              f"libpangoft2-1.0-0), then {PDF_INSTALL}") from None
+    return weasyprint
+
+
+def check_pdf_support() -> None:
+    """Raise :class:`UsageError` now (before any screening) when a PDF could not be rendered."""
+    _weasyprint()
+
+
+def _css_string(text: str) -> str:
+    """``text`` as a quoted CSS string (for ``content:``); escaping left to tinycss2."""
+    from tinycss2.serializer import serialize_string_value   # a WeasyPrint dependency
+
+    return '"' + serialize_string_value(" ".join(str(text).split())) + '"'
+
+
+def page_css(report: ScreenReport, paper: str = "a4") -> str:
+    """The PDF's ``@page`` rules: paper size, and on every page the sample id, the knowledge
+    base (name, version, short sha256), "research use only" and "Page N of M"."""
+    if paper not in PAPER_SIZES:
+        raise UsageError(f"paper {paper!r} is not one of {', '.join(PAPER_SIZES)}",
+                         where="PDF report")
+    kb = report.knowledge or {}
+    stamp = (f"Knowledge base {kb.get('name') or '?'} {kb.get('version') or '?'} "
+             f"(sha256 {(kb.get('sha256') or '?')[:12]})")
+    box = 'font-family: Helvetica, Arial, sans-serif; font-size: 7.5pt; color: #444;'
+    return (
+        "@page {\n"
+        # !important: these come before report.css's own print @page rule in the cascade
+        f"  size: {PAPER_SIZES[paper]} !important;\n"
+        "  margin: 16mm 11mm 15mm !important;\n"
+        f"  @top-left {{ content: {_css_string('Sample ' + str(report.sample_id))}; {box}"
+        " width: 40%; }\n"
+        f"  @top-right {{ content: {_css_string(stamp)}; {box} width: 60%; }}\n"
+        "  @bottom-left { content: \"Research use only: not for clinical decision-making\"; "
+        f"{box} }}\n"
+        f"  @bottom-right {{ content: \"Page \" counter(page) \" of \" counter(pages); {box} }}\n"
+        "}\n"
+    )
+
+
+def _no_fetch(url: str, *args, **kwargs):
+    """WeasyPrint's URL fetcher for the report: inline ``data:`` URLs only, never the network."""
+    if not url.startswith("data:"):
+        raise ValueError(f"the PDF report loads no external resource ({url})")
+    import weasyprint
+
+    return weasyprint.default_url_fetcher(url, *args, **kwargs)
+
+
+def render_pdf(report: ScreenReport, paper: str = "a4", *, html: str | None = None) -> bytes:
+    """The report as PDF bytes: the HTML (``html``, else :func:`render_html`) laid out for
+    ``paper`` (``a4`` or ``letter``) with the running header and footer of :func:`page_css`.
+
+    Raises :class:`UsageError` when WeasyPrint (``hpdgenomics[pdf]``) is missing.
+    """
+    weasyprint = _weasyprint()
+    css = page_css(report, paper)
+    document = weasyprint.HTML(string=html if html is not None else render_html(report),
+                               url_fetcher=_no_fetch)
+    return document.write_pdf(stylesheets=[weasyprint.CSS(string=css)])
+
+
+def write_reports(report: ScreenReport, out_dir: str | Path, *, pdf: bool = False,
+                  paper: str = "a4") -> dict[str, Path]:
+    """Write ``<sample>.hpd.json``, ``.tsv`` and ``.html`` (and with ``pdf``, ``.pdf`` laid out
+    for ``paper``) into ``out_dir``; return their paths by kind.
 
     Inputs: a :class:`~hpdgenomics.report.model.ScreenReport` (from
-    :func:`~hpdgenomics.screen.screen_sample`) and the output folder (created when missing).
-    Returns ``{"json": path, "tsv": path, "html": path}``; the file stem is the sample id made
-    safe as a file name (docs/report-schema.md, "File names").
+    :func:`~hpdgenomics.screen.screen_sample`), the output folder (created when missing), and
+    optionally ``pdf=True`` with ``paper`` ``"a4"`` or ``"letter"``.
+    Returns ``{"json": path, "tsv": path, "html": path}`` (plus ``"pdf"``); the file stem is the
+    sample id made safe as a file name (docs/report-schema.md, "File names").
 
-    The three are one set: all are rendered, then written to temporary names, then renamed
+    The files are one set: all are rendered, then written to temporary names, then renamed
     together (:func:`~hpdgenomics.io.text.write_file_set`), so a full disk or an interruption
     leaves the earlier set whole, never a new JSON beside an old HTML.
 
     Raises :class:`~hpdgenomics.errors.OutputError` when the folder cannot be created or written
-    (not a folder, not writable, disk full, name too long), with nothing half-written.
+    (not a folder, not writable, disk full, name too long), with nothing half-written, and
+    :class:`~hpdgenomics.errors.UsageError` for ``pdf`` without WeasyPrint (nothing is written).
     """
-    paths = output_paths(out_dir, report.sample_id)
+    paths = output_paths(out_dir, report.sample_id, pdf=pdf)
+    html = render_html(report)
     contents = {
         "json": finite_json(report.to_dict(), what=f"the JSON report of {report.sample_id}"),
         "tsv": render_tsv(report),
-        "html": render_html(report),
+        "html": html,
     }
+    if pdf:
+        contents["pdf"] = render_pdf(report, paper, html=html)
     write_file_set({path: contents[kind] for kind, path in paths.items()})
     return paths
