@@ -134,6 +134,24 @@ def test_the_gather_reads_one_screen_report_per_manifest_sample(workflow_run):
     assert (workdir / "results" / "logs" / "cohort.log").is_file()
 
 
+def test_a_sample_that_fails_stops_the_gather_and_its_log_says_why(tmp_path):
+    """`cohort --manifest` leaves a failing sample out with a warning; the workflow fails instead
+    (no cohort with a sample silently missing), after finishing the other samples."""
+    broken = ROOT / "tests" / "fixtures" / "cohort_run" / "broken_sample_truncated_gzip.vcf.gz"
+    manifest = tmp_path / "manifest.tsv"
+    manifest.write_text(f"sample_id\tvcf\nGOOD\t{EXAMPLE / 'vcf' / 'S01.vcf'}\n"
+                        f"BROKEN\t{broken}\n")
+    result = _snakemake(tmp_path, {"manifest": str(manifest), "plots": False}, "--keep-going")
+    assert result.returncode != 0
+    assert not (tmp_path / "results" / "cohort").exists()
+    assert (tmp_path / "results" / "reports" / "GOOD.hpd.json").is_file()
+    assert not list((tmp_path / "results" / "reports").glob("BROKEN.*"))
+    log = (tmp_path / "results" / "logs" / "screen" / "BROKEN.log").read_text()
+    # the screen's one-line error (exit 2), naming the file, and no traceback
+    assert log.startswith(f"hpdgenomics: error: {broken}: not a readable VCF header")
+    assert "Traceback" not in log
+
+
 # --- dry runs -------------------------------------------------------------------------------------
 
 def test_a_dry_run_lists_one_screen_job_per_manifest_row(tmp_path):
