@@ -615,8 +615,17 @@ def cohort_figures(report: CohortReport) -> dict:
 
 
 def write_cohort_outputs(report: CohortReport, out_dir: str | Path, *,
-                         plots: bool = True) -> dict[str, Path]:
-    """Write every output file into ``out_dir``; returns name -> path."""
+                         plots: bool = True,
+                         cbioportal_study_id: str | None = None) -> dict[str, Path]:
+    """Write every output file into ``out_dir``; returns name -> path.
+
+    ``cbioportal_study_id``: the ``cancer_study_identifier`` of ``cbioportal/meta_*`` (default
+    :data:`hpdgenomics.cohort.cbioportal.DEFAULT_STUDY_ID`); :class:`UsageError` if cBioPortal
+    cannot read it.
+    """
+    from . import cbioportal
+
+    meta = cbioportal.meta_text(cbioportal_study_id or cbioportal.DEFAULT_STUDY_ID)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     data = report.to_dict()
@@ -650,6 +659,9 @@ def write_cohort_outputs(report: CohortReport, out_dir: str | Path, *,
         add(f"plot_{figure.name}", out / "plots" / f"{figure.name}.png", figure.png)
         contents[out / "plots" / f"{figure.name}.svg"] = figure.svg
     add("html", out / "cohort.html", html)
+    add("cbioportal_data", out / "cbioportal" / cbioportal.DATA_FILENAME,
+        cbioportal.clinical_sample_text(report))
+    add("cbioportal_meta", out / "cbioportal" / cbioportal.META_FILENAME, meta)
     write_file_set(contents)
     return paths
 
