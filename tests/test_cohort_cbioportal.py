@@ -156,3 +156,21 @@ def test_unreadable_study_id_is_a_usage_error_before_screening(tmp_path, study_i
     assert "--cbioportal-study-id" in result.output
     assert "letters, digits" in result.output
     assert not (tmp_path / "out" / "samples").exists()
+
+
+def test_ids_cbioportal_refuses_are_written_and_warned(tmp_path, caplog):
+    maf = tmp_path / "ids_with_space_and_slash.maf"
+    text = (FIXTURES / "maf_maftools_minimal_aachange.maf").read_text()
+    maf.write_text(text.replace("\tS1\t", "\tS 1\t").replace("\tS2\t", "\tS/2\t"))
+    out = tmp_path / "out"
+    with caplog.at_level("WARNING", logger="hpdgenomics"):
+        result = _run(["--maf", maf, "--build", "GRCh37", "--no-plots", "-o", out])
+    assert result.exit_code == 0, result.output
+    lines = (out / "cbioportal" / "data_clinical_sample_hpd.txt").read_text().splitlines()
+    rows = {line.split("\t")[0]: line.split("\t") for line in lines[5:]}
+    # without a clinical file the patient is the sample itself, as in the join
+    assert rows["S 1"][:5] == ["S 1", "S 1", "low", "KRAS_MUT", "1"]
+    assert rows["S/2"][1] == "S/2"
+    assert any(message.startswith("cbioportal/data_clinical_sample_hpd.txt: 2 sample or patient "
+                                  "id(s) have characters cBioPortal's validator refuses")
+               and "'S 1'" in message for message in caplog.messages)

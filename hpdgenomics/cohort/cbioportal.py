@@ -112,8 +112,7 @@ def clinical_sample_text(report) -> str:
     lines.append("\t".join(COLUMNS))
     rows = clinical_sample_rows(report)
     lines.extend("\t".join(row) for row in rows)
-    odd = [row[0] for row in rows if not _CASE_ID.fullmatch(row[0])]
-    odd += [row[1] for row in rows if not _CASE_ID.fullmatch(row[1])]
+    odd = sorted({cell for row in rows for cell in row[:2] if not _CASE_ID.fullmatch(cell)})
     if odd:
         log.warning("cbioportal/%s: %d sample or patient id(s) have characters cBioPortal's "
                     "validator refuses (only letters, digits, '_', '.', '-'), e.g. %r; rename "

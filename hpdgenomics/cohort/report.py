@@ -21,6 +21,8 @@ evaluates cohort files (:func:`hpdgenomics.cohort.files.evaluate_cohort_files`),
 ``cohort.json``            everything above plus versions, input hashes, options, methods
 ``cohort.html``            self-contained (plots embedded as base64 PNG)
 ``plots/*.png|svg``        KM curves per altered rule, forest plot, oncoprint
+``cbioportal/``            each sample's caution as cBioPortal clinical-sample attributes
+                           (:mod:`hpdgenomics.cohort.cbioportal`)
 =========================  ===================================================================
 
 Every file is written atomically. Research use only: the report says what the numbers can and cannot
