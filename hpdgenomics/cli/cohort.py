@@ -113,6 +113,10 @@ class _CohortCommand(click.Command):
                    "Workers must see the input files and --out at the same paths (shared file "
                    "system). Needs: pip install 'hpdgenomics[dask]'.")
 @click.option("--no-plots", is_flag=True, help="Skip the figures (faster).")
+@click.option("--cbioportal-study-id", metavar="ID",
+              help="cancer_study_identifier written in cbioportal/meta_clinical_sample_hpd.txt "
+                   "(the study the HPD sample attributes are imported into; default: "
+                   "hpdgenomics_cohort).")
 @click.option("-o", "--out", "out_dir", type=OUTPUT_DIR,
               required=True, help="Output folder.")
 @common_options
@@ -120,20 +124,24 @@ def command(manifest, reports, maf, cna, cna_format, gene_panel_matrix, gene_pan
             clinical_samples, id_column, time_column, status_column, time_unit, on_invalid,
             outcome, hpd_calls, early_failure_months, covariates, strata, multi_sample_policy,
             tcga_barcodes_to_patients, build, knowledge_path, knowledge_mode, include_filtered, workers,
-            dask_scheduler, no_plots, out_dir):
+            dask_scheduler, no_plots, cbioportal_study_id, out_dir):
     """Screen a cohort and test HPD-associated alterations against treatment outcome.
 
     Three ways in: --manifest (per-sample VCF/copy-number files, screened in parallel; a rerun
     reuses unchanged samples), --reports (finished per-sample reports of `hpdgenomics screen`
     jobs, e.g. from a workflow engine) or cohort files (--maf and/or --cna, with
     --gene-panel-matrix).
-    Writes calls.tsv, matrix.tsv, association.tsv, cohort.json, cohort.html and plots/ into --out.
+    Writes calls.tsv, matrix.tsv, association.tsv, cohort.json, cohort.html, plots/ and
+    cbioportal/ (sample attributes for a cBioPortal study) into --out.
     Research use only.
     """
     from ..cohort.report import CohortConfig, run_cohort, write_cohort_outputs
     from ..io.text import check_output_dir
 
     check_output_dir(out_dir)
+    if cbioportal_study_id is not None:     # a typo fails before anything is screened
+        from ..cohort.cbioportal import check_study_id
+        check_study_id(cbioportal_study_id)
 
     config = CohortConfig(
         manifest=manifest, reports=tuple(reports), maf=maf, cna=cna, cna_format=cna_format,
@@ -161,7 +169,8 @@ def command(manifest, reports, maf, cna, cna_format, gene_panel_matrix, gene_pan
     for warning in dict.fromkeys([*report.warnings, *report.analysis.warnings]):
         if not any(warning in message for message in logged.messages):
             log.warning("%s", warning)
-    paths = write_cohort_outputs(report, out_dir, plots=not no_plots)
+    paths = write_cohort_outputs(report, out_dir, plots=not no_plots,
+                                 cbioportal_study_id=cbioportal_study_id)
     log.info("cohort of %d samples; wrote %s", len(report.analysis.samples),
              ", ".join(str(p) for p in paths.values()))
 

@@ -21,6 +21,8 @@ evaluates cohort files (:func:`hpdgenomics.cohort.files.evaluate_cohort_files`),
 ``cohort.json``            everything above plus versions, input hashes, options, methods
 ``cohort.html``            self-contained (plots embedded as base64 PNG)
 ``plots/*.png|svg``        KM curves per altered rule, forest plot, oncoprint
+``cbioportal/``            each sample's caution as cBioPortal clinical-sample attributes
+                           (:mod:`hpdgenomics.cohort.cbioportal`)
 =========================  ===================================================================
 
 Every file is written atomically. Research use only: the report says what the numbers can and cannot
@@ -643,17 +645,24 @@ def cohort_figures(report: CohortReport) -> dict:
 
 
 def write_cohort_outputs(report: CohortReport, out_dir: str | Path, *,
-                         plots: bool = True) -> dict[str, Path]:
+                         plots: bool = True,
+                         cbioportal_study_id: str | None = None) -> dict[str, Path]:
     """Write every output file into ``out_dir``; returns name -> path.
 
     Inputs: the :class:`CohortReport` of :func:`run_cohort`, the output folder (created when
-    missing) and ``plots`` (False skips the figures, faster). Writes ``calls.tsv``,
+    missing), ``plots`` (False skips the figures, faster) and ``cbioportal_study_id`` (the
+    ``cancer_study_identifier`` of ``cbioportal/meta_*``; default
+    :data:`hpdgenomics.cohort.cbioportal.DEFAULT_STUDY_ID`). Writes ``calls.tsv``,
     ``matrix.tsv``, ``matrix_genes.tsv``, ``association.tsv``, ``association_genes.tsv``,
-    ``join_report.tsv`` (with a clinical table), ``cohort.json``, ``cohort.html`` and
-    ``plots/``, all rendered first and then renamed into place together.
+    ``join_report.tsv`` (with a clinical table), ``cohort.json``, ``cohort.html``, ``plots/``
+    and ``cbioportal/``, all rendered first and then renamed into place together.
 
-    Raises :class:`~hpdgenomics.errors.OutputError` when the folder cannot be written.
+    Raises :class:`~hpdgenomics.errors.OutputError` when the folder cannot be written, and
+    :class:`~hpdgenomics.errors.UsageError` when cBioPortal could not read the study id.
     """
+    from . import cbioportal
+
+    meta = cbioportal.meta_text(cbioportal_study_id or cbioportal.DEFAULT_STUDY_ID)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     data = report.to_dict()
@@ -687,6 +696,9 @@ def write_cohort_outputs(report: CohortReport, out_dir: str | Path, *,
         add(f"plot_{figure.name}", out / "plots" / f"{figure.name}.png", figure.png)
         contents[out / "plots" / f"{figure.name}.svg"] = figure.svg
     add("html", out / "cohort.html", html)
+    add("cbioportal_data", out / "cbioportal" / cbioportal.DATA_FILENAME,
+        cbioportal.clinical_sample_text(report))
+    add("cbioportal_meta", out / "cbioportal" / cbioportal.META_FILENAME, meta)
     write_file_set(contents)
     return paths
 
