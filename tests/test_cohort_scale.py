@@ -84,7 +84,10 @@ def test_html_above_the_sample_limit_shows_the_first_rows_says_how_many_more_and
 
 def test_html_at_the_sample_limit_shows_every_row_and_no_cap_line(base, tmp_path):
     samples = _scaled(base.analysis.samples, 24)
-    outcomes = [{"sample_id": s.sample_id, "status": "screened"} for s in samples]
+    outcomes = [{"sample_id": s.sample_id, "status": "screened", "error": None,
+                 "report": f"samples/{s.sample_id}.hpd.json", "manifest_line": i + 2,
+                 "genome_build": "GRCh38", "caution_level": "none"}
+                for i, s in enumerate(samples)]
     html = write_cohort_outputs(_report(base, samples, sample_outcomes=outcomes), tmp_path,
                                 plots=False)["html"].read_text()
     assert len(re.findall(r"<td>screened</td>", html)) == 24
