@@ -244,6 +244,7 @@ def test_a_bad_manifest_stops_the_run_naming_every_bad_line(tmp_path):
 
 # --- packaging ------------------------------------------------------------------------------------
 
+@pytest.mark.crafted_reports   # the copied tree holds the malformed-report fixtures
 def test_the_source_distribution_ships_the_workflow(tmp_path):
     # built from a copy, so that the build leaves no egg-info in the checkout
     source = tmp_path / "src"
