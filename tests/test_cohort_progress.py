@@ -100,3 +100,15 @@ def test_a_terminal_gets_the_bar_and_quiet_removes_it(tmp_path):
     drawn = _stderr_on_a_terminal(args)
     assert "screening" in drawn and "4/4" in drawn
     assert "screening" not in _stderr_on_a_terminal([*args, "-q"])
+
+
+def test_forced_bar_follows_the_cohort_files_evaluation(tmp_path):
+    maf = Path(__file__).parent / "fixtures" / "cohort_plausibility" / \
+        "maf_kras_g12c_in_three_of_twelve.maf"
+    args = ["cohort", "--maf", str(maf), "--no-plots", "-o", str(tmp_path / "out")]
+    result = CliRunner(env={FORCE_ENV: "1"}).invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "evaluating" in result.output
+    rows = (tmp_path / "out" / "matrix.tsv").read_text().splitlines()[1:]
+    n = len({row.split("\t")[0] for row in rows})           # the cohort's samples
+    assert f"{n}/{n}" in result.output
