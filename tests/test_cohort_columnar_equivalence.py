@@ -214,7 +214,16 @@ def test_one_kind_of_file(knowledge, tmp_path, what):
     maf = {"maf only": paths["maf"], "cna only": None,
            "header-only maf": PLAUSIBILITY / "maf_header_only.maf"}[what]
     cna = None if what == "maf only" else paths["cna"]
-    _both(knowledge, maf=maf, cna=cna, extra_samples=paths["extra_samples"][:5])
+    reference, columnar = _both(knowledge, maf=maf, cna=cna,
+                                extra_samples=paths["extra_samples"][:5])
+    assert columnar.samples and _statuses(columnar) == _statuses(reference)
+    # the kind of file left out (or empty) makes its rules not evaluable, never unaltered
+    if what in ("cna only", "header-only maf"):
+        assert ("KRAS_MUT", "not_evaluable") in _statuses(columnar)
+        assert ("KRAS_MUT", "not_detected") not in _statuses(columnar)
+    else:
+        assert ("MDM2_AMP", "not_evaluable") in _statuses(columnar)
+        assert ("MDM2_AMP", "not_detected") not in _statuses(columnar)
 
 
 @pytest.mark.parametrize("case", [
@@ -241,7 +250,9 @@ def test_one_kind_of_file(knowledge, tmp_path, what):
 ], ids=["exposures", "panels-a-b", "wxs", "letter-case", "genie", "gdc-aliquots",
         "duplicate-symbols", "log2", "oncotator", "maftools"])
 def test_fixture_cohorts(knowledge, case):
-    _both(knowledge, **case)
+    reference, columnar = _both(knowledge, **case)
+    assert columnar.samples
+    assert _statuses(columnar) == _statuses(reference)
 
 
 @pytest.mark.parametrize("seed", [7, 11])
