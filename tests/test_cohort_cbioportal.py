@@ -22,6 +22,8 @@ from click.testing import CliRunner
 
 from hpdgenomics.cli import cli
 
+from cohort_fixtures import GENIE_COHORT_ARGS
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "cohort"
 FIXTURES = Path(__file__).parent / "fixtures" / "cohort_realistic"
@@ -116,14 +118,7 @@ def _tsv(path: Path) -> list[dict]:
 
 def test_genie_cohort_files_rows_match_matrix_and_calls(tmp_path):
     out = tmp_path / "out"
-    result = _run(["--maf", FIXTURES / "maf_genie_data_mutations_extended_grch37.txt",
-                   "--cna", FIXTURES / "data_CNA_genie_na_not_profiled.txt",
-                   "--gene-panel-matrix", FIXTURES / "data_gene_panel_genie_matrix.txt",
-                   "--gene-panel", FIXTURES / "data_gene_panel_genie_dfci_without_mdm2.txt",
-                   "--gene-panel", FIXTURES / "data_gene_panel_genie_impact468.txt",
-                   "--clinical", FIXTURES / "data_clinical_patient_genie_ttf.txt",
-                   "--clinical-samples", FIXTURES / "data_clinical_sample_genie.txt",
-                   "--no-plots", "-o", out])
+    result = _run([*GENIE_COHORT_ARGS, "--no-plots", "-o", out])
     assert result.exit_code == 0, result.output
     rows = _validate_clinical_sample_file(out / "cbioportal" / "data_clinical_sample_hpd.txt")
     assert _read_meta(out / "cbioportal" / "meta_clinical_sample_hpd.txt")[

@@ -25,6 +25,8 @@ from hpdgenomics.errors import ClinicalDataError, InputError
 from hpdgenomics.io.clinical import read_clinical
 from hpdgenomics.io.maf import read_maf
 
+from cohort_fixtures import GENIE_COHORT_ARGS
+
 FIXTURES = Path(__file__).parent / "fixtures" / "cohort_realistic"
 DAYS_PER_MONTH = 30.4375
 
@@ -226,14 +228,7 @@ def _genie_profiled(profile: str, gene: str) -> set[str]:
 
 def test_genie_panel_samples_lacking_mdm2_are_not_evaluable_and_counts_match(tmp_path):
     out = tmp_path / "out"
-    result = _run(["--maf", FIXTURES / "maf_genie_data_mutations_extended_grch37.txt",
-                   "--cna", FIXTURES / "data_CNA_genie_na_not_profiled.txt",
-                   "--gene-panel-matrix", FIXTURES / "data_gene_panel_genie_matrix.txt",
-                   "--gene-panel", FIXTURES / "data_gene_panel_genie_dfci_without_mdm2.txt",
-                   "--gene-panel", FIXTURES / "data_gene_panel_genie_impact468.txt",
-                   "--clinical", FIXTURES / "data_clinical_patient_genie_ttf.txt",
-                   "--clinical-samples", FIXTURES / "data_clinical_sample_genie.txt",
-                   "--no-plots", "-o", out])
+    result = _run([*GENIE_COHORT_ARGS, "--no-plots", "-o", out])
     assert result.exit_code == 0, result.output
 
     maf = _maf(FIXTURES / "maf_genie_data_mutations_extended_grch37.txt")
