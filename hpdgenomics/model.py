@@ -216,3 +216,42 @@ class Rule:
     neutral_or_contrary: tuple[Citation, ...] = ()
     meaning: str = ""
     not_meaning: str = ""
+
+
+# --- clinical factors ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ClinicalCriterion:
+    """One patient factor against a threshold: ``factor operator threshold`` (``ecog >= 2``).
+
+    ``factor`` is a key of :data:`hpdgenomics.clinical.factors.FACTORS` (an input such as
+    ``metastatic_sites``), a derived factor (``ldh_ratio``, ``nlr``), or, for a rule's own
+    criterion, the name of the score its ``score_parts`` add up (``rmh_score``).
+    ``threshold`` is a number, or ``true`` for a yes/no factor (``liver_metastases == true``).
+    """
+
+    factor: str
+    operator: str                               # ">", ">=", "<", "<=", "=="
+    threshold: float | bool
+    label: str = ""                             # the criterion in words, "LDH > ULN"
+
+
+@dataclass(frozen=True)
+class ClinicalRule:
+    """A pre-treatment clinical factor reported with HPD (CLIN_* rules of the knowledge base).
+
+    Either one ``criterion`` on one factor, or a points score: ``score_parts`` each worth one
+    point when met, and ``criterion`` on their sum (``rmh_score >= 2``). Clinical rules are shown
+    beside the genomic findings and never change the genomic caution level.
+    """
+
+    id: str
+    title: str
+    evidence_level: str
+    criterion: ClinicalCriterion
+    score_parts: tuple[ClinicalCriterion, ...] = ()
+    threshold_source: str = ""                  # where the cut comes from, in words
+    supporting: tuple[Citation, ...] = ()
+    neutral_or_contrary: tuple[Citation, ...] = ()
+    meaning: str = ""
+    not_meaning: str = ""
