@@ -1,0 +1,233 @@
+"""Read one patient's pre-treatment factors (``screen --patient FILE``).
+
+Three layouts are accepted, so that what a clinic already has can be given as it is:
+
+* **YAML** (``.yaml``/``.yml``): a mapping of key to value; ``metastatic_sites`` may be a list of
+  sites; dates as ``YYYY-MM-DD``.
+* **Key/value table** (TSV/CSV, as a spreadsheet exports a two-column sheet): one factor per row;
+  an optional header row whose first cell is ``factor``, ``key``, ``name``, ``variable`` or
+  ``parameter``, and an optional third ``unit`` column whose unit is read with the value.
+* **Wide table** (TSV/CSV): a header row of keys and one row per patient. With one row, that row
+  is the patient; with several, the row whose ``sample_id`` (else ``patient_id``) equals the
+  requested id (``--patient-id``, else the screened sample's id).
+
+Keys, units and plausible ranges are those of :mod:`hpdgenomics.clinical.factors` (one vocabulary
+with the cohort's clinical columns and hpd-classify). An unknown key, an implausible value or a
+unit mix-up is an error naming the file, line and key; every problem is listed at once. A key not
+given is *not assessed*. Missing-value words are those of :mod:`hpdgenomics.io.vocabulary`.
+Numbers may use a decimal comma only in ``;``-separated files.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import zlib
+from pathlib import Path
+from typing import Any
+
+from ..clinical.factors import FactorProblems, PatientFactors, build_factors, canonical_name
+from ..errors import ClinicalDataError, InputError
+from .text import open_text, sniff_delimiter
+
+_KEY_HEADERS = ("factor", "key", "name", "variable", "parameter", "field")
+_YAML_SUFFIXES = (".yaml", ".yml")
+_HINT = "fix the listed keys (docs/clinical.md lists every key, its unit and range)"
+
+
+def read_patient_factors(path: str | Path, *, patient_id: str | None = None,
+                         sample_id: str | None = None) -> PatientFactors:
+    """One patient's factors from ``path`` (YAML, key/value table or wide table).
+
+    ``patient_id`` picks the row of a wide table with several patients (matched against its
+    ``sample_id``, then its ``patient_id`` column); without it ``sample_id`` (the screened
+    sample) is tried. A ``sample_id`` given *in the file* must equal ``sample_id``: a file of
+    another sample is refused, not reported under this one.
+
+    Raises :class:`~hpdgenomics.errors.ClinicalDataError` listing every problem (file, line, key)
+    and :class:`~hpdgenomics.errors.InputError` for an unreadable file.
+    """
+    path = Path(path)
+    text = _read_text(path)
+    if path.name.lower().endswith(_YAML_SUFFIXES + tuple(s + ".gz" for s in _YAML_SUFFIXES)):
+        raw, lines, where, decimal_comma = _yaml(text, path), {}, "", False
+    else:
+        raw, lines, where, decimal_comma = _table(text, path, patient_id or sample_id,
+                                                  explicit=patient_id is not None)
+    source = f"{path}{f' ({where})' if where else ''}"
+    try:
+        factors = build_factors(raw, source=source, decimal_comma=decimal_comma)
+    except FactorProblems as exc:
+        raise ClinicalDataError(
+            "patient factors cannot be used",
+            problems=[f"{lines[key]}key {key!r}: {message}" if key in lines else
+                      f"key {key!r}: {message}" for key, message in exc.problems],
+            path=path, where=where or None, hint=_HINT) from None
+    given_sample = factors.values.get("sample_id")
+    if sample_id is not None and given_sample is not None and given_sample != sample_id:
+        raise ClinicalDataError(
+            f"key 'sample_id' is {given_sample!r}, but the screened sample is {sample_id!r}",
+            path=path, where=where or None,
+            hint="give the factors of this sample's patient (or correct sample_id in the file)")
+    return factors
+
+
+def _read_text(path: Path) -> str:
+    try:
+        with open_text(path) as handle:      # bounded like every table (hpdgenomics.limits)
+            text = handle.read()
+    except (OSError, EOFError, zlib.error, UnicodeError) as exc:
+        raise InputError(f"cannot be read ({exc})", path=path,
+                         hint="give the patient file as YAML or a tab/comma-separated text "
+                              "table") from None
+    if "\x00" in text[:65536]:
+        raise InputError("is not a text file (it holds NUL bytes: a spreadsheet workbook?)",
+                         path=path, hint="export the sheet as 'Text (Tab delimited)' or CSV")
+    if not text.strip():
+        raise InputError("is empty", path=path, hint="give at least one factor (docs/clinical.md)")
+    return text
+
+
+def _yaml(text: str, path: Path) -> dict[str, Any]:
+    from ..knowledge.loader import parse_yaml
+    from ..knowledge.validate import Problems
+
+    problems = Problems()
+    doc = parse_yaml(text, str(path), problems)   # bounded: aliases and expansion
+    if problems:
+        raise ClinicalDataError("not a usable YAML file", problems=problems.items, path=path,
+                                hint=_HINT)
+    if not isinstance(doc, dict):
+        raise ClinicalDataError(f"expected a mapping of factor keys to values, found "
+                                f"{type(doc).__name__}", path=path, hint=_HINT)
+    nested = [str(k) for k, v in doc.items() if isinstance(v, dict)]
+    if nested:
+        raise ClinicalDataError("nested mappings are not factors",
+                                problems=[f"key {k!r}: give a single value" for k in nested],
+                                path=path, hint=_HINT)
+    return {str(k): v for k, v in doc.items()}
+
+
+def _rows(text: str, path: Path) -> tuple[list[list[str]], list[int], str]:
+    lines = text.splitlines(keepends=True)
+    skipped = 0
+    while skipped < len(lines) and (lines[skipped].startswith("#") or not lines[skipped].strip()):
+        skipped += 1
+    if skipped >= len(lines):
+        raise InputError("holds no rows", path=path, hint="give at least one factor")
+    separator = sniff_delimiter(lines[skipped].rstrip("\r\n"),
+                                csv_name=path.name.lower().endswith((".csv", ".csv.gz")))
+    reader = csv.reader(io.StringIO("".join(lines[skipped:])), delimiter=separator)
+    rows, numbers = [], []
+    try:
+        last = 0
+        for fields in reader:
+            line, last = skipped + last + 1, reader.line_num
+            fields = [f.strip() for f in fields]
+            while fields and not fields[-1]:
+                fields.pop()                 # trailing separators, as spreadsheets write them
+            if fields:
+                rows.append(fields)
+                numbers.append(line)
+    except csv.Error as exc:
+        raise InputError(f"line {skipped + reader.line_num}: cannot be split into fields ({exc})",
+                         path=path, hint="check the line's quotes") from None
+    return rows, numbers, separator
+
+
+def _table(text: str, path: Path, wanted: str | None, *, explicit: bool
+           ) -> tuple[dict[str, Any], dict[str, str], str, bool]:
+    rows, numbers, separator = _rows(text, path)
+    decimal_comma = separator == ";"
+    first = canonical_name(rows[0][0]) if rows[0] else ""
+    vertical = first in _KEY_HEADERS or (
+        len(rows) > 1 and max(len(r) for r in rows) <= 3 and
+        all(len(r) >= 1 for r in rows) and _mostly_keys([r[0] for r in rows]) and
+        not _mostly_keys(rows[0][1:]))
+    if vertical:
+        header = first in _KEY_HEADERS
+        unit_column = None
+        if header:
+            names = [canonical_name(c) for c in rows[0]]
+            unit_column = names.index("unit") if "unit" in names else \
+                (names.index("units") if "units" in names else None)
+        raw: dict[str, Any] = {}
+        where: dict[str, str] = {}
+        problems = []
+        for fields, line in list(zip(rows, numbers))[1 if header else 0:]:
+            key = fields[0]
+            value = fields[1] if len(fields) > 1 else ""
+            unit = fields[unit_column] if unit_column is not None and \
+                len(fields) > unit_column else ""
+            if len(fields) > 3 or (len(fields) == 3 and unit_column is None):
+                problems.append(f"line {line}: {len(fields)} fields; a key/value table has the "
+                                "key, the value and optionally a unit column")
+                continue
+            if key in raw:
+                problems.append(f"line {line}: key {key!r} given twice (also line "
+                                f"{where[key][5:-2]})")
+                continue
+            raw[key] = f"{value} {unit}" if unit and value else value
+            where[key] = f"line {line}: "
+        if problems:
+            raise ClinicalDataError("patient factors cannot be used", problems=problems,
+                                    path=path, hint=_HINT)
+        return raw, where, "", decimal_comma
+    header, body = rows[0], list(zip(rows[1:], numbers[1:]))
+    if not body:
+        raise InputError("has a header row but no patient row", path=path,
+                         hint="add the patient's values below the header, or give a key/value "
+                              "table (one 'key<TAB>value' per line)")
+    for fields, line in body:
+        if len(fields) > len(header):
+            raise InputError(f"line {line}: {len(fields)} fields but the header has "
+                             f"{len(header)}", path=path,
+                             hint="check the separator and stray tabs or commas")
+    chosen = body[0] if len(body) == 1 and not explicit else _choose(header, body, wanted, path)
+    fields, line = chosen
+    fields = fields + [""] * (len(header) - len(fields))
+    raw = {}
+    for name, value in zip(header, fields):
+        if not name:
+            if value:
+                raise InputError(f"line {line}: a column with no name holds {value!r}",
+                                 path=path, hint="name the column or delete it")
+            continue
+        raw[name] = value
+    return raw, {name: f"line {line}: " for name in header}, f"line {line}", decimal_comma
+
+
+def _mostly_keys(cells: list[str]) -> bool:
+    from ..clinical.factors import factor_key
+
+    named = [c for c in cells if c]
+    return bool(named) and sum(factor_key(c) is not None for c in named) * 2 > len(named)
+
+
+def _choose(header: list[str], body: list, wanted: str | None, path: Path):
+    from ..clinical.factors import factor_key
+
+    columns = {factor_key(name): index for index, name in enumerate(header)
+               if factor_key(name) in ("sample_id", "patient_id")}
+    if wanted is None or not columns:
+        raise ClinicalDataError(
+            f"{len(body)} patient rows, and no way to choose one" +
+            ("" if columns else " (no sample_id or patient_id column)"), path=path,
+            hint="give --patient-id ID (matched against sample_id, then patient_id), or a file "
+                 "with this patient only")
+    for key in ("sample_id", "patient_id"):
+        if key not in columns:
+            continue
+        matches = [(f, n) for f, n in body
+                   if len(f) > columns[key] and f[columns[key]] == wanted]
+        if len(matches) > 1:
+            raise ClinicalDataError(f"{len(matches)} rows have {key} {wanted!r} (lines "
+                                    f"{', '.join(str(n) for _, n in matches)})", path=path,
+                                    hint="keep one row per patient")
+        if matches:
+            return matches[0]
+    folded = [f[i] for f, _ in body for i in columns.values()
+              if len(f) > i and f[i].lower() == wanted.lower()]
+    hint = (f"ids are compared exactly; the file has {folded[0]!r}" if folded else
+            "give --patient-id with the id the file uses")
+    raise ClinicalDataError(f"no row has sample_id or patient_id {wanted!r} among "
+                            f"{len(body)} patient rows", path=path, hint=hint)
