@@ -90,7 +90,7 @@ SAMPLES_COLUMNS = ("sample_id", "status", "caution_level", "genome_build", "erro
                    "manifest_line")
 
 LIBRARIES = ("pandas", "numpy", "scipy", "statsmodels", "lifelines", "firthmodels", "matplotlib",
-             "jinja2", "cyvcf2", "pysam")
+             "jinja2", "cyvcf2")
 
 DISCLAIMER = (
     "Research use only. These are association statistics for hypothesis generation in a cohort; "
