@@ -20,7 +20,7 @@ def command():
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @common_options
 def show(knowledge_file, knowledge_mode, fmt):
-    """Print the rules (to stdout) with version and sha256."""
+    """Print the rules and clinical rules (to stdout) with version and sha256."""
     from ..knowledge import load_knowledge
 
     kb = load_knowledge(knowledge_file, mode=knowledge_mode)
@@ -31,6 +31,20 @@ def show(knowledge_file, knowledge_mode, fmt):
     for rule in kb.rules:
         click.echo(f"{rule.id}\t{','.join(rule.genes)}\tcaution {rule.caution_level}\t"
                    f"evidence: {rule.evidence_level}\t{rule.title}")
+    if kb.clinical_rules:
+        click.echo("\nClinical rules (pre-treatment factors; shown beside the genomic findings, "
+                   "never change the genomic caution level)")
+    for rule in kb.clinical_rules:
+        parts = "".join(f"\n\t  1 point: {part.label} ({_criterion(part)})"
+                        for part in rule.score_parts)
+        click.echo(f"{rule.id}\t{_criterion(rule.criterion)}\tevidence: {rule.evidence_level}\t"
+                   f"{rule.title}{parts}")
+
+
+def _criterion(criterion) -> str:
+    threshold = str(criterion.threshold).lower() if isinstance(criterion.threshold, bool) \
+        else criterion.threshold
+    return f"{criterion.factor} {criterion.operator} {threshold}"
 
 
 @command.command("validate")
@@ -41,4 +55,5 @@ def validate(path):
     from ..knowledge import validate_knowledge_file
 
     kb = validate_knowledge_file(path)
-    click.echo(f"{path}: valid ({len(kb.rules)} rules, version {kb.version}, sha256 {kb.sha256})")
+    click.echo(f"{path}: valid ({len(kb.rules)} rules, {len(kb.clinical_rules)} clinical rules, "
+               f"version {kb.version}, sha256 {kb.sha256})")

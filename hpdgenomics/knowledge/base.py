@@ -8,9 +8,9 @@ the first :func:`load_knowledge` call, never at import, and the bundled result i
 returned object is immutable, so sharing the cached copy is safe.
 
 A user file has the same YAML schema as ``annotations/knowledge.yaml`` (annotations/SCHEMA.md).
-``mode="extend"`` adds its rules to the bundled ones (a rule with a bundled id replaces it) and
-merges its ``copy_number`` section key by key; ``mode="replace"`` uses only its rules (and its
-``copy_number`` section when it has one).  Panel tables and hotspots stay bundled unless the file
+``mode="extend"`` adds its rules and clinical rules to the bundled ones (a rule with a bundled id
+replaces it) and merges its ``copy_number`` section key by key; ``mode="replace"`` uses only its
+rules and clinical rules (and its ``copy_number`` section when it has one).  Panel tables and hotspots stay bundled unless the file
 names its own under ``tables:``.  Every problem found is reported in one
 :class:`~hpdgenomics.errors.KnowledgeError`.
 """
@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import KnowledgeError, UsageError
-from ..model import Rule
+from ..model import ClinicalRule, Rule
 from .panel import Panel
 from .validate import (
     SCHEMA_VERSION,
@@ -37,6 +37,7 @@ from .validate import (
     check_copy_number,
     check_document,
     effective_cn_value,
+    parse_clinical_rules,
     parse_rules,
 )
 
@@ -101,6 +102,9 @@ class KnowledgeBase:
     rules: tuple[Rule, ...]
     panels: dict[str, Panel]         # "GRCh37"/"GRCh38" -> Panel (genes + hotspots)
     copy_number: dict                # the copy_number section as loaded (read-only)
+    # CLIN_* rules on pre-treatment patient factors; shown beside the genomic findings, they
+    # never change the genomic caution level
+    clinical_rules: tuple[ClinicalRule, ...] = ()
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -108,6 +112,15 @@ class KnowledgeBase:
                 return rule
         raise KnowledgeError(f"no rule with id {rule_id!r}", where=f"knowledge base {self.version}",
                              hint="known ids: " + ", ".join(r.id for r in self.rules))
+
+    def clinical_rule(self, rule_id: str) -> ClinicalRule:
+        for rule in self.clinical_rules:
+            if rule.id == rule_id:
+                return rule
+        raise KnowledgeError(f"no clinical rule with id {rule_id!r}",
+                             where=f"knowledge base {self.version}",
+                             hint="known clinical ids: "
+                                  + (", ".join(r.id for r in self.clinical_rules) or "none"))
 
     def panel(self, build: str) -> Panel:
         from ..genome import normalize_build
@@ -124,10 +137,12 @@ class KnowledgeBase:
 
 
 def _content(kb_or_parts) -> dict:
-    rules, copy_number, panels = (kb_or_parts.rules, kb_or_parts.copy_number, kb_or_parts.panels) \
-        if isinstance(kb_or_parts, KnowledgeBase) else kb_or_parts
+    rules, copy_number, panels, clinical_rules = (
+        kb_or_parts.rules, kb_or_parts.copy_number, kb_or_parts.panels,
+        kb_or_parts.clinical_rules) if isinstance(kb_or_parts, KnowledgeBase) else kb_or_parts
     return {
         "rules": [thaw(dataclasses.asdict(rule)) for rule in rules],
+        "clinical_rules": [thaw(dataclasses.asdict(rule)) for rule in clinical_rules],
         "copy_number": thaw(copy_number),
         "panels": {build: {"genes": [thaw(dataclasses.asdict(panel.genes[s]))
                                      for s in sorted(panel.genes)],
@@ -136,8 +151,8 @@ def _content(kb_or_parts) -> dict:
     }
 
 
-def content_sha256(rules, copy_number, panels) -> str:
-    canonical = json.dumps(_content((rules, copy_number, panels)), sort_keys=True,
+def content_sha256(rules, copy_number, panels, clinical_rules=()) -> str:
+    canonical = json.dumps(_content((rules, copy_number, panels, clinical_rules)), sort_keys=True,
                            separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(canonical.encode("ascii")).hexdigest()
 
@@ -180,8 +195,11 @@ def _bundled() -> KnowledgeBase:
     problems = Problems()
     doc = check_document(_parse_yaml(text, source, problems), source, problems, bundled=True)
     rules = parse_rules(doc.get("rules") or [], source, problems)
+    clinical = parse_clinical_rules(doc.get("clinical_rules") or [], source, problems,
+                                    genomic_ids=[r.id for r in rules])
     return _assemble(name=doc.get("name", ""), version=doc.get("version", ""),
                      sources=(source,), rules=rules, rule_sources={r.id: source for r in rules},
+                     clinical_rules=clinical,
                      copy_number=doc.get("copy_number") or {}, cn_source=source,
                      tables=tables, panels=None, problems=problems, path=source)
 
@@ -234,6 +252,8 @@ def _load_user(path: Path, mode: str, bundled: KnowledgeBase) -> KnowledgeBase:
     problems = Problems()
     doc = check_document(_parse_yaml(text, source, problems), source, problems, bundled=False)
     user_rules = parse_rules(doc.get("rules") or [], source, problems)
+    user_clinical = parse_clinical_rules(doc.get("clinical_rules") or [], source, problems,
+                                         genomic_ids=[r.id for r in user_rules])
     if isinstance(doc.get("copy_number"), dict) or "copy_number" in doc:
         check_copy_number(doc.get("copy_number"), source, problems, complete=False)
 
@@ -258,6 +278,13 @@ def _load_user(path: Path, mode: str, bundled: KnowledgeBase) -> KnowledgeBase:
             if rule.id in bundled_sources:
                 log.info("knowledge: %s replaces bundled rule %s", source, rule.id)
         rule_sources = {**bundled_sources, **{r.id: source for r in user_rules}}
+        overridden_clinical = {r.id: r for r in user_clinical}
+        clinical = [overridden_clinical.pop(r.id, r) for r in bundled.clinical_rules] + \
+            list(overridden_clinical.values())
+        bundled_clinical = {r.id for r in bundled.clinical_rules}
+        for rule in user_clinical:
+            if rule.id in bundled_clinical:
+                log.info("knowledge: %s replaces bundled clinical rule %s", source, rule.id)
         copy_number = _deep_merge(thaw(bundled.copy_number), doc.get("copy_number") or {})
         name = f"{bundled.name}+{doc.get('name', '')}"
         version = f"{bundled.version}+{doc.get('version', '')}"
@@ -266,13 +293,15 @@ def _load_user(path: Path, mode: str, bundled: KnowledgeBase) -> KnowledgeBase:
         if not doc.get("rules"):
             problems.add(source, "rules", "replace mode needs at least one rule in the file")
         rules, rule_sources = user_rules, {r.id: source for r in user_rules}
+        clinical = user_clinical       # only the file's clinical rules (none when it has none)
         copy_number = doc.get("copy_number") or thaw(bundled.copy_number)
         name, version = doc.get("name", ""), doc.get("version", "")
         sources = (source,) + (bundled.sources if len(table_files) < len(TABLE_KEYS) else ())
     cn_source = source if doc.get("copy_number") else bundled.sources[0]
     sources += tuple(tables[k][0] for k in table_files if k in TABLE_KEYS)
     return _assemble(name=name, version=version, sources=sources, rules=rules,
-                     rule_sources=rule_sources, copy_number=copy_number, cn_source=cn_source,
+                     rule_sources=rule_sources, clinical_rules=clinical,
+                     copy_number=copy_number, cn_source=cn_source,
                      tables=tables, panels=None if table_files else bundled.panels,
                      problems=problems, path=source)
 
@@ -296,7 +325,7 @@ def _parse_yaml(text: str, source: str, problems: Problems) -> Any:
 
 
 def _assemble(*, name, version, sources, rules, rule_sources, copy_number, cn_source, tables,
-              panels, problems: Problems, path: str) -> KnowledgeBase:
+              panels, problems: Problems, path: str, clinical_rules=()) -> KnowledgeBase:
     """Cross-check rules against panels and copy-number settings; build the immutable result."""
     if panels is None:
         from .loader import build_panels
@@ -308,10 +337,12 @@ def _assemble(*, name, version, sources, rules, rule_sources, copy_number, cn_so
     problems.raise_if_any(path)
     frozen_cn = freeze(copy_number)
     kb = KnowledgeBase(version=version, name=name,
-                       sha256=content_sha256(rules, frozen_cn, panels), sources=tuple(sources),
-                       rules=tuple(rules), panels=FrozenDict(panels), copy_number=frozen_cn)
-    log.info("knowledge base %s %s loaded from %s (%d rules, sha256 %s)", kb.name, kb.version,
-             ", ".join(kb.sources), len(kb.rules), kb.sha256[:12])
+                       sha256=content_sha256(rules, frozen_cn, panels, clinical_rules),
+                       sources=tuple(sources), rules=tuple(rules), panels=FrozenDict(panels),
+                       copy_number=frozen_cn, clinical_rules=tuple(clinical_rules))
+    log.info("knowledge base %s %s loaded from %s (%d rules, %d clinical rules, sha256 %s)",
+             kb.name, kb.version, ", ".join(kb.sources), len(kb.rules), len(kb.clinical_rules),
+             kb.sha256[:12])
     return kb
 
 

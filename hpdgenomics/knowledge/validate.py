@@ -15,6 +15,8 @@ from typing import Any
 from ..errors import KnowledgeError
 from ..model import (
     Citation,
+    ClinicalCriterion,
+    ClinicalRule,
     Consequence,
     CopyNumberCall,
     CopyNumberCriterion,
@@ -31,8 +33,8 @@ EVIDENCE_LEVELS = ("multivariate cohort association", "cohort association", "sma
 CONSEQUENCES = tuple(c.value for c in Consequence)
 CALLS = tuple(c.value for c in CopyNumberCall)
 
-TOP_LEVEL_KEYS = {"schema_version", "version", "name", "description", "rules", "copy_number",
-                  "tables"}
+TOP_LEVEL_KEYS = {"schema_version", "version", "name", "description", "rules", "clinical_rules",
+                  "copy_number", "tables"}
 TABLE_KEYS = ("genes_GRCh37", "genes_GRCh38", "exons_GRCh37", "exons_GRCh38", "hotspots")
 RULE_REQUIRED = ("id", "title", "genes", "caution_level", "evidence_level", "supporting",
                  "meaning", "not_meaning")
@@ -43,6 +45,14 @@ VARIANT_CRITERION_KEYS = {"label", "grade", "caution_level", "protein_changes", 
 VARIANT_CONSTRAINTS = ("protein_changes", "protein_pattern", "consequences", "exons", "hotspot")
 CN_CRITERION_KEYS = {"label", "grade", "caution_level", "calls", "genes"}
 CITATION_KEYS = {"reference", "summary", "pmid", "doi", "verified"}
+# clinical rules (CLIN_*): pre-treatment patient factors, shown beside the genomic findings
+CLINICAL_RULE_REQUIRED = ("id", "title", "evidence_level", "criterion", "threshold_source",
+                          "supporting", "neutral_or_contrary", "meaning", "not_meaning")
+CLINICAL_RULE_KEYS = set(CLINICAL_RULE_REQUIRED) | {"score_parts"}
+CLINICAL_CRITERION_KEYS = ("factor", "operator", "threshold", "label")
+OPERATORS = (">", ">=", "<", "<=", "==")
+CLINICAL_PREFIX = "CLIN_"
+SCORE_SUFFIX = "_score"
 
 # copy_number section: call block -> its numeric keys (exactly these, see SCHEMA.md)
 CN_BLOCKS = {
@@ -55,6 +65,7 @@ CN_KEYS = set(CN_BLOCKS) | {"focal_max_length", "gene_overrides"}
 
 VERSION_RE = re.compile(r"^\d{4}\.\d{2}\.\d+$")
 RULE_ID_RE = re.compile(r"^[A-Z0-9][A-Z0-9_]*$")
+CLINICAL_RULE_ID_RE = re.compile(r"^CLIN_[A-Z0-9_]+$")
 PROTEIN_CHANGE_RE = re.compile(r"^p\.[A-Z*]\d+\S*$")
 THREE_LETTER_RE = re.compile(r"^p\.[A-Z][a-z]{2}\d")
 DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
@@ -132,6 +143,8 @@ def check_document(doc: Any, source: str, problems: Problems, *, bundled: bool) 
         problems.add(source, "name", "missing or empty")
     if "rules" in doc and not isinstance(doc["rules"], list):
         problems.add(source, "rules", "expected a list of rules")
+    if "clinical_rules" in doc and not isinstance(doc["clinical_rules"], list):
+        problems.add(source, "clinical_rules", "expected a list of clinical rules")
     if bundled:
         for key in ("rules", "copy_number"):
             if key not in doc:
@@ -182,6 +195,9 @@ def _parse_rule(raw: Any, index: int, source: str, problems: Problems) -> Rule |
             bad(key, "missing required field")
     if isinstance(rule_id, str) and not RULE_ID_RE.match(rule_id):
         bad("id", f"{rule_id!r} is not an upper-case identifier such as MDM2_AMP")
+    if isinstance(rule_id, str) and rule_id.startswith(CLINICAL_PREFIX):
+        bad("id", f"{rule_id!r}: ids starting with {CLINICAL_PREFIX} are reserved for clinical "
+                  "rules (put it under clinical_rules:, or rename the genomic rule)")
     genes = raw.get("genes")
     if genes is not None and (not isinstance(genes, list) or not genes
                               or not all(isinstance(g, str) for g in genes)):
@@ -383,6 +399,182 @@ def _citations(value, field, bad, *, required: bool) -> tuple[Citation, ...]:
                             pmid=str(pmid) if pmid is not None else None,
                             doi=str(doi) if doi is not None else None, verified=verified))
     return tuple(out)
+
+
+# --- clinical rules -----------------------------------------------------------------------------
+
+def parse_clinical_rules(raw_rules: Any, source: str, problems: Problems, *,
+                         genomic_ids: Iterable[str] = ()) -> list[ClinicalRule]:
+    """ClinicalRule objects of one file's ``clinical_rules:`` list (annotations/SCHEMA.md,
+    "Clinical rules"); rules with problems are left out, their problems recorded, each naming
+    the file, the rule id and the field. ``genomic_ids``: the ids of the file's genomic rules, so
+    an id used by both is reported."""
+    if not isinstance(raw_rules, list):
+        return []          # check_document reports a clinical_rules that is not a list
+    taken = set(genomic_ids)
+    rules = []
+    seen: set[str] = set()
+    for index, raw in enumerate(raw_rules):
+        rule = _parse_clinical_rule(raw, index, source, problems)
+        if rule is None:
+            continue
+        if rule.id in seen:
+            problems.add(source, f"clinical rule {rule.id}: id", "duplicate rule id in this file")
+            continue
+        if rule.id in taken:
+            problems.add(source, f"clinical rule {rule.id}: id", "already used by a genomic rule")
+            continue
+        seen.add(rule.id)
+        rules.append(rule)
+    return rules
+
+
+def _parse_clinical_rule(raw: Any, index: int, source: str,
+                         problems: Problems) -> ClinicalRule | None:
+    from ..clinical.factors import FLAG_FACTORS, RULE_FACTORS
+
+    if not isinstance(raw, dict):
+        problems.add(source, f"clinical_rules[{index}]", "expected a mapping")
+        return None
+    rule_id = raw.get("id")
+    where = (f"clinical rule {rule_id}" if isinstance(rule_id, str) and rule_id
+             else f"clinical_rules[{index}]")
+    before = len(problems.items)
+
+    def bad(field: str, message: str) -> None:
+        problems.add(source, f"{where}: {field}", message)
+
+    for key in sorted(set(raw) - CLINICAL_RULE_KEYS):
+        bad(key, f"unknown field (allowed: {_choices(sorted(CLINICAL_RULE_KEYS))})")
+    for key in CLINICAL_RULE_REQUIRED:
+        if key not in raw or raw[key] in (None, "", []):
+            bad(key, "missing required field" + (
+                " (clinical rules must cite the studies that found no association, "
+                "e.g. Kas et al. 2020)" if key == "neutral_or_contrary" else ""))
+    if rule_id is not None and (not isinstance(rule_id, str)
+                                or not CLINICAL_RULE_ID_RE.match(rule_id)):
+        bad("id", f"{rule_id!r} is not a clinical rule id: upper case, starting with "
+                  f"{CLINICAL_PREFIX} (CLIN_LDH_GT_ULN)")
+    evidence = raw.get("evidence_level")
+    if evidence is not None:
+        _known([evidence], EVIDENCE_LEVELS, "evidence_level", bad)
+    for key in ("title", "threshold_source", "meaning", "not_meaning"):
+        if key in raw and raw[key] is not None and not isinstance(raw[key], str):
+            bad(key, "expected text")
+    if isinstance(raw.get("meaning"), str) and CONTRAINDICATION_RE.search(raw["meaning"]):
+        bad("meaning", "must not speak of contraindication (say what the factor does NOT mean "
+                       "in not_meaning)")
+
+    parts_raw = raw.get("score_parts")
+    parts: list[ClinicalCriterion] = []
+    if parts_raw is not None:
+        if not isinstance(parts_raw, list) or not parts_raw:
+            bad("score_parts", "expected a non-empty list of criteria (one point each)")
+        else:
+            for i, item in enumerate(parts_raw):
+                part = _clinical_criterion(item, f"score_parts[{i}]", bad, RULE_FACTORS,
+                                           FLAG_FACTORS, score_parts=None)
+                if part is not None:
+                    parts.append(part)
+    criterion = None
+    if raw.get("criterion") is not None:
+        criterion = _clinical_criterion(raw["criterion"], "criterion", bad, RULE_FACTORS,
+                                        FLAG_FACTORS,
+                                        score_parts=len(parts_raw) if isinstance(parts_raw, list)
+                                        and parts_raw else None)
+    # both lists are required: an empty one is reported above as a missing field
+    supporting = _citations(raw.get("supporting"), "supporting", bad, required=False)
+    contrary = _citations(raw.get("neutral_or_contrary"), "neutral_or_contrary", bad,
+                          required=False)
+    if len(problems.items) > before or criterion is None:
+        return None          # a clinical rule with problems is never used
+    return ClinicalRule(id=rule_id, title=str(raw["title"]).strip(), evidence_level=evidence,
+                        criterion=criterion, score_parts=tuple(parts),
+                        threshold_source=str(raw["threshold_source"]).strip(),
+                        supporting=supporting, neutral_or_contrary=contrary,
+                        meaning=str(raw["meaning"]).strip(),
+                        not_meaning=str(raw["not_meaning"]).strip())
+
+
+def _clinical_criterion(item: Any, field: str, bad, rule_factors, flag_factors, *,
+                        score_parts: int | None) -> ClinicalCriterion | None:
+    """One ``{factor, operator, threshold, label}`` mapping. ``score_parts``: None for a score
+    part or a rule without parts; else the number of parts the rule's score adds up."""
+    if not isinstance(item, dict):
+        bad(field, "expected a mapping with factor, operator, threshold and label")
+        return None
+    ok = True
+    for key in sorted(set(item) - set(CLINICAL_CRITERION_KEYS)):
+        bad(f"{field}.{key}", f"unknown field (allowed: {_choices(CLINICAL_CRITERION_KEYS)})")
+        ok = False
+    for key in CLINICAL_CRITERION_KEYS:
+        if key not in item or item[key] is None or item[key] == "":
+            bad(f"{field}.{key}", "missing required field")
+            ok = False
+    factor, operator, threshold = item.get("factor"), item.get("operator"), item.get("threshold")
+    is_part = field.startswith("score_parts")
+    is_score = isinstance(factor, str) and factor.endswith(SCORE_SUFFIX)
+    if factor is not None and factor != "":
+        if not isinstance(factor, str):
+            bad(f"{field}.factor", f"{factor!r} is not a factor name")
+            ok = False
+        elif is_score and is_part:
+            bad(f"{field}.factor", f"{factor!r}: a score part may not itself be a score (give "
+                                   f"one of: {_choices(rule_factors)})")
+            ok = False
+        elif is_score and score_parts is None:
+            bad(f"{field}.factor", f"{factor!r} is a score but the rule has no score_parts "
+                                   "(list the parts, one point each)")
+            ok = False
+        elif not is_score and factor not in rule_factors:
+            allowed = _choices(rule_factors) + ("" if is_part else
+                                                ", or <name>_score with score_parts")
+            bad(f"{field}.factor", f"unknown factor {factor!r} (expected one of: {allowed})")
+            ok = False
+        elif not is_score and score_parts is not None:
+            bad(f"{field}.factor", f"{factor!r}: a rule with score_parts tests the score they "
+                                   f"add up, so its criterion factor must end in {SCORE_SUFFIX} "
+                                   "(rmh_score)")
+            ok = False
+    if operator is not None and operator not in OPERATORS:
+        bad(f"{field}.operator", f"unknown operator {operator!r} (expected one of: "
+                                 f"{_choices(OPERATORS)})")
+        ok = False
+    is_flag = isinstance(factor, str) and factor in flag_factors
+    if threshold is not None:
+        if is_flag:
+            if not isinstance(threshold, bool):
+                bad(f"{field}.threshold", f"{threshold!r}: {factor} is a yes/no factor; give "
+                                          "true or false")
+                ok = False
+            if operator is not None and operator != "==":
+                bad(f"{field}.operator", f"{operator!r}: {factor} is a yes/no factor; use ==")
+                ok = False
+        elif isinstance(threshold, bool):
+            bad(f"{field}.threshold", f"{threshold!r}: true/false is only for yes/no factors "
+                                      f"({_choices(flag_factors)}); give a number")
+            ok = False
+        elif not _is_number(threshold):
+            bad(f"{field}.threshold", f"expected a number, found {threshold!r}"
+                                      f"{_not_finite(threshold)}")
+            ok = False
+        elif is_score and score_parts is not None and operator in OPERATORS:
+            reachable = [s for s in range(score_parts + 1)
+                         if _compare(s, operator, threshold)]
+            if not 0 <= threshold <= score_parts or not reachable:
+                bad(f"{field}.threshold", f"{operator} {threshold!r} cannot be reached: the "
+                                          f"score of {score_parts} part(s) is 0 to "
+                                          f"{score_parts}")
+                ok = False
+    if not ok:
+        return None
+    return ClinicalCriterion(factor=factor, operator=operator, threshold=threshold,
+                             label=str(item["label"]).strip())
+
+
+def _compare(value, operator: str, threshold) -> bool:
+    return {">": value > threshold, ">=": value >= threshold, "<": value < threshold,
+            "<=": value <= threshold, "==": value == threshold}[operator]
 
 
 # --- copy-number section ------------------------------------------------------------------------
