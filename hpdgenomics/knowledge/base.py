@@ -10,9 +10,9 @@ returned object is immutable, so sharing the cached copy is safe.
 A user file has the same YAML schema as ``annotations/knowledge.yaml`` (annotations/SCHEMA.md).
 ``mode="extend"`` adds its rules and clinical rules to the bundled ones (a rule with a bundled id
 replaces it) and merges its ``copy_number`` section key by key; ``mode="replace"`` uses only its
-rules and clinical rules (and its ``copy_number`` section when it has one).  Panel tables and hotspots stay bundled unless the file
-names its own under ``tables:``.  Every problem found is reported in one
-:class:`~hpdgenomics.errors.KnowledgeError`.
+rules and clinical rules (and its ``copy_number`` section when it has one).  Panel tables and
+hotspots stay bundled unless the file names its own under ``tables:``.  Every problem found is
+reported in one :class:`~hpdgenomics.errors.KnowledgeError`.
 """
 from __future__ import annotations
 
