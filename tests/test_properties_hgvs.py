@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hpdgenomics.annotation.hgvs import protein_change_from_residues, protein_to_one_letter
+from hpdgenomics.annotation.unannotated import consequence_of_protein_change
 from hpdgenomics.model import Consequence
 
 settings.register_profile("hpdgenomics-properties", derandomize=True, database=None,
@@ -26,12 +27,14 @@ RESIDUE = st.sampled_from("ACDEFGHIKLMNPQRSTVWY")
 POSITION = st.integers(1, 3000)
 
 
+KINDS = ["missense", "nonsense", "synonymous", "del", "range_del", "dup", "ins", "delins", "fs",
+         "fs_short", "fs_bare", "stop_lost", "stop_lost_unknown", "start_ext"]
+
+
 @st.composite
-def one_letter_change(draw):
+def one_letter_change(draw, kind=None):
     """A protein change in the one-letter form the knowledge base uses."""
-    kind = draw(st.sampled_from(["missense", "nonsense", "synonymous", "del", "range_del", "dup",
-                                 "ins", "delins", "fs", "fs_short", "fs_bare", "stop_lost",
-                                 "start_ext"]))
+    kind = kind or draw(st.sampled_from(KINDS))
     a, b = draw(RESIDUE), draw(RESIDUE)
     pos = draw(POSITION)
     inserted = "".join(draw(st.lists(RESIDUE, min_size=1, max_size=4)))
@@ -60,6 +63,8 @@ def one_letter_change(draw):
         return f"p.{a}{pos}fs"
     if kind == "stop_lost":
         return f"p.*{pos}{a}ext*{draw(st.integers(1, 100))}"
+    if kind == "stop_lost_unknown":            # no new stop codon before the transcript ends
+        return f"p.*{pos}{a}ext*?"
     return f"p.M1ext-{draw(st.integers(1, 30))}"
 
 
@@ -151,3 +156,22 @@ def test_one_changed_residue_between_flanks_is_a_substitution(left, ref, alt, ri
         assert change == expected or change is None
     else:
         assert change == f"p.{ref}{start + len(left)}{alt}"
+
+
+# --- the consequence a protein change implies (coordinate-only classification of hotspots) -------
+
+IMPLIED = {"missense": Consequence.MISSENSE, "nonsense": Consequence.NONSENSE,
+           "synonymous": Consequence.SYNONYMOUS, "del": Consequence.INFRAME_DELETION,
+           "range_del": Consequence.INFRAME_DELETION, "dup": Consequence.INFRAME_INSERTION,
+           "ins": Consequence.INFRAME_INSERTION, "delins": Consequence.PROTEIN_ALTERING,
+           "fs": Consequence.FRAMESHIFT, "fs_short": Consequence.FRAMESHIFT,
+           "fs_bare": Consequence.FRAMESHIFT, "stop_lost": Consequence.STOP_LOST,
+           "stop_lost_unknown": Consequence.STOP_LOST}
+
+
+@given(st.sampled_from(sorted(IMPLIED)).flatmap(
+    lambda kind: st.tuples(st.just(kind), one_letter_change(kind))))
+def test_the_implied_consequence_follows_the_form_of_the_change(case):
+    kind, change = case
+    assert consequence_of_protein_change(change) is IMPLIED[kind]
+    assert consequence_of_protein_change(f"p.({change.removeprefix('p.')})") is IMPLIED[kind]
