@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hpdgenomics.hpd.growth import months_between
 from hpdgenomics.hpd.tables import _DateReader, read_hpd_inputs
 from hpdgenomics.io.clinical import parse_time, read_clinical
 from hpdgenomics.io.vocabulary import MISSING_VALUES
@@ -154,6 +155,19 @@ def test_a_file_mixing_day_first_and_month_first_dates_is_caught(day_first, mont
 def test_a_date_that_contradicts_the_given_order_is_refused(date):
     with pytest.raises(ValueError, match="date_order mdy"):
         read_date(date.strftime("%d/%m/%Y"), "mdy")
+
+
+# --- hpd.growth: scan intervals ----------------------------------------------------------------
+
+SCAN_DAYS = st.floats(-3653.0, 3653.0)
+
+
+@given(SCAN_DAYS, SCAN_DAYS, SCAN_DAYS)
+def test_intervals_between_scans_are_days_over_30_4375_and_add_up(a, b, c):
+    assert months_between(a, b) == pytest.approx((b - a) / DAYS_IN_A_MONTH, abs=1e-12)
+    assert months_between(a, b) + months_between(b, c) == pytest.approx(months_between(a, c),
+                                                                        abs=1e-9)
+    assert months_between(a, b) == pytest.approx(-months_between(b, a), abs=1e-12)
 
 
 # --- hpd.tables: TTF_DAYS ----------------------------------------------------------------------
