@@ -14,7 +14,7 @@ from hpdgenomics.annotation.unannotated import minimal_alleles
 
 # deterministic and database-less so CI runs the same examples every time
 settings.register_profile("hpdgenomics-properties", derandomize=True, database=None,
-                          deadline=None, max_examples=300, print_blob=False)
+                          deadline=None, max_examples=200, print_blob=False)
 settings.load_profile("hpdgenomics-properties")
 
 BASES = st.sampled_from("ACGT")

@@ -19,7 +19,7 @@ from hpdgenomics.errors import InputError
 from hpdgenomics.model import CopyNumberCall
 
 settings.register_profile("hpdgenomics-properties", derandomize=True, database=None,
-                          deadline=None, max_examples=300, print_blob=False)
+                          deadline=None, max_examples=200, print_blob=False)
 settings.load_profile("hpdgenomics-properties")
 
 PURITY = st.floats(0.05, 1.0)

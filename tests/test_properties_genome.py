@@ -13,7 +13,7 @@ from hpdgenomics.errors import UsageError
 from hpdgenomics.genome import CHROM_LENGTHS, normalize_build, normalize_chrom
 
 settings.register_profile("hpdgenomics-properties", derandomize=True, database=None,
-                          deadline=None, max_examples=300, print_blob=False)
+                          deadline=None, max_examples=200, print_blob=False)
 settings.load_profile("hpdgenomics-properties")
 
 PRIMARY = [*map(str, range(1, 23)), "X", "Y"]

@@ -14,7 +14,7 @@ from hpdgenomics.annotation.unannotated import consequence_of_protein_change
 from hpdgenomics.model import Consequence
 
 settings.register_profile("hpdgenomics-properties", derandomize=True, database=None,
-                          deadline=None, max_examples=300, print_blob=False)
+                          deadline=None, max_examples=200, print_blob=False)
 settings.load_profile("hpdgenomics-properties")
 
 # IUPAC-IUBMB three-letter codes, written out here for the test (the oracle), stop as Ter

@@ -20,7 +20,7 @@ from hpdgenomics.io.clinical import parse_time, read_clinical
 from hpdgenomics.io.vocabulary import MISSING_VALUES
 
 settings.register_profile("hpdgenomics-properties", derandomize=True, database=None,
-                          deadline=None, max_examples=300, print_blob=False)
+                          deadline=None, max_examples=200, print_blob=False)
 settings.load_profile("hpdgenomics-properties")
 # tests that write and read whole files run fewer examples
 FILES = settings(max_examples=25)
