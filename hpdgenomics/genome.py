@@ -44,8 +44,8 @@ _REFSEQ_MITOCHONDRION = re.compile(r"NC_012920\.\d+")
 
 
 def normalize_chrom(name: str) -> str:
-    """``chr7`` -> ``7``, ``chrM``/``M`` -> ``MT``, RefSeq ``NC_000007.14`` -> ``7`` and
-    ``NC_012920.1`` -> ``MT``; other names are returned without ``chr``."""
+    """``chr7`` -> ``7``, ``chrM``/``M``/``mt`` (any case) -> ``MT``, RefSeq ``NC_000007.14`` ->
+    ``7`` and ``NC_012920.1`` -> ``MT``; other names are returned without ``chr``."""
     text = str(name).strip()
     if text.startswith("NC_"):
         match = _REFSEQ_CHROMOSOME.fullmatch(text)
@@ -56,7 +56,7 @@ def normalize_chrom(name: str) -> str:
         return text
     if text[:3].lower() == "chr":
         text = text[3:]
-    if text in ("M", "m", "Mt"):
+    if text.upper() in ("M", "MT"):
         return "MT"
     if text.lower() in ("x", "y"):
         return text.upper()

@@ -83,7 +83,7 @@ def consequence_of_protein_change(change: str) -> Consequence:
         return Consequence.INFRAME_INSERTION
     if re.fullmatch(r"M1\?|M1[A-Z]", body):
         return Consequence.START_LOST
-    if re.fullmatch(r"\*\d+[A-Z]\w*", body):
+    if re.fullmatch(r"\*\d+(?:[A-Z]\w*|ext\w*)(?:\*(?:\d+|\?))?", body):   # p.*110Qext*17
         return Consequence.STOP_LOST
     if body.endswith("*"):
         return Consequence.NONSENSE

@@ -19,8 +19,8 @@ time of day is dropped: intervals count calendar days), ``2021/03/04``, ``202103
 English (``4-Mar-2021``, ``4 March 2021``, ``Mar 4, 2021``), Excel serial day numbers between 20000
 and 80000 (1954-2119; the 1900 date system of Windows Excel and LibreOffice: serial 44259 is
 2021-03-04; a workbook using the Mac 1904 system must be converted first), and ``dd/mm/yyyy`` or
-``mm/dd/yyyy`` (also with ``.`` or ``-``). A numeric date whose first or second part exceeds 12 is
-unambiguous; ``04/03/2021`` is not, and is an error naming the line unless ``date_order``
+``mm/dd/yyyy`` (also with ``.`` or ``-``). A numeric date whose first or second part exceeds 12,
+or whose two parts are equal (``05/05/2021``), is unambiguous; ``04/03/2021`` is not, and is an error naming the line unless ``date_order``
 (``dmy`` or ``mdy``, CLI ``--date-order``) says which. A file holding both day-first and
 month-first dates is an error. Two-digit years are refused.
 
@@ -282,6 +282,8 @@ class _DateReader:
             if len(year) == 2:
                 raise _Explained(f"two-digit year in {text!r}: give the year in full (2021)")
             a, b = int(first), int(second)
+            if a == b:
+                return dt.date(int(year), a, b)   # 05/05/2021: both orders read the same date
             if a > 12 and b <= 12:
                 order = "dmy"
             elif b > 12 and a <= 12:
