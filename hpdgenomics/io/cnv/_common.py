@@ -349,33 +349,58 @@ def check_numbers(table: pd.DataFrame, path: Path | str) -> pd.DataFrame:
 
 # --- result ----------------------------------------------------------------------------------
 
-def finish(path: Path, fmt: str, table: pd.DataFrame, *, level: str, value_kind: str,
-           sample: str | None, samples: list[str], sample_source: str, records_read: int,
-           warnings: list[str], caller: str, purity: float | None = None,
-           ploidy: float | None = None, purity_source: str = "", ploidy_source: str = "",
-           sex: str | None = None, build: str | None = None, build_source: str = "",
-           extra_rejected: int = 0) -> CopyNumberData:
-    """Validate ``table`` against the schema and wrap it in :class:`CopyNumberData`.
+@dataclass
+class CnvReadContext:
+    """What a copy-number reader found besides its segment table, handed to :func:`finish`.
+
+    ``warnings`` are the reader's own (``finish`` adds the schema's rejections to a copy);
+    ``extra_rejected`` counts rows the reader left out before the schema check (rows without a
+    measurement, filtered records, other samples' rows of a matrix).
+    """
+
+    format: str                      # registry name, e.g. "cnvkit-cns"
+    level: str                       # "segment" or "gene"
+    value_kind: str                  # "log2", "absolute" or "discrete"
+    caller: str                      # the program that wrote the file, for the report
+    sample: str | None
+    samples: list[str]
+    sample_source: str
+    records_read: int
+    warnings: list[str] = field(default_factory=list)
+    purity: float | None = None
+    ploidy: float | None = None
+    purity_source: str = ""
+    ploidy_source: str = ""
+    sex: str | None = None
+    build: str | None = None
+    build_source: str = ""
+    extra_rejected: int = 0
+
+
+def finish(path: Path, table: pd.DataFrame, found: CnvReadContext) -> CopyNumberData:
+    """Validate ``table`` against the schema and wrap it, with ``found``, in CopyNumberData.
 
     Every numeric column passes :func:`check_numbers` first (non-finite numbers and clearly
     negative copy numbers are input errors, with the file and line).
     """
     table = check_numbers(table, path)
-    segments, problems = validate_segments(table, path=str(path), level=level)
-    rejected = len(table) - len(segments) + extra_rejected
-    warnings = list(warnings) + [f"rejected {p}" for p in problems]
+    segments, problems = validate_segments(table, path=str(path), level=found.level)
+    rejected = len(table) - len(segments) + found.extra_rejected
+    warnings = list(found.warnings) + [f"rejected {p}" for p in problems]
     if path.name.lower().endswith(".gz") and not is_gzipped(path):
         warnings.append("the file is named .gz but is not gzip-compressed: read as plain text")
-    if records_read and not len(segments):
+    if found.records_read and not len(segments):
         warnings.append("no usable copy-number rows: every gene will be not evaluable")
     for text in warnings:
         log.warning("%s: %s", path, text)
     return CopyNumberData(
-        path=str(path), sha256=sha256_file(path), format=fmt, sample=sample, samples=samples,
-        sample_source=sample_source, level=level, value_kind=value_kind, segments=segments,
-        purity=purity, ploidy=ploidy, purity_source=purity_source, ploidy_source=ploidy_source,
-        records_read=records_read, records_used=len(segments), records_rejected=rejected,
-        warnings=warnings, caller=caller, sex=sex, build=build, build_source=build_source)
+        path=str(path), sha256=sha256_file(path), format=found.format, sample=found.sample,
+        samples=found.samples, sample_source=found.sample_source, level=found.level,
+        value_kind=found.value_kind, segments=segments, purity=found.purity,
+        ploidy=found.ploidy, purity_source=found.purity_source,
+        ploidy_source=found.ploidy_source, records_read=found.records_read,
+        records_used=len(segments), records_rejected=rejected, warnings=warnings,
+        caller=found.caller, sex=found.sex, build=found.build, build_source=found.build_source)
 
 
 def lines_after_header(path: Path, lines: list[str], *, prefix: str, extra: int = 5) -> list[str]:

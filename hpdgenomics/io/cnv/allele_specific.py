@@ -21,6 +21,7 @@ import pandas as pd
 from ...errors import InputError
 from ..registry import register
 from ._common import (
+    CnvReadContext,
     REQUESTED,
     CopyNumberData,
     choose_sample,
@@ -65,9 +66,10 @@ def read_allele_specific(path: Path, *, sample: str | None = None, **_options) -
         "copy_number": major + minor, "major_cn": major, "minor_cn": minor,
         "source_line": rows["source_line"],
     })
-    return finish(path, "allele-specific", segments, level="segment", value_kind="absolute",
-                  sample=chosen, samples=samples, sample_source=source, records_read=len(rows),
-                  warnings=warnings, caller="allele-specific table (nMajor/nMinor)")
+    return finish(path, segments, CnvReadContext(
+        format="allele-specific", level="segment", value_kind="absolute", sample=chosen,
+        samples=samples, sample_source=source, records_read=len(rows), warnings=warnings,
+        caller="allele-specific table (nMajor/nMinor)"))
 
 
 # --- Sequenza ---------------------------------------------------------------------------------
@@ -140,6 +142,7 @@ def read_sequenza(path: Path, *, sample: str | None = None, **_options) -> CopyN
     })
     file_sample = (path.name[: -len(_SEQUENZA_SEGMENTS)] if path.name.endswith(_SEQUENZA_SEGMENTS)
                    else sample)
-    return finish(path, "sequenza-segments", segments, level="segment", value_kind="absolute",
-                  sample=file_sample, samples=[], sample_source="Sequenza file name",
-                  records_read=len(table), warnings=warnings, caller="Sequenza", **fit)
+    return finish(path, segments, CnvReadContext(
+        format="sequenza-segments", level="segment", value_kind="absolute", sample=file_sample,
+        samples=[], sample_source="Sequenza file name", records_read=len(table), warnings=warnings,
+        caller="Sequenza", **fit))

@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..registry import register
 from ._common import (
+    CnvReadContext,
     CopyNumberData,
     finish,
     finite_numbers,
@@ -84,9 +85,10 @@ def _read(path: Path, fmt: str, *, absolute: bool, bins: bool) -> CopyNumberData
     if bins:
         warnings.append("bin-level ratios (.cnr): each bin is treated as a segment; a segmented "
                         ".cns is more robust to noise")
-    return finish(path, fmt, segments, level="segment", value_kind=value_kind, sample=None,
-                  samples=[], sample_source="CNVkit files hold one sample", caller="CNVkit",
-                  records_read=len(table), warnings=warnings)
+    return finish(path, segments, CnvReadContext(
+        format=fmt, level="segment", value_kind=value_kind, sample=None, samples=[],
+        sample_source="CNVkit files hold one sample", caller="CNVkit", records_read=len(table),
+        warnings=warnings))
 
 
 @register("copy_number", "cnvkit-cns", sniff=_sniff_cns,

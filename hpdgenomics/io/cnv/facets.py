@@ -27,6 +27,7 @@ from ...errors import InputError
 from ..registry import register
 from ..text import head_lines
 from ._common import (
+    CnvReadContext,
     CopyNumberData,
     choose_sample,
     companion_file,
@@ -77,9 +78,10 @@ def read_facets(path: Path, *, sample: str | None = None, **_options) -> CopyNum
         segments = segments[keep]
         table = table[keep]
     fit = _facets_fit(path, warnings)
-    return finish(path, "facets-cncf", segments, level="segment", value_kind="absolute",
-                  sample=chosen, samples=samples, sample_source=source,
-                  records_read=len(table), warnings=warnings, caller="FACETS", **fit)
+    return finish(path, segments, CnvReadContext(
+        format="facets-cncf", level="segment", value_kind="absolute", sample=chosen,
+        samples=samples, sample_source=source, records_read=len(table), warnings=warnings,
+        caller="FACETS", **fit))
 
 
 _CNCF_SUFFIXES = (".cncf.txt", ".cncf.tsv", "_cncf.txt", "_cncf.tsv", ".cncf")

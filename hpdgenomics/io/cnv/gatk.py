@@ -26,6 +26,7 @@ from ...genome import build_from_contig_lengths
 from ..registry import register
 from ..text import head_lines
 from ._common import (
+    CnvReadContext,
     CopyNumberData,
     choose_sample,
     finish,
@@ -91,11 +92,12 @@ def _read(path: Path, fmt: str, value_col: str, sample: str | None,
         "n_probes": table.get("num_points_copy_ratio"),
         "source_line": table["source_line"],
     })
-    return finish(path, fmt, segments, level="segment", value_kind="log2", sample=chosen,
-                  samples=[file_sample] if file_sample else [], sample_source=source,
-                  records_read=len(table), warnings=warnings, caller="GATK ModelSegments",
-                  build=evidence.build if evidence else None,
-                  build_source=f"@SQ {evidence.source}" if evidence else "")
+    return finish(path, segments, CnvReadContext(
+        format=fmt, level="segment", value_kind="log2", sample=chosen,
+        samples=[file_sample] if file_sample else [], sample_source=source,
+        records_read=len(table), warnings=warnings, caller="GATK ModelSegments",
+        build=evidence.build if evidence else None,
+        build_source=f"@SQ {evidence.source}" if evidence else ""))
 
 
 @register("copy_number", "gatk-cr-seg", sniff=_sniff_cr,

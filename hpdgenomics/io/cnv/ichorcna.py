@@ -30,6 +30,7 @@ from ...errors import InputError
 from ..registry import register
 from ..text import head_lines
 from ._common import (
+    CnvReadContext,
     CopyNumberData,
     choose_sample,
     companion_file,
@@ -150,6 +151,6 @@ def read_ichorcna(path: Path, *, sample: str | None = None, **_options) -> CopyN
         "source_line": rows["source_line"],
     })
     fit = _params(path, chosen, warnings)
-    return finish(path, "ichorcna", segments, level="segment", value_kind="absolute",
-                  sample=chosen, samples=samples, sample_source=source,
-                  records_read=len(rows), warnings=warnings, caller="ichorCNA", **fit)
+    return finish(path, segments, CnvReadContext(
+        format="ichorcna", level="segment", value_kind="absolute", sample=chosen, samples=samples,
+        sample_source=source, records_read=len(rows), warnings=warnings, caller="ichorCNA", **fit))

@@ -35,6 +35,7 @@ from ...copynumber.schema import DISCRETE_VALUES
 from ...errors import InputError
 from ..registry import get_reader, register
 from ._common import (
+    CnvReadContext,
     CopyNumberData,
     choose_sample,
     find_header,
@@ -353,9 +354,10 @@ def _read_sample(path: Path, fmt: str, sample: str | None) -> CopyNumberData:
     if len(left_out):
         warnings.append(_left_out_warning(left_out, kind))
     warnings += [w for w in matrix_warnings if w.startswith("read as continuous")]
-    data = finish(path, fmt, segments, level="gene", value_kind=kind, sample=chosen,
-                  samples=samples, sample_source=source, records_read=len(own),
-                  warnings=warnings, caller="gene-level matrix", extra_rejected=len(left_out))
+    data = finish(path, segments, CnvReadContext(
+        format=fmt, level="gene", value_kind=kind, sample=chosen, samples=samples,
+        sample_source=source, records_read=len(own), warnings=warnings, caller="gene-level matrix",
+        extra_rejected=len(left_out)))
     data.genes_without_value = sorted(set(rows.loc[rows["value"].isna(), "gene"]))
     data.genes_not_evaluable = {
         gene: (f"{gene} has the value {text!r} in the copy-number matrix (line {int(line)}), "

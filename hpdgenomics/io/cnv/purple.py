@@ -25,6 +25,7 @@ import pandas as pd
 from ...errors import InputError
 from ..registry import register
 from ._common import (
+    CnvReadContext,
     CopyNumberData,
     finish,
     first_column,
@@ -115,8 +116,8 @@ def _sibling_fit(path: Path, suffix: str, warnings: list[str]) -> PurpleFit | No
 
 
 def _file_fields(path: Path, suffix: str, warnings: list[str]) -> dict:
-    """:func:`finish` arguments PURPLE's file naming gives: the sample (the tumour name before
-    ``suffix``) and the purity, ploidy and sex of the ``.purple.purity.tsv`` beside the file."""
+    """:class:`CnvReadContext` fields PURPLE's file naming gives: the sample (the tumour name
+    before ``suffix``) and the purity, ploidy and sex of the ``.purple.purity.tsv`` beside it."""
     named = path.name.endswith(suffix)
     fields = {"sample": path.name[: -len(suffix)] if named else None, "samples": [],
               "sample_source": "PURPLE file name", "caller": "PURPLE"}
@@ -168,8 +169,9 @@ def read_purple_somatic(path: Path, **_options) -> CopyNumberData:
         "n_probes": table.get("depthwindowcount"),
         "source_line": table["source_line"],
     })
-    return finish(path, "purple-somatic", segments, level="segment", value_kind="absolute",
-                  records_read=len(table), warnings=warnings, **from_file)
+    return finish(path, segments, CnvReadContext(
+        format="purple-somatic", level="segment", value_kind="absolute", records_read=len(table),
+        warnings=warnings, **from_file))
 
 
 @register("copy_number", "purple-gene",
@@ -198,5 +200,6 @@ def read_purple_gene(path: Path, **_options) -> CopyNumberData:
         "minor_cn": _optional_column(table, "minminorallelecopynumber", "minminoralleleploidy"),
         "source_line": table["source_line"],
     })
-    return finish(path, "purple-gene", segments, level="gene", value_kind="absolute",
-                  records_read=len(table), warnings=warnings, **from_file)
+    return finish(path, segments, CnvReadContext(
+        format="purple-gene", level="gene", value_kind="absolute", records_read=len(table),
+        warnings=warnings, **from_file))

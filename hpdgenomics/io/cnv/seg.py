@@ -33,6 +33,7 @@ import pandas as pd
 from ...errors import InputError, UsageError
 from ..registry import register
 from ._common import (
+    CnvReadContext,
     CopyNumberData,
     choose_sample,
     finish,
@@ -213,9 +214,9 @@ def read_seg(path: Path, *, sample: str | None = None, seg_log_base: float | Non
         warnings.append("every segment mean is exactly 0: a flat profile (failed normalisation, "
                         "or a placeholder file) cannot show any change; genes are called "
                         "neutral only as far as this file can tell")
-    data = finish(path, "seg", segments, level="segment", value_kind="log2", sample=chosen,
-                  samples=samples, sample_source=source,
-                  records_read=len(rows) + int(unmeasured.sum()),
-                  warnings=warnings, caller="SEG", extra_rejected=int(unmeasured.sum()))
+    data = finish(path, segments, CnvReadContext(
+        format="seg", level="segment", value_kind="log2", sample=chosen, samples=samples,
+        sample_source=source, records_read=len(rows) + int(unmeasured.sum()), warnings=warnings,
+        caller="SEG", extra_rejected=int(unmeasured.sum())))
     data.log_base_doubt = doubt
     return data

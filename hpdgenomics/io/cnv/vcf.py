@@ -29,6 +29,7 @@ from ...genome import build_from_contig_lengths
 from ..registry import register
 from ..text import open_text
 from ._common import (
+    CnvReadContext,
     CopyNumberData,
     choose_sample,
     finish,
@@ -182,9 +183,8 @@ def read_cnv_vcf(path: Path, *, sample: str | None = None, **_options) -> CopyNu
     table["chrom"] = normalise_chromosomes(table["chrom"]) if len(table) else table["chrom"]
     caller = "GATK gCNV" if gcnv else "CNVkit" if cnvkit else \
         "DELLY" if "DELLY" in vcf.raw_header.upper() else "VCF"
-    return finish(path, "vcf-copy-number", table, level="segment", value_kind="absolute",
-                  sample=chosen, samples=samples, sample_source=source, records_read=records,
-                  warnings=warnings, caller=caller,
-                  build=evidence.build if evidence else None,
-                  build_source=f"VCF {evidence.source}" if evidence else "",
-                  extra_rejected=no_cn + filtered)
+    return finish(path, table, CnvReadContext(
+        format="vcf-copy-number", level="segment", value_kind="absolute", sample=chosen,
+        samples=samples, sample_source=source, records_read=records, warnings=warnings,
+        caller=caller, build=evidence.build if evidence else None,
+        build_source=f"VCF {evidence.source}" if evidence else "", extra_rejected=no_cn + filtered))
