@@ -66,9 +66,10 @@ def test_vcf_sample_names_become_safe_stable_file_names_inside_out(tmp_path, fix
     out = tmp_path / "reports"
     result = invoke("screen", "--vcf", FIXTURES / fixture, "-o", out)
     assert result.exit_code == 0, result.stderr
-    # nothing outside --out, and exactly the three reports inside it
+    # nothing outside --out, and exactly the four reports inside it
     assert only_file_names(tmp_path) == ["reports"]
-    assert only_file_names(out) == [f"{stem}.hpd.html", f"{stem}.hpd.json", f"{stem}.hpd.tsv"]
+    assert only_file_names(out) == [f"{stem}.hpd.clinical.tsv", f"{stem}.hpd.html",
+                                    f"{stem}.hpd.json", f"{stem}.hpd.tsv"]
     report = json.loads((out / f"{stem}.hpd.json").read_text(encoding="utf-8"))
     assert report["sample"]["id"] == sample            # the report keeps the real name
     html = (out / f"{stem}.hpd.html").read_text(encoding="utf-8")
@@ -80,7 +81,8 @@ def test_vcf_sample_names_become_safe_stable_file_names_inside_out(tmp_path, fix
 def test_sample_id_option_is_mapped_the_same_way(tmp_path, sample_id, stem):
     result = invoke("screen", "--vcf", SCREEN_VCF, "--sample-id", sample_id, "-o", tmp_path / "o")
     assert result.exit_code == 0, result.stderr
-    assert only_file_names(tmp_path / "o") == [f"{stem}.hpd.{k}" for k in ("html", "json", "tsv")]
+    assert only_file_names(tmp_path / "o") == [f"{stem}.hpd.{k}" for k in
+                                               ("clinical.tsv", "html", "json", "tsv")]
 
 
 def test_blank_sample_id_is_a_usage_error(tmp_path):
@@ -322,7 +324,8 @@ def test_print_summary_prints_exactly_one_line(tmp_path):
     [line] = result.stdout.splitlines()
     sample, level, *paths = line.split("\t")
     assert sample == "TUMOUR_A" and level in {"high", "moderate", "low", "none"}
-    assert sorted(Path(p).name for p in paths) == ["TUMOUR_A.hpd.html", "TUMOUR_A.hpd.json",
+    assert sorted(Path(p).name for p in paths) == ["TUMOUR_A.hpd.clinical.tsv",
+                                                   "TUMOUR_A.hpd.html", "TUMOUR_A.hpd.json",
                                                    "TUMOUR_A.hpd.tsv"]
 
 

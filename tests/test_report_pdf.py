@@ -144,7 +144,8 @@ def test_html_json_tsv_and_pdf_are_written_together(tmp_path):
                  "--print-summary")
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == [f"PT001_TUMOR.hpd.{kind}" for kind in ("html", "json", "pdf", "tsv")]
+    assert names == [f"PT001_TUMOR.hpd.{kind}" for kind in ("clinical.tsv", "html", "json", "pdf",
+                                                             "tsv")]
     assert result.stdout.rstrip("\n").split("\t")[-1] == str(tmp_path / "PT001_TUMOR.hpd.pdf")
 
 

@@ -29,10 +29,10 @@ def test_vcf_screen_writes_three_reports_and_keeps_stdout_empty(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "TUMOUR_A.hpd.html", "TUMOUR_A.hpd.json", "TUMOUR_A.hpd.tsv"]
+        "TUMOUR_A.hpd.clinical.tsv", "TUMOUR_A.hpd.html", "TUMOUR_A.hpd.json", "TUMOUR_A.hpd.tsv"]
     data = report(tmp_path)
     kb = load_knowledge()
-    assert data["schema_version"] == "1.0"
+    assert data["schema_version"] == "1.1"
     assert data["knowledge_base"]["version"] == kb.version
     assert data["knowledge_base"]["sha256"] == kb.sha256
     assert data["sample"] == {"id": "TUMOUR_A", "genome_build": "GRCh38",

@@ -15,7 +15,7 @@ log = logging.getLogger("hpdgenomics")
 @click.option("--vcf", type=INPUT_FILE, help="Somatic VCF (.vcf or .vcf.gz; indexed files are read by region).")
 @click.option("--cnv", type=INPUT_FILE, help="Copy-number file (CNVkit, SEG, GATK, PURPLE, FACETS, ASCAT, Sequenza, PCGR, cBioPortal, CN VCF).")
 @click.option("-o", "--out", "out_dir", type=OUTPUT_DIR,
-              required=True, help="Output folder for <sample>.hpd.json/.tsv/.html (and .pdf with --pdf).")
+              required=True, help="Output folder for <sample>.hpd.json/.tsv/.clinical.tsv/.html (and .pdf with --pdf).")
 @click.option("--sample", help="Tumour sample name in a multi-sample VCF or copy-number file.")
 @click.option("--cnv-sample",
               help="Tumour sample name in the copy-number file, when the callers named it "
@@ -41,6 +41,13 @@ log = logging.getLogger("hpdgenomics")
               help="Tumour ploidy (default: from the caller, else 2).")
 @click.option("--sex", type=click.Choice(SEXES),
               help="Sample sex, for copy-number calls on X and Y (default: from the caller, else X/Y not called).")
+@click.option("--patient", type=INPUT_FILE,
+              help="The patient's pre-treatment clinical factors (YAML, key/value table or wide "
+                   "table; docs/clinical.md): shown in a separate Clinical factors section, "
+                   "never part of the genomic caution level.")
+@click.option("--patient-id",
+              help="The row of a multi-patient --patient table (its sample_id, else patient_id; "
+                   "default: the sample id).")
 @click.option("--pdf", "pdf", is_flag=True,
               help="Also write <sample>.hpd.pdf, the HTML report laid out for print "
                    "(needs: pip install 'hpdgenomics[pdf]').")
@@ -50,11 +57,11 @@ log = logging.getLogger("hpdgenomics")
 @common_options
 def command(vcf, cnv, out_dir, sample, cnv_sample, sample_id, build, panel_bed, genes,
             knowledge_file, knowledge_mode, include_filtered, cnv_format, seg_log_base, purity,
-            ploidy, sex, pdf, paper, print_summary):
+            ploidy, sex, patient, patient_id, pdf, paper, print_summary):
     """Screen one tumour's somatic VCF and/or copy-number results for HPD-associated alterations.
 
-    Writes <sample>.hpd.json, <sample>.hpd.tsv and <sample>.hpd.html (and with --pdf,
-    <sample>.hpd.pdf) into --out. stdout stays empty unless --print-summary is given.
+    Writes <sample>.hpd.json, <sample>.hpd.tsv, <sample>.hpd.clinical.tsv and <sample>.hpd.html
+    (and with --pdf, <sample>.hpd.pdf) into --out. stdout stays empty unless --print-summary is given.
     """
     from ..io.text import check_output_dir
     from ..knowledge import load_knowledge
@@ -67,6 +74,9 @@ def command(vcf, cnv, out_dir, sample, cnv_sample, sample_id, build, panel_bed, 
     if sample_id is not None and not sample_id.strip():
         raise click.BadParameter("is blank; give a name or leave the option out",
                                  param_hint="'--sample-id'")
+    if patient_id is not None and patient is None:
+        raise click.UsageError("--patient-id picks a row of the --patient table; add --patient "
+                               "FILE or leave --patient-id out")
     if paper is not None and not pdf:
         raise click.UsageError("--paper sets the PDF's paper size; add --pdf or leave it out")
     check_output_dir(out_dir)
@@ -82,7 +92,7 @@ def command(vcf, cnv, out_dir, sample, cnv_sample, sample_id, build, panel_bed, 
         genes=genes,
         include_filtered=include_filtered, cnv_format=cnv_format,
         seg_log_base=float(seg_log_base) if seg_log_base else None, purity=purity, ploidy=ploidy,
-        sex=sex)
+        sex=sex, patient=patient, patient_id=patient_id)
     report = screen_sample(inputs, knowledge)
     paths = write_reports(report, out_dir, pdf=pdf, paper=(paper or "a4").lower())
     if report.warnings:

@@ -7,10 +7,14 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from ..model import Citation, GeneCopyNumber, VariantCall
 
-SCHEMA_VERSION = "1.0"
+if TYPE_CHECKING:
+    from ..clinical.evaluate import ClinicalEvaluation
+
+SCHEMA_VERSION = "1.1"   # 1.1: clinical_factors (additive)
 
 CAUTION_ORDER = {"high": 3, "moderate": 2, "low": 1}
 
@@ -102,7 +106,7 @@ class InputSummary:
     """One input file: its kind, format, sha256 and record accounting."""
 
     path: str
-    kind: str                      # "vcf", "copy_number", "panel_bed", "knowledge"
+    kind: str                      # "vcf", "copy_number", "panel_bed", "patient", "knowledge"
     format: str
     sha256: str
     records: dict                  # accounting, e.g. read/filtered/off_panel/rejected/screened/matched
@@ -131,6 +135,9 @@ class ScreenReport:
     warnings: list[str]
     created: str
     disclaimer: str = DISCLAIMER
+    #: the CLIN_* rules on the patient's factors, beside (never inside) the genomic caution;
+    #: None only for a report built by hand: screen_sample always sets it
+    clinical: ClinicalEvaluation | None = None
 
     def to_dict(self) -> dict:
         data = _plain({
@@ -151,12 +158,22 @@ class ScreenReport:
             "warnings": self.warnings,
             "disclaimer": self.disclaimer,
         })
+        data["clinical_factors"] = _plain(self.clinical_dict())
         for alteration in data["alterations"]:
             # Derived from `thresholds` so that a reader of one finding sees the cut it passed,
             # including a gene override (MET amplifies at 5 copies, not 6).
             alteration["copy_number_threshold"] = copy_number_threshold(
                 data["thresholds"], alteration["gene"], alteration.get("copy_number"))
         return data
+
+
+    def clinical_dict(self) -> dict:
+        """The ``clinical_factors`` section (every rule not assessed when no patient was given)."""
+        if self.clinical is None:
+            from ..clinical.evaluate import evaluate_clinical
+
+            return evaluate_clinical(None, ()).to_dict()
+        return self.clinical.to_dict()
 
 
 _CALLS_WITH_THRESHOLDS = ("amplification", "gain", "shallow_loss", "deep_deletion")

@@ -33,16 +33,25 @@ TSV_COLUMNS = [
 ]
 
 
+#: ``<sample>.hpd.clinical.tsv``: one row per clinical (CLIN_*) rule, kept out of the
+#: alteration rows of ``<sample>.hpd.tsv`` that pipelines count
+CLINICAL_TSV_COLUMNS = [
+    "sample_id", "rule_id", "title", "status", "value", "threshold", "reason", "evidence_level",
+    "score_parts", "supporting_references", "neutral_or_contrary_references", "knowledge_version",
+]
+
+
 def safe_name(sample_id: str) -> str:
     """A file-name-safe form of a sample id (stable: the same id always gives the same name)."""
     return safe_file_stem(sample_id)
 
 
 def output_paths(out_dir: str | Path, sample_id: str, *, pdf: bool = False) -> dict[str, Path]:
-    """The report files of one sample: ``json``, ``tsv``, ``html`` (and ``pdf`` when asked)."""
+    """The report files of one sample: ``json``, ``tsv``, ``clinical_tsv``
+    (``<sample>.hpd.clinical.tsv``), ``html`` (and ``pdf`` when asked)."""
     stem = Path(out_dir) / safe_name(sample_id)
-    kinds = ("json", "tsv", "html") + (("pdf",) if pdf else ())
-    return {kind: stem.with_name(f"{stem.name}.hpd.{kind}") for kind in kinds}
+    kinds = ("json", "tsv", "clinical_tsv", "html") + (("pdf",) if pdf else ())
+    return {kind: stem.with_name(f"{stem.name}.hpd.{kind.replace('_', '.')}") for kind in kinds}
 
 
 #: ``--paper`` choices and their CSS ``@page`` size names.
@@ -140,6 +149,26 @@ def tsv_rows(report: ScreenReport) -> list[dict]:
     return rows
 
 
+def clinical_tsv_rows(report: ScreenReport) -> list[dict]:
+    """One row per clinical rule (the JSON's ``clinical_factors.rules[]``), flattened to
+    :data:`CLINICAL_TSV_COLUMNS`; a score's parts as ``LDH > ULN: met; ...``."""
+    section = report.clinical_dict()
+    rows = []
+    for rule in section["rules"]:
+        parts = (rule.get("score") or {}).get("parts") or []
+        rows.append({
+            "sample_id": report.sample_id, "rule_id": rule["rule_id"], "title": rule["title"],
+            "status": rule["status"], "value": rule.get("value_text"),
+            "threshold": rule.get("threshold_text"), "reason": rule.get("reason"),
+            "evidence_level": rule.get("evidence_level"),
+            "score_parts": "; ".join(f"{p['label']}: {p['status']}" for p in parts),
+            "supporting_references": _references(rule.get("supporting") or []),
+            "neutral_or_contrary_references": _references(rule.get("neutral_or_contrary") or []),
+            "knowledge_version": report.knowledge.get("version"),
+        })
+    return rows
+
+
 def _rule_component(evidence_type: str | None) -> str:
     """``variant`` / ``copy_number`` for single evidence, ``all`` for a co-occurrence (its parts
     may be of either kind; the rule's ``components`` say which)."""
@@ -217,11 +246,20 @@ def render_html(report: ScreenReport) -> str:
 
 
 def render_tsv(report: ScreenReport) -> str:
+    return _tsv(TSV_COLUMNS, tsv_rows(report))
+
+
+def render_clinical_tsv(report: ScreenReport) -> str:
+    """``<sample>.hpd.clinical.tsv``: a header and one row per clinical rule."""
+    return _tsv(CLINICAL_TSV_COLUMNS, clinical_tsv_rows(report))
+
+
+def _tsv(columns: list[str], rows: list[dict]) -> str:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=TSV_COLUMNS, delimiter="\t", lineterminator="\n",
+    writer = csv.DictWriter(buffer, fieldnames=columns, delimiter="\t", lineterminator="\n",
                             extrasaction="ignore")
     writer.writeheader()
-    for row in tsv_rows(report):
+    for row in rows:
         writer.writerow({k: "" if v is None else v for k, v in row.items()})
     return buffer.getvalue()
 
@@ -302,13 +340,13 @@ def render_pdf(report: ScreenReport, paper: str = "a4", *, html: str | None = No
 
 def write_reports(report: ScreenReport, out_dir: str | Path, *, pdf: bool = False,
                   paper: str = "a4") -> dict[str, Path]:
-    """Write ``<sample>.hpd.json``, ``.tsv`` and ``.html`` (and with ``pdf``, ``.pdf`` laid out
-    for ``paper``) into ``out_dir``; return their paths by kind.
+    """Write ``<sample>.hpd.json``, ``.tsv``, ``.clinical.tsv`` and ``.html`` (and with ``pdf``,
+    ``.pdf`` laid out for ``paper``) into ``out_dir``; return their paths by kind.
 
     Inputs: a :class:`~hpdgenomics.report.model.ScreenReport` (from
     :func:`~hpdgenomics.screen.screen_sample`), the output folder (created when missing), and
     optionally ``pdf=True`` with ``paper`` ``"a4"`` or ``"letter"``.
-    Returns ``{"json": path, "tsv": path, "html": path}`` (plus ``"pdf"``); the file stem is the
+    Returns ``{"json": path, "tsv": path, "clinical_tsv": path, "html": path}`` (plus ``"pdf"``); the file stem is the
     sample id made safe as a file name (docs/report-schema.md, "File names").
 
     The files are one set: all are rendered, then written to temporary names, then renamed
@@ -324,6 +362,7 @@ def write_reports(report: ScreenReport, out_dir: str | Path, *, pdf: bool = Fals
     contents = {
         "json": finite_json(report.to_dict(), what=f"the JSON report of {report.sample_id}"),
         "tsv": render_tsv(report),
+        "clinical_tsv": render_clinical_tsv(report),
         "html": html,
     }
     if pdf:

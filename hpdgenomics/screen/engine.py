@@ -62,6 +62,8 @@ class ScreenInputs:
     sex: str | None = None                # "male"/"female": enables copy-number calls on X/Y
     cnv_sample: str | None = None         # sample in the copy-number file; default: sample
     extra: dict = field(default_factory=dict)
+    patient: Path | None = None           # pre-treatment clinical factors (docs/clinical.md)
+    patient_id: str | None = None         # row of a multi-patient table; default: the sample id
 
 
 def screen_sample(inputs: ScreenInputs, knowledge: KnowledgeBase | None = None) -> ScreenReport:
@@ -84,6 +86,9 @@ def screen_sample(inputs: ScreenInputs, knowledge: KnowledgeBase | None = None) 
     """
     if inputs.vcf is None and inputs.cnv is None:
         raise UsageError("nothing to screen", hint="give --vcf, --cnv, or both")
+    if inputs.patient_id is not None and inputs.patient is None:
+        raise UsageError("patient_id picks a row of a patient file; give patient (--patient FILE)"
+                         " too, or leave patient_id out")
     if knowledge is None:
         from ..knowledge import load_knowledge
 
@@ -204,6 +209,7 @@ def screen_sample(inputs: ScreenInputs, knowledge: KnowledgeBase | None = None) 
     sample_id = inputs.sample_id or (vcf_result.sample if vcf_result else None) or \
         (cn_data.sample if cn_data and cn_data.sample else None) or \
         Path(inputs.vcf or inputs.cnv).name.split(".")[0]
+    clinical = _clinical(inputs, sample_id, clinical_rules(kb), summaries, warnings)
     thresholds = {
         "vcf_filter": "all FILTER values" if inputs.include_filtered else "PASS (or '.') only",
         "unannotated_splice_window_bp": SPLICE_WINDOW_BP,
@@ -223,7 +229,43 @@ def screen_sample(inputs: ScreenInputs, knowledge: KnowledgeBase | None = None) 
         inputs=summaries, caution=_caution(alterations, rule_results),
         alterations=alterations, rules=rule_results, genes=gene_results,
         unmatched_variants=unmatched, thresholds=thresholds, assumptions=assumptions,
-        warnings=_dedupe(warnings), created=_now())
+        warnings=_dedupe(warnings), created=_now(), clinical=clinical)
+
+
+def clinical_rules(kb: KnowledgeBase) -> tuple:
+    """The knowledge base's CLIN_* rules (none for a knowledge base without them)."""
+    return tuple(getattr(kb, "clinical_rules", ()) or ())
+
+
+def _clinical(inputs: ScreenInputs, sample_id: str, rules: tuple,
+              summaries: list[InputSummary], warnings: list[str]):
+    """The clinical rules evaluated on the patient file (every rule not assessed without one).
+
+    Read after the sample id is known: a ``sample_id`` in the file must equal it. The patient file
+    joins ``inputs`` with its record accounting and its warnings join the report's. Never feeds the
+    genomic caution level.
+    """
+    from ..clinical.evaluate import NOT_ASSESSED, evaluate_clinical
+
+    if inputs.patient is None:
+        return evaluate_clinical(None, rules)
+    from ..io.patient import read_patient_factors
+
+    factors = read_patient_factors(inputs.patient, patient_id=inputs.patient_id,
+                                   sample_id=sample_id)
+    evaluation = evaluate_clinical(factors, rules)
+    assessed = [row for row in evaluation.factors if row["status"] != NOT_ASSESSED]
+    summaries.append(InputSummary(
+        path=str(inputs.patient), kind="patient", format="patient factors",
+        sha256=sha256_file(inputs.patient),
+        records={"keys_read": len(factors.given), "factors_assessed": len(assessed),
+                 "factors_not_assessed": len(evaluation.factors) - len(assessed),
+                 "rules_met": evaluation.counts["met"],
+                 "rules_not_met": evaluation.counts["not_met"],
+                 "rules_not_assessed": evaluation.counts["not_assessed"]},
+        details={"source": factors.source, "patient_id": inputs.patient_id}))
+    warnings.extend(f"patient factors: {w}" for w in evaluation.warnings)
+    return evaluation
 
 
 def _assay_coverage(inputs: ScreenInputs, panel, genes: list[str]) -> AssayCoverage:
