@@ -132,10 +132,37 @@ def test_pdf_holds_the_reports_summary_on_stamped_numbered_pages(tmp_path, examp
     for alteration in report["alterations"]:
         assert Pdf.squeeze(f"{alteration['rule_id']}: {alteration['rule_title']}") in text
     assert Pdf.squeeze(report["disclaimer"]) in text
+    # the clinical section is there, apart, and says it was not assessed (no --patient)
+    assert Pdf.squeeze("Clinical factors (beside, not part of, the genomic findings)") in text
+    assert Pdf.squeeze("do not change the genomic caution level; no validated combined score "
+                       "exists") in text
+    if report["clinical_factors"]["rules"]:
+        assert Pdf.squeeze("Clinical factors not assessed: no patient factors were given "
+                           "(--patient FILE)") in text
     assert_every_page_is_stamped(report, pdf)
     assert_page_size(pdf, paper)
     assert_nothing_drawn_off_the_page(pdf)
     assert pdf_path.read_bytes().startswith(b"%PDF-")
+
+
+@needs_weasyprint
+def test_pdf_holds_the_clinical_factors_of_a_patient_file(tmp_path, monkeypatch):
+    from clinical_rules import RULE_IDS, use_rules
+
+    use_rules(monkeypatch)
+    patient = HERE / "fixtures" / "patients" / "all_criteria_met.yaml"
+    report, pdf, _path = screen_pdf(tmp_path, EXAMPLES / "vep_grch38.vcf", "--patient", patient)
+    text = pdf.text()
+    for rule_id in RULE_IDS:
+        assert rule_id in text
+    assert Pdf.squeeze("6 clinical criteria: 6 met") in text
+    # an RMH part with its point (the badge is drawn apart from the text around it)
+    assert Pdf.squeeze("albumin < 35 g/L:") in text and Pdf.squeeze("1 point (31 g/L)") in text
+    assert Pdf.squeeze("Score: 3 of 3 points") in text
+    assert Pdf.squeeze("(not checked against the primary paper)") in text
+    assert Pdf.squeeze("pembrolizumab 200 mg q3w") in text
+    assert_every_page_is_stamped(report, pdf)
+    assert_nothing_drawn_off_the_page(pdf)
 
 
 @needs_weasyprint

@@ -450,7 +450,8 @@ def _cross_check(factors: PatientFactors, problems: list[tuple[str, str]], today
         liver = any(word in site for site in factors.sites for word in _LIVER_WORDS)
         if "liver_metastases" in values:
             if values["liver_metastases"] != liver:
-                problems.append(("liver_metastases", f"{factors.given['liver_metastases']!r} "
+                given = "yes" if values["liver_metastases"] else "no"
+                problems.append(("liver_metastases", f"{given!r} "
                                  f"contradicts metastatic_sites {list(factors.sites)} (liver "
                                  f"{'listed' if liver else 'not listed'}); correct one of them"))
         else:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zlib
 from pathlib import Path
 from typing import Any
@@ -49,7 +50,8 @@ def read_patient_factors(path: str | Path, *, patient_id: str | None = None,
     path = Path(path)
     text = _read_text(path)
     if path.name.lower().endswith(_YAML_SUFFIXES + tuple(s + ".gz" for s in _YAML_SUFFIXES)):
-        raw, lines, where, decimal_comma = _yaml(text, path), {}, "", False
+        raw, where, decimal_comma = _yaml(text, path), "", False
+        lines = _yaml_key_lines(text, raw)
     else:
         raw, lines, where, decimal_comma = _table(text, path, patient_id or sample_id,
                                                   explicit=patient_id is not None)
@@ -105,6 +107,17 @@ def _yaml(text: str, path: Path) -> dict[str, Any]:
                                 problems=[f"key {k!r}: give a single value" for k in nested],
                                 path=path, hint=_HINT)
     return {str(k): v for k, v in doc.items()}
+
+
+def _yaml_key_lines(text: str, keys) -> dict[str, str]:
+    """``key -> "line N: "`` for the top-level keys of a flat YAML mapping, so that an error
+    names the line as it does for a table (a key not found at the start of a line: no line)."""
+    found: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = re.match(r"""^(['"]?)([^'":#\s][^'":#]*?)\1\s*:""", line)
+        if match and match.group(2) in keys and match.group(2) not in found:
+            found[match.group(2)] = f"line {number}: "
+    return found
 
 
 def _rows(text: str, path: Path) -> tuple[list[list[str]], list[int], str]:
