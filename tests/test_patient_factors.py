@@ -4,6 +4,7 @@ Every malformed file is refused naming the file, the line and the key."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -119,3 +120,33 @@ def test_every_problem_is_listed_at_once():
     with pytest.raises(FactorProblems) as caught:
         build_factors({"ecog": "5", "albumin_g_l": "3.1", "ldh_ul": "300"}, source="x")
     assert [key for key, _ in caught.value.problems] == ["ecog", "albumin_g_l", "ldh_ul"]
+
+
+# --- docs/clinical.md documents the vocabulary, and nothing else ------------------------------
+
+def _range(factor) -> str:
+    if factor.minimum is None and factor.maximum is None:
+        return ""
+    low = f"above {factor.minimum:g}" if factor.minimum_exclusive else f"{factor.minimum:g}"
+    return f"{low} to {factor.maximum:g}"
+
+
+def test_the_key_table_of_docs_clinical_md_is_the_vocabulary():
+    from hpdgenomics.clinical.factors import FACTORS, UNIT_KEYS
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "clinical.md").read_text("utf-8")
+    table = text.split("## Keys", 1)[1].split("\n\n")
+    rows = next(block for block in table if block.startswith("| Key |")).splitlines()[2:]
+    documented = {}
+    for row in rows:
+        key, label, kind, unit, span, aliases, _description = \
+            [cell.strip() for cell in row.strip("|").split("|")]
+        documented[key.strip("`")] = (label, kind, unit, span, aliases)
+    assert list(documented) == list(FACTORS)
+    for key, factor in FACTORS.items():
+        label, kind, unit, span, aliases = documented[key]
+        assert (label, kind, unit, span) == (factor.label, factor.kind, factor.unit,
+                                             _range(factor)), key
+        names = set(re.findall(r"`([a-z0-9_]+)`", aliases))
+        assert names == set(factor.aliases) | {k for k, (to, _) in UNIT_KEYS.items()
+                                               if to == key}, key
