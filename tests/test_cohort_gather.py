@@ -392,3 +392,22 @@ def test_find_reports_searches_folders_recursively_in_sorted_order(scattered, tm
     (tmp_path / "reports" / "a" / "S07.hpd.html").write_text("<html></html>")
     assert find_reports([tmp_path / "reports"]) == [tmp_path / "reports" / "a" / "S07.hpd.json",
                                                     folder / "S01.hpd.json"]
+
+
+@pytest.mark.crafted_reports          # 1.0 reports: no clinical_factors, which 1.1 requires
+def test_reports_of_schema_1_0_without_clinical_factors_are_read_and_newer_ones_refused(
+        scattered, tmp_path):
+    folder = _copy_reports(scattered, tmp_path / "reports", "S01", "S07")
+
+    def as_1_0(data):
+        data.update(schema_version="1.0")
+        data.pop("clinical_factors")
+    for sample in ("S01", "S07"):
+        _edit(folder / f"{sample}.hpd.json", as_1_0)
+    result = _invoke(["cohort", "--reports", folder, "--no-plots", "-o", tmp_path / "out"])
+    assert result.exit_code == 0, result.output
+    _edit(folder / "S01.hpd.json", lambda d: d.update(schema_version="1.2"))
+    result = CliRunner().invoke(cli, ["cohort", "--reports", str(folder), "--no-plots", "-o",
+                                      str(tmp_path / "out2")])
+    assert result.exit_code == 2
+    assert "report schema version '1.2', this hpdgenomics reads '1.1'" in result.stderr

@@ -23,6 +23,7 @@ from hpdgenomics.screen import ScreenInputs, screen_sample
 ROOT = Path(__file__).resolve().parents[1]
 VCF = ROOT / "example_vcfs" / "vep_grch38.vcf"          # sample PT001_TUMOR; caution moderate
 PATIENTS = Path(__file__).parent / "fixtures" / "patients"
+MALFORMED = Path(__file__).parent / "fixtures" / "malformed" / "patient"   # the corpus's too
 
 
 @pytest.fixture(autouse=True)
@@ -228,7 +229,7 @@ def test_patient_id_picks_the_row_of_a_multi_patient_table(tmp_path):
     ("sample_id_of_another_sample.yaml", ["key 'sample_id' is 'PT002_TUMOR'", "'PT001_TUMOR'"]),
 ])
 def test_malformed_patient_files_are_exit_2_naming_file_line_and_key(tmp_path, patient, phrases):
-    result = run("screen", "--vcf", VCF, "--patient", PATIENTS / patient, "-o", tmp_path)
+    result = run("screen", "--vcf", VCF, "--patient", MALFORMED / patient, "-o", tmp_path)
     assert result.exit_code == 2, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
@@ -249,7 +250,7 @@ def test_patient_id_without_patient_is_a_usage_error(tmp_path):
 def test_a_real_process_prints_one_error_line_and_no_traceback(tmp_path):
     process = subprocess.run(
         [sys.executable, "-m", "hpdgenomics", "screen", "--vcf", str(VCF), "--patient",
-         str(PATIENTS / "albumin_g_dl_under_g_l_key.yaml"), "-o", str(tmp_path)],
+         str(MALFORMED / "albumin_g_dl_under_g_l_key.yaml"), "-o", str(tmp_path)],
         capture_output=True, text=True, timeout=120)
     assert process.returncode == 2
     assert process.stdout == ""

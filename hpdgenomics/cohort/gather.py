@@ -183,7 +183,7 @@ def _refuse_constant(name: str):
 
 def _read_report(path: Path) -> tuple[dict, str]:
     """The report's JSON and the sha256 of its bytes; InputError naming the file otherwise."""
-    from ..report.model import SCHEMA_VERSION
+    from ..report.model import READABLE_SCHEMA_VERSIONS, SCHEMA_VERSION
 
     try:
         raw = path.read_bytes()
@@ -210,7 +210,7 @@ def _read_report(path: Path) -> tuple[dict, str]:
     if not isinstance(tool, dict) or tool.get("name") != "hpdgenomics":
         raise InputError(f"{_NOT_A_REPORT}: it has no tool name hpdgenomics", path=path,
                          hint="give only screen reports")
-    if data.get("schema_version") != SCHEMA_VERSION:
+    if data.get("schema_version") not in READABLE_SCHEMA_VERSIONS:
         raise InputError(f"report schema version {data.get('schema_version')!r}, this "
                          f"hpdgenomics reads {SCHEMA_VERSION!r}", path=path,
                          hint="screen the sample again with this hpdgenomics")

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from ..clinical.evaluate import ClinicalEvaluation
 
 SCHEMA_VERSION = "1.1"   # 1.1: clinical_factors (additive)
+#: report versions this hpdgenomics reads back (``cohort --reports``): additive minor versions
+READABLE_SCHEMA_VERSIONS = ("1.0", "1.1")
 
 CAUTION_ORDER = {"high": 3, "moderate": 2, "low": 1}
 
