@@ -13,22 +13,24 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from clinical_rules import RULE_IDS, use_rules
 from hpdgenomics.clinical.evaluate import STATUSES
 from hpdgenomics.cli import cli
 from hpdgenomics.errors import UsageError
+from hpdgenomics.knowledge import load_knowledge
 from hpdgenomics.schemas import load_schema
 from hpdgenomics.screen import ScreenInputs, screen_sample
 
 ROOT = Path(__file__).resolve().parents[1]
 VCF = ROOT / "example_vcfs" / "vep_grch38.vcf"          # sample PT001_TUMOR; caution moderate
 PATIENTS = Path(__file__).parent / "fixtures" / "patients"
+# the bundled knowledge base's clinical rules
+RULE_IDS = ("CLIN_METS_GT2", "CLIN_LIVER_METS", "CLIN_LDH_GT_ULN", "CLIN_ECOG_GE2", "CLIN_RMH_GE2",
+            "CLIN_NLR_HIGH")
 MALFORMED = Path(__file__).parent / "fixtures" / "malformed" / "patient"   # the corpus's too
 
 
-@pytest.fixture(autouse=True)
-def _rules(monkeypatch):
-    use_rules(monkeypatch)
+def test_the_bundled_knowledge_base_has_the_six_clinical_rules():
+    assert tuple(r.id for r in load_knowledge().clinical_rules) == RULE_IDS
 
 
 def clinical(patient: str | None, **kwargs) -> dict:

@@ -209,7 +209,7 @@ def screen_sample(inputs: ScreenInputs, knowledge: KnowledgeBase | None = None) 
     sample_id = inputs.sample_id or (vcf_result.sample if vcf_result else None) or \
         (cn_data.sample if cn_data and cn_data.sample else None) or \
         Path(inputs.vcf or inputs.cnv).name.split(".")[0]
-    clinical = _clinical(inputs, sample_id, clinical_rules(kb), summaries, warnings)
+    clinical = _clinical(inputs, sample_id, tuple(kb.clinical_rules), summaries, warnings)
     thresholds = {
         "vcf_filter": "all FILTER values" if inputs.include_filtered else "PASS (or '.') only",
         "unannotated_splice_window_bp": SPLICE_WINDOW_BP,
@@ -230,11 +230,6 @@ def screen_sample(inputs: ScreenInputs, knowledge: KnowledgeBase | None = None) 
         alterations=alterations, rules=rule_results, genes=gene_results,
         unmatched_variants=unmatched, thresholds=thresholds, assumptions=assumptions,
         warnings=_dedupe(warnings), created=_now(), clinical=clinical)
-
-
-def clinical_rules(kb: KnowledgeBase) -> tuple:
-    """The knowledge base's CLIN_* rules (none for a knowledge base without them)."""
-    return tuple(getattr(kb, "clinical_rules", ()) or ())
 
 
 def _clinical(inputs: ScreenInputs, sample_id: str, rules: tuple,
