@@ -194,7 +194,8 @@ def test_per_row_settings_and_unsafe_sample_ids_reach_the_screen_jobs(tmp_path):
         job = next(job for job in jobs.values()
                    if job["command"][job["command"].index("--sample-id") + 1] == row.sample_id)
         expected_outputs = output_paths(Path("results") / "reports", row.sample_id)
-        assert job["output"] == [str(expected_outputs[k]) for k in ("json", "tsv", "html")]
+        assert job["output"] == [str(expected_outputs[k]) for k in
+                                 ("json", "tsv", "clinical_tsv", "html")]
         command = job["command"]        # its paths are relative to the working directory
         options = {command[i]: command[i + 1] for i in range(2, len(command) - 1)
                    if command[i].startswith("--") and not command[i + 1].startswith("--")}
