@@ -23,24 +23,23 @@ from hpdgenomics.cohort.clinical import rule_columns
 from hpdgenomics.errors import ClinicalDataError, UsageError
 from hpdgenomics.io.clinical import read_clinical
 from hpdgenomics.io.patient import patient_factor_frame
+from hpdgenomics.knowledge import load_knowledge
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "cohort_clinical_factors"
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import genie_like  # noqa: E402
 
-#: the bundled rules' evidence level (knowledge.yaml, branch i12-kb): the cohort schema's enum
-COHORT_RULES = tuple(dataclasses.replace(r, evidence_level="secondary source") for r in RULES)
-CLIN_IDS = [r.id for r in RULES]
+#: the bundled CLIN_* rules (annotations/knowledge.yaml); the helper's are the same criteria
+BUNDLED = tuple(load_knowledge().clinical_rules)
+CLIN_IDS = [r.id for r in BUNDLED]
 
 
-@pytest.fixture
-def clin_rules(monkeypatch):
-    """``cohort`` applies the six CLIN_* rules (until the bundled knowledge base has them)."""
-    from hpdgenomics.cohort import report
-
-    monkeypatch.setattr(report, "knowledge_clinical_rules", lambda kb: COHORT_RULES)
-    return COHORT_RULES
+def test_the_bundled_rules_are_the_helpers_criteria():
+    assert [(r.id, r.criterion.factor, r.criterion.operator, r.criterion.threshold,
+             [(p.factor, p.operator, p.threshold) for p in r.score_parts]) for r in BUNDLED] == \
+        [(r.id, r.criterion.factor, r.criterion.operator, r.criterion.threshold,
+          [(p.factor, p.operator, p.threshold) for p in r.score_parts]) for r in RULES]
 
 
 def _run(*args):
@@ -86,7 +85,7 @@ def test_spreadsheet_csv_with_semicolons_decimal_commas_and_units_in_headers():
     assert df["nlr"].tolist()[:2] == [6.0, 2.0]
     assert any("Albumin (g/dL) read as albumin_g_l in g/L (x10" in c
                for c in table.factor_conversions)
-    calls = rule_columns(table.df, RULES).set_index(table.df["patient_id"])
+    calls = rule_columns(table.df, BUNDLED).set_index(table.df["patient_id"])
     # a count of sites says nothing about the liver: CLIN_LIVER_METS not assessed (-1)
     assert calls.loc["P01"].fillna(-1).tolist() == [1.0, -1.0, 1.0, 1.0, 1.0, 1.0]
     # P03: ECOG blank and no ULN: not assessed, never "not met"
@@ -95,7 +94,7 @@ def test_spreadsheet_csv_with_semicolons_decimal_commas_and_units_in_headers():
 
 def test_per_rule_calls_and_the_rmh_score_on_the_cbioportal_table():
     table = read_clinical(FIXTURES / "cbioportal_patient_factors.txt")
-    calls = rule_columns(table.df, RULES).set_index(table.df["patient_id"]).fillna(-1)
+    calls = rule_columns(table.df, BUNDLED).set_index(table.df["patient_id"]).fillna(-1)
     # columns: METS_GT2, LIVER_METS, LDH_GT_ULN, ECOG_GE2, RMH_GE2, NLR_HIGH; -1 not assessed
     assert calls.loc["P01"].tolist() == [1, 1, 1, 1, 1, 1]     # RMH 3 of 3
     assert calls.loc["P02"].tolist() == [0, 0, 0, 0, 0, 0]     # RMH 0
@@ -134,12 +133,12 @@ def test_vectorised_rule_calls_equal_evaluate_clinical_on_every_row(seed):
     parsed, problems = patient_factor_frame(frame, path="seeded.tsv",
                                             lines=range(2, 2 + len(frame)))
     assert problems == []
-    vectorised = rule_columns(parsed, RULES)
+    vectorised = rule_columns(parsed, BUNDLED)
     code = {MET: 1.0, NOT_MET: 0.0}
     compared = 0
     for row, raw in enumerate(raws):
         one = build_factors(raw, source="row", strict=False)
-        expected = {r["rule_id"]: r["status"] for r in evaluate_clinical(one, RULES).rules}
+        expected = {r["rule_id"]: r["status"] for r in evaluate_clinical(one, BUNDLED).rules}
         for rule_id, status in expected.items():
             value = vectorised.at[row, rule_id]
             if status == NOT_ASSESSED:
@@ -154,7 +153,7 @@ def test_vectorised_rule_calls_equal_evaluate_clinical_on_every_row(seed):
     # the seeded cohort holds every status of every rule (a varied cohort, not a trivial one)
     for rule_id in vectorised.columns:
         assert set(vectorised[rule_id].fillna(-1)) == {-1.0, 0.0, 1.0}, rule_id
-    assert compared == 300 * len(RULES)
+    assert compared == 300 * len(BUNDLED)
 
 
 def test_the_frame_and_the_row_reader_share_their_cross_checks():
@@ -183,7 +182,7 @@ def test_albumin_on_two_scales_lists_the_lines():
         in str(error.value)
 
 
-def test_cli_exit_2_names_file_line_and_column(tmp_path, clin_rules):
+def test_cli_exit_2_names_file_line_and_column(tmp_path):
     result = _run("cohort", "--maf", ROOT / "tests/fixtures/malformed/stats/cohort_twelve_samples.maf",
                   "--clinical", FIXTURES / "ecog_dead_and_ldh_implausible.tsv", "--no-plots",
                   "-o", tmp_path / "out")
@@ -233,7 +232,7 @@ def _own_clinical_calls(path: Path) -> pd.DataFrame:
         "CLIN_LDH_GT_ULN": np.where(ratio.isna(), np.nan, (ratio.round(4) > 1).astype(float))})
 
 
-def test_cohort_writes_a_clinical_row_per_rule_with_its_counts(tmp_path, study, clin_rules):
+def test_cohort_writes_a_clinical_row_per_rule_with_its_counts(tmp_path, study):
     out = tmp_path / "out"
     result = _run("cohort", *genie_like.cohort_args(study), "--no-plots", "-o", out)
     assert result.exit_code == 0, result.output
@@ -265,8 +264,7 @@ def test_cohort_writes_a_clinical_row_per_rule_with_its_counts(tmp_path, study, 
     assert "<h2>Clinical factors</h2>" in html and "CLIN_RMH_GE2" in html
 
 
-def test_mdm2_adjusted_for_metastatic_sites_and_ldh_matches_direct_fits(tmp_path, study,
-                                                                         clin_rules):
+def test_mdm2_adjusted_for_metastatic_sites_and_ldh_matches_direct_fits(tmp_path, study):
     from firthmodels import FirthLogisticRegression
     from lifelines import CoxPHFitter
 
@@ -307,7 +305,7 @@ def test_mdm2_adjusted_for_metastatic_sites_and_ldh_matches_direct_fits(tmp_path
         row["adjusted_hazard_ratio"])
 
 
-def test_a_clin_covariate_needs_factor_columns(tmp_path, clin_rules):
+def test_a_clin_covariate_needs_factor_columns(tmp_path):
     result = _run("cohort", "--maf", ROOT / "tests/fixtures/malformed/stats/cohort_twelve_samples.maf",
                   "--clinical", ROOT / "tests/fixtures/malformed/stats/clinical_covariate_1e308_scale.tsv",
                   "--covariate", "CLIN_METS_GT2", "--no-plots", "-o", tmp_path / "o")
@@ -317,7 +315,7 @@ def test_a_clin_covariate_needs_factor_columns(tmp_path, clin_rules):
 
 # --- hpd-classify: the same reader -----------------------------------------------------------------
 
-def test_hpd_classify_patient_table_factor_columns_fail_as_in_cohort(tmp_path, clin_rules):
+def test_hpd_classify_patient_table_factor_columns_fail_as_in_cohort(tmp_path):
     examples = ROOT / "examples" / "hpd"
     lines = (examples / "patients.tsv").read_text().splitlines()
     lines = [lines[0] + "\talbumin_g_l"] + [line + ("\t120" if i == 1 else "\t38")

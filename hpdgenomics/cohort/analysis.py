@@ -683,9 +683,10 @@ def analyse_cohort(samples: list[SampleCalls], rules: Iterable[Rule], *,
                                      "assessed_in_table": dict(clinical.factor_assessed),
                                      "conversions": list(clinical.factor_conversions)}
     clinical_rules = list(clinical_rules)
-    if clinical_rules and clinical.factor_columns:
-        from .clinical import rule_columns
+    from .clinical import rule_columns, rules_apply
 
+    # only a table with a factor some rule tests (not, say, AGE alone) gets the CLIN rows
+    if clinical_rules and rules_apply(clinical_rules, clinical.factor_assessed):
         analysis.clinical_rules = [{"rule_id": r.id, "title": r.title,
                                     "evidence_level": r.evidence_level} for r in clinical_rules]
         analysis.clinical_matrix = rule_columns(patients, clinical_rules)

@@ -51,6 +51,13 @@ def rule_columns(frame: pd.DataFrame, rules: Iterable) -> pd.DataFrame:
     return pd.DataFrame({rule.id: rule_column(frame, rule) for rule in rules}, index=frame.index)
 
 
+def rules_apply(rules: Iterable, factor_assessed: dict[str, int]) -> bool:
+    """True when some rule tests a factor the clinical table has values of (a table with only
+    AGE, say, gets no CLIN_* rows)."""
+    tested = {c.factor for r in rules for c in (r.score_parts or (r.criterion,))}
+    return any(factor_assessed.get(key) for key in tested)
+
+
 def rule_counts(columns: pd.DataFrame) -> list[dict]:
     """met / not met / not assessed per rule column."""
     return [{"rule_id": rule_id, "met": int((values == 1).sum()),
@@ -59,4 +66,4 @@ def rule_counts(columns: pd.DataFrame) -> list[dict]:
 
 
 __all__ = ["CLINICAL_COMPONENT", "CLINICAL_EXPOSURE", "CLINICAL_GRADE", "rule_column",
-           "rule_columns", "rule_counts"]
+           "rule_columns", "rule_counts", "rules_apply"]

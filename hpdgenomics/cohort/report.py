@@ -64,6 +64,7 @@ from .analysis import (
     check_model_columns,
     parse_outcome,
 )
+from .clinical import rules_apply
 
 log = logging.getLogger(__name__)
 
@@ -389,7 +390,7 @@ def _now() -> str:
 
 def knowledge_clinical_rules(knowledge) -> tuple:
     """The knowledge base's CLIN_* rules (``KnowledgeBase.clinical_rules``)."""
-    return tuple(getattr(knowledge, "clinical_rules", ()) or ())
+    return tuple(knowledge.clinical_rules)
 
 
 def factor_mapping(items) -> dict[str, str]:
@@ -529,7 +530,8 @@ def run_cohort(config: CohortConfig,
         # checked here, not after the analysis, so that a typo costs no screening run
         check_model_columns(config.covariates, config.strata,
                             [*clinical.carried_columns, *model_columns,
-                             *([r.id for r in clinical_rules] if clinical.factor_columns else [])],
+                             *(r.id for r in clinical_rules
+                               if rules_apply(clinical_rules, clinical.factor_assessed))],
                             path=clinical.path)
 
     sample_outcomes: list[dict] = []
