@@ -14,8 +14,12 @@ The engine is chosen with the environment variable ``HPDGENOMICS_COHORT_ENGINE``
 the default, or ``per-sample``, the reference implementation, about 100 times slower: run only up
 to ``--per-sample-max`` samples).
 
+With ``--factors`` the clinical table also holds patient factor columns (ECOG, LDH, albumin,
+metastatic sites, ...: ``genie_like.write_study(factors=True)``), so the factor parsing and the
+CLIN_* rules (issue 12) are timed as part of the command.
+
     python benchmarks/bench_cohort.py [SIZES ...] [--no-plots] [--per-sample-max 10000]
-                                      [--stage-only] [--workdir DIR]
+                                      [--stage-only] [--factors] [--workdir DIR]
 """
 from __future__ import annotations
 
@@ -76,12 +80,12 @@ def _measure_alone(command: list[str], env: dict) -> dict:
 
 
 def run(sizes: list[int], *, plots: bool, per_sample_max: int, stage_only: bool,
-        workdir: Path) -> list[dict]:
+        workdir: Path, factors: bool = False) -> list[dict]:
     rows = []
     for size in sizes:
         folder = workdir / f"study_{size}"
         start = time.perf_counter()
-        paths = genie_like.write_study(folder, size)
+        paths = genie_like.write_study(folder, size, factors=factors)
         written = time.perf_counter() - start
         print(f"{size:,} samples: study written in {written:.1f} s", file=sys.stderr)
         serial = {k: ([str(p) for p in v] if isinstance(v, list) else str(v))
@@ -90,7 +94,8 @@ def run(sizes: list[int], *, plots: bool, per_sample_max: int, stage_only: bool,
         for engine in engines:
             env = {**os.environ, ENGINE_VARIABLE: engine}
             stage = _measure_alone([sys.executable, "-c", STAGE, json.dumps(serial)], env)
-            row = {"samples": size, "engine": engine, "stage_s": stage["seconds"],
+            row = {"samples": size, "engine": engine + (" + factors" if factors else ""),
+                   "stage_s": stage["seconds"],
                    "stage_peak_mb": stage["peak_mb"]}
             if not stage_only:
                 out = folder / f"out_{engine}"
@@ -135,16 +140,18 @@ def main() -> None:
     parser.add_argument("--stage-only", action="store_true",
                         help="time evaluate_cohort_files only, not the whole command")
     parser.add_argument("--workdir", type=Path, help="keep the studies and outputs here")
+    parser.add_argument("--factors", action="store_true",
+                        help="write patient factor columns into the clinical table")
     ns = parser.parse_args()
     if ns.workdir:
         ns.workdir.mkdir(parents=True, exist_ok=True)
         rows = run(sorted(ns.sizes), plots=not ns.no_plots, per_sample_max=ns.per_sample_max,
-                   stage_only=ns.stage_only, workdir=ns.workdir)
+                   stage_only=ns.stage_only, workdir=ns.workdir, factors=ns.factors)
     else:
         with tempfile.TemporaryDirectory(prefix="bench_cohort_") as folder:
             rows = run(sorted(ns.sizes), plots=not ns.no_plots,
                        per_sample_max=ns.per_sample_max, stage_only=ns.stage_only,
-                       workdir=Path(folder))
+                       workdir=Path(folder), factors=ns.factors)
     print(_table(rows))
 
 

@@ -7,7 +7,9 @@ Writes, into a folder:
   missense variants in the screened genes, and passenger rows in genes outside the screen;
 * ``data_CNA.txt``: a 30-gene discrete (-2..2) matrix, ``NA`` where a sample's panel lacks a gene;
 * ``data_gene_panel_matrix.txt`` and three panel definitions (one without MDM2/MDM4, as DFCI's);
-* ``data_clinical_patient.txt`` (TTF_MONTHS, TTF_STATUS, AGE, SEX) and
+* ``data_clinical_patient.txt`` (TTF_MONTHS, TTF_STATUS, AGE, SEX; with ``factors=True`` also
+  the pre-ICI patient factors ECOG_PS, LDH, LDH_ULN, ALBUMIN_G_L, METASTATIC_SITES, LIVER_METS,
+  NEUTROPHILS, LYMPHOCYTES, about one in eight ``[Not Available]``) and
   ``data_clinical_sample.txt`` (one in ten patients has two samples).
 
 Everything is drawn from a seeded numpy generator, so a size always gives the same study.
@@ -67,8 +69,12 @@ MAF_COLUMNS = ["Hugo_Symbol", "Entrez_Gene_Id", "Center", "NCBI_Build", "Chromos
                "Tumor_Sample_Barcode", "HGVSp_Short", "t_depth", "t_ref_count", "t_alt_count"]
 
 
-def write_study(out: str | Path, samples: int, seed: int = 7) -> dict[str, Path]:
-    """Write a study of ``samples`` samples into ``out``; returns its files by role."""
+def write_study(out: str | Path, samples: int, seed: int = 7,
+                factors: bool = False) -> dict[str, Path]:
+    """Write a study of ``samples`` samples into ``out``; returns its files by role.
+
+    ``factors``: add patient factor columns to the clinical table (drawn from a generator of
+    their own, so every other file is the same as without them)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
@@ -147,6 +153,8 @@ def write_study(out: str | Path, samples: int, seed: int = 7) -> dict[str, Path]
                              "TTF_STATUS": np.where(event, "1:Progressed", "0:Not Progressed"),
                              "AGE": rng.integers(30, 90, n_patients),
                              "SEX": rng.choice(["Male", "Female"], n_patients)})
+    if factors:
+        header, clinical = _with_factors(header, clinical, seed)
     paths["clinical"] = out / "data_clinical_patient.txt"
     paths["clinical"].write_text(header + clinical.to_csv(sep="\t", index=False))
     header = ("#Sample Identifier\tPatient Identifier\tOncotree Code\n#Sample\t#Patient\tCode\n"
@@ -156,6 +164,44 @@ def write_study(out: str | Path, samples: int, seed: int = 7) -> dict[str, Path]
     paths["clinical_samples"] = out / "data_clinical_sample.txt"
     paths["clinical_samples"].write_text(header + sample_table.to_csv(sep="\t", index=False))
     return paths
+
+
+#: (column, display name, datatype) of the factor columns ``factors=True`` adds
+FACTOR_COLUMNS = [("ECOG_PS", "ECOG performance status", "NUMBER"),
+                  ("LDH", "Serum LDH (U/L)", "NUMBER"), ("LDH_ULN", "LDH upper limit", "NUMBER"),
+                  ("ALBUMIN_G_L", "Serum albumin (g/L)", "NUMBER"),
+                  ("METASTATIC_SITES", "Metastatic sites", "NUMBER"),
+                  ("LIVER_METS", "Liver metastases", "STRING"),
+                  ("NEUTROPHILS", "Neutrophils (10^9/L)", "NUMBER"),
+                  ("LYMPHOCYTES", "Lymphocytes (10^9/L)", "NUMBER")]
+
+
+def _with_factors(header: str, clinical: pd.DataFrame, seed: int) -> tuple[str, pd.DataFrame]:
+    """The clinical table and its cBioPortal header lines with the patient factor columns."""
+    rng = np.random.default_rng(seed + 1000)
+    n = len(clinical)
+    values = {
+        "ECOG_PS": rng.choice([0, 1, 2, 3], n, p=[0.35, 0.45, 0.15, 0.05]).astype(str),
+        "LDH": np.round(rng.lognormal(np.log(230), 0.35, n)).astype(int).astype(str),
+        "LDH_ULN": rng.choice(["225", "246", "250"], n),
+        "ALBUMIN_G_L": np.round(rng.normal(38, 5, n).clip(15, 55), 1).astype(str),
+        "METASTATIC_SITES": rng.choice(5, n, p=[0.1, 0.35, 0.3, 0.15, 0.1]).astype(str),
+        "LIVER_METS": rng.choice(["Yes", "No"], n, p=[0.25, 0.75]),
+        "NEUTROPHILS": np.round(rng.lognormal(np.log(4.5), 0.4, n), 2).astype(str),
+        "LYMPHOCYTES": np.round(rng.lognormal(np.log(1.4), 0.4, n).clip(0.1, None), 2).astype(str),
+    }
+    clinical = clinical.copy()
+    for column, cells in values.items():
+        cells = cells.astype(object)
+        cells[rng.random(n) < 0.125] = "[Not Available]"
+        clinical[column] = cells
+    lines = header.rstrip("\n").split("\n")
+    names = "\t".join(display for _, display, _ in FACTOR_COLUMNS)
+    kinds = "\t".join(kind for _, _, kind in FACTOR_COLUMNS)
+    ones = "\t".join("1" for _ in FACTOR_COLUMNS)
+    lines = [f"{lines[0]}\t{names}", f"{lines[1]}\t{names}", f"{lines[2]}\t{kinds}",
+             f"{lines[3]}\t{ones}"]
+    return "\n".join(lines) + "\n", clinical
 
 
 def _occurrence(groups: np.ndarray) -> np.ndarray:
@@ -180,6 +226,9 @@ if __name__ == "__main__":
     parser.add_argument("out")
     parser.add_argument("--samples", type=int, default=10000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--factors", action="store_true",
+                        help="add patient factor columns (ECOG, LDH, albumin, ...) to the "
+                             "clinical table")
     ns = parser.parse_args()
-    written = write_study(ns.out, ns.samples, ns.seed)
+    written = write_study(ns.out, ns.samples, ns.seed, factors=ns.factors)
     print(" ".join(["hpdgenomics", "cohort", *cohort_args(written)]))

@@ -75,7 +75,10 @@ def test_the_enums_are_the_codes_vocabularies():
     assert _enum(cohort["caution_level"]) == set(CAUTION_LEVELS)
     assert _enum(cohort["grade"]) == set(GRADES)
     assert _enum(cohort["evidence_level"]) == set(EVIDENCE_LEVELS)
-    assert _enum(cohort["component"]) == {"all", *COMPONENTS}
+    from hpdgenomics.cohort.clinical import CLINICAL_COMPONENT, CLINICAL_GRADE
+    assert _enum(cohort["component"]) == {"all", *COMPONENTS, CLINICAL_COMPONENT}
+    assert CLINICAL_GRADE in _enum(cohort["exposure_grade"])
+    assert _enum(cohort["level"]) == {"rule", "gene", "clinical"}
 
 
 def _broken(report: dict, change) -> dict:

@@ -88,7 +88,13 @@ class _CohortCommand(click.Command):
 @click.option("--early-failure-months", type=click.FloatRange(min=0, min_open=True), default=2.0,
               show_default=True, help="Early failure: TTF below this many months.")
 @click.option("--covariate", "covariates", multiple=True,
-              help="Clinical or manifest column to adjust Firth and Cox models for; repeatable.")
+              help="Clinical or manifest column to adjust Firth and Cox models for; repeatable. "
+                   "Also a patient factor (ldh_ratio, ecog, ...) or a CLIN_* rule id "
+                   "(CLIN_METS_GT2: 1 met, 0 not met).")
+@click.option("--clinical-factor", "clinical_factors", multiple=True, metavar="KEY=COLUMN",
+              help="Read clinical column COLUMN as patient factor KEY (ldh, ecog, "
+                   "albumin_g_l, ... docs/clinical.md); repeatable. Columns named by a key or "
+                   "alias (ECOG, LDH, 'Albumin (g/dL)') are found without it.")
 @click.option("--strata", multiple=True,
               help="Column to stratify the Cox model by (e.g. tumor_type); repeatable.")
 @click.option("--multi-sample-policy", type=click.Choice(["first", "error"]), default="first",
@@ -122,7 +128,8 @@ class _CohortCommand(click.Command):
 @common_options
 def command(manifest, reports, maf, cna, cna_format, gene_panel_matrix, gene_panels, clinical,
             clinical_samples, id_column, time_column, status_column, time_unit, on_invalid,
-            outcome, hpd_calls, early_failure_months, covariates, strata, multi_sample_policy,
+            outcome, hpd_calls, early_failure_months, covariates, clinical_factors, strata,
+            multi_sample_policy,
             tcga_barcodes_to_patients, build, knowledge_path, knowledge_mode, include_filtered, workers,
             dask_scheduler, no_plots, cbioportal_study_id, out_dir):
     """Screen a cohort and test HPD-associated alterations against treatment outcome.
@@ -152,7 +159,8 @@ def command(manifest, reports, maf, cna, cna_format, gene_panel_matrix, gene_pan
         covariates=tuple(covariates), strata=tuple(strata), policy=multi_sample_policy,
         build=build, knowledge_path=knowledge_path, knowledge_mode=knowledge_mode,
         include_filtered=include_filtered, workers=workers, dask_scheduler=dask_scheduler,
-        tcga_barcode_patients=tcga_barcodes_to_patients, out_dir=out_dir)
+        tcga_barcode_patients=tcga_barcodes_to_patients,
+        clinical_factors=tuple(clinical_factors), out_dir=out_dir)
 
     state = click.get_current_context().find_object(_State)
     quiet = getattr(state, "verbosity", 0) < 0

@@ -443,57 +443,97 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
+def liver_in_sites(sites) -> bool:
+    """True when a metastatic site list names the liver (the list is a full enumeration)."""
+    return any(word in site for site in sites for word in _LIVER_WORDS)
+
+
+def check_ldh(ldh: float | None, uln: float | None) -> tuple[float | None, str | None, str | None]:
+    """(ldh_ratio, problem, why not assessed) from LDH and its upper limit of normal.
+
+    The one check used by :func:`build_factors` (one patient) and by
+    :func:`hpdgenomics.io.patient.patient_factor_frame` (a table, once per distinct pair).
+    """
+    if ldh is not None and uln is not None:
+        ratio = ldh / uln
+        if not 0.05 <= ratio <= 100:
+            return None, (f"{ldh:g} is {ratio:.3g} x ldh_uln {uln:g}: implausible; are both in "
+                          "U/L?"), None
+        return round(ratio, 4), None, None
+    if ldh is not None:
+        return None, None, ("LDH given without ldh_uln, the laboratory's upper limit of normal "
+                            "(it differs between laboratories and is not assumed)")
+    if uln is not None:
+        return None, None, "ldh_uln given without ldh"
+    return None, None, "ldh and ldh_uln not given"
+
+
+def check_nlr(nlr: float | None, neutrophils: float | None, lymphocytes: float | None
+              ) -> tuple[float | None, str | None, str | None]:
+    """(nlr computed from the counts, problem, why not assessed): the NLR given, computed, or
+    both (then they must agree within :data:`NLR_TOLERANCE`). Shared like :func:`check_ldh`."""
+    if neutrophils is not None and lymphocytes is not None:
+        computed = neutrophils / lymphocytes
+        if nlr is not None:
+            if abs(nlr - computed) > NLR_TOLERANCE * max(nlr, computed):
+                return None, (f"{nlr:g} disagrees with neutrophils / lymphocytes = "
+                              f"{neutrophils:g} / {lymphocytes:g} = {computed:.3g}; correct one "
+                              "of them or give only one"), None
+            return None, None, None
+        return round(computed, 4), None, None
+    if nlr is not None:
+        return None, None, None
+    if neutrophils is not None:
+        return None, None, "neutrophils given without lymphocytes"
+    if lymphocytes is not None:
+        return None, None, "lymphocytes given without neutrophils"
+    return None, None, "nlr (or neutrophils and lymphocytes) not given"
+
+
+def check_liver(liver: bool | None, sites) -> tuple[bool | None, str | None]:
+    """(liver_metastases derived from the site list, problem): a site list (a full enumeration)
+    must agree with a liver_metastases flag given beside it."""
+    if sites is None:
+        return None, None
+    listed = liver_in_sites(sites)
+    if liver is None:
+        return listed, None
+    if liver != listed:
+        return None, (f"contradicts metastatic_sites {list(sites)} (liver "
+                      f"{'listed' if listed else 'not listed'}); correct one of them")
+    return None, None
+
+
 def _cross_check(factors: PatientFactors, problems: list[tuple[str, str]], today: dt.date) -> None:
     values = factors.values
     # the site list is a full enumeration: liver is among them or it is not
-    if factors.sites is not None:
-        liver = any(word in site for site in factors.sites for word in _LIVER_WORDS)
-        if "liver_metastases" in values:
-            if values["liver_metastases"] != liver:
-                given = "yes" if values["liver_metastases"] else "no"
-                problems.append(("liver_metastases", f"{given!r} "
-                                 f"contradicts metastatic_sites {list(factors.sites)} (liver "
-                                 f"{'listed' if liver else 'not listed'}); correct one of them"))
-        else:
-            factors.derived["liver_metastases"] = liver
-            factors.notes["liver_metastases"] = ("from the metastatic site list (" +
-                                                 ("liver listed" if liver else "liver not listed")
-                                                 + ")")
+    derived, problem = check_liver(values.get("liver_metastases"), factors.sites)
+    if problem:
+        given = "yes" if values["liver_metastases"] else "no"
+        problems.append(("liver_metastases", f"{given!r} {problem}"))
+    elif derived is not None:
+        factors.derived["liver_metastases"] = derived
+        factors.notes["liver_metastases"] = ("from the metastatic site list (" +
+                                             ("liver listed" if derived else "liver not listed")
+                                             + ")")
     # LDH is compared with the laboratory's own upper limit of normal
-    if "ldh" in values and "ldh_uln" in values:
-        ratio = values["ldh"] / values["ldh_uln"]
-        if not 0.05 <= ratio <= 100:
-            problems.append(("ldh", f"{values['ldh']:g} is {ratio:.3g} x ldh_uln "
-                                    f"{values['ldh_uln']:g}: implausible; are both in U/L?"))
-        else:
-            factors.derived["ldh_ratio"] = round(ratio, 4)
-    elif "ldh" in values:
-        factors.not_assessed["ldh_ratio"] = ("LDH given without ldh_uln, the laboratory's upper "
-                                             "limit of normal (it differs between laboratories "
-                                             "and is not assumed)")
-    elif "ldh_uln" in values:
-        factors.not_assessed["ldh_ratio"] = "ldh_uln given without ldh"
-    else:
-        factors.not_assessed["ldh_ratio"] = "ldh and ldh_uln not given"
+    ratio, problem, missing = check_ldh(values.get("ldh"), values.get("ldh_uln"))
+    if problem:
+        problems.append(("ldh", problem))
+    elif ratio is not None:
+        factors.derived["ldh_ratio"] = ratio
+    if missing:
+        factors.not_assessed["ldh_ratio"] = missing
     # NLR: given, computed, or both (then they must agree)
     neutrophils, lymphocytes = values.get("neutrophils"), values.get("lymphocytes")
-    if neutrophils is not None and lymphocytes is not None:
-        computed = neutrophils / lymphocytes
-        if "nlr" in values:
-            if abs(values["nlr"] - computed) > NLR_TOLERANCE * max(values["nlr"], computed):
-                problems.append(("nlr", f"{values['nlr']:g} disagrees with neutrophils / "
-                                        f"lymphocytes = {neutrophils:g} / {lymphocytes:g} = "
-                                        f"{computed:.3g}; correct one of them or give only one"))
-        else:
-            factors.derived["nlr"] = round(computed, 4)
-            factors.notes["nlr"] = f"neutrophils / lymphocytes = {neutrophils:g} / {lymphocytes:g}"
-    elif "nlr" not in values:
-        if neutrophils is not None:
-            factors.not_assessed["nlr"] = "neutrophils given without lymphocytes"
-        elif lymphocytes is not None:
-            factors.not_assessed["nlr"] = "lymphocytes given without neutrophils"
-        else:
-            factors.not_assessed["nlr"] = "nlr (or neutrophils and lymphocytes) not given"
+    computed, problem, missing = check_nlr(values.get("nlr"), neutrophils, lymphocytes)
+    if problem:
+        problems.append(("nlr", problem))
+    elif computed is not None:
+        factors.derived["nlr"] = computed
+        factors.notes["nlr"] = f"neutrophils / lymphocytes = {neutrophils:g} / {lymphocytes:g}"
+    if missing:
+        factors.not_assessed["nlr"] = missing
     # dates: pre-treatment factors are measured before ICI start
     measured, start = values.get("measured_on"), values.get("ici_start")
     if measured is not None and measured > today:

@@ -388,9 +388,9 @@ class AlterationAssociation:
         base = self.crude.row()
         base.pop("rule_id")
         base["fisher_q"] = self.fisher_q
-        head = ({"rule_id": self.id} if self.level == "rule" else {"gene": self.id})
+        head = ({"gene": self.id} if self.level == "gene" else {"rule_id": self.id})
         head.update(component=self.component, grade=self.grade, exposure=self.exposure)
-        if self.level == "rule":
+        if self.level in ("rule", "clinical"):
             head.update(title=self.title, evidence_level=self.evidence_level)
         row = {**head, "outcome": self.outcome, **base}
         adjusted = self.adjusted.row() if self.adjusted is not None else {}
@@ -444,6 +444,13 @@ class CohortAnalysis:
     join_report: JoinReport | None = None
     rule_associations: list[AlterationAssociation] = field(default_factory=list)
     gene_associations: list[AlterationAssociation] = field(default_factory=list)
+    # the CLIN_* rules (level ``clinical``): per analysed patient 1 met / 0 not met / NaN not
+    # assessed, their counts, and their associations (their own BH family)
+    clinical_rules: list[dict] = field(default_factory=list)
+    clinical_matrix: pd.DataFrame | None = None
+    clinical_associations: list[AlterationAssociation] = field(default_factory=list)
+    # which clinical column was read as which factor, rows assessed, unit conversions
+    clinical_factor_info: dict | None = None
     hpd_overlap: pd.DataFrame | None = None
     survival_available: bool = False
     binary_available: bool = False
@@ -481,9 +488,18 @@ class CohortAnalysis:
                          "not_evaluable": int(column.isna().sum())})
         return rows
 
+    def clinical_counts(self) -> list[dict]:
+        """met / not met / not assessed per CLIN_* rule over the patients with clinical data."""
+        if self.clinical_matrix is None:
+            return []
+        from .clinical import rule_counts
+
+        return rule_counts(self.clinical_matrix)
+
     def associations(self, level: str = "rule", *, default_only: bool = False
                      ) -> list[AlterationAssociation]:
-        family = self.rule_associations if level == "rule" else self.gene_associations
+        family = {"rule": self.rule_associations, "gene": self.gene_associations,
+                  "clinical": self.clinical_associations}[level]
         return [a for a in family if a.is_default] if default_only else list(family)
 
 
@@ -601,11 +617,15 @@ def analyse_cohort(samples: list[SampleCalls], rules: Iterable[Rule], *,
                    clinical: ClinicalTable | None = None, options: CohortOptions | None = None,
                    sample_to_patient: dict[str, str] | None = None,
                    profiling_assumption: str | None = None,
-                   hpd_calls: pd.DataFrame | None = None) -> CohortAnalysis:
+                   hpd_calls: pd.DataFrame | None = None,
+                   clinical_rules: Iterable = ()) -> CohortAnalysis:
     """Build the matrices, join the clinical table and compute every association.
 
     Without ``clinical`` only the matrices are built. ``sample_to_patient`` (for example from the
-    manifest) takes precedence over the clinical table's own mapping.
+    manifest) takes precedence over the clinical table's own mapping. ``clinical_rules`` (the
+    knowledge base's CLIN_* rules) are evaluated on the clinical table's patient factor columns
+    when it has any: a column per rule named by its id (usable as a covariate, like the factors
+    themselves) and association rows of level ``clinical``.
     """
     options = options or CohortOptions()
     rules = list(rules)
@@ -657,6 +677,21 @@ def analyse_cohort(samples: list[SampleCalls], rules: Iterable[Rule], *,
             numeric = pd.to_numeric(values.dropna(), errors="coerce")
             patients[name] = (pd.to_numeric(values, errors="coerce")
                               if len(numeric) and numeric.notna().all() else values)
+
+    # the CLIN_* rules on the parsed factor columns: a column each, named by the rule id
+    analysis.clinical_factor_info = {"columns": dict(clinical.factor_columns),
+                                     "assessed_in_table": dict(clinical.factor_assessed),
+                                     "conversions": list(clinical.factor_conversions)}
+    clinical_rules = list(clinical_rules)
+    from .clinical import rule_columns, rules_apply
+
+    # only a table with a factor some rule tests (not, say, AGE alone) gets the CLIN rows
+    if clinical_rules and rules_apply(clinical_rules, clinical.factor_assessed):
+        analysis.clinical_rules = [{"rule_id": r.id, "title": r.title,
+                                    "evidence_level": r.evidence_level} for r in clinical_rules]
+        analysis.clinical_matrix = rule_columns(patients, clinical_rules)
+        for rule_id in analysis.clinical_matrix.columns:
+            patients[rule_id] = analysis.clinical_matrix[rule_id]
 
     patients[DURATION_COLUMN] = patients["ttf_months"].astype(float)
     patients[EVENT_COLUMN] = _binary_column(patients["ttf_event"])
@@ -740,7 +775,10 @@ def analyse_cohort(samples: list[SampleCalls], rules: Iterable[Rule], *,
             fitted[cache_key] = fit(exposure)
         return fitted[cache_key]
 
-    def fit(exposure: pd.Series) -> tuple[AssociationResult, AssociationResult | None]:
+    def fit(exposure: pd.Series, itself: str | None = None
+            ) -> tuple[AssociationResult, AssociationResult | None]:
+        # a clinical rule named as a covariate is not adjusted for itself (its own row)
+        covariates = tuple(c for c in options.covariates if c != itself)
         frame = patients.copy()
         frame[EXPOSURE_COLUMN] = exposure
         kwargs = {"exposure": EXPOSURE_COLUMN,
@@ -749,7 +787,7 @@ def analyse_cohort(samples: list[SampleCalls], rules: Iterable[Rule], *,
                   "event": EVENT_COLUMN if analysis.survival_available else None,
                   "alpha": options.alpha, "km_at_times": risk_times}
         crude = associate(frame, **kwargs)
-        adjusted_result = (associate(frame, covariates=options.covariates,
+        adjusted_result = (associate(frame, covariates=covariates,
                                      strata=options.strata, **kwargs) if adjusted else None)
         for result in filter(None, (crude, adjusted_result)):   # an empty cell says why
             result.warnings += skipped
@@ -758,6 +796,27 @@ def analyse_cohort(samples: list[SampleCalls], rules: Iterable[Rule], *,
     skipped = [f"{what} not run: {why}" for what, why in (
         ("survival statistics", analysis.survival_skipped),
         ("binary statistics", analysis.binary_skipped)) if why]
+
+    if analysis.clinical_matrix is not None:
+        from .clinical import CLINICAL_COMPONENT, CLINICAL_EXPOSURE, CLINICAL_GRADE
+
+        titles = {r["rule_id"]: r for r in analysis.clinical_rules}
+        for rule_id in analysis.clinical_matrix.columns:
+            exposure = analysis.clinical_matrix[rule_id].astype(float)
+            cache_key = rule_id.encode() + np.where(np.isnan(exposure.to_numpy()), -1.0,
+                                                    exposure.to_numpy()).tobytes()
+            if cache_key not in fitted:
+                fitted[cache_key] = fit(exposure, itself=rule_id)
+            crude, adjusted_result = fitted[cache_key]
+            analysis.clinical_associations.append(AlterationAssociation(
+                "clinical", rule_id, titles[rule_id]["title"], titles[rule_id]["evidence_level"],
+                outcome.text(), crude, adjusted_result, component=CLINICAL_COMPONENT,
+                grade=CLINICAL_GRADE, exposure=CLINICAL_EXPOSURE))
+        pvalues = [a.crude.fisher.p_value if a.crude.fisher is not None else math.nan
+                   for a in analysis.clinical_associations]
+        for association, q in zip(analysis.clinical_associations,
+                                  bh_qvalues(np.asarray(pvalues, dtype=float))):
+            association.fisher_q = float(q)
 
     for definitions, matrices, associations in (
             (rule_exposures, rule_matrices, analysis.rule_associations),

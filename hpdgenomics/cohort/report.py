@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
+from ..clinical.evaluate import STATEMENT
 from ..errors import UsageError
 from ..io.text import atomic_write, finite_json, sha256_file, write_file_set
 from ..screen.exposures import ALL, ANY
@@ -63,6 +64,7 @@ from .analysis import (
     check_model_columns,
     parse_outcome,
 )
+from .clinical import rules_apply
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +143,9 @@ class CohortConfig:
     workers: int | None = None
     dask_scheduler: str | None = None  # manifest path: tcp://host:port of a Dask scheduler, or local
     tcga_barcode_patients: bool = False
+    # patient factor columns named explicitly: "KEY=COLUMN" (--clinical-factor), e.g.
+    # "ldh=LDH_IU"; others are found by the vocabulary (hpdgenomics.clinical.factors)
+    clinical_factors: tuple[str, ...] = ()
     out_dir: Path | None = None      # needed for the manifest path (per-sample reports)
     alpha: float = 0.05
 
@@ -314,7 +319,9 @@ class CohortReport:
         results: dict[int, dict] = {}
         associations = {
             "association": [a.to_dict(results) for a in analysis.rule_associations],
-            "association_genes": [a.to_dict(results) for a in analysis.gene_associations]}
+            "association_genes": [a.to_dict(results) for a in analysis.gene_associations],
+            "association_clinical": [a.to_dict(results)
+                                     for a in analysis.clinical_associations]}
         data = json_safe({
             "schema_version": "1.0",
             "tool": {"name": "hpdgenomics", "version": self.tool_version},
@@ -346,6 +353,8 @@ class CohortReport:
                                      n_blocks["gene"] * n_samples)},
             "association": None,
             "association_genes": None,
+            "association_clinical": None,
+            "clinical_factors": _clinical_factors(self),
             "join_report": (analysis.join_report.to_dict()
                             if analysis.join_report is not None else None),
             "join_problems": (analysis.join_report.problems()
@@ -377,6 +386,44 @@ def _now() -> str:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     moment = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
     return moment.replace(microsecond=0).isoformat()
+
+
+def knowledge_clinical_rules(knowledge) -> tuple:
+    """The knowledge base's CLIN_* rules (``KnowledgeBase.clinical_rules``)."""
+    return tuple(knowledge.clinical_rules)
+
+
+def factor_mapping(items) -> dict[str, str]:
+    """``("ldh=LDH_IU", ...)`` (``--clinical-factor``) as KEY -> COLUMN; a malformed item or a
+    KEY given twice is a UsageError (unknown keys and columns are checked when the table is
+    read: :func:`hpdgenomics.io.patient.factor_columns_of`)."""
+    mapping: dict[str, str] = {}
+    for item in items:
+        key, sep, column = str(item).partition("=")
+        if not sep or not key.strip() or not column.strip():
+            raise UsageError(f"--clinical-factor {item!r}: expected KEY=COLUMN",
+                             hint="for example --clinical-factor ldh=LDH_IU_L "
+                                  "(docs/clinical.md lists the keys)")
+        if key.strip() in mapping:
+            raise UsageError(f"--clinical-factor: {key.strip()} given twice")
+        mapping[key.strip()] = column.strip()
+    return mapping
+
+
+def _clinical_factors(report: CohortReport) -> dict | None:
+    """cohort.json ``clinical_factors``: which column was read as which factor, how many
+    analysed patients have each assessed, every unit conversion, and the CLIN_* counts."""
+    analysis = report.analysis
+    info = analysis.clinical_factor_info
+    if info is None:
+        return None
+    patients = analysis.patients
+    assessed = ({key: int(patients[key].notna().sum()) for key in info["assessed_in_table"]
+                 if key in patients.columns} if patients is not None else {})
+    return {**info, "assessed_in_analysis": assessed,
+            "n_patients_analysed": int(len(patients)) if patients is not None else 0,
+            "rules": analysis.clinical_rules, "counts": analysis.clinical_counts(),
+            "statement": STATEMENT}
 
 
 def _config_dict(config: CohortConfig) -> dict:
@@ -449,13 +496,17 @@ def run_cohort(config: CohortConfig,
             time_unit=config.time_unit, samples_path=config.clinical_samples,
             binary_cols=[outcome.column] if outcome.kind == "binary" else [],
             id_col=config.id_column, on_invalid=config.on_invalid,
-            require_time_to_event=outcome.kind == "ttf" or named)
+            require_time_to_event=outcome.kind == "ttf" or named,
+            factor_mapping=factor_mapping(config.clinical_factors))
         inputs.append({"kind": "clinical", "path": str(config.clinical), "sha256": clinical.sha256,
                        "level": clinical.level, "columns_used": clinical.columns_used,
                        "time_unit": clinical.time_unit})
         if clinical.samples_path:
             inputs.append({"kind": "clinical_samples", "path": clinical.samples_path,
                            "sha256": clinical.samples_sha256})
+    elif config.clinical_factors:
+        raise UsageError("--clinical-factor needs --clinical")
+    clinical_rules = knowledge_clinical_rules(knowledge)
     hpd_calls = None
     if outcome.kind == "hpd":
         from ..hpd import load_hpd_calls
@@ -478,7 +529,10 @@ def run_cohort(config: CohortConfig,
     if clinical is not None and (config.covariates or config.strata):
         # checked here, not after the analysis, so that a typo costs no screening run
         check_model_columns(config.covariates, config.strata,
-                            [*clinical.carried_columns, *model_columns], path=clinical.path)
+                            [*clinical.carried_columns, *model_columns,
+                             *(r.id for r in clinical_rules
+                               if rules_apply(clinical_rules, clinical.factor_assessed))],
+                            path=clinical.path)
 
     sample_outcomes: list[dict] = []
     sample_to_patient: dict[str, str] = {}
@@ -542,7 +596,8 @@ def run_cohort(config: CohortConfig,
                             tcga_barcode_patients=config.tcga_barcode_patients)
     analysis = analyse_cohort(samples, knowledge.rules, clinical=clinical, options=options,
                               sample_to_patient=sample_to_patient or None,
-                              profiling_assumption=profiling_assumption, hpd_calls=hpd_calls)
+                              profiling_assumption=profiling_assumption, hpd_calls=hpd_calls,
+                              clinical_rules=clinical_rules)
     if profiling_assumption and clinical is None:
         assumptions.append(profiling_assumption)
     return CohortReport(
@@ -683,7 +738,8 @@ def write_cohort_outputs(report: CohortReport, out_dir: str | Path, *,
     if report.sample_outcomes:
         add("samples", out / "samples.tsv", _tsv_text(SAMPLES_COLUMNS, report.sample_outcomes))
     add("association", out / "association.tsv",
-        _tsv_text(RULE_ASSOCIATION_COLUMNS, report.association_rows("rule")))
+        _tsv_text(RULE_ASSOCIATION_COLUMNS,
+                  report.association_rows("rule") + report.association_rows("clinical")))
     add("association_genes", out / "association_genes.tsv",
         _tsv_text(GENE_ASSOCIATION_COLUMNS, report.association_rows("gene")))
     if report.analysis.join_report is not None:
@@ -715,6 +771,7 @@ def render_cohort_html(report: CohortReport, data: dict | None = None,
         r=data, css=css, figures=figures, inf=math.inf, sample_limit=HTML_SAMPLE_LIMIT,
         rows=report.association_rows("rule", default_only=True),
         gene_rows=report.association_rows("gene", default_only=True),
+        clinical_rows=report.association_rows("clinical"),
         other_rows=report.other_exposure_rows("rule"),
         other_gene_rows=report.other_exposure_rows("gene"))
 

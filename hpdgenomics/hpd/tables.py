@@ -476,6 +476,15 @@ def _read_patients(path: Path, problems: list[str], date_order: str | None
                         "ecog_baseline": ecog_baseline, "line": line})
     if (conflict := dates.conflict(path)) is not None:
         problems.append(conflict)
+    # other patient factor columns (ECOG, LDH, albumin, ...) are validated by the one reader
+    # of patient factors (the cohort's too); nothing of them is added to the outputs
+    from ..io.patient import patient_factor_frame
+
+    used = set(columns.values())
+    _, factor_problems = patient_factor_frame(
+        frame[[c for c in frame.columns if c not in used]], path=path, lines=table.lines,
+        decimal_comma=table.decimal_comma)
+    problems.extend(factor_problems)
     patients = pd.DataFrame.from_records(
         records, columns=["patient_id", "ici_start", "ttf_months", "ttf_event",
                           "ecog_ps2_within_2mo", "ecog_baseline", "line"])
@@ -498,10 +507,15 @@ def _parse_ecog(value: str) -> bool:
 
 
 def _parse_ecog_score(value: str) -> int:
-    score = _parse_count(value)
-    if score > 5:
-        raise ValueError("ECOG PS above 5")
-    return score
+    """ECOG PS at ICI start, read as the patient-factor vocabulary reads ``ecog`` (one range and
+    one set of errors with ``screen --patient`` and the cohort's clinical columns)."""
+    from ..clinical.factors import parse_value
+
+    try:
+        return int(parse_value("ecog", value))
+    except ValueError as exc:
+        raise _Explained(f"{exc}; expected an ECOG PS 0-4 (a whole number; the factor ecog, "
+                         "docs/clinical.md)") from None
 
 
 def _unknown_patient(patient: str, known: dict[str, object]) -> str:

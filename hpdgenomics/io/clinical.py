@@ -438,6 +438,11 @@ class ClinicalTable:
     time_unit_stated: bool = True           # False: months assumed, checked for plausibility
     # warnings that must reach the report's warnings and stderr (also in ``warnings``)
     plausibility_warnings: list[str] = field(default_factory=list)
+    # patient factors (hpdgenomics.clinical.factors) parsed from the table into ``df`` columns
+    # named by their key: key -> the file's column, key -> rows assessed, unit conversions
+    factor_columns: dict[str, str] = field(default_factory=dict)
+    factor_assessed: dict[str, int] = field(default_factory=dict)
+    factor_conversions: list[str] = field(default_factory=list)
 
     @property
     def has_time_to_event(self) -> bool:
@@ -604,7 +609,8 @@ def read_clinical(path: str | Path, *, time_col: str | None = "TTF_MONTHS",
                   status_col: str | None = "TTF_STATUS", time_unit: str | None = None,
                   samples_path: str | Path | None = None,
                   binary_cols: tuple[str, ...] | list[str] = (), id_col: str | None = None,
-                  on_invalid: str = "error", require_time_to_event: bool = True) -> ClinicalTable:
+                  on_invalid: str = "error", require_time_to_event: bool = True,
+                  factor_mapping: dict[str, str] | None = None) -> ClinicalTable:
     """Read and validate a clinical table (see the module docstring for formats and rules).
 
     ``on_invalid``: ``"error"`` (default) raises one ClinicalDataError naming every bad value;
@@ -614,6 +620,12 @@ def read_clinical(path: str | Path, *, time_col: str | None = "TTF_MONTHS",
     ``require_time_to_event=False`` absent time/status columns are not an error either (for a
     binary or HPD outcome). Either way ``ttf_months``/``ttf_event`` are all missing and
     :attr:`ClinicalTable.no_time_to_event` says why.
+
+    Patient factor columns (``ECOG``, ``LDH``, ``Albumin (g/dL)``, ... : the vocabulary of
+    :mod:`hpdgenomics.clinical.factors`, or ``factor_mapping`` KEY -> COLUMN) are parsed by
+    :func:`hpdgenomics.io.patient.patient_factor_frame` into float columns named by their key
+    (plus the derived ``ldh_ratio``, ``nlr``, ``liver_metastases``); a bad value is a problem
+    like a bad time. :attr:`ClinicalTable.factor_columns` says which column is which factor.
     """
     if time_unit is not None:
         _check_choice("time_unit", time_unit, tuple(MONTHS_PER_UNIT))
@@ -839,6 +851,19 @@ def read_clinical(path: str | Path, *, time_col: str | None = "TTF_MONTHS",
                 carried.iloc[j] = np.nan
         out[column] = carried.to_numpy() if carried.dtype == float else carried
 
+    # patient factors: the one vocabulary (hpdgenomics.clinical.factors), parsed per column
+    from .patient import patient_factor_frame
+
+    factor_source = df.drop(columns=[c for c in used if c in df.columns]).iloc[keep]
+    factors, factor_problems = patient_factor_frame(
+        factor_source.reset_index(drop=True), path=path,
+        lines=[table.line_of(i) for i in keep], decimal_comma=decimal_comma,
+        mapping=factor_mapping)
+    problems.extend(factor_problems)
+    for key in factors.columns:
+        out[key] = factors[key].to_numpy()
+    factor_columns = dict(factors.attrs.get("factor_columns", {}))
+
     if half_missing:
         shown = ", ".join(map(str, half_missing[:10])) + (" ..." if len(half_missing) > 10 else "")
         warnings.append(f"{len(half_missing)} row(s) have a time without a status or a status "
@@ -889,4 +914,8 @@ def read_clinical(path: str | Path, *, time_col: str | None = "TTF_MONTHS",
                          inconsistent_patients=inconsistent_patients,
                          repeated_rows=repeated_rows, no_time_to_event=no_time_to_event,
                          warnings=warnings, time_unit_stated=stated_unit is not None,
-                         plausibility_warnings=plausibility)
+                         plausibility_warnings=plausibility, factor_columns=factor_columns,
+                         factor_assessed=({key: int(out[key].notna().sum())
+                                           for key in factors.columns} if factor_columns
+                                          else {}),
+                         factor_conversions=list(factors.attrs.get("conversions", [])))

@@ -244,3 +244,252 @@ def _choose(header: list[str], body: list, wanted: str | None, path: Path):
             "give --patient-id with the id the file uses")
     raise ClinicalDataError(f"no row has sample_id or patient_id {wanted!r} among "
                             f"{len(body)} patient rows", path=path, hint=hint)
+
+
+# --- a table of patients (the cohort's clinical table, hpd-classify's patient table) ----------
+
+#: factor kinds a table of patients is parsed for (text and dates are carried as written)
+FRAME_KINDS = ("sites", "flag", "number", "integer", "count")
+#: how many lines a problem lists before "..."
+_LINES_SHOWN = 10
+
+
+def _lines_text(lines: list[int]) -> str:
+    shown = ", ".join(map(str, lines[:_LINES_SHOWN]))
+    return f"line{'s' if len(lines) > 1 else ''} {shown}" + \
+        (f" (+{len(lines) - _LINES_SHOWN} more)" if len(lines) > _LINES_SHOWN else "")
+
+
+def factor_columns_of(columns, mapping=None, *, path=None) -> dict[str, tuple[str, str]]:
+    """factor key -> (column, the name its values are parsed under) for a table's columns.
+
+    Columns are found by the shared vocabulary (:func:`~hpdgenomics.clinical.factors.factor_key`
+    on each name: documented keys, aliases, names with units such as ``Albumin (g/dL)``);
+    ``mapping`` (KEY -> COLUMN, ``--clinical-factor``) names others and takes precedence. An
+    unknown KEY, a COLUMN the table lacks, or two columns for one factor is a
+    :class:`~hpdgenomics.errors.UsageError`. Only the factors of :data:`FRAME_KINDS` are listed.
+    """
+    from ..clinical.factors import FACTORS, UNIT_KEYS, factor_key, suggest_key
+    from ..errors import UsageError
+
+    columns = list(columns)
+    found: dict[str, tuple[str, str]] = {}
+    mapped_columns = set()
+    for key, column in (mapping or {}).items():
+        factor = factor_key(key)
+        if factor is None:
+            raise UsageError(f"--clinical-factor {key}={column}: unknown factor {key!r}; "
+                             f"{suggest_key(key)}", path=path)
+        if column not in columns:
+            raise UsageError(f"--clinical-factor {key}={column}: the table has no column "
+                             f"{column!r}", path=path, hint="columns: " + ", ".join(columns))
+        if factor in found:
+            raise UsageError(f"--clinical-factor: {factor} mapped twice ({found[factor][0]!r} "
+                             f"and {column!r})", path=path)
+        # the column's own unit (Albumin (g/dL)) wins over a key without one
+        own = factor_key(column)
+        name = column if own == factor and canonical_name(column) in UNIT_KEYS and \
+            canonical_name(key) not in UNIT_KEYS else key
+        found[factor] = (column, name)
+        mapped_columns.add(column)
+    for column in columns:
+        factor = factor_key(column)
+        if column in mapped_columns or factor is None or factor in (mapping and {
+                factor_key(k) for k in mapping} or ()):
+            continue
+        if FACTORS[factor].kind not in FRAME_KINDS:
+            continue
+        if factor in found:
+            raise UsageError(f"columns {found[factor][0]!r} and {column!r} both hold {factor}",
+                             path=path, hint=f"keep one, or choose with --clinical-factor "
+                                             f"{factor}=COLUMN")
+        found[factor] = (column, column)
+    return found
+
+
+def patient_factor_frame(frame, *, path, lines, decimal_comma: bool = False,
+                         mapping=None):
+    """The patient factors of a table of patients: ``(DataFrame, problems)``.
+
+    ``frame`` holds the table's cells as text (one row per patient or sample), ``lines`` each
+    row's line in ``path``, ``mapping`` explicit factor KEY -> COLUMN. Every cell of a factor
+    column is parsed by :func:`~hpdgenomics.clinical.factors.parse_value` (each distinct text
+    once), a whole column is checked for a unit mix-up (an albumin column all below 10 g/L is
+    g/dL; a column mixing both scales lists the lines of the minority), and each row is
+    cross-checked as :func:`~hpdgenomics.clinical.factors.build_factors` does (the same
+    functions: LDH against its upper limit, NLR against the counts, liver metastases against a
+    site list). Returns one float column per factor (flags 1/0, ``metastatic_sites`` the count;
+    NaN = not assessed, and for a cell with a problem) plus the derived ``ldh_ratio``, ``nlr``
+    and ``liver_metastases``, and the problems as sentences naming file, line and column.
+    ``result.attrs``: ``factor_columns`` (key -> column), ``assessed`` (key -> count),
+    ``conversions`` (sentences).
+    """
+    import numpy as np
+    import pandas as pd
+
+    from ..clinical.factors import (FACTORS, UNIT_KEYS, _UNIT_KEY_MIXUP, _number, check_ldh,
+                                    check_liver, check_nlr, parse_value)
+
+    columns = factor_columns_of(frame.columns, mapping, path=path)
+    lines = np.asarray(list(lines))
+    problems: list[str] = []
+    out = pd.DataFrame(index=frame.index)
+    conversions: list[str] = []
+    sites_of: dict[str, object] = {}
+    for key, (column, name) in columns.items():
+        factor = FACTORS[key]
+        codes, uniques = pd.factorize(frame[column].astype(object), use_na_sentinel=True)
+        canonical = canonical_name(name)
+        # whole-column plausibility: bare numbers the vocabulary would call another unit's
+        mixup = _UNIT_KEY_MIXUP.get(canonical) if canonical in UNIT_KEYS else factor.mixup
+        flagged = np.zeros(len(uniques), dtype=bool)
+        bare = np.zeros(len(uniques), dtype=bool)
+        if mixup is not None:
+            for at, text in enumerate(uniques):
+                try:
+                    number, unit = _number(text, decimal_comma=decimal_comma)
+                except ValueError:
+                    continue
+                if not unit:
+                    bare[at] = True
+                    flagged[at] = mixup(number) is not None
+        if flagged.any():
+            bad_rows = np.isin(codes, np.flatnonzero(flagged))
+            good_rows = np.isin(codes, np.flatnonzero(bare & ~flagged))
+            example = mixup(_number(uniques[np.flatnonzero(flagged)[0]],
+                                    decimal_comma=decimal_comma)[0])
+            if not good_rows.any():
+                problems.append(
+                    f"{path}, column {column}: every value is implausible as {factor.unit or key}"
+                    f" ({int(bad_rows.sum())} values; e.g. {example}): the column is in another "
+                    f"unit; name it with its unit (e.g. 'Albumin (g/dL)') or map it with "
+                    f"--clinical-factor KEY={column} using a key with the unit "
+                    f"({', '.join(k for k, (f, _) in UNIT_KEYS.items() if f == key) or 'none'})")
+            else:
+                problems.append(
+                    f"{path}, column {column}: values on two scales: {int(good_rows.sum())} "
+                    f"plausible as {factor.unit or key}, {int(bad_rows.sum())} not "
+                    f"({_lines_text(list(lines[bad_rows]))}; e.g. {example}); convert them to "
+                    "one unit")
+        values = np.full(len(uniques), np.nan)
+        site_lists: list = [None] * len(uniques)
+        failed: list[tuple[int, str]] = []
+        converted = 0
+        for at, text in enumerate(uniques):
+            if flagged[at]:
+                continue
+            try:
+                parsed = parse_value(name, text, decimal_comma=decimal_comma)
+            except ValueError as exc:
+                failed.append((at, str(exc)))
+                continue
+            if parsed is None:
+                continue
+            if key == "metastatic_sites":
+                site_lists[at] = parsed["sites"]
+                parsed = parsed["count"]
+            values[at] = float(parsed)
+            if factor.units and not bare[at] and isinstance(text, str) and \
+                    _has_unit(text, decimal_comma):
+                converted += int((codes == at).sum())
+        for at, message in failed:
+            rows = codes == at
+            problems.append(f"{path} {_lines_text(list(lines[rows]))}, column {column}: "
+                            f"{uniques[at]!r}: {message}")
+        column_values = np.where(codes >= 0, values[np.maximum(codes, 0)], np.nan)
+        out[key] = column_values
+        if key == "metastatic_sites":
+            sites_of = {"codes": codes, "lists": site_lists}
+        if canonical in UNIT_KEYS and name == column:
+            conversions.append(f"column {column} read as {key} in {factor.unit} "
+                               f"(x{UNIT_KEYS[canonical][1]:g} from the unit in its name)")
+        elif canonical in UNIT_KEYS:
+            conversions.append(f"column {column} read as {key} in {factor.unit} "
+                               f"(x{UNIT_KEYS[canonical][1]:g}, mapped as {name})")
+        if converted:
+            conversions.append(f"column {column}: {converted} value(s) written with a unit "
+                               f"converted to {factor.unit}")
+    _cross_checks(out, sites_of, columns, lines, path, problems,
+                  check_ldh=check_ldh, check_nlr=check_nlr, check_liver=check_liver)
+    out.attrs["factor_columns"] = {key: column for key, (column, _) in columns.items()}
+    out.attrs["assessed"] = {key: int(out[key].notna().sum()) for key in out.columns}
+    out.attrs["conversions"] = conversions
+    return out, problems
+
+
+def _has_unit(text: str, decimal_comma: bool) -> bool:
+    from ..clinical.factors import _number
+
+    try:
+        return bool(_number(text, decimal_comma=decimal_comma)[1])
+    except ValueError:
+        return False
+
+
+def _cross_checks(out, sites_of, columns, lines, path, problems, *, check_ldh, check_nlr,
+                  check_liver) -> None:
+    """The row checks of ``build_factors`` over a frame, each distinct combination once."""
+    import numpy as np
+
+    def column(key):
+        return out[key].to_numpy() if key in out.columns else np.full(len(out), np.nan)
+
+    def plain(value):
+        return None if value != value else float(value)
+
+    def per_combination(keys, check, derived_key, problem_column):
+        arrays = [column(k) for k in keys]
+        results: dict = {}
+        derived = np.full(len(out), np.nan)
+        bad: dict[str, list[int]] = {}
+        for row, combo in enumerate(zip(*arrays)):
+            if all(v != v for v in combo):
+                continue
+            if combo not in results:
+                results[combo] = check(*(plain(v) for v in combo))
+            value, problem = results[combo][0], results[combo][1]
+            if problem:
+                bad.setdefault(problem, []).append(row)
+            elif value is not None:
+                derived[row] = float(value)
+        for problem, rows in bad.items():
+            problems.append(f"{path} {_lines_text([int(lines[r]) for r in rows])}, column "
+                            f"{problem_column}: {problem}")
+        return derived, [r for rows in bad.values() for r in rows]
+
+    if "ldh" in out.columns or "ldh_uln" in out.columns:
+        ratio, bad_rows = per_combination(("ldh", "ldh_uln"), check_ldh, "ldh_ratio",
+                                          columns.get("ldh", ("ldh",))[0])
+        out["ldh_ratio"] = ratio
+    if {"nlr", "neutrophils", "lymphocytes"} & set(out.columns):
+        computed, bad_rows = per_combination(("nlr", "neutrophils", "lymphocytes"), check_nlr,
+                                             "nlr", columns.get("nlr", columns.get(
+                                                 "neutrophils", ("nlr",)))[0])
+        given = column("nlr")
+        nlr = np.where(np.isnan(given), computed, given)
+        nlr[bad_rows] = np.nan
+        out["nlr"] = nlr
+    if sites_of and any(lst is not None for lst in sites_of["lists"]):
+        codes, lists = sites_of["codes"], sites_of["lists"]
+        given = column("liver_metastases")
+        liver = given.copy()
+        cache: dict = {}
+        bad: dict[str, list[int]] = {}
+        for row, code in enumerate(codes):
+            sites = lists[code] if code >= 0 else None
+            if sites is None:
+                continue
+            flag = None if given[row] != given[row] else bool(given[row])
+            if (code, flag) not in cache:
+                cache[(code, flag)] = check_liver(flag, sites)
+            derived, problem = cache[(code, flag)]
+            if problem:
+                bad.setdefault(problem, []).append(row)
+                liver[row] = np.nan
+            elif derived is not None:
+                liver[row] = float(derived)
+        for problem, rows in bad.items():
+            problems.append(f"{path} {_lines_text([int(lines[r]) for r in rows])}, column "
+                            f"{columns.get('liver_metastases', ('liver_metastases',))[0]}: "
+                            f"liver_metastases {problem}")
+        out["liver_metastases"] = liver
