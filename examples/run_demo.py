@@ -2,7 +2,8 @@
 
     python examples/run_demo.py OUT_DIR
 
-Screens each VCF in example_vcfs/ (and the copy-number examples), labels the measurement example
+Screens each VCF in example_vcfs/ (and the copy-number examples), one of them with its patient's
+clinical factors (examples/patients/), labels the measurement example
 with every HPD definition, and runs the example cohort. Each step is an ordinary `hpdgenomics`
 command line, printed before it runs; the script stops at the first failure.
 """
@@ -30,6 +31,10 @@ def main(out: Path) -> None:
         # each example is its own "patient": name the report after the file
         sample_id = vcf.name.split(".")[0]
         run(["screen", "--vcf", str(vcf), "--sample-id", sample_id, "-o", str(out / "screen")])
+    # one tumour with its patient's pre-treatment clinical factors beside the genomic findings
+    run(["screen", "--vcf", str(ROOT / "example_vcfs" / "vep_grch38.vcf"),
+         "--patient", str(ROOT / "examples" / "patients" / "PT001_patient.yaml"),
+         "-o", str(out / "screen_with_patient")])
     hpd = ROOT / "examples" / "hpd"
     run(["hpd-classify", "--measurements", str(hpd / "measurements.tsv"),
          "--patients", str(hpd / "patients.tsv"), "-o", str(out / "hpd")])

@@ -139,7 +139,9 @@ def _value_text(key: str, value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     _, unit = _label(key)
-    return f"{value:g}{f' {unit}' if unit and unit != 'organs' else ''}"
+    # three significant digits for a derived ratio (2.08 x ULN, NLR 5.64), whole numbers as such
+    number = f"{value:.0f}" if abs(value) >= 100 else f"{value:.3g}"
+    return f"{number}{f' {unit}' if unit and unit != 'organs' else ''}"
 
 
 def _check(criterion: ClinicalCriterion, factors: PatientFactors | None) -> dict:
