@@ -73,6 +73,8 @@ def normalize_build(name: str) -> str:
 
 @dataclass(frozen=True)
 class BuildEvidence:
+    """The genome build a file points to (``None`` when undecided) and what that rests on."""
+
     build: str | None
     source: str            # what the decision rests on, for the report
 

@@ -24,6 +24,8 @@ GIB = 1024 * MIB
 
 @dataclass(frozen=True)
 class Limit:
+    """One input limit: its default and the environment variable that overrides it."""
+
     name: str          # short key used by the code ("line_bytes", "table_bytes", ...)
     env: str           # the environment variable that overrides the default
     default: int
@@ -52,6 +54,9 @@ class Limit:
 
 
 def format_amount(value: int, unit: str) -> str:
+    """``value`` in ``unit`` for a message: whole KiB/MiB/GiB when exact, ``4x``, else with
+    thousands commas.
+    """
     if unit == "bytes":
         for size, name in ((GIB, "GiB"), (MIB, "MiB"), (KIB, "KiB")):
             if value >= size and value % size == 0:

@@ -100,6 +100,9 @@ class BcftoolsCsq:
 
     @classmethod
     def from_header(cls, tag: str, description: str) -> BcftoolsCsq:
+        """The parser for INFO ``tag``, with the field names its header ``description`` lists
+        (bcftools' default order when it lists none).
+        """
         names = [name.lower() for name in header_format_fields(description)]
         if "consequence" not in names:
             names = list(_DEFAULT_FIELDS)
@@ -116,6 +119,9 @@ class BcftoolsCsq:
         return field_value(values, self._index[name])
 
     def effects(self, variant) -> dict[str, list[TranscriptEffect]]:
+        """The record's BCSQ effects per ALT, resolving ``@POS`` references to compound (joint)
+        consequences.
+        """
         record = RecordEffects(variant, self.tag)
         if variant.CHROM != self._compound_chrom:
             self._compound_chrom, self._compound = variant.CHROM, {}

@@ -96,6 +96,7 @@ _ESCAPE = re.compile(r"_%([0-9A-Fa-f]{2})_")
 
 
 def is_funcotator_description(description: str) -> bool:
+    """True when an INFO header description is GATK Funcotator's."""
     return _DESCRIPTION_MARK in description.lower()
 
 
@@ -141,6 +142,7 @@ class Funcotator:
 
     @classmethod
     def from_header(cls, tag: str, description: str) -> Funcotator:
+        """The parser for INFO ``tag``, with the field names its header ``description`` lists."""
         return cls(tag=tag, fields=funcotation_fields(description))
 
     def __post_init__(self):
@@ -152,12 +154,16 @@ class Funcotator:
                 self._index.setdefault(match.group(1).lower(), i)
 
     def has_gencode_fields(self) -> bool:
+        """True when the header lists Funcotator's Gencode fields (a variant classification)."""
         return "variantclassification" in self._index
 
     def _get(self, values: list[str], name: str) -> str | None:
         return field_value(values, self._index.get(name.lower()))
 
     def effects(self, variant) -> dict[str, list[TranscriptEffect]]:
+        """The record's FUNCOTATION effects per ALT (one group per ALT, else matched by tumour
+        allele).
+        """
         record = RecordEffects(variant, self.tag)
         raw = record.raw
         if not raw:

@@ -174,6 +174,9 @@ def so_name(term: str) -> str:
 
 
 def term_consequence(term: str) -> Consequence:
+    """The consequence class of an annotator's term (case-insensitive); ``OTHER`` for an unknown
+    term.
+    """
     row = TERM_TABLE.get(term.strip().lower())
     if row is None:
         logger.debug("consequence term %r is not in the term table; classed as 'other'", term)

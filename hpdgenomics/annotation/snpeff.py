@@ -71,6 +71,9 @@ class SnpEffAnn:
 
     @classmethod
     def from_header(cls, tag: str, description: str) -> SnpEffAnn:
+        """The parser for INFO ``tag``, with the field names its header ``description`` lists
+        (SnpEff's default ANN order when it lists none).
+        """
         fields = _quoted_fields(description)
         return cls(tag=tag, fields=fields or list(_ANN_DEFAULT))
 
@@ -83,6 +86,7 @@ class SnpEffAnn:
         return field_value(values, self._index[name.lower()])
 
     def effects(self, variant) -> dict[str, list[TranscriptEffect]]:
+        """The record's ANN effects per ALT; cancer-mode pairs (``ALT-REF``) are skipped."""
         record = RecordEffects(variant, self.tag)
         if not record.raw:
             return record.by_alt
@@ -143,6 +147,9 @@ class SnpEffEff:
 
     @classmethod
     def from_header(cls, tag: str, description: str) -> SnpEffEff:
+        """The parser for INFO ``tag``, with the field names in the description's ``Effect(...)``
+        (SnpEff's default EFF order when it has none).
+        """
         match = re.search(r"Effect\s*\((.*)\)", description)
         names = []
         if match:
@@ -163,6 +170,9 @@ class SnpEffEff:
         return field_value(values, self._index.get(key))
 
     def effects(self, variant) -> dict[str, list[TranscriptEffect]]:
+        """The record's legacy EFF effects per ALT, matched by genotype number or allele; entries
+        that cannot be matched to one ALT are skipped (logged at debug level).
+        """
         record = RecordEffects(variant, self.tag)
         if not record.raw:
             return record.by_alt

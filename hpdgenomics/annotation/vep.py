@@ -66,6 +66,7 @@ class VepCsq:
 
     @classmethod
     def from_header(cls, tag: str, description: str) -> VepCsq:
+        """The parser for INFO ``tag``, with the field names its header ``description`` lists."""
         return cls(tag=tag, fields=header_format_fields(description))
 
     def __post_init__(self):
@@ -100,6 +101,9 @@ class VepCsq:
         return field_value(values, self._index.get(name.upper()))
 
     def effects(self, variant) -> dict[str, list[TranscriptEffect]]:
+        """The record's CSQ effects per ALT; entries whose field count does not fit the header are
+        not used and the record is remembered for a warning.
+        """
         record = RecordEffects(variant, self.tag)
         if not record.raw:
             return record.by_alt

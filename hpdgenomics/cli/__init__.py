@@ -81,6 +81,9 @@ class InputFile(click.ParamType):
     name = "file"
 
     def convert(self, value, param, ctx) -> Path:
+        """The path of a readable regular file; fails the option (usage error, exit 2) saying why
+        not.
+        """
         if isinstance(value, Path):
             value = str(value)
         if value == "-":
@@ -128,6 +131,9 @@ class _StderrHandler(logging.StreamHandler):
 
 
 def configure_logging(verbosity: int = 0) -> None:
+    """Send the ``hpdgenomics`` loggers to stderr at the level ``verbosity`` asks (-1 errors only, 0
+    warnings, 1 info, 2 debug); calling it again changes the level only.
+    """
     level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(
         max(-1, min(verbosity, 2)), logging.DEBUG)
     logger = logging.getLogger("hpdgenomics")
@@ -198,6 +204,10 @@ _NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
 
 class HpdGroup(click.Group):
+    """The command group: loads each subcommand's module on first use and maps errors to exit codes
+    (``HpdError`` and environment errors: one stderr line, exit 2).
+    """
+
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         """click's main, with one-line usage errors, 130 on Ctrl-C and 0 on a closed stdout."""
         if not standalone_mode:
@@ -230,15 +240,21 @@ class HpdGroup(click.Group):
         sys.exit(code if isinstance(code, int) else 0)
 
     def list_commands(self, ctx):
+        """The subcommand names, sorted."""
         return sorted(_COMMANDS)
 
     def get_command(self, ctx, name):
+        """The subcommand ``name``, importing its module now; ``None`` for an unknown name."""
         if name not in _COMMANDS:
             return None
         module = importlib.import_module(f"{__name__}.{_COMMANDS[name]}")
         return module.command
 
     def invoke(self, ctx):
+        """Run the subcommand, turning library errors, broken pipes, interrupts and environment
+        errors (disk full, permissions) into one stderr line and their exit code; anything else is a
+        bug (exit 1 with a short message, the traceback with ``--debug``).
+        """
         try:
             return super().invoke(ctx)
         except HpdError as exc:
@@ -302,4 +318,5 @@ def cli(ctx):
 
 
 def main(argv=None):
+    """The ``hpdgenomics`` console entry point; ``argv`` defaults to the process arguments."""
     cli.main(args=argv, prog_name="hpdgenomics")

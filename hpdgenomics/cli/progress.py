@@ -20,6 +20,9 @@ Progress = Callable[..., None]
 
 
 def progress_wanted(*, quiet: bool = False) -> bool:
+    """Whether to show a progress bar: the forcing environment variable when it is 0 or 1, else only
+    on a terminal stderr, outside CI and without ``quiet``.
+    """
     forced = os.environ.get(FORCE_ENV, "").strip()
     if forced in ("0", "1"):
         return forced == "1"

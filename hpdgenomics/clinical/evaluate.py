@@ -48,6 +48,7 @@ class ClinicalEvaluation:
 
     @property
     def counts(self) -> dict[str, int]:
+        """The number of clinical rules with each status (met, not met, not assessed)."""
         return {status: sum(r["status"] == status for r in self.rules) for status in STATUSES}
 
     def summary(self) -> str:

@@ -373,6 +373,9 @@ class PatientFactors:
         return self.not_assessed.get(key) or f"{key} not given"
 
     def to_dict(self) -> dict:
+        """The factors as the JSON report records them: values, derived values, notes and what was
+        not assessed.
+        """
         return {"source": self.source,
                 "values": {k: _plain(v) for k, v in self.values.items()},
                 "given": dict(self.given), "notes": dict(self.notes),

@@ -135,6 +135,7 @@ class SampleCalls:
         return self.exposure_status.get((level, component, grade), {})
 
     def reasons(self, level: str, component: str = ALL, grade: str = ANY) -> dict[str, str]:
+        """id -> why it has its status under one exposure definition (as :meth:`statuses`)."""
         if self.exposure_reason is None or (level, component, grade) == ("rule", ALL, ANY):
             return self.rule_reason if level == "rule" else {}
         return self.exposure_reason.get((level, component, grade), {})
@@ -247,13 +248,16 @@ class ExposureDefinition:
 
     @property
     def key(self) -> tuple[str, str]:
+        """``(component, grade)``, the definition's key among a rule's or gene's definitions."""
         return self.component, self.grade
 
     @property
     def is_default(self) -> bool:
+        """True for the default exposure (whole rule, strong grade)."""
         return self.key == DEFAULT_EXPOSURE
 
     def to_dict(self) -> dict:
+        """The definition as ``cohort.json`` records it."""
         return {"level": self.level, "id": self.id, "component": self.component,
                 "grade": self.grade, "label": self.label, "distinct": self.distinct}
 
@@ -315,11 +319,16 @@ def exposure_matrices(samples: list[SampleCalls], definitions: list[ExposureDefi
 
 @dataclass(frozen=True)
 class OutcomeSpec:
+    """The outcome the associations test: early failure (``ttf``), a binary clinical column or an
+    HPD definition.
+    """
+
     kind: str                      # "ttf", "binary" or "hpd"
     column: str | None = None      # the clinical column (binary) or HPD definition name (hpd)
 
     @property
     def label(self) -> str:
+        """The outcome in words, for reports."""
         if self.kind == "ttf":
             return "early failure"
         if self.kind == "binary":
@@ -327,6 +336,7 @@ class OutcomeSpec:
         return f"HPD ({self.column})"
 
     def text(self) -> str:
+        """The outcome as ``--outcome`` spells it (``ttf``, ``binary:COLUMN``, ``hpd:NAME``)."""
         return "ttf" if self.kind == "ttf" else f"{self.kind}:{self.column}"
 
 
@@ -353,6 +363,10 @@ def parse_outcome(text: str) -> OutcomeSpec:
 
 @dataclass
 class CohortOptions:
+    """The analysis settings: outcome, early-failure cut-off, covariates, strata, sample policy,
+    alpha.
+    """
+
     outcome: OutcomeSpec = field(default_factory=lambda: OutcomeSpec("ttf"))
     early_failure_months: float = 2.0
     covariates: tuple[str, ...] = ()
@@ -382,9 +396,13 @@ class AlterationAssociation:
 
     @property
     def is_default(self) -> bool:
+        """True for the default exposure (whole rule, strong grade)."""
         return (self.component, self.grade) == DEFAULT_EXPOSURE
 
     def row(self) -> dict:
+        """The association as one ``association.tsv`` row: crude results, q value and adjusted
+        results.
+        """
         base = self.crude.row()
         base.pop("rule_id")
         base["fisher_q"] = self.fisher_q
@@ -498,6 +516,9 @@ class CohortAnalysis:
 
     def associations(self, level: str = "rule", *, default_only: bool = False
                      ) -> list[AlterationAssociation]:
+        """The associations of ``level`` (``rule``, ``gene`` or ``clinical``); only the default
+        exposure's with ``default_only``.
+        """
         family = {"rule": self.rule_associations, "gene": self.gene_associations,
                   "clinical": self.clinical_associations}[level]
         return [a for a in family if a.is_default] if default_only else list(family)

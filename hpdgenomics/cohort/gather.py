@@ -57,6 +57,7 @@ class GatheredReports:
 
     @property
     def builds(self) -> list[str]:
+        """The genome builds the reports name, sorted, each once."""
         return sorted({o["genome_build"] for o in self.outcomes if o.get("genome_build")})
 
 

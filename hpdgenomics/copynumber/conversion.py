@@ -45,6 +45,9 @@ def log2_to_copies(log2, purity: float | None = None, ploidy: float | None = Non
 
 def conversion_basis(purity: float | None, ploidy: float | None, purity_source: str,
                      ploidy_source: str) -> str:
+    """How log2 ratios were converted to copies, in words for the report: the formula, the purity
+    and ploidy used with their sources (1 and 2 assumed when unknown) and the assumptions.
+    """
     p = 1.0 if purity is None else purity
     ploidy_value = DEFAULT_PLOIDY if ploidy is None else ploidy
     r = reference_copies(p, ploidy_value)

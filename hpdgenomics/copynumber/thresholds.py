@@ -33,6 +33,10 @@ _KEYS = {
 
 @dataclass(frozen=True)
 class CopyNumberThresholds:
+    """The copy-number call thresholds (amplification, gain, shallow loss, deep deletion, focal
+    length), with per-gene overrides; stamped in every report.
+    """
+
     amplification_min_copies: float = 6.0
     amplification_min_ploidy_ratio: float = 2.0
     gain_min_copies_above_ploidy: float = 1.0

@@ -46,11 +46,14 @@ class Call:
 
     @property
     def evaluable(self) -> bool:
+        """True when the call was decided (``value`` is not ``None``)."""
         return self.value is not None
 
 
 @dataclass(frozen=True)
 class HpdDefinition:
+    """One published HPD definition: its name, output column, label, citation and summary."""
+
     name: str
     column: str
     label: str
@@ -137,6 +140,7 @@ def _join(reasons: list[str]) -> str:
 
 
 def all_of(*parts: Call) -> Call:
+    """True when every part is true, false when any is false, else not evaluable; reasons joined."""
     false = [p.reason for p in parts if p.value is False]
     if false:
         return Call(False, _join(false))
@@ -147,6 +151,9 @@ def all_of(*parts: Call) -> Call:
 
 
 def any_of(*parts: Call) -> Call:
+    """True when any part is true, false when every part is false, else not evaluable; reasons
+    joined.
+    """
     true = [p.reason for p in parts if p.value is True]
     if true:
         return Call(True, _join(true))
@@ -157,6 +164,9 @@ def any_of(*parts: Call) -> Call:
 
 
 def at_least(k: int, parts: list[Call]) -> Call:
+    """True when at least ``k`` parts are true, false when even the undecided ones could not make
+    ``k``, else not evaluable; the reason lists every part.
+    """
     n_true = sum(p.value is True for p in parts)
     n_unknown = sum(p.value is None for p in parts)
     listing = "; ".join(f"{'yes' if p.value else 'no' if p.value is False else '?'}: {p.reason}"
@@ -170,6 +180,9 @@ def at_least(k: int, parts: list[Call]) -> Call:
 
 
 def compare(quantity: Quantity, name: str, op: str, threshold: float) -> Call:
+    """``quantity op threshold`` as a call (``op`` is ``>``, ``>=`` or ``<``); not evaluable when
+    the quantity is unknown, with its reason.
+    """
     if not quantity.known:
         return Call(None, quantity.reason)
     value = quantity.value

@@ -21,10 +21,12 @@ class Quantity:
 
     @property
     def known(self) -> bool:
+        """True when the quantity has a value."""
         return self.value is not None
 
 
 def undefined(reason: str) -> Quantity:
+    """A quantity without a value, for ``reason``."""
     return Quantity(None, reason)
 
 
@@ -37,6 +39,7 @@ def finite(value: float, what: str) -> Quantity:
 
 
 def months_between(day_start: float, day_end: float) -> float:
+    """The months from ``day_start`` to ``day_end`` (days / ``DAYS_PER_MONTH``)."""
     return (day_end - day_start) / DAYS_PER_MONTH
 
 

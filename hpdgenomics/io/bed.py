@@ -17,6 +17,10 @@ from .text import open_text
 
 
 def read_bed(path: str | Path) -> pr.PyRanges:
+    """The regions of a BED file (0-based half-open, as PyRanges) with normalised chromosome names.
+
+    Raises :class:`InputError` naming the bad lines (up to ten) or when there is no region.
+    """
     path = Path(path)
     rows, problems = [], []
     with open_text(path) as handle:

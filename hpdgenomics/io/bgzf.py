@@ -32,6 +32,8 @@ class IndexFormatError(Exception):
 
 @dataclass
 class IndexedSequence:
+    """One reference sequence of a tabix/CSI index: its bins and the span of its records."""
+
     tid: int
     name: str
     begin: int | None = None            # virtual offset of the first record
@@ -69,6 +71,8 @@ class IndexedSequence:
 
 @dataclass
 class TabixIndex:
+    """A parsed ``.tbi`` or ``.csi`` index: its binning scheme and its sequences."""
+
     kind: str                           # "tbi" or "csi"
     min_shift: int
     depth: int
@@ -76,6 +80,9 @@ class TabixIndex:
     data: bytes = b""
 
     def chunks_of(self, sequence: IndexedSequence, bin_number: int) -> list[tuple[int, int]]:
+        """The chunks (begin, end virtual offsets) of one bin of ``sequence``; empty when it has
+        none.
+        """
         offset, n_chunk = sequence.bins.get(bin_number, (0, 0))
         return self._chunks_at(offset, n_chunk)
 
@@ -83,6 +90,7 @@ class TabixIndex:
         return [_CHUNK.unpack_from(self.data, offset + 16 * i) for i in range(n_chunk)]
 
     def by_name(self, name: str) -> IndexedSequence | None:
+        """The indexed sequence called ``name``, or ``None`` when the index does not list it."""
         return next((s for s in self.sequences if s.name == name), None)
 
     def chunks_overlapping(self, name: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -230,6 +238,7 @@ class BgzfFile:
         self._cache: dict[int, tuple[bytes, int]] = {}
 
     def close(self) -> None:
+        """Close the underlying file."""
         self.handle.close()
 
     def __enter__(self):
@@ -305,6 +314,9 @@ class BgzfFile:
             coffset, uoffset = following, 0
 
     def read(self, voffset: int, length: int) -> bytes:
+        """Up to ``length`` decompressed bytes starting at virtual offset ``voffset`` (fewer at the
+        end).
+        """
         out = bytearray()
         for piece in self.chunks(voffset):
             out += piece

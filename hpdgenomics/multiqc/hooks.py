@@ -11,6 +11,7 @@ SEARCH_PATTERN = "hpdgenomics/screen"
 
 
 def before_config() -> None:
+    """MultiQC hook: register the search pattern that finds screen reports (``*.hpd.json``)."""
     from multiqc import config
 
     # the file name alone: the report's own fields (tool.name, sample.id, caution) are checked

@@ -29,6 +29,9 @@ class ModelFrame:
 
 
 def require_columns(df: pd.DataFrame, columns: Iterable[str]) -> None:
+    """Raise :class:`UsageError` naming every column of ``columns`` not in the patient table
+    ``df``.
+    """
     missing = [column for column in columns if column not in df.columns]
     if missing:
         raise UsageError(f"column(s) {', '.join(map(repr, missing))} not in the patient table",
@@ -47,6 +50,10 @@ def binary_problems(values: pd.Series, role: str) -> list[str]:
 
 
 def duration_problems(values: pd.Series) -> list[str]:
+    """One message per present value of ``values`` that is not a non-negative finite number.
+
+    Missing values are not problems; an empty list means the column is usable as a duration.
+    """
     present = values.dropna()
     numeric = pd.to_numeric(present, errors="coerce")
     bad = present[numeric.isna() | (numeric < 0) | ~np.isfinite(numeric.fillna(0))]

@@ -99,6 +99,9 @@ class StatResult:
     warnings: list[str]
 
     def to_dict(self) -> dict[str, Any]:
+        """Every field as plain JSON-ready Python (numpy values unwrapped, non-finite floats as
+        ``None``).
+        """
         return {f.name: json_safe(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
 
     def summary(self) -> pd.DataFrame:

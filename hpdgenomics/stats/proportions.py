@@ -47,6 +47,7 @@ def _as_count(value, name: str) -> int:
 
 
 def check_alpha(alpha: float) -> float:
+    """``alpha`` as a float; raises :class:`UsageError` unless 0 < alpha < 1."""
     if not 0 < alpha < 1:
         raise UsageError(f"alpha must lie strictly between 0 and 1, got {alpha!r}",
                          hint="use 0.05 for 95 % intervals")

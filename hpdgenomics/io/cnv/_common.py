@@ -65,6 +65,9 @@ def delimiter_of(line: str) -> str:
 
 
 def split_fields(line: str) -> list[str]:
+    """The fields of one line split on its delimiter (:func:`delimiter_of`), stripped of spaces and
+    quotes.
+    """
     return [f.strip().strip('"') for f in line.split(delimiter_of(line))]
 
 
@@ -99,6 +102,9 @@ def find_header(lines: list[str], accept: Callable[[list[str]], bool]) -> int | 
 
 
 def header_fields(lines: list[str], accept: Callable[[list[str]], bool]) -> list[str] | None:
+    """The lower-cased fields of the first header line ``accept`` takes (see :func:`find_header`),
+    or ``None``.
+    """
     index = find_header(lines, accept)
     return None if index is None else _lowered_fields(lines[index].lstrip("#"))
 
@@ -154,6 +160,9 @@ def read_table(path: Path, accept: Callable[[list[str]], bool], *, what: str,
 
 
 def require_columns(table: pd.DataFrame, columns: list[str], *, path: Path, what: str) -> None:
+    """Raise :class:`InputError` naming the columns of ``columns`` missing from ``table`` (``what``
+    names it).
+    """
     missing = [c for c in columns if c not in table.columns]
     if missing:
         raise InputError(f"{what} lacks column(s) {', '.join(missing)}; found "
@@ -162,6 +171,7 @@ def require_columns(table: pd.DataFrame, columns: list[str], *, path: Path, what
 
 
 def first_column(table: pd.DataFrame, *names: str) -> str | None:
+    """The first of ``names`` that is a column of ``table``, or ``None`` when none is."""
     for name in names:
         if name in table.columns:
             return name
@@ -442,6 +452,7 @@ def sam_header(lines: list[str]) -> tuple[str | None, dict[str, int]]:
 
 
 def is_number(text: str) -> bool:
+    """True when ``text`` parses as a float that is not NaN (infinities count as numbers)."""
     try:
         return not math.isnan(float(text))
     except (TypeError, ValueError):

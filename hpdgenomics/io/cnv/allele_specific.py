@@ -49,6 +49,12 @@ def _is_allelic(fields: list[str]) -> bool:
           sniff=lambda p, lines: header_fields(lines, _is_allelic) is not None,
           description="allele-specific segments with nMajor/nMinor (PCGR, ASCAT style)")
 def read_allele_specific(path: Path, *, sample: str | None = None, **_options) -> CopyNumberData:
+    """Read an allele-specific segment table (nMajor/nMinor columns, PCGR or ASCAT style).
+
+    Total copies are nMajor + nMinor. ``sample`` chooses one sample of a multi-sample file; returns
+    the normalised :class:`CopyNumberData`. Raises :class:`~hpdgenomics.errors.InputError` naming
+    the file and line when it is malformed.
+    """
     path = Path(path)
     table = read_table(path, _is_allelic, what="allele-specific segment table")
     sample_col = first_column(table, *_SAMPLE)
@@ -124,6 +130,12 @@ def _sequenza_fit(path: Path, warnings: list[str]) -> dict:
           description="Sequenza <sample>_segments.txt (CNt, A, B) with purity/ploidy from "
                       "<sample>_alternative_solutions.txt")
 def read_sequenza(path: Path, *, sample: str | None = None, **_options) -> CopyNumberData:
+    """Read a Sequenza ``<sample>_segments.txt``, with purity and ploidy from the
+    ``<sample>_alternative_solutions.txt`` beside it when present.
+
+    The sample is the file name's prefix (else ``sample``). Raises
+    :class:`~hpdgenomics.errors.InputError` naming the file and line when it is malformed.
+    """
     path = Path(path)
     table = read_table(path, _is_sequenza, what="Sequenza segment table")
     warnings: list[str] = []

@@ -94,16 +94,26 @@ def _read(path: Path, fmt: str, *, absolute: bool, bins: bool) -> CopyNumberData
 @register("copy_number", "cnvkit-cns", sniff=_sniff_cns,
           description="CNVkit segments (.cns): log2 copy ratios")
 def read_cns(path: Path, **_options) -> CopyNumberData:
+    """Read CNVkit segments (``.cns``) as log2 copy ratios. Raises
+    :class:`~hpdgenomics.errors.InputError` naming the file and line when it is malformed.
+    """
     return _read(Path(path), "cnvkit-cns", absolute=False, bins=False)
 
 
 @register("copy_number", "cnvkit-call-cns", sniff=_sniff_call_cns,
           description="CNVkit called segments (.call.cns): integer copy number cn")
 def read_call_cns(path: Path, **_options) -> CopyNumberData:
+    """Read CNVkit called segments (``.call.cns``) as absolute copies (its ``cn`` column). Raises
+    :class:`~hpdgenomics.errors.InputError` naming the file and line when it is malformed.
+    """
     return _read(Path(path), "cnvkit-call-cns", absolute=True, bins=False)
 
 
 @register("copy_number", "cnvkit-cnr", sniff=_sniff_cnr,
           description="CNVkit bin-level copy ratios (.cnr)")
 def read_cnr(path: Path, **_options) -> CopyNumberData:
+    """Read CNVkit bin-level copy ratios (``.cnr``), each bin taken as a segment, with a warning.
+
+    Raises :class:`~hpdgenomics.errors.InputError` naming the file and line when it is malformed.
+    """
     return _read(Path(path), "cnvkit-cnr", absolute=False, bins=True)

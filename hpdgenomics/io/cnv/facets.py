@@ -49,6 +49,13 @@ def _is_cncf(fields: list[str]) -> bool:
           sniff=lambda p, lines: header_fields(lines, _is_cncf) is not None,
           description="FACETS cncf segment table (tcn.em / lcn.em)")
 def read_facets(path: Path, *, sample: str | None = None, **_options) -> CopyNumberData:
+    """Read a FACETS cncf table (``tcn.em``/``lcn.em``, or facets-suite's column names), with purity
+    and ploidy from the run's ``<prefix>.out`` beside it when present.
+
+    ``sample`` chooses one sample of a multi-sample file; returns the normalised
+    :class:`CopyNumberData`. Raises :class:`~hpdgenomics.errors.InputError` naming the file and line
+    when it is malformed.
+    """
     path = Path(path)
     table = read_table(path, _is_cncf, what="FACETS cncf table")
     # facets-suite writes loc.start/loc.end (DNAcopy names) where FACETS' own cncf has start/end

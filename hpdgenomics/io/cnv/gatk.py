@@ -103,22 +103,40 @@ def _read(path: Path, fmt: str, value_col: str, sample: str | None,
 @register("copy_number", "gatk-cr-seg", sniff=_sniff_cr,
           description="GATK ModelSegments .cr.seg (MEAN_LOG2_COPY_RATIO)")
 def read_cr_seg(path: Path, *, sample: str | None = None, **_options) -> CopyNumberData:
+    """Read a GATK ModelSegments ``.cr.seg`` (MEAN_LOG2_COPY_RATIO); the sample is the header's @RG
+    SM.
+
+    Raises :class:`~hpdgenomics.errors.InputError` naming the file and line when it is malformed.
+    """
     return _read(Path(path), "gatk-cr-seg", "mean_log2_copy_ratio", sample)
 
 
 @register("copy_number", "gatk-called-seg", sniff=_sniff_called,
           description="GATK CallCopyRatioSegments .called.seg")
 def read_called_seg(path: Path, *, sample: str | None = None, **_options) -> CopyNumberData:
+    """Read a GATK CallCopyRatioSegments ``.called.seg``; genes are called from
+    MEAN_LOG2_COPY_RATIO, not from its CALL column.
+
+    Raises :class:`~hpdgenomics.errors.InputError` naming the file and line when it is malformed.
+    """
     return _read(Path(path), "gatk-called-seg", "mean_log2_copy_ratio", sample)
 
 
 @register("copy_number", "gatk-modelfinal-seg", sniff=_sniff_model,
           description="GATK ModelSegments .modelFinal.seg (posterior median log2 ratio)")
 def read_model_final(path: Path, *, sample: str | None = None, **_options) -> CopyNumberData:
+    """Read a GATK ModelSegments ``.modelFinal.seg`` (posterior median log2 ratio). Raises
+    :class:`~hpdgenomics.errors.InputError` naming the file and line when it is malformed.
+    """
     return _read(Path(path), "gatk-modelfinal-seg", "log2_copy_ratio_posterior_50", sample)
 
 
 @register("copy_number", "gatk-denoised-cr", sniff=_sniff_denoised,
           description="GATK DenoiseReadCounts .denoisedCR.tsv (per-interval LOG2_COPY_RATIO)")
 def read_denoised_cr(path: Path, *, sample: str | None = None, **_options) -> CopyNumberData:
+    """Read a GATK DenoiseReadCounts ``.denoisedCR.tsv``, each interval taken as a segment, with a
+    warning.
+
+    Raises :class:`~hpdgenomics.errors.InputError` naming the file and line when it is malformed.
+    """
     return _read(Path(path), "gatk-denoised-cr", "log2_copy_ratio", sample, bins=True)

@@ -101,6 +101,12 @@ def _params(path: Path, sample: str | None, warnings: list[str]) -> dict:
           description="ichorCNA <id>.seg.txt / <id>.seg / <id>.cna.seg (Corrected_Copy_Number "
                       "or copy.number)")
 def read_ichorcna(path: Path, *, sample: str | None = None, **_options) -> CopyNumberData:
+    """Read ichorCNA segments (``<id>.seg.txt``/``<id>.seg``) or its bin table (``<id>.cna.seg``).
+
+    ``sample`` chooses one sample of a multi-sample file; returns the normalised
+    :class:`CopyNumberData`. Raises :class:`~hpdgenomics.errors.InputError` naming the file and line
+    when it is malformed.
+    """
     path = Path(path)
     lines = head_lines(path, 5)
     warnings: list[str] = []

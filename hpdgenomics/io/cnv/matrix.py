@@ -233,6 +233,7 @@ class MatrixScale:
     strays: pd.DataFrame       # off-scale cells and unreadable text: sample, gene, text, line
 
     def counts(self) -> str:
+        """The off-scale counts in words, for warnings and error messages."""
         return (f"{self.off_scale} of {self.values} values are outside the discrete scale "
                 f"-2..2, {self.fractional} of them with a fractional part")
 
@@ -371,18 +372,36 @@ def _read_sample(path: Path, fmt: str, sample: str | None) -> CopyNumberData:
           sniff=lambda p, lines: header_fields(lines, _is_long) is not None,
           description="long gene table of discrete calls (cBioPortal long, OncoKB individual CNA)")
 def read_discrete_long(path: Path, *, sample: str | None = None, **_options) -> CopyNumberData:
+    """One sample's discrete calls (-2..2) from a long gene table (cBioPortal long, OncoKB).
+
+    ``sample`` chooses one sample of a multi-sample file; returns the normalised
+    :class:`CopyNumberData`. Raises :class:`~hpdgenomics.errors.InputError` naming the file and line
+    when it is malformed.
+    """
     return _read_sample(Path(path), "cna-discrete-long", sample)
 
 
 @register("copy_number", "cna-discrete-wide", sniff=_sniff_wide_discrete,
           description="wide gene x sample matrix of discrete calls (cBioPortal data_cna, GISTIC)")
 def read_discrete_wide(path: Path, *, sample: str | None = None, **_options) -> CopyNumberData:
+    """One sample's column of a wide gene x sample matrix of discrete calls (cBioPortal data_cna).
+
+    ``sample`` chooses one sample of a multi-sample file; returns the normalised
+    :class:`CopyNumberData`. Raises :class:`~hpdgenomics.errors.InputError` naming the file and line
+    when it is malformed.
+    """
     return _read_sample(Path(path), "cna-discrete-wide", sample)
 
 
 @register("copy_number", "cna-log2-wide", sniff=_sniff_wide_log2,
           description="wide gene x sample matrix of continuous log2 ratios (data_log2CNA)")
 def read_log2_wide(path: Path, *, sample: str | None = None, **_options) -> CopyNumberData:
+    """One sample's column of a wide gene x sample matrix of log2 ratios (data_log2CNA).
+
+    ``sample`` chooses one sample of a multi-sample file; returns the normalised
+    :class:`CopyNumberData`. Raises :class:`~hpdgenomics.errors.InputError` naming the file and line
+    when it is malformed.
+    """
     return _read_sample(Path(path), "cna-log2-wide", sample)
 
 

@@ -54,6 +54,8 @@ def _is_purity(fields: list[str]) -> bool:
 
 @dataclass(frozen=True)
 class PurpleFit:
+    """PURPLE's purity, ploidy, sex and fit status, read from a ``.purple.purity.tsv``."""
+
     purity: float
     ploidy: float
     sex: str | None
@@ -155,6 +157,11 @@ def _optional_column(table: pd.DataFrame, *names: str) -> pd.Series | None:
           sniff=lambda p, lines: header_fields(lines, _is_somatic) is not None,
           description="PURPLE .purple.cnv.somatic.tsv (absolute copies, allele-specific)")
 def read_purple_somatic(path: Path, **_options) -> CopyNumberData:
+    """Read a PURPLE ``.purple.cnv.somatic.tsv`` (absolute, allele-specific copies), with the fit
+    from the ``.purple.purity.tsv`` beside it; germline files are refused.
+
+    Raises :class:`~hpdgenomics.errors.InputError` naming the file and line when it is malformed.
+    """
     path = Path(path)
     _reject_germline(path)
     table = read_table(path, _is_somatic, what="PURPLE somatic copy-number table")
@@ -178,6 +185,12 @@ def read_purple_somatic(path: Path, **_options) -> CopyNumberData:
           sniff=lambda p, lines: header_fields(lines, _is_gene) is not None,
           description="PURPLE .purple.cnv.gene.tsv (gene-level minimum/maximum copies)")
 def read_purple_gene(path: Path, **_options) -> CopyNumberData:
+    """Read a PURPLE ``.purple.cnv.gene.tsv`` (gene-level minimum/maximum copies, canonical
+    transcripts only), with the fit from the ``.purple.purity.tsv`` beside it; germline files are
+    refused.
+
+    Raises :class:`~hpdgenomics.errors.InputError` naming the file and line when it is malformed.
+    """
     path = Path(path)
     _reject_germline(path)
     table = read_table(path, _is_gene, what="PURPLE gene copy-number table")

@@ -150,6 +150,13 @@ def _told_log10_doubt(values: pd.Series) -> str | None:
           description="SEG (IGV/DNAcopy/TCGA) segments, single or multi-sample; log2 by default")
 def read_seg(path: Path, *, sample: str | None = None, seg_log_base: float | None = None,
              **_options) -> CopyNumberData:
+    """Read a SEG file (IGV/DNAcopy/TCGA), single or multi-sample; values are log2 unless
+    ``seg_log_base`` (2 or 10) says otherwise.
+
+    ``sample`` chooses one sample of a multi-sample file; returns the normalised
+    :class:`CopyNumberData`. Raises :class:`~hpdgenomics.errors.InputError` naming the file and line
+    when it is malformed. Raises :class:`UsageError` for a ``seg_log_base`` other than 2 or 10.
+    """
     path = Path(path)
     if seg_log_base is not None:
         try:

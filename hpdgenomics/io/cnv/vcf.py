@@ -83,6 +83,13 @@ def _sv_type(variant) -> str | None:
           description="copy-number records in VCF (<DEL>/<DUP>/<CNV>, SVTYPE, FORMAT/INFO CN, "
                       "GATK gCNV)")
 def read_cnv_vcf(path: Path, *, sample: str | None = None, **_options) -> CopyNumberData:
+    """Read copy-number records from a VCF (<DEL>/<DUP>/<CNV>, SVTYPE, FORMAT or INFO CN, GATK
+    gCNV).
+
+    ``sample`` chooses one sample of a multi-sample file; returns the normalised
+    :class:`CopyNumberData`. Raises :class:`~hpdgenomics.errors.InputError` naming the file and line
+    when it is malformed.
+    """
     from cyvcf2 import VCF
 
     path = Path(path)
