@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-REALISTIC = Path(__file__).parent / "fixtures" / "cohort_realistic"
+REALISTIC = Path(__file__).parent / "fixtures" / "cohort_file_dialects"
 
 #: the AACR GENIE stand-in: data_mutations_extended, a CNA matrix with NA (not profiled), the
 #: gene-panel matrix and two panel definitions (one without MDM2), patient and sample clinical files

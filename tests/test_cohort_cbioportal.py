@@ -26,7 +26,7 @@ from cohort_fixtures import GENIE_COHORT_ARGS
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "cohort"
-FIXTURES = Path(__file__).parent / "fixtures" / "cohort_realistic"
+FIXTURES = Path(__file__).parent / "fixtures" / "cohort_file_dialects"
 CAUTION_ORDER = {"none": 0, "low": 1, "moderate": 2, "high": 3}
 
 

@@ -298,7 +298,7 @@ def test_manifest_bad_purity_is_reported_with_its_line_before_screening(tmp_path
 
 
 def test_manifest_cnv_sample_picks_the_sample_of_a_multi_sample_copy_number_file(tmp_path):
-    matrix = ROOT / "tests" / "fixtures" / "cnv_realistic" / \
+    matrix = ROOT / "tests" / "fixtures" / "cnv_caller_dialects" / \
         "cbioportal_data_cna_wide_na_two_samples.txt"
     vcf = ROOT / "tests" / "fixtures" / "screen" / "tumour_egfr_kras_unannotated_grch38.vcf"
     manifest = tmp_path / "manifest.tsv"

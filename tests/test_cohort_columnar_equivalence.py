@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import genie_like  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
-REALISTIC = FIXTURES / "cohort_realistic"
+REALISTIC = FIXTURES / "cohort_file_dialects"
 PLAUSIBILITY = FIXTURES / "cohort_plausibility"
 EXPOSURES = FIXTURES / "cohort_exposures"
 

@@ -28,7 +28,8 @@ S04_VCF = ROOT / "examples" / "cohort" / "vcf" / "S04.vcf"
 S04_CNV = ROOT / "examples" / "cohort" / "cnv" / "S04.call.cns"
 KRAS_STK11 = ROOT / "example_vcfs" / "kras_stk11_grch37.vcf"
 NEGATIVE = ROOT / "example_vcfs" / "negative_grch38.vcf"
-UNDETERMINED = ROOT / "tests" / "fixtures" / "realistic_vcf" / "vep_csq_header_fields_shifted.vcf"
+UNDETERMINED = (ROOT / "tests" / "fixtures" / "vcf_caller_dialects"
+                / "vep_csq_header_fields_shifted.vcf")
 
 
 def screen(tmp_path: Path, *args: object) -> dict[str, object]:

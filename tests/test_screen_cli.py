@@ -215,7 +215,7 @@ def test_json_report_matches_the_documented_schema(tmp_path):
         assert field in alteration_fields, field
 
 
-TWO_SAMPLE_MATRIX = (Path(__file__).parent / "fixtures" / "cnv_realistic"
+TWO_SAMPLE_MATRIX = (Path(__file__).parent / "fixtures" / "cnv_caller_dialects"
                      / "cbioportal_data_cna_wide_na_two_samples.txt")
 
 

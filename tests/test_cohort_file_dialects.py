@@ -4,8 +4,8 @@ spreadsheet clinical tables).
 
 Every count is checked against an independent computation with pandas on the fixture files
 themselves (which variant classes count for a rule is written out here from the knowledge base's
-criteria, not taken from the code). Fixtures: tests/fixtures/cohort_realistic/, one edge case each;
-coordinates are the panel genes' true positions (annotations/genes_GRCh3*.tsv, hotspots.tsv).
+criteria, not taken from the code). Fixtures: tests/fixtures/cohort_file_dialects/, one edge case
+each; coordinates are the panel genes' true positions (annotations/genes_GRCh3*.tsv, hotspots.tsv).
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from hpdgenomics.io.maf import read_maf
 
 from cohort_fixtures import GENIE_COHORT_ARGS
 
-FIXTURES = Path(__file__).parent / "fixtures" / "cohort_realistic"
+FIXTURES = Path(__file__).parent / "fixtures" / "cohort_file_dialects"
 DAYS_PER_MONTH = 30.4375
 
 # MAF classes that change the protein (the knowledge base's "non-synonymous" consequences) and the

@@ -1,13 +1,13 @@
 """Every real third-party VCF in ../shared/data/vcf_* through `hpdgenomics screen` (skipped when
 absent): exit 0, a complete report, exactly the HPD-associated alterations the file holds (none:
-see the independent awk oracle in test_shared_vcfs.py), and every allele accounted for."""
+see the independent awk oracle in test_io_vcf_shared_data.py), and every allele accounted for."""
 from __future__ import annotations
 
 import json
 
 import pytest
 from click.testing import CliRunner
-from test_shared_vcfs import SHARED, SHARED_FILES
+from test_io_vcf_shared_data import SHARED, SHARED_FILES
 
 from hpdgenomics.cli import cli
 from hpdgenomics.knowledge import load_knowledge

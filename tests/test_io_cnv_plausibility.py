@@ -21,7 +21,7 @@ from hpdgenomics.model import CopyNumberCall as C
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures" / "cnv_plausibility"
 CORPUS = HERE / "fixtures" / "malformed" / "cnv"
-REALISTIC = HERE / "fixtures" / "cnv_realistic"
+REALISTIC = HERE / "fixtures" / "cnv_caller_dialects"
 CNV = Path(__file__).resolve().parents[2] / "shared" / "data" / "cnv"
 
 
@@ -196,7 +196,7 @@ def test_real_seg_files_keep_their_verdict(name, verdict):
 
 
 def test_flat_and_realistic_seg_files_raise_no_base_doubt():
-    for path in [HERE / "fixtures" / "cnv_realistic_2" / "seg_all_means_zero.seg",
+    for path in [HERE / "fixtures" / "cnv_caller_edge_cases" / "seg_all_means_zero.seg",
                  REALISTIC / "gdc_aliquot_sample_column_mdm2amp_stk11x1_vhlx0.seg.txt",
                  REALISTIC / "cnvkit_export_seg_numeric_x23_mdm2amp_stk11x1_vhlx0.seg"]:
         assert read_copy_number(path).log_base_doubt == "", path.name

@@ -1,6 +1,6 @@
 """`hpdgenomics screen` on VCFs written the way real callers and annotators write them.
 
-Each fixture in tests/fixtures/realistic_vcf/ holds true panel variants (DOMAIN.md section 3,
+Each fixture in tests/fixtures/vcf_caller_dialects/ holds true panel variants (DOMAIN.md section 3,
 annotations/hotspots.tsv, canonical exon tables) in one tool's layout: Mutect2 + VEP 110
 ``--everything --per_gene`` (nf-core/sarek style), Strelka2 SNVs + VEP ``--refseq --pick``,
 Strelka2 indels + SnpEff GRCh37.75 (bgzip + tabix), VarDict + SnpEff GRCh38.99
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from screen_reports import findings, screen_vcf, unmatched
 
-FIXTURES = Path(__file__).parent / "fixtures" / "realistic_vcf"
+FIXTURES = Path(__file__).parent / "fixtures" / "vcf_caller_dialects"
 
 
 def screen(tmp_path: Path, name: str, *options: str) -> dict:

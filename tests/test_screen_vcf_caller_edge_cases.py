@@ -1,12 +1,12 @@
-"""`hpdgenomics screen` on VCFs the first QA round did not cover (second adversarial round).
+"""`hpdgenomics screen` on less common VCF layouts: callers, BCF, annotator options, alleles.
 
-Fixtures in tests/fixtures/realistic_vcf_2/ (regenerate with its make_fixtures.py) are written by
-hand in each tool's layout: DRAGEN tumour-normal and tumour-only, Octopus, LoFreq, Platypus,
+Fixtures in tests/fixtures/vcf_caller_edge_cases/ (regenerate with its make_fixtures.py) are written
+by hand in each tool's layout: DRAGEN tumour-normal and tumour-only, Octopus, LoFreq, Platypus,
 DeepSomatic, ClairS-TO, a HaplotypeCaller gVCF, compressed and uncompressed BCF, VEP ``--merged``,
 ``--minimal``, ``--shift_hgvs``, ``--vcf_info_field ANN``, VEP 113 as PCGR writes it, a 10,000+
 character CSQ, SnpEff ``-cancer`` and SnpEff 5 with warnings, multi-allelic, MNV, delins and
-insertion placements, alt/decoy/HLA/RefSeq contig names and a VCFv4.5 header. Each test asserts
-the exact set of (rule, gene, one-letter protein change) the report lists, so anything extra fails.
+insertion placements, alt/decoy/HLA/RefSeq contig names and a VCFv4.5 header. Each test asserts the
+exact set of (rule, gene, one-letter protein change) the report lists, so anything extra fails.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from screen_reports import findings, screen_vcf, unmatched
 
 from hpdgenomics.genome import normalize_chrom
 
-FIXTURES = Path(__file__).parent / "fixtures" / "realistic_vcf_2"
+FIXTURES = Path(__file__).parent / "fixtures" / "vcf_caller_edge_cases"
 CO = ("KRAS_STK11_CO", "KRAS+STK11", None)
 
 

@@ -7,7 +7,7 @@ timestamps, versions, hashes, citation prose) is left out of the comparison.
 
 After a deliberate change of behaviour, regenerate and review the diff:
 
-    HPD_REGENERATE_GOLDEN=1 python -m pytest tests/test_golden_reports.py
+    HPD_REGENERATE_GOLDEN=1 python -m pytest tests/test_screen_golden.py
     git diff tests/golden/
 """
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""Second QA round of copy-number input (issue 3): dialects and edge cases round one left out.
+"""Copy-number callers' less common outputs and SEG edge cases (ichorCNA, PURPLE, GATK, FACETS).
 
-Fixtures are written by tests/fixtures/cnv_realistic_2/make_fixtures.py. Unless a test says
+Fixtures are written by tests/fixtures/cnv_caller_edge_cases/make_fixtures.py. Unless a test says
 otherwise the tumour is pure and diploid on GRCh38: MDM2 in a 600 kb amplicon at 20 copies,
 STK11 at 1 copy, VHL at 0 copies, everything else 2 copies (log2 files: log2(CN/2), -5 for 0).
 A reviewer calls MDM2 amplification, STK11 shallow loss, VHL deep deletion, EGFR neutral.
@@ -21,7 +21,7 @@ from hpdgenomics.io.cnv import read_copy_number
 from hpdgenomics.knowledge.panel import Panel
 from hpdgenomics.model import CopyNumberCall, PanelGene
 
-FIXTURES = Path(__file__).parent / "fixtures" / "cnv_realistic_2"
+FIXTURES = Path(__file__).parent / "fixtures" / "cnv_caller_edge_cases"
 REVIEWER = {"MDM2": "amplification", "STK11": "shallow_loss", "VHL": "deep_deletion",
             "EGFR": "neutral"}
 

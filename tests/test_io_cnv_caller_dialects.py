@@ -1,6 +1,6 @@
-"""Copy-number files the readers were not built on, through ``hpdgenomics screen`` (issue 3 QA).
+"""Copy-number files the readers were not built on, through ``hpdgenomics screen``.
 
-Every file in tests/fixtures/cnv_realistic is one caller's dialect holding one of two tumours
+Every file in tests/fixtures/cnv_caller_dialects is one caller's dialect holding one of two tumours
 (GRCh38, ploidy 3.1, purity 0.7):
 
 * ``mdm2amp_stk11x1_vhlx0``: 12q gained to 4 copies with a 600 kb MDM2 amplicon at 20 copies,
@@ -25,7 +25,7 @@ from hpdgenomics.cli import cli
 from hpdgenomics.errors import InputError
 from hpdgenomics.io.cnv import read_copy_number
 
-FIXTURES = Path(__file__).parent / "fixtures" / "cnv_realistic"
+FIXTURES = Path(__file__).parent / "fixtures" / "cnv_caller_dialects"
 FOCAL, ARM = "mdm2amp_stk11x1_vhlx0", "arm12q_stk11x0"
 LOG2 = ("--purity", "0.7", "--ploidy", "3.1")
 ABSOLUTE = ("--ploidy", "3.1")

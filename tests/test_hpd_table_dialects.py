@@ -1,10 +1,10 @@
 """``hpd-classify`` on measurement and patient tables as clinical groups export them.
 
-Each fixture in tests/fixtures/hpd_realistic/ holds one export habit (BOM, semicolons and decimal
-commas, day-first dates, Excel serials, sums in cm, one row per lesion, NE sums, yes/no flags, TTF
-in days, ids with leading zeros) or one awkward course of disease (1-day interval, growth that
-overflows, pre-baseline years back, zero sums). Values are checked against the published formulas
-written out below, not against the library's functions.
+Each fixture in tests/fixtures/hpd_table_dialects/ holds one export habit (BOM, semicolons and
+decimal commas, day-first dates, Excel serials, sums in cm, one row per lesion, NE sums, yes/no
+flags, TTF in days, ids with leading zeros) or one awkward course of disease (1-day interval, growth
+that overflows, pre-baseline years back, zero sums). Values are checked against the published
+formulas written out below, not against the library's functions.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from hpdgenomics.cli import cli
 from hpdgenomics.errors import ClinicalDataError
 from hpdgenomics.hpd import HpdOptions, classify_hpd, load_hpd_calls, read_hpd_inputs
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "hpd_realistic"
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "hpd_table_dialects"
 DAYS_PER_MONTH = 365.25 / 12
 
 
