@@ -1,4 +1,7 @@
-"""Every report the test suite writes is checked against its JSON Schema.
+"""Fixtures every test module can use, and the JSON Schema check of every report the suite writes.
+
+``shared_data``: the folder of real third-party files, ``../shared/data`` beside the checkout
+(:mod:`shared`, tests/shared.py, says where); a test that takes it is skipped when it is absent.
 
 ``<sample>.hpd.json`` files are validated against ``hpdgenomics/schemas/report.schema.json`` and
 ``cohort.json`` against ``cohort.schema.json``, in two ways:
@@ -19,8 +22,17 @@ from pathlib import Path
 
 import jsonschema   # in the test extra: pip install -e '.[test]'
 import pytest
+from shared import ABSENT, SHARED_DATA
 
 _VALIDATORS: dict = {}
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """``../shared/data``, the real third-party files; the test is skipped when it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(ABSENT)
+    return SHARED_DATA
 
 
 def report_kind(path: str | Path) -> str | None:

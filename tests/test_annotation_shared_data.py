@@ -11,14 +11,14 @@ from pathlib import Path
 
 import cyvcf2
 import pytest
+from shared import SHARED_DATA
 
 from hpdgenomics.annotation import detect_flavour
 from hpdgenomics.model import Consequence
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-VEP_DIR, SNPEFF_DIR = SHARED / "vcf_vep", SHARED / "vcf_snpeff"
+VEP_DIR, SNPEFF_DIR = SHARED_DATA / "vcf_vep", SHARED_DATA / "vcf_snpeff"
 
-pytestmark = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data is not available")
+pytestmark = pytest.mark.usefixtures("shared_data")
 
 FILES = {
     "annotated.expression.vcf.gz": (VEP_DIR, "VEP CSQ"),

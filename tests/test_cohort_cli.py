@@ -18,7 +18,6 @@ from hpdgenomics.cli import cli
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "cohort_run"
 EXAMPLE = ROOT / "examples" / "cohort"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def _run(args: list[str]):
@@ -101,12 +100,10 @@ def test_manifest_and_cohort_files_together_are_refused(tmp_path):
     assert result.exit_code == 2 and "not both" in result.output
 
 
-@pytest.mark.skipif(not (SHARED / "maf" / "cbioportal_data_mutations_extended.maf").is_file(),
-                    reason="../shared data not available")
-def test_shared_cbioportal_study_end_to_end(tmp_path):
-    clinical_dir = SHARED / "clinical"
+def test_shared_cbioportal_study_end_to_end(tmp_path, shared_data):
+    clinical_dir = shared_data / "clinical"
     out = tmp_path / "out"
-    result = _run(["--maf", SHARED / "maf" / "cbioportal_data_mutations_extended.maf",
+    result = _run(["--maf", shared_data / "maf" / "cbioportal_data_mutations_extended.maf",
                    "--clinical", clinical_dir / "data_clinical_patients.txt",
                    "--clinical-samples", clinical_dir / "data_clinical_samples.txt",
                    "--gene-panel-matrix", clinical_dir / "data_gene_panel_matrix.txt",
@@ -136,18 +133,16 @@ def test_shared_cbioportal_study_end_to_end(tmp_path):
     assert data["join_report"]["outcome_counts"]["with_clinical"] == len(kept)
 
 
-@pytest.mark.skipif(not (SHARED / "maf" / "tcga_laml.maf.gz").is_file(),
-                    reason="../shared data not available")
-def test_tcga_laml_dnmt3a_matches_an_independent_computation(tmp_path):
+def test_tcga_laml_dnmt3a_matches_an_independent_computation(tmp_path, shared_data):
     out = tmp_path / "out"
-    survival = SHARED / "clinical" / "maftools_laml_survival.tsv"
-    result = _run(["--maf", SHARED / "maf" / "tcga_laml.maf.gz", "--clinical", survival,
+    survival = shared_data / "clinical" / "maftools_laml_survival.tsv"
+    result = _run(["--maf", shared_data / "maf" / "tcga_laml.maf.gz", "--clinical", survival,
                    "--time-column", "days_to_last_followup",
                    "--status-column", "Overall_Survival_Status", "--time-unit", "days",
                    "--on-invalid", "missing", "--no-plots", "-o", out])
     assert result.exit_code == 0, result.output
 
-    maf = pd.read_csv(SHARED / "maf" / "tcga_laml.maf.gz", sep="\t", dtype=str)
+    maf = pd.read_csv(shared_data / "maf" / "tcga_laml.maf.gz", sep="\t", dtype=str)
     truncating = {"Nonsense_Mutation", "Frame_Shift_Del", "Frame_Shift_Ins", "Splice_Site",
                   "Translation_Start_Site"}
     clinical = pd.read_csv(survival, sep="\t")

@@ -18,14 +18,6 @@ from hpdgenomics.errors import ClinicalDataError, UsageError
 from hpdgenomics.io.manifest import ManifestRow
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cohort"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-
-
-def shared(relative: str) -> Path:
-    path = SHARED / relative
-    if not path.is_file():
-        pytest.skip(f"shared data {relative} absent")
-    return path
 
 
 @pytest.fixture
@@ -110,11 +102,12 @@ def test_profiling_assumption_travels_into_the_report(clinical):
 
 
 @pytest.mark.shared
-def test_cbioportal_study_mutations_to_clinical():
-    maf = read_maf(shared("maf/cbioportal_data_mutations_extended.maf"))
-    clinical = read_clinical(shared("clinical/data_clinical_patients.txt"), time_col="OS_MONTHS",
+def test_cbioportal_study_mutations_to_clinical(shared_data):
+    maf = read_maf(shared_data / "maf/cbioportal_data_mutations_extended.maf")
+    clinical = read_clinical(shared_data / "clinical/data_clinical_patients.txt",
+                             time_col="OS_MONTHS",
                              status_col="OS_STATUS",
-                             samples_path=shared("clinical/data_clinical_samples.txt"))
+                             samples_path=shared_data / "clinical/data_clinical_samples.txt")
     joined, report = join_clinical(maf.samples, None, clinical)
     assert len(maf.samples) == 21 and len(joined) == 18
     assert report.multi_sample_patients == {
@@ -129,9 +122,9 @@ def test_cbioportal_study_mutations_to_clinical():
 
 
 @pytest.mark.shared
-def test_tcga_laml_maf_to_survival_table():
-    maf = read_maf(shared("maf/tcga_laml.maf.gz"))
-    clinical = read_clinical(shared("clinical/maftools_laml_survival.tsv"),
+def test_tcga_laml_maf_to_survival_table(shared_data):
+    maf = read_maf(shared_data / "maf/tcga_laml.maf.gz")
+    clinical = read_clinical(shared_data / "clinical/maftools_laml_survival.tsv",
                              time_col="days_to_last_followup",
                              status_col="Overall_Survival_Status", time_unit="days",
                              on_invalid="missing")

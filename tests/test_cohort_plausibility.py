@@ -15,18 +15,10 @@ from hpdgenomics.io import vocabulary
 from hpdgenomics.io.clinical import read_clinical
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "cohort_plausibility"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def fixture(name: str) -> Path:
     return FIXTURES / name
-
-
-def shared(relative: str) -> Path:
-    path = SHARED / relative
-    if not path.is_file():
-        pytest.skip(f"shared data {relative} absent")
-    return path
 
 
 def _tsv(path: Path) -> list[dict]:
@@ -161,12 +153,12 @@ def test_months_stated_as_days_warn_that_the_median_is_shorter_than_a_cycle():
                          time_col="TTF").plausibility_warnings == []
 
 
-def test_shared_cbioportal_months_pass_and_maftools_days_need_the_unit():
-    patients = shared("clinical/data_clinical_patients.txt")
+def test_shared_cbioportal_months_pass_and_maftools_days_need_the_unit(shared_data):
+    patients = shared_data / "clinical/data_clinical_patients.txt"
     for column, status in (("OS_MONTHS", "OS_STATUS"), ("DFS_MONTHS", "DFS_STATUS")):
         table = read_clinical(patients, time_col=column, status_col=status)
         assert table.plausibility_warnings == [] and not table.time_unit_stated
-    survival = shared("clinical/maftools_laml_survival.tsv")
+    survival = shared_data / "clinical/maftools_laml_survival.tsv"
     with pytest.raises(ClinicalDataError) as caught:
         read_clinical(survival, time_col="days_to_last_followup",
                       status_col="Overall_Survival_Status", on_invalid="missing")

@@ -21,15 +21,6 @@ from hpdgenomics.model import CopyNumberCall as C
 from hpdgenomics.model import PanelGene
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "cnv"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-CNV = SHARED / "cnv"
-VCF_CNV = SHARED / "vcf_sv_cnv"
-
-
-def shared(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"{path} not available (../shared is absent)")
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -54,9 +45,9 @@ def call_map(calls):
 
 # --- real outputs -----------------------------------------------------------------------------
 
-def test_hcc2218_cnvkit_and_facets_agree_on_the_clear_events(knowledge, thresholds):
-    cnvkit, _ = calls_for(shared(CNV / "HCC2218_cnvkit-call.cns"), knowledge, thresholds)
-    facets, _ = calls_for(shared(CNV / "HCC2218_facets_cncf.tsv"), knowledge, thresholds)
+def test_hcc2218_cnvkit_and_facets_agree_on_the_clear_events(knowledge, thresholds, shared_data):
+    cnvkit, _ = calls_for(shared_data / "cnv" / "HCC2218_cnvkit-call.cns", knowledge, thresholds)
+    facets, _ = calls_for(shared_data / "cnv" / "HCC2218_facets_cncf.tsv", knowledge, thresholds)
     # CNVkit cn / FACETS tcn.em: STK11 1 copy (19p), VHL 1 copy (3p), MET 3, MDM4 3, AKT1 3
     for calls in (cnvkit, facets):
         assert calls["STK11"].call is C.SHALLOW_LOSS and calls["STK11"].copy_number == 1
@@ -71,8 +62,9 @@ def test_hcc2218_cnvkit_and_facets_agree_on_the_clear_events(knowledge, threshol
     assert "absolute copies from CNVkit" in cnvkit["STK11"].basis
 
 
-def test_purple_colo829_near_triploid_gains_are_not_amplifications(knowledge, thresholds):
-    calls, data = calls_for(shared(CNV / "tumor_sample.purple.cnv.somatic.tsv"), knowledge,
+def test_purple_colo829_near_triploid_gains_are_not_amplifications(knowledge, thresholds,
+                                                                   shared_data):
+    calls, data = calls_for(shared_data / "cnv" / "tumor_sample.purple.cnv.somatic.tsv", knowledge,
                             thresholds)
     # ploidy 3.1 from the purity file; EGFR 3.96, MET 4.03, MDM4 3.93 copies: gains only
     assert call_map(calls) == {
@@ -87,8 +79,9 @@ def test_purple_colo829_near_triploid_gains_are_not_amplifications(knowledge, th
     assert not any("ploidy unknown" in w for w in data.warnings)
 
 
-def test_amplicon_cns_met_focal_amplification_and_stk11_deep_deletion(knowledge, thresholds):
-    calls, data = calls_for(shared(CNV / "amplicon.cns"), knowledge, thresholds)
+def test_amplicon_cns_met_focal_amplification_and_stk11_deep_deletion(knowledge, thresholds,
+                                                                      shared_data):
+    calls, data = calls_for(shared_data / "cnv" / "amplicon.cns", knowledge, thresholds)
     met = calls["MET"]
     # log2 2.96 and 3.81 over 7 + 19 probes, a 100 kb event
     assert met.call is C.AMPLIFICATION and met.focal is True and met.n_segments == 2
@@ -106,27 +99,28 @@ def test_amplicon_cns_met_focal_amplification_and_stk11_deep_deletion(knowledge,
     assert "CN = (R*2^log2 - 2(1-p))/p" in met.basis
 
 
-def test_regression_cns_losses_need_purity_to_be_called(knowledge, thresholds):
-    path = shared(CNV / "regression_p2-9_2.cns")
+def test_regression_cns_losses_need_purity_to_be_called(knowledge, thresholds, shared_data):
+    path = shared_data / "cnv" / "regression_p2-9_2.cns"
     pure, _ = calls_for(path, knowledge, thresholds)
     impure, _ = calls_for(path, knowledge, thresholds, purity=0.5)
     # VHL log2 -0.37: 1.55 copies if pure (rounds to 2), 1.09 copies at 50 % purity
     assert pure["VHL"].call is C.NEUTRAL
     assert impure["VHL"].call is C.SHALLOW_LOSS
     assert "p = 0.5 (--purity)" in impure["VHL"].basis
-    called, _ = calls_for(shared(CNV / "regression_p2-9_2.call.cns"), knowledge, thresholds)
+    called, _ = calls_for(shared_data / "cnv" / "regression_p2-9_2.call.cns", knowledge, thresholds)
     assert called["VHL"].call is C.SHALLOW_LOSS and called["TSC2"].call is C.SHALLOW_LOSS
     assert all(c.call is not None for c in called.values())
 
 
-def test_cnvkit_bin_level_cnr_gives_the_same_major_calls(knowledge, thresholds):
-    calls, _ = calls_for(shared(CNV / "amplicon.cnr"), knowledge, thresholds)
+def test_cnvkit_bin_level_cnr_gives_the_same_major_calls(knowledge, thresholds, shared_data):
+    calls, _ = calls_for(shared_data / "cnv" / "amplicon.cnr", knowledge, thresholds)
     assert calls["MET"].call is C.AMPLIFICATION
     assert calls["STK11"].call is C.DEEP_DELETION
 
 
-def test_pcgr_grch38_allele_specific_calls(knowledge, thresholds):
-    calls, _ = calls_for(shared(CNV / "pcgr_T001-BRCA.grch38.cna.tsv"), knowledge, thresholds,
+def test_pcgr_grch38_allele_specific_calls(knowledge, thresholds, shared_data):
+    calls, _ = calls_for(shared_data / "cnv" / "pcgr_T001-BRCA.grch38.cna.tsv", knowledge,
+                         thresholds,
                          build="GRCh38")
     # nMajor/nMinor over the genes: TSC2 1/0, DNMT3A 1/0, MET 2/1, AKT1 2/1, MDM2 1/1, EGFR 1/1
     assert calls["TSC2"].call is C.SHALLOW_LOSS and calls["TSC2"].loh is True
@@ -135,49 +129,53 @@ def test_pcgr_grch38_allele_specific_calls(knowledge, thresholds):
     assert calls["MDM2"].call is C.NEUTRAL and calls["EGFR"].call is C.NEUTRAL
 
 
-def test_gatk_chromosome_20_only_leaves_panel_genes_not_evaluable(knowledge, thresholds):
+def test_gatk_chromosome_20_only_leaves_panel_genes_not_evaluable(knowledge, thresholds,
+                                                                  shared_data):
     for name in ("single-sample-cr-ac-nac.cr.seg", "single-sample-cr-ac-nac.modelFinal.seg"):
-        calls, _ = calls_for(shared(CNV / name), knowledge, thresholds)
+        calls, _ = calls_for(shared_data / "cnv" / name, knowledge, thresholds)
         assert all(c.call is None for c in calls.values())
         assert calls["MDM2"].reason == "chromosome 12 is not in the copy-number file"
 
 
-def test_gatk_file_on_grch37_refuses_a_grch38_screen(knowledge, thresholds):
-    data = read_copy_number(shared(CNV / "single-sample-cr-ac-nac.cr.seg"))
+def test_gatk_file_on_grch37_refuses_a_grch38_screen(knowledge, thresholds, shared_data):
+    data = read_copy_number(shared_data / "cnv" / "single-sample-cr-ac-nac.cr.seg")
     with pytest.raises(UsageError, match="mixed builds or wrong --build"):
         call_genes(data, knowledge.panel("GRCh38"), thresholds)
 
 
-def test_gatk_test_contig_named_chr_is_harmless(knowledge, thresholds):
-    calls, _ = calls_for(shared(CNV / "call-copy-ratio-segments-segments.seg"), knowledge,
+def test_gatk_test_contig_named_chr_is_harmless(knowledge, thresholds, shared_data):
+    calls, _ = calls_for(shared_data / "cnv" / "call-copy-ratio-segments-segments.seg", knowledge,
                          thresholds)
     assert all(c.call is None for c in calls.values())
 
 
-def test_tcga_laml_seg_is_copy_neutral_over_the_panel(knowledge, thresholds):
-    calls, _ = calls_for(shared(CNV / "maftools_TCGA.AB.3009.hg19.seg.txt"), knowledge, thresholds)
+def test_tcga_laml_seg_is_copy_neutral_over_the_panel(knowledge, thresholds, shared_data):
+    calls, _ = calls_for(shared_data / "cnv" / "maftools_TCGA.AB.3009.hg19.seg.txt", knowledge,
+                         thresholds)
     assert set(call_map(calls).values()) == {"neutral"}
 
 
-def test_warning_seg_covers_no_panel_gene(knowledge, thresholds):
-    calls, data = calls_for(shared(CNV / "warning.seg"), knowledge, thresholds)
+def test_warning_seg_covers_no_panel_gene(knowledge, thresholds, shared_data):
+    calls, data = calls_for(shared_data / "cnv" / "warning.seg", knowledge, thresholds)
     assert all(c.call is None for c in calls.values())
     assert calls["MDM4"].reason == "no segment overlaps MDM4 (1:204,485,511-204,542,871 (57.4 kb))"
     assert any("fits log10 ratios" in w for w in data.warnings)
 
 
-def test_cbioportal_discrete_sample_has_no_panel_genes(knowledge, thresholds):
-    calls, _ = calls_for(shared(CNV / "cbioportal_data_cna_discrete.txt"), knowledge, thresholds,
+def test_cbioportal_discrete_sample_has_no_panel_genes(knowledge, thresholds, shared_data):
+    calls, _ = calls_for(shared_data / "cnv" / "cbioportal_data_cna_discrete.txt", knowledge,
+                         thresholds,
                          read={"sample": "TCGA-A2-A04U-01"})
     assert all(c.call is None for c in calls.values())
     assert calls["MET"].reason == "MET is not in the copy-number file"
 
 
-def test_gcnv_and_delly_vcfs_cover_no_panel_gene(knowledge, thresholds):
-    gcnv, _ = calls_for(shared(VCF_CNV / "gatk_gcnv_segments_SAMPLE_000.vcf"), knowledge,
+def test_gcnv_and_delly_vcfs_cover_no_panel_gene(knowledge, thresholds, shared_data):
+    gcnv, _ = calls_for(shared_data / "vcf_sv_cnv" / "gatk_gcnv_segments_SAMPLE_000.vcf", knowledge,
                         thresholds)
     assert all(c.call is None for c in gcnv.values())
-    delly, _ = calls_for(shared(VCF_CNV / "vcf2maf_test_delly.vcf"), knowledge, thresholds,
+    delly, _ = calls_for(shared_data / "vcf_sv_cnv" / "vcf2maf_test_delly.vcf", knowledge,
+                         thresholds,
                          read={"sample": "TUMOR"})
     assert all(c.call is None for c in delly.values())
     assert delly["EGFR"].reason == "chromosome 7 is not in the copy-number file"

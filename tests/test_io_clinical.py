@@ -10,20 +10,14 @@ from hpdgenomics.errors import ClinicalDataError, UsageError
 from hpdgenomics.io.clinical import DAYS_PER_MONTH, parse_event, read_clinical
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cohort"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "clinical"
-
-
-def shared(name: str) -> Path:
-    path = SHARED / name
-    if not path.is_file():
-        pytest.skip(f"shared data {name} absent")
-    return path
 
 
 @pytest.mark.shared
-def test_cbioportal_patients_with_os_columns():
-    table = read_clinical(shared("data_clinical_patients.txt"), time_col="OS_MONTHS",
-                          status_col="OS_STATUS", samples_path=shared("data_clinical_samples.txt"))
+def test_cbioportal_patients_with_os_columns(shared_data):
+    clinical = shared_data / "clinical"
+    table = read_clinical(clinical / "data_clinical_patients.txt", time_col="OS_MONTHS",
+                          status_col="OS_STATUS",
+                          samples_path=clinical / "data_clinical_samples.txt")
     assert table.level == "patient" and len(table.df) == 841
     assert table.columns_used == {"id": "PATIENT_ID", "time": "OS_MONTHS", "status": "OS_STATUS"}
     by_patient = table.df.set_index("patient_id")
@@ -42,8 +36,9 @@ def test_cbioportal_patients_with_os_columns():
 
 
 @pytest.mark.shared
-def test_cbioportal_patients_with_dfs_columns():
-    table = read_clinical(shared("data_clinical_patients.txt"), time_col="DFS_MONTHS",
+def test_cbioportal_patients_with_dfs_columns(shared_data):
+    table = read_clinical(shared_data / "clinical" / "data_clinical_patients.txt",
+                          time_col="DFS_MONTHS",
                           status_col="DFS_STATUS")
     # In this test study all 57 "1:Recurred/Progressed" rows lack DFS_MONTHS, and 10 censored
     # rows too: a status without a time is taken as missing, and said so.
@@ -53,17 +48,17 @@ def test_cbioportal_patients_with_dfs_columns():
 
 
 @pytest.mark.shared
-def test_cbioportal_default_ttf_columns_absent_lists_what_exists():
+def test_cbioportal_default_ttf_columns_absent_lists_what_exists(shared_data):
     with pytest.raises(ClinicalDataError) as caught:
-        read_clinical(shared("data_clinical_patients.txt"))
+        read_clinical(shared_data / "clinical" / "data_clinical_patients.txt")
     message = str(caught.value)
     assert "missing column(s) TTF_MONTHS, TTF_STATUS" in message
     assert "OS_MONTHS" in message and "DFS_MONTHS" in message
 
 
 @pytest.mark.shared
-def test_maftools_survival_in_days_with_minus_infinity():
-    path = shared("maftools_laml_survival.tsv")
+def test_maftools_survival_in_days_with_minus_infinity(shared_data):
+    path = shared_data / "clinical" / "maftools_laml_survival.tsv"
     with pytest.raises(ClinicalDataError) as caught:
         read_clinical(path, time_col="days_to_last_followup", status_col="Overall_Survival_Status",
                       time_unit="days")

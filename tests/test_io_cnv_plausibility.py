@@ -22,13 +22,6 @@ HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures" / "cnv_plausibility"
 CORPUS = HERE / "fixtures" / "malformed" / "cnv"
 REALISTIC = HERE / "fixtures" / "cnv_caller_dialects"
-CNV = Path(__file__).resolve().parents[2] / "shared" / "data" / "cnv"
-
-
-def shared(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"{path} not available (../shared is absent)")
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -189,8 +182,8 @@ def test_seg_whose_base_is_unknown_but_decides_no_call_warns_in_report_and_stder
     ("maftools_TCGA.AB.3009.hg19.seg.txt", "log2"),     # TCGA: log2, peaks beyond 2
     ("warning.seg", "log10-like"),                       # CNVkit's log10 test file
 ])
-def test_real_seg_files_keep_their_verdict(name, verdict):
-    data = read_copy_number(shared(CNV / name))
+def test_real_seg_files_keep_their_verdict(name, verdict, shared_data):
+    data = read_copy_number(shared_data / "cnv" / name)
     assert log_base_evidence(data.segments["log2"])[0] == verdict
     assert bool(data.log_base_doubt) is (verdict != "log2")
 
@@ -235,9 +228,9 @@ def test_clearly_negative_copy_number_is_an_input_error_with_line():
         read_copy_number(CORPUS / "purple_copy_number_minus_1_5.purple.cnv.somatic.tsv")
 
 
-def test_purple_fit_noise_below_zero_is_still_a_deep_deletion(knowledge):
+def test_purple_fit_noise_below_zero_is_still_a_deep_deletion(knowledge, shared_data):
     # the real PURPLE file has copyNumber -0.0117 on line 173: 0 copies within the fit's noise
-    data = read_copy_number(shared(CNV / "tumor_sample.purple.cnv.somatic.tsv"))
+    data = read_copy_number(shared_data / "cnv" / "tumor_sample.purple.cnv.somatic.tsv")
     row = data.segments[data.segments["source_line"] == 173].iloc[0]
     assert row["copy_number"] == pytest.approx(-0.0117)
     assert data.records_rejected == 0

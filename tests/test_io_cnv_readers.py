@@ -12,15 +12,6 @@ from hpdgenomics.io.cnv import duplicate_gene_rows, read_copy_number, read_gene_
 from hpdgenomics.io.registry import formats
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "cnv"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-CNV = SHARED / "cnv"
-VCF_CNV = SHARED / "vcf_sv_cnv"
-
-
-def shared(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"{path} not available (../shared is absent)")
-    return path
 
 
 # --- real files: detection and accounting ------------------------------------------------------
@@ -40,8 +31,8 @@ def shared(path: Path) -> Path:
     ("maftools_TCGA.AB.3009.hg19.seg.txt", "seg", "log2", 818, 0),
     ("warning.seg", "seg", "log2", 11, 0),
 ])
-def test_real_files_are_detected_and_accounted(name, fmt, kind, used, rejected):
-    data = read_copy_number(shared(CNV / name))
+def test_real_files_are_detected_and_accounted(name, fmt, kind, used, rejected, shared_data):
+    data = read_copy_number(shared_data / "cnv" / name)
     assert data.format == fmt
     assert data.value_kind == kind
     assert data.records_used == used
@@ -53,89 +44,89 @@ def test_real_files_are_detected_and_accounted(name, fmt, kind, used, rejected):
     assert len(data.sha256) == 64
 
 
-def test_cnvkit_coordinates_become_one_based_closed():
-    data = read_copy_number(shared(CNV / "amplicon.cns"))
+def test_cnvkit_coordinates_become_one_based_closed(shared_data):
+    data = read_copy_number(shared_data / "cnv" / "amplicon.cns")
     first = data.segments.iloc[0]
     # file row: chr1 160786623 160786747 (0-based half-open)
     assert (first["chrom"], first["start"], first["end"]) == ("1", 160786624, 160786747)
     assert first["n_probes"] == 1
 
 
-def test_cnvkit_reversed_rows_are_rejected_with_their_lines():
-    data = read_copy_number(shared(CNV / "amplicon.cns"))
+def test_cnvkit_reversed_rows_are_rejected_with_their_lines(shared_data):
+    data = read_copy_number(shared_data / "cnv" / "amplicon.cns")
     message = next(w for w in data.warnings if "end lies before the start" in w)
     assert "8 row(s)" in message and "line 5, 12, 13" in message
 
 
-def test_call_cns_reads_integer_cn_and_allele_copies():
-    data = read_copy_number(shared(CNV / "HCC2218_cnvkit-call.cns"))
+def test_call_cns_reads_integer_cn_and_allele_copies(shared_data):
+    data = read_copy_number(shared_data / "cnv" / "HCC2218_cnvkit-call.cns")
     row = data.segments.iloc[1]          # 1:721404-1277866 log2 -1.28897 cn 0
     assert row["copy_number"] == 0 and row["log2"] == pytest.approx(-1.28897)
     assert data.segments.iloc[2][["major_cn", "minor_cn"]].tolist() == [1.0, 0.0]
 
 
-def test_facets_reads_tcn_lcn_and_chromosome_23_as_x():
-    data = read_copy_number(shared(CNV / "HCC2218_facets_cncf.tsv"))
+def test_facets_reads_tcn_lcn_and_chromosome_23_as_x(shared_data):
+    data = read_copy_number(shared_data / "cnv" / "HCC2218_facets_cncf.tsv")
     assert "X" in set(data.segments["chrom"]) and "23" not in set(data.segments["chrom"])
     first = data.segments.iloc[0]
     assert (first["copy_number"], first["minor_cn"], first["major_cn"]) == (1, 0, 1)
     assert any("lcn.em" in w for w in data.warnings)
 
 
-def test_purple_takes_purity_ploidy_and_sex_from_the_purity_file_beside_it():
-    data = read_copy_number(shared(CNV / "tumor_sample.purple.cnv.somatic.tsv"))
+def test_purple_takes_purity_ploidy_and_sex_from_the_purity_file_beside_it(shared_data):
+    data = read_copy_number(shared_data / "cnv" / "tumor_sample.purple.cnv.somatic.tsv")
     assert data.purity == pytest.approx(0.99) and data.ploidy == pytest.approx(3.1)
     assert "purple.purity.tsv" in data.purity_source
     assert data.sex == "male"
     assert data.sample == "tumor_sample"
 
 
-def test_purple_purity_file_alone_gets_a_pointed_error():
+def test_purple_purity_file_alone_gets_a_pointed_error(shared_data):
     with pytest.raises(InputError, match="PURPLE purity/ploidy table"):
-        read_copy_number(shared(CNV / "tumor_sample.purple.purity.tsv"))
+        read_copy_number(shared_data / "cnv" / "tumor_sample.purple.purity.tsv")
 
 
-def test_gatk_sample_and_build_come_from_the_sam_header():
-    data = read_copy_number(shared(CNV / "single-sample-cr-ac-nac.modelFinal.seg"))
+def test_gatk_sample_and_build_come_from_the_sam_header(shared_data):
+    data = read_copy_number(shared_data / "cnv" / "single-sample-cr-ac-nac.modelFinal.seg")
     assert data.sample == "SM-74P4M-1"
     assert data.build == "GRCh37"
     assert data.segments.iloc[0]["log2"] == pytest.approx(0.661499)
 
 
-def test_gatk_sample_mismatch_is_an_error():
+def test_gatk_sample_mismatch_is_an_error(shared_data):
     with pytest.raises(InputError, match="sample 'other' is not in"):
-        read_copy_number(shared(CNV / "single-sample-cr-ac-nac.cr.seg"), sample="other")
+        read_copy_number(shared_data / "cnv" / "single-sample-cr-ac-nac.cr.seg", sample="other")
 
 
-def test_warning_seg_skips_the_r_preamble_and_warns_about_the_log_base():
-    data = read_copy_number(shared(CNV / "warning.seg"))
+def test_warning_seg_skips_the_r_preamble_and_warns_about_the_log_base(shared_data):
+    data = read_copy_number(shared_data / "cnv" / "warning.seg")
     assert data.sample == "MySample"
     assert data.segments.iloc[0]["log2"] == pytest.approx(0.261269921083404)
     assert any("do not state their log base" in w for w in data.warnings)
     assert any("fits log10 ratios" in w and "--seg-log-base 10" in w for w in data.warnings)
 
 
-def test_warning_seg_read_as_log10_is_converted():
-    data = read_copy_number(shared(CNV / "warning.seg"), seg_log_base=10)
+def test_warning_seg_read_as_log10_is_converted(shared_data):
+    data = read_copy_number(shared_data / "cnv" / "warning.seg", seg_log_base=10)
     assert data.segments.iloc[0]["log2"] == pytest.approx(0.261269921083404 / 0.30103, rel=1e-4)
     assert any("read as log10" in w for w in data.warnings)
     assert not any("fits log10" in w for w in data.warnings)
 
 
-def test_maftools_seg_values_do_not_trigger_the_log10_doubt():
-    data = read_copy_number(shared(CNV / "maftools_TCGA.AB.3009.hg19.seg.txt"))
+def test_maftools_seg_values_do_not_trigger_the_log10_doubt(shared_data):
+    data = read_copy_number(shared_data / "cnv" / "maftools_TCGA.AB.3009.hg19.seg.txt")
     assert data.sample == "TCGA-AB-3009"
     assert not any("fits log10" in w for w in data.warnings)
 
 
-def test_pcgr_allele_specific_total_is_major_plus_minor():
-    data = read_copy_number(shared(CNV / "pcgr_T001-BRCA.grch38.cna.tsv"))
+def test_pcgr_allele_specific_total_is_major_plus_minor(shared_data):
+    data = read_copy_number(shared_data / "cnv" / "pcgr_T001-BRCA.grch38.cna.tsv")
     first = data.segments.iloc[0]
     assert (first["major_cn"], first["minor_cn"], first["copy_number"]) == (1, 0, 1)
 
 
-def test_cbioportal_long_discrete_needs_a_sample_then_reads_it():
-    path = shared(CNV / "cbioportal_data_cna_discrete.txt")
+def test_cbioportal_long_discrete_needs_a_sample_then_reads_it(shared_data):
+    path = shared_data / "cnv" / "cbioportal_data_cna_discrete.txt"
     with pytest.raises(InputError, match="multi-sample gene matrix .*pass --cnv-sample"):
         read_copy_number(path)
     data = read_copy_number(path, sample="TCGA-A2-A04U-01")
@@ -143,8 +134,8 @@ def test_cbioportal_long_discrete_needs_a_sample_then_reads_it():
     assert dict(zip(data.segments["gene"], data.segments["discrete"]))["AGRN"] == 2
 
 
-def test_gene_matrix_long_table_for_the_cohort():
-    matrix = read_gene_matrix(shared(CNV / "cbioportal_data_cna_discrete.txt"))
+def test_gene_matrix_long_table_for_the_cohort(shared_data):
+    matrix = read_gene_matrix(shared_data / "cnv" / "cbioportal_data_cna_discrete.txt")
     assert list(matrix.columns) == ["sample", "gene", "value", "value_kind"]
     assert matrix["sample"].nunique() == 788 and len(matrix) == 6304
     assert set(matrix["value"]) <= {-2, -1, 0, 1, 2}
@@ -152,15 +143,15 @@ def test_gene_matrix_long_table_for_the_cohort():
                       "value"].item() == 2
 
 
-def test_oncokb_wide_matrix_duplicates_are_reported():
-    matrix = read_gene_matrix(shared(SHARED / "maf" / "example_cna.txt"))
+def test_oncokb_wide_matrix_duplicates_are_reported(shared_data):
+    matrix = read_gene_matrix(shared_data / "maf" / "example_cna.txt")
     dupes = duplicate_gene_rows(matrix)
     assert set(dupes["gene"]) == {"CDK4"}
     assert sorted(dupes["value"]) == [-2.0, -1.0]
 
 
-def test_gcnv_vcf_reads_cn_and_build():
-    data = read_copy_number(shared(VCF_CNV / "gatk_gcnv_segments_SAMPLE_000.vcf"))
+def test_gcnv_vcf_reads_cn_and_build(shared_data):
+    data = read_copy_number(shared_data / "vcf_sv_cnv" / "gatk_gcnv_segments_SAMPLE_000.vcf")
     assert data.format == "vcf-copy-number" and data.sample == "SAMPLE_000"
     assert data.build == "GRCh37"
     segments = data.segments.set_index("chrom")
@@ -168,8 +159,8 @@ def test_gcnv_vcf_reads_cn_and_build():
     assert (segments.loc["1", "start"], segments.loc["1", "end"]) == (68993, 986037)
 
 
-def test_delly_vcf_needs_a_sample_and_skips_non_copy_number_records():
-    path = shared(VCF_CNV / "vcf2maf_test_delly.vcf")
+def test_delly_vcf_needs_a_sample_and_skips_non_copy_number_records(shared_data):
+    path = shared_data / "vcf_sv_cnv" / "vcf2maf_test_delly.vcf"
     with pytest.raises(InputError, match="multi-sample VCF .*TUMOR, NORMAL"):
         read_copy_number(path)
     data = read_copy_number(path, sample="TUMOR")

@@ -11,8 +11,6 @@ from hpdgenomics.io.gene_panel import (NO_MATRIX_ASSUMPTION, ProfilingMap, read_
 from hpdgenomics.model import GeneStatus
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cohort"
-SHARED_MATRIX = (Path(__file__).resolve().parents[2] / "shared" / "data" / "clinical"
-                 / "data_gene_panel_matrix.txt")
 PANELS = [FIXTURES / "gene_panel_cbioportal_panel_a.txt", FIXTURES / "gene_panel_cbioportal_panel_b.txt"]
 
 
@@ -22,10 +20,8 @@ def profiling() -> ProfilingMap:
 
 
 @pytest.mark.shared
-def test_cbioportal_matrix_na_means_not_profiled():
-    if not SHARED_MATRIX.is_file():
-        pytest.skip("shared data absent")
-    matrix = read_gene_panel_matrix(SHARED_MATRIX)
+def test_cbioportal_matrix_na_means_not_profiled(shared_data):
+    matrix = read_gene_panel_matrix(shared_data / "clinical" / "data_gene_panel_matrix.txt")
     assert list(matrix.columns) == ["mutations", "gistic"] and len(matrix) == 20
     assert matrix.loc["TCGA-A1-A0SB-02", "mutations"] == "TESTPANEL2"
     assert matrix.loc["TCGA-A1-A0SB-02", "gistic"] is None

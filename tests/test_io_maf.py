@@ -14,14 +14,6 @@ from hpdgenomics.io.registry import detect_format
 from hpdgenomics.model import Consequence, VariantCall
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cohort"
-SHARED_MAF = Path(__file__).resolve().parents[2] / "shared" / "data" / "maf"
-
-
-def shared(name: str) -> Path:
-    path = SHARED_MAF / name
-    if not path.is_file():
-        pytest.skip(f"shared data {name} absent")
-    return path
 
 
 def row(table, sample, gene, **match):
@@ -35,8 +27,8 @@ def row(table, sample, gene, **match):
 # --- shared, real files --------------------------------------------------------------------------
 
 @pytest.mark.shared
-def test_oncokb_example_maf_rows_and_protein_changes():
-    table = read_maf(shared("example_maf.txt"))
+def test_oncokb_example_maf_rows_and_protein_changes(shared_data):
+    table = read_maf(shared_data / "maf" / "example_maf.txt")
     assert table.rows_read == 17 and len(table.df) == 17 and not table.rejected
     assert table.build == "GRCh37"
     assert table.rows_per_sample == {"TCGA-02-0033-01": 5, "TCGA-05-4417-01": 9,
@@ -57,16 +49,16 @@ def test_oncokb_example_maf_rows_and_protein_changes():
 
 
 @pytest.mark.shared
-def test_oncokb_grch38_example_build():
-    table = read_maf(shared("example_maf_grch38.txt"))
+def test_oncokb_grch38_example_build(shared_data):
+    table = read_maf(shared_data / "maf" / "example_maf_grch38.txt")
     assert table.build == "GRCh38" and len(table.df) == 14
     kras = row(table, "TCGA-05-4417-01", "KRAS")
     assert (kras.chrom, kras.pos, kras.ref, kras.alt) == ("12", 25245351, "C", "A")
 
 
 @pytest.mark.shared
-def test_cbioportal_maf_version_line_alleles_and_exons():
-    table = read_maf(shared("cbioportal_data_mutations_extended.maf"))
+def test_cbioportal_maf_version_line_alleles_and_exons(shared_data):
+    table = read_maf(shared_data / "maf" / "cbioportal_data_mutations_extended.maf")
     assert table.comments == ["version 2.4"]
     assert len(table.df) == 36 and table.build == "GRCh37"
     assert len(table.samples) == 21
@@ -86,8 +78,8 @@ def test_cbioportal_maf_version_line_alleles_and_exons():
 
 
 @pytest.mark.shared
-def test_tcga_laml_gzip_numeric_build_and_chromosome_23():
-    table = read_maf(shared("tcga_laml.maf.gz"))
+def test_tcga_laml_gzip_numeric_build_and_chromosome_23(shared_data):
+    table = read_maf(shared_data / "maf" / "tcga_laml.maf.gz")
     assert table.rows_read == 2207 and len(table.df) == 2207
     assert table.build == "GRCh37"                      # NCBI_Build "37"
     assert len(table.samples) == 193
@@ -101,8 +93,8 @@ def test_tcga_laml_gzip_numeric_build_and_chromosome_23():
 
 
 @pytest.mark.shared
-def test_registry_detects_maf():
-    assert detect_format("cohort_variants", shared("tcga_laml.maf.gz")).name == "maf"
+def test_registry_detects_maf(shared_data):
+    assert detect_format("cohort_variants", shared_data / "maf" / "tcga_laml.maf.gz").name == "maf"
 
 
 # --- fixtures -------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pysam
 import pytest
+from shared import SHARED_DATA
 from vcf_panels import test_panels
 
 from hpdgenomics.errors import HpdError
@@ -23,7 +24,6 @@ from hpdgenomics.io import vcf as vcf_module
 from hpdgenomics.knowledge import load_knowledge
 
 FIXTURES = Path(__file__).parent / "fixtures"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 PANELS = test_panels()
 VCF_SUFFIXES = (".vcf", ".vcf.gz", ".bcf")
 
@@ -69,7 +69,7 @@ def _both_ways(path: Path, panels, monkeypatch, **options):
     return fast, full, spy.used
 
 
-ALL_FILES = [p for p in _vcfs(FIXTURES) + _vcfs(SHARED)]
+ALL_FILES = [p for p in _vcfs(FIXTURES) + _vcfs(SHARED_DATA)]
 
 
 @pytest.mark.parametrize("source", ALL_FILES, ids=lambda p: str(p.relative_to(p.parents[2])))

@@ -29,9 +29,7 @@ from hpdgenomics.io.vcf import read_vcf
 from hpdgenomics.knowledge.panel import Panel
 from hpdgenomics.model import PanelGene
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-pytestmark = [pytest.mark.shared,
-              pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data is not present")]
+pytestmark = [pytest.mark.shared, pytest.mark.usefixtures("shared_data")]
 
 
 @pytest.fixture(scope="module")
@@ -89,8 +87,8 @@ ANNOTATION = {"annotated.expression.vcf.gz": "VEP CSQ", "vcf2maf_test.vep.empty.
 
 @pytest.mark.parametrize("name, options, expected", SHARED_FILES,
                          ids=[Path(f[0]).name for f in SHARED_FILES])
-def test_shared_vcf_reads_and_holds_no_panel_variant(panels, name, options, expected):
-    result = read_vcf(SHARED / name, panels, **options)
+def test_shared_vcf_reads_and_holds_no_panel_variant(panels, name, options, expected, shared_data):
+    result = read_vcf(shared_data / name, panels, **options)
     build, sample, records, alleles, index_used = expected
     c = result.counts
     assert (result.build, result.sample, c.records_read, c.alleles_read, c.index_used) == \
@@ -101,26 +99,27 @@ def test_shared_vcf_reads_and_holds_no_panel_variant(panels, name, options, expe
     assert c.off_panel == c.alleles_read and c.filtered == c.rejected == c.screened == 0
 
 
-def test_snpeff_log_line_and_missing_header_lines_are_repaired(panels):
-    result = read_vcf(SHARED / "vcf_snpeff/cancer.ann.vcf", panels, sample="Patient_01_Somatic")
+def test_snpeff_log_line_and_missing_header_lines_are_repaired(panels, shared_data):
+    result = read_vcf(shared_data / "vcf_snpeff/cancer.ann.vcf", panels,
+                      sample="Patient_01_Somatic")
     assert any("skipped 1 line(s) before the VCF header" in w for w in result.warnings)
     assert result.build_source.startswith("SnpEff database")
-    sites_only = read_vcf(SHARED / "vcf_snpeff/test.ann.vcf", panels)
+    sites_only = read_vcf(shared_data / "vcf_snpeff/test.ann.vcf", panels)
     assert any("'#CHROM' column line" in w for w in sites_only.warnings)
 
 
-def test_maize_file_is_refused_for_either_human_build(panels):
+def test_maize_file_is_refused_for_either_human_build(panels, shared_data):
     # SnpEff's maize example: chromosome 10 position 146,569,454 exceeds chr10 in both builds
     for build in ("GRCh37", "GRCh38"):
         with pytest.raises(UsageError, match="lies beyond the end of chromosome 10"):
-            read_vcf(SHARED / "vcf_snpeff/test_vcf_ann_plus_sign.vcf", panels, build=build)
+            read_vcf(shared_data / "vcf_snpeff/test_vcf_ann_plus_sign.vcf", panels, build=build)
 
 
-def test_multi_sample_shared_file_needs_sample(panels):
+def test_multi_sample_shared_file_needs_sample(panels, shared_data):
     from hpdgenomics.errors import InputError
 
     with pytest.raises(InputError, match="APGI_1965_N, APGI_1965_rna, APGI_1965, APGI_1965_exome"):
-        read_vcf(SHARED / "vcf_callers/test-sage2-multitumor.vcf.gz", panels)
+        read_vcf(shared_data / "vcf_callers/test-sage2-multitumor.vcf.gz", panels)
 
 
 # --- caller dialects on real records ---------------------------------------------------------------
@@ -169,25 +168,25 @@ DIALECTS = [
 
 @pytest.mark.parametrize("name, options, build, chrom, pos, expected", DIALECTS,
                          ids=[f"{Path(d[0]).name}:{d[4]}" for d in DIALECTS])
-def test_caller_dialect_vaf_and_depth(name, options, build, chrom, pos, expected):
-    result = read_vcf(SHARED / name, probe(build, chrom, pos), **options)
+def test_caller_dialect_vaf_and_depth(name, options, build, chrom, pos, expected, shared_data):
+    result = read_vcf(shared_data / name, probe(build, chrom, pos), **options)
     (variant,) = [v for v in result.variants if v.pos in (pos, pos + 1)]
     vaf, depth, alt_depth = expected
     assert variant.vaf == pytest.approx(vaf)
     assert (variant.depth, variant.alt_depth) == (depth, alt_depth)
 
 
-def test_sage_rna_sample_without_alt_reads_is_rejected():
-    result = read_vcf(SHARED / "vcf_callers/test-sage2-multitumor.vcf.gz",
+def test_sage_rna_sample_without_alt_reads_is_rejected(shared_data):
+    result = read_vcf(shared_data / "vcf_callers/test-sage2-multitumor.vcf.gz",
                       probe("GRCh38", "21", 45464743), sample="APGI_1965_rna")
     assert result.variants == [] and result.counts.rejected == 1
 
 
-def test_vep_annotated_indexed_file_through_a_probe_gene():
+def test_vep_annotated_indexed_file_through_a_probe_gene(shared_data):
     # chr1:1212740 A>C lies in TNFRSF4 intron 3 on ENST00000379236 (VEP: c.371-36T>G); the
     # probe names that gene and transcript, so the VEP entry is chosen as the canonical one
     panels = probe("GRCh38", "1", 1212740, symbol="TNFRSF4", transcript="ENST00000379236")
-    result = read_vcf(SHARED / "vcf_vep/annotated.expression.vcf.gz", panels)
+    result = read_vcf(shared_data / "vcf_vep/annotated.expression.vcf.gz", panels)
     assert result.counts.index_used and result.annotation == "VEP CSQ"
     (variant,) = result.variants
     assert (variant.gene, variant.transcript, variant.hgvsc) == \

@@ -10,11 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from shared import SHARED
 
 from hpdgenomics.knowledge import load_knowledge
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+SHARED_REFERENCE = SHARED / "reference"
 
 # exon: (c. first, c. last, GRCh37 start, end, GRCh38 start, end)
 EGFR_EXONS = {

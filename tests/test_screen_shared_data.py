@@ -7,18 +7,17 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from test_io_vcf_shared_data import SHARED, SHARED_FILES
+from test_io_vcf_shared_data import SHARED_FILES
 
 from hpdgenomics.cli import cli
 from hpdgenomics.knowledge import load_knowledge
 
-pytestmark = [pytest.mark.shared,
-              pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data is not present")]
+pytestmark = pytest.mark.shared
 
 
 @pytest.mark.parametrize("name, options, expected", SHARED_FILES, ids=[f[0] for f in SHARED_FILES])
-def test_shared_vcf_screens_cleanly(tmp_path, name, options, expected):
-    args = ["screen", "--vcf", str(SHARED / name), "-o", str(tmp_path), "--sample-id", "case"]
+def test_shared_vcf_screens_cleanly(tmp_path, name, options, expected, shared_data):
+    args = ["screen", "--vcf", str(shared_data / name), "-o", str(tmp_path), "--sample-id", "case"]
     for key, value in options.items():
         args += [f"--{key}", value]
     result = CliRunner().invoke(cli, args)
