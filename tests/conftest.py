@@ -6,7 +6,7 @@
 ``<sample>.hpd.json`` files are validated against ``hpdgenomics/schemas/report.schema.json`` and
 ``cohort.json`` against ``cohort.schema.json``, in two ways:
 
-- at write time: the writers' file-set function (:func:`hpdgenomics.io.text.write_file_set`, as
+- at write time: the writers' file-set function (:func:`hpdgenomics.outputs.write_file_set`, as
   ``hpdgenomics.report.render`` and ``hpdgenomics.cohort.report`` use it) is wrapped for the whole
   session, so every report the library writes in this process (or in a cohort's forked workers)
   is validated as written; a violation fails the test that wrote it;

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from hpdgenomics.cli import cli
 from hpdgenomics.errors import OutputError
-from hpdgenomics.io.text import atomic_write, safe_file_stem
+from hpdgenomics.outputs import atomic_write, safe_file_stem
 
 HERE = Path(__file__).parent
 FIXTURES = HERE / "fixtures" / "cli_contract"

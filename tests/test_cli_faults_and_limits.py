@@ -26,7 +26,8 @@ from hpdgenomics import limits
 from hpdgenomics.cli import cli
 from hpdgenomics.errors import InputError, KnowledgeError, OutputError, UsageError
 from hpdgenomics.io.clinical import read_delimited
-from hpdgenomics.io.text import finite_json, open_text, write_file_set
+from hpdgenomics.io.text import open_text
+from hpdgenomics.outputs import finite_json, write_file_set
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "cohort"

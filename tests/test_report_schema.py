@@ -257,10 +257,10 @@ def test_load_schema_refuses_an_unknown_name():
 # --- the suite's own check (conftest.py) sees what the library writes --------------------------
 
 def test_reports_the_library_writes_are_checked_as_written(tmp_path, _schema_ledger):
-    from hpdgenomics.io import text
+    from hpdgenomics import outputs
     from hpdgenomics.report import render
 
-    assert render.write_file_set is not text.write_file_set   # wrapped for the session
+    assert render.write_file_set is not outputs.write_file_set   # wrapped for the session
     paths = write_reports(screen_sample(ScreenInputs(
         vcf=ROOT / "example_vcfs/negative_grch38.vcf")), tmp_path)
     assert str(paths["json"].resolve()) in _schema_ledger.written.read_text().splitlines()

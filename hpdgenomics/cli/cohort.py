@@ -143,7 +143,7 @@ def command(manifest, reports, maf, cna, cna_format, gene_panel_matrix, gene_pan
     Research use only.
     """
     from ..cohort.report import CohortConfig, run_cohort, write_cohort_outputs
-    from ..io.text import check_output_dir
+    from ..outputs import check_output_dir
 
     check_output_dir(out_dir)
     if cbioportal_study_id is not None:     # a typo fails before anything is screened

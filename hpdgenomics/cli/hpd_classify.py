@@ -53,7 +53,7 @@ def command(measurements, patients, out_dir, baseline_grace_days, max_baseline_a
     with a reason column) and its JSON twin hpd_calls.json into --out. Research use only.
     """
     from ..hpd import CALLS_JSON, CALLS_TSV, HpdOptions, classify_hpd
-    from ..io.text import check_output_dir, write_file_set
+    from ..outputs import check_output_dir, write_file_set
 
     options = HpdOptions(baseline_grace_days=baseline_grace_days,
                          max_baseline_age_days=max_baseline_age_days,

@@ -44,7 +44,8 @@ from pathlib import Path
 from .. import __version__
 from ..errors import HpdError, UsageError
 from ..io.manifest import ManifestRow
-from ..io.text import atomic_write, sha256_file
+from ..io.text import sha256_file
+from ..outputs import atomic_write
 
 log = logging.getLogger(__name__)
 

@@ -48,7 +48,8 @@ import pandas as pd
 from .. import __version__
 from ..clinical.evaluate import STATEMENT
 from ..errors import UsageError
-from ..io.text import atomic_write, finite_json, sha256_file, write_file_set
+from ..io.text import sha256_file
+from ..outputs import atomic_write, finite_json, write_file_set
 from ..screen.exposures import ALL, ANY
 from ..stats._result import json_safe
 from .analysis import (
@@ -761,14 +762,17 @@ def write_cohort_outputs(report: CohortReport, out_dir: str | Path, *,
 
 def render_cohort_html(report: CohortReport, data: dict | None = None,
                        figures: dict | None = None) -> str:
-    from ..report.render import _environment
+    """``cohort.html`` of ``report``: gathers its data and rows for
+    :func:`hpdgenomics.report.cohort_html.render_cohort_html`, which renders them.
 
-    data = data if data is not None else report.to_dict()
-    figures = figures or {"oncoprint": None, "forest": None, "km": []}
-    css = (Path(__file__).resolve().parents[1] / "report" / "templates" / "report.css"
-           ).read_text(encoding="utf-8")
-    return _environment().get_template("cohort.html").render(
-        r=data, css=css, figures=figures, inf=math.inf, sample_limit=HTML_SAMPLE_LIMIT,
+    ``data`` is ``report.to_dict()`` when already computed; ``figures`` as from
+    :func:`cohort_figures` (None: no figures).
+    """
+    from ..report import cohort_html
+
+    return cohort_html.render_cohort_html(
+        data if data is not None else report.to_dict(), figures,
+        sample_limit=HTML_SAMPLE_LIMIT,
         rows=report.association_rows("rule", default_only=True),
         gene_rows=report.association_rows("gene", default_only=True),
         clinical_rows=report.association_rows("clinical"),

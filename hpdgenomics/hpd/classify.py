@@ -316,7 +316,7 @@ class HpdClassification:
 
     def to_json(self) -> str:
         # never NaN or Infinity: a non-finite value reaching the JSON is an error naming where
-        from ..io.text import finite_json
+        from ..outputs import finite_json
 
         return finite_json(self.to_dict(), what="hpd_calls.json", ensure_ascii=False)
 

@@ -17,7 +17,7 @@ Any other column is carried along into the cohort tables as a covariate candidat
 ``purity`` and ``ploidy`` are too). Relative paths are resolved against the manifest's folder.
 Missing values are blank, ``NA``, ``N/A``, ``None`` or ``[Not Available]``. Every problem of the
 file is collected and reported at once, each with its line number. Each sample's reports are named
-from its ``sample_id`` by :func:`~hpdgenomics.io.text.safe_file_stem`; two ids that would share a
+from its ``sample_id`` by :func:`~hpdgenomics.outputs.safe_file_stem`; two ids that would share a
 file name (``a/b`` and ``a_b``, or ``S1`` and ``s1`` on a case-insensitive disk) are refused,
 because one sample's reports would overwrite the other's.
 
@@ -34,7 +34,8 @@ from pathlib import Path
 
 from ..errors import InputError, UsageError
 from ..genome import normalize_build
-from .text import open_text, safe_file_stem
+from ..outputs import safe_file_stem
+from .text import open_text
 
 KNOWN_COLUMNS = ("sample_id", "patient_id", "vcf", "cnv", "panel", "tumor_type", "sample",
                  "cnv_sample", "build", "cnv_format", "seg_log_base", "purity", "ploidy", "sex")

@@ -2,22 +2,23 @@
 
 The files are views of one report model. The PDF is the HTML laid out for print by WeasyPrint
 (optional extra ``hpdgenomics[pdf]``). All are serialised, then written to
-temporary names and renamed together (:func:`hpdgenomics.io.text.write_file_set`), so a failed run
+temporary names and renamed together (:func:`hpdgenomics.outputs.write_file_set`), so a failed run
 (a full disk, an interruption) never leaves a partial report, nor a new JSON beside an old HTML. File names come from the sample id through
-:func:`hpdgenomics.io.text.safe_file_stem` (documented in docs/report-schema.md).
+:func:`hpdgenomics.outputs.safe_file_stem` (documented in docs/report-schema.md).
 """
 from __future__ import annotations
 
 import csv
 import io
 import re
+from importlib.resources import files
 from pathlib import Path
 from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..errors import UsageError
-from ..io.text import atomic_write, finite_json, safe_file_stem, write_file_set
+from ..outputs import atomic_write, finite_json, safe_file_stem, write_file_set
 from ..screen.exposures import ALL, COMPONENT_EVIDENCE
 from .model import ScreenReport
 
@@ -60,7 +61,13 @@ PAPER_SIZES = {"a4": "A4", "letter": "letter"}
 PDF_INSTALL = "pip install 'hpdgenomics[pdf]'"
 
 
-def _environment() -> Environment:
+def template_environment() -> Environment:
+    """The Jinja environment of the report templates (``hpdgenomics/report/templates``).
+
+    HTML is autoescaped; the filters ``fmt``, ``flatten``, ``yesno``, ``pubmed_url`` and
+    ``doi_url`` are registered. The single-sample report and the cohort report
+    (:mod:`hpdgenomics.report.cohort_html`) both render through it.
+    """
     env = Environment(loader=PackageLoader("hpdgenomics.report", "templates"),
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       trim_blocks=True, lstrip_blocks=True)
@@ -238,9 +245,17 @@ def _split_outside_parentheses(text: str, separator: str = "; ") -> list[str]:
     return parts
 
 
+def stylesheet() -> str:
+    """The reports' CSS (``templates/report.css``), read as package data with importlib.resources,
+    so it is found in an installed wheel or zip as well as in the source tree."""
+    return files("hpdgenomics.report").joinpath("templates").joinpath("report.css").read_text(
+        encoding="utf-8")
+
+
 def render_html(report: ScreenReport) -> str:
-    template = _environment().get_template("screen.html")
-    css = (Path(__file__).parent / "templates" / "report.css").read_text(encoding="utf-8")
+    """The self-contained HTML report of one sample (CSS inlined, no external fetches)."""
+    template = template_environment().get_template("screen.html")
+    css = stylesheet()
     data = report.to_dict()
     return template.render(r=data, css=css, not_looked_at=not_evaluable_causes(data["rules"]))
 
@@ -350,7 +365,7 @@ def write_reports(report: ScreenReport, out_dir: str | Path, *, pdf: bool = Fals
     sample id made safe as a file name (docs/report-schema.md, "File names").
 
     The files are one set: all are rendered, then written to temporary names, then renamed
-    together (:func:`~hpdgenomics.io.text.write_file_set`), so a full disk or an interruption
+    together (:func:`~hpdgenomics.outputs.write_file_set`), so a full disk or an interruption
     leaves the earlier set whole, never a new JSON beside an old HTML.
 
     Raises :class:`~hpdgenomics.errors.OutputError` when the folder cannot be created or written
