@@ -1,4 +1,4 @@
-"""Cohort figures drawn with matplotlib (Agg backend, no display needed).
+"""Cohort figures drawn with matplotlib (no display needed, no global backend switch).
 
 * :func:`km_figure`: Kaplan-Meier curves of TTF, altered vs profiled-and-unaltered, with the
   pointwise confidence band, censoring ticks and a numbers-at-risk table under the axis.
@@ -19,7 +19,9 @@ patient); censoring ticks are drawn at distinct censoring times, at most
 :data:`KM_CENSOR_TICK_LIMIT` per curve, so drawing time does not grow with the cohort.
 
 Each function returns a :class:`Figure` holding PNG bytes and SVG text, so the caller writes files
-and embeds the PNG in the HTML; no module-level pyplot state is used.
+and embeds the PNG in the HTML. Figures are :class:`matplotlib.figure.Figure` objects saved
+directly (PNG through Agg, SVG through the SVG writer), never pyplot: importing this module or
+drawing changes neither the process's matplotlib backend nor any pyplot state.
 """
 from __future__ import annotations
 
@@ -29,8 +31,6 @@ import math
 from dataclasses import dataclass
 
 import matplotlib
-
-matplotlib.use("Agg")   # headless: a report run never needs a display
 import numpy as np
 import pandas as pd
 from matplotlib.colors import ListedColormap
@@ -53,6 +53,8 @@ KM_CENSOR_TICK_LIMIT = 200
 
 @dataclass
 class Figure:
+    """One drawn figure: its file stem, title, PNG bytes and SVG text, and what it leaves out."""
+
     name: str            # file stem, e.g. "km_MDM2_AMP"
     title: str
     png: bytes
@@ -61,6 +63,7 @@ class Figure:
 
     @property
     def png_base64(self) -> str:
+        """The PNG as base64 text, for embedding in the HTML."""
         return base64.b64encode(self.png).decode("ascii")
 
 
