@@ -12,9 +12,9 @@ from .effects import (
     AnnotationFlavour,
     TranscriptEffect,
     choose_effect,
-    detect_flavour,
     most_severe,
 )
+from .flavours import detect_flavour
 from .funcotator import Funcotator
 from .hgvs import protein_change_from_residues, protein_to_one_letter, so_to_consequence
 from .snpeff import SnpEffAnn, SnpEffEff

@@ -1,4 +1,4 @@
-"""Transcript effects read from an annotated VCF, flavour detection and transcript choice.
+"""Transcript effects of an annotated VCF: what the flavour parsers share, and transcript choice.
 
 An annotated VCF carries one entry per (ALT allele, transcript) in an INFO field whose layout the
 header describes. Each flavour module parses one layout into :class:`TranscriptEffect` objects:
@@ -19,8 +19,11 @@ flavour (``name``)        INFO header it reads          module
 ========================  ============================  =========================================
 
 The flavour is recognised from the header *description*, not the tag name: VEP may write to
-``ANN`` and old bcftools wrote ``CSQ``. :func:`detect_flavour` returns the first present in the
-order of the table. :func:`choose_effect` picks the one effect that represents a panel gene.
+``ANN`` and old bcftools wrote ``CSQ``. :func:`hpdgenomics.annotation.flavours.detect_flavour`
+returns the first present in the order of the table. :func:`choose_effect` picks the one effect
+that represents a panel gene. This module holds what the flavour modules share
+(:class:`TranscriptEffect`, :class:`RecordEffects`, the field helpers) and imports none of them;
+flavour detection, which needs them all, sits above them in :mod:`hpdgenomics.annotation.flavours`.
 """
 from __future__ import annotations
 
@@ -29,13 +32,10 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from ..model import Consequence, PanelGene
 from .hgvs import severity_rank
-
-if TYPE_CHECKING:  # pragma: no cover
-    import cyvcf2
 
 logger = logging.getLogger(__name__)
 
@@ -203,57 +203,6 @@ class RecordEffects:
         """:func:`assign_to_alt` for this record."""
         return assign_to_alt(annotated_allele, self.alts, self.lookup, where=self.where,
                              flavour=flavour)
-
-
-# --- flavour detection ----------------------------------------------------------------------
-
-def _info_descriptions(vcf) -> list[tuple[str, str]]:
-    found = []
-    for record in vcf.header_iter():
-        if record.type != "INFO":
-            continue
-        info = record.info()
-        found.append((info.get("ID", ""), info.get("Description", "").strip().strip('"')))
-    return found
-
-
-def detect_flavour(vcf: cyvcf2.VCF) -> AnnotationFlavour | None:
-    """The annotation flavour the VCF header declares, or None for an unannotated file.
-
-    Recognised by the INFO description (see the module docstring); when several are present
-    (a file run through two annotators) the first in the order VEP CSQ, SnpEff ANN, bcftools BCSQ,
-    SnpEff EFF, GATK Funcotator is used and the others are logged. A FUNCOTATION header without
-    Gencode fields (only other data sources) is not a flavour: it has no consequences to read.
-    """
-    from .bcsq import BcftoolsCsq
-    from .funcotator import Funcotator, is_funcotator_description
-    from .snpeff import SnpEffAnn, SnpEffEff
-    from .vep import VepCsq
-
-    candidates: list[AnnotationFlavour] = []
-    for tag, description in _info_descriptions(vcf):
-        lowered = description.lower()
-        if "ensembl vep" in lowered and "format:" in lowered:
-            candidates.append(VepCsq.from_header(tag, description))
-        elif lowered.startswith("functional annotations:"):
-            candidates.append(SnpEffAnn.from_header(tag, description))
-        elif "bcftools/csq" in lowered:
-            candidates.append(BcftoolsCsq.from_header(tag, description))
-        elif "predicted effects" in lowered and "effect (" in lowered.replace("effect(", "effect ("):
-            candidates.append(SnpEffEff.from_header(tag, description))
-        elif is_funcotator_description(description):
-            funcotator = Funcotator.from_header(tag, description)
-            if funcotator.has_gencode_fields():
-                candidates.append(funcotator)
-    if not candidates:
-        return None
-    order = ["VEP CSQ", "SnpEff ANN", "bcftools BCSQ", "SnpEff EFF", "GATK Funcotator"]
-    candidates.sort(key=lambda flavour: order.index(flavour.name))
-    if len(candidates) > 1:
-        logger.info("several annotations in the header (%s); using %s (INFO/%s)",
-                    ", ".join(f"{c.name} INFO/{c.tag}" for c in candidates),
-                    candidates[0].name, candidates[0].tag)
-    return candidates[0]
 
 
 # --- choosing the effect that represents a gene ------------------------------------------------

@@ -29,6 +29,8 @@ from typing import Any
 
 from ..errors import KnowledgeError, UsageError
 from ..model import ClinicalRule, Rule
+from .frozen import FrozenDict, freeze, thaw
+from .loader import build_panels, parse_yaml, read_knowledge_text
 from .panel import Panel
 from .validate import (
     SCHEMA_VERSION,
@@ -45,49 +47,6 @@ log = logging.getLogger(__name__)
 
 KNOWLEDGE_FILE = "knowledge.yaml"
 MODES = ("extend", "replace")
-
-
-class FrozenDict(dict):
-    """A dict that refuses changes, so cached knowledge cannot be altered by a consumer.
-
-    It stays a ``dict`` so that ``json.dumps`` and ``dataclasses.asdict`` handle it as one.
-    """
-
-    def _refuse(self, *_args, **_kwargs):
-        raise TypeError("knowledge-base mappings are read-only; copy with dict(...) to change one")
-
-    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _refuse
-    __ior__ = _refuse
-
-    def __hash__(self):  # usable as a frozen dataclass field value
-        return hash(json.dumps(self, sort_keys=True, default=str))
-
-    def __reduce__(self):
-        return (FrozenDict, (dict(self),))
-
-    def __copy__(self):
-        return self
-
-    def __deepcopy__(self, memo):
-        return self
-
-
-def freeze(value: Any) -> Any:
-    """Nested dicts/lists from YAML as FrozenDict/tuple."""
-    if isinstance(value, dict):
-        return FrozenDict({k: freeze(v) for k, v in value.items()})
-    if isinstance(value, (list, tuple)):
-        return tuple(freeze(v) for v in value)
-    return value
-
-
-def thaw(value: Any) -> Any:
-    """FrozenDict/tuple back to plain dict/list (for JSON output and merging)."""
-    if isinstance(value, dict):
-        return {k: thaw(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [thaw(v) for v in value]
-    return value
 
 
 @dataclass(frozen=True)
@@ -245,8 +204,6 @@ def validate_knowledge_file(path: str | Path, *, mode: str = "extend") -> Knowle
 
 
 def _load_user(path: Path, mode: str, bundled: KnowledgeBase) -> KnowledgeBase:
-    from .loader import read_knowledge_text
-
     source = str(path)
     text = read_knowledge_text(path)        # bounded: HPDGENOMICS_MAX_KNOWLEDGE_BYTES
     problems = Problems()
@@ -319,8 +276,7 @@ def _deep_merge(base: dict, override: Any) -> dict:
 
 
 def _parse_yaml(text: str, source: str, problems: Problems) -> Any:
-    from .loader import parse_yaml   # bounded: aliases and expansion (hpdgenomics.limits)
-
+    """``text`` parsed as YAML, bounded in aliases and expansion (:mod:`hpdgenomics.limits`)."""
     return parse_yaml(text, source, problems)
 
 
@@ -328,8 +284,6 @@ def _assemble(*, name, version, sources, rules, rule_sources, copy_number, cn_so
               panels, problems: Problems, path: str, clinical_rules=()) -> KnowledgeBase:
     """Cross-check rules against panels and copy-number settings; build the immutable result."""
     if panels is None:
-        from .loader import build_panels
-
         panels = build_panels(tables, problems)
     check_copy_number(copy_number, cn_source, problems, complete=True)
     _check_rules_against(rules, rule_sources, panels, copy_number if isinstance(copy_number, dict)

@@ -27,6 +27,7 @@ from typing import Any
 from ..errors import KnowledgeError
 from ..genome import BUILDS, CHROM_LENGTHS, normalize_chrom
 from ..model import CodingExon, Hotspot, PanelGene
+from .frozen import FrozenDict
 from .panel import Panel
 from .validate import Problems
 
@@ -250,7 +251,6 @@ def build_panels(texts: dict[str, tuple[str, str]], problems: Problems) -> dict[
                      "the GRCh37 and GRCh38 gene tables list different genes: "
                      f"{sorted(set(genes_by_build['GRCh37']) ^ set(genes_by_build['GRCh38']))}")
     hotspots = _hotspots(hotspot_rows, genes_by_build, hotspot_source, problems)
-    from .base import FrozenDict
 
     return {build: Panel(build=build, genes=FrozenDict(genes_by_build[build]),
                          hotspots=tuple(hotspots[build]))

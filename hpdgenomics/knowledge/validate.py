@@ -23,6 +23,7 @@ from ..model import (
     Rule,
     VariantCriterion,
 )
+from .frozen import freeze
 
 SCHEMA_VERSION = 1
 CAUTION_LEVELS = ("low", "moderate", "high")          # weakest first
@@ -251,7 +252,6 @@ def _parse_rule(raw: Any, index: int, source: str, problems: Problems) -> Rule |
         # keep what parsed, so the cross-checks (panel genes, exons, requires_all) still report
         # their problems in the same error; a rule with problems is never used
         thresholds = thresholds if isinstance(thresholds, dict) else {}
-    from .base import freeze  # local: base imports this module
 
     return Rule(id=rule_id, title=str(raw.get("title") or ""), genes=tuple(genes),
                 caution_level=str(caution), evidence_level=str(evidence),

@@ -320,6 +320,6 @@ def _snpeff_database_build(line: str) -> str | None:
 
 
 def _detect_flavour(vcf):
-    from ...annotation.effects import detect_flavour
+    from ...annotation.flavours import detect_flavour
 
     return detect_flavour(vcf)
