@@ -10,7 +10,6 @@ import pytest
 
 from hpdgenomics.errors import InputError
 from hpdgenomics.io.maf import MAF_SCHEMA, maf_to_variant_calls, read_maf
-from hpdgenomics.io.registry import detect_format
 from hpdgenomics.model import Consequence, VariantCall
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cohort"
@@ -90,11 +89,6 @@ def test_tcga_laml_gzip_numeric_build_and_chromosome_23(shared_data):
     bcor = table.df[(table.df.gene == "BCOR") & (table.df.sample_id == "TCGA-AB-2968")].iloc[0]
     assert (bcor.chrom, bcor.protein_change, bcor.transcript) == ("X", "p.K839fs", "NM_017745")
     assert table.df.loc[0, "protein_change"] == "p.K960R"   # Protein_Change column
-
-
-@pytest.mark.shared
-def test_registry_detects_maf(shared_data):
-    assert detect_format("cohort_variants", shared_data / "maf" / "tcga_laml.maf.gz").name == "maf"
 
 
 # --- fixtures -------------------------------------------------------------------------------------

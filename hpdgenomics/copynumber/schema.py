@@ -47,10 +47,6 @@ VALUE_COLUMNS = ("log2", "copy_number", "discrete")
 DISCRETE_VALUES = frozenset({-2.0, -1.5, -1.0, 0.0, 1.0, 2.0})
 
 
-def empty_segments() -> pd.DataFrame:
-    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in SEGMENT_COLUMNS.items()})
-
-
 def _lines(rows: pd.DataFrame, limit: int = 8) -> str:
     lines = [str(int(x)) for x in rows["source_line"].head(limit)]
     more = f" and {len(rows) - limit} more" if len(rows) > limit else ""

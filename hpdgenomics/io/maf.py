@@ -63,7 +63,6 @@ from ..errors import InputError, UsageError
 from ..genome import CHROM_LENGTHS, normalize_build, normalize_chrom
 from ..model import Consequence, VariantCall
 from .clinical import read_delimited
-from .registry import register
 from .text import sha256_file
 
 log = logging.getLogger(__name__)
@@ -238,14 +237,6 @@ def _one_letter(text: str) -> str | None:
     return text
 
 
-def _sniff(path: Path, lines: list[str]) -> bool:
-    header = next((line for line in lines if not line.startswith("#")), "")
-    names = {name.strip().lower() for name in header.split("\t")}
-    return {"hugo_symbol", "tumor_sample_barcode", "variant_classification"} <= names
-
-
-@register("cohort_variants", "maf", sniff=_sniff,
-          description="MAF (vcf2maf, GDC, cBioPortal, GENIE): one row per sample and variant")
 def read_maf(path: str | Path, *, on_invalid: str = "error",
              build_for_rows: str | None = None) -> MafTable:
     """Read a MAF into :data:`MAF_SCHEMA` (see the module docstring for every rule).

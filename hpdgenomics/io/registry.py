@@ -1,6 +1,6 @@
 """A registry of input-format readers.
 
-Each reader registers under a *kind* (``copy_number``, ``cohort_variants``, ...) and a format
+Each reader registers under a *kind* (today ``copy_number``: the CNV readers) and a format
 name, with a ``sniff`` function that looks at the path and the first lines of the file. Format
 detection is explicit and can always be overridden by naming the format (``--cnv-format``).
 """

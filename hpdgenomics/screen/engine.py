@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -61,7 +61,6 @@ class ScreenInputs:
     ploidy: float | None = None
     sex: str | None = None                # "male"/"female": enables copy-number calls on X/Y
     cnv_sample: str | None = None         # sample in the copy-number file; default: sample
-    extra: dict = field(default_factory=dict)
     patient: Path | None = None           # pre-treatment clinical factors (docs/clinical.md)
     patient_id: str | None = None         # row of a multi-patient table; default: the sample id
 

@@ -77,10 +77,6 @@ class FirthResult(StatResult):
     assumptions: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
-    def terms_frame(self) -> pd.DataFrame:
-        """Coefficient table, one row per term."""
-        return pd.DataFrame([vars(term) for term in self.terms])
-
 
 def _unfitted(outcome: str, exposure: str, covariates: list[str], alpha: float) -> FirthResult:
     return FirthResult(

@@ -146,9 +146,6 @@ class CoxResult(StatResult):
     assumptions: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
-    def terms_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([vars(term) for term in self.terms])
-
 
 def _survival_arrays(durations, events, name: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Validated float durations and 0/1 events; pairs with a missing value are dropped with a note."""
