@@ -83,6 +83,59 @@ def screen_sample(inputs: ScreenInputs, knowledge: KnowledgeBase | None = None) 
     when an input file cannot be read or is not what it claims (malformed VCF, copy-number file
     or BED, tumour sample not found, implausible values).
     """
+    kb = _checked_knowledge(inputs, knowledge)
+    screened_genes = kb.screened_genes()
+    warnings: list[str] = []
+    vcf = _read_variants(inputs, kb, warnings)
+    panel = kb.panel(vcf.build)
+    cn = _read_copy_numbers(inputs, kb, panel, warnings)
+    coverage = _assay_coverage(inputs, panel, screened_genes)
+    assumptions = _coverage_notes(inputs, coverage, warnings)
+
+    # Variants in genes the assay did not cover are not screened (they cannot be trusted as
+    # evidence of presence or absence); they are kept in the accounting as off-assay.
+    off_assay = [v for v in vcf.variants if not coverage.is_covered(v.gene)]
+    variants = [v for v in vcf.variants if coverage.is_covered(v.gene)]
+    evaluation = _evaluate(inputs, kb, panel, screened_genes, coverage, variants, cn.genes)
+    _note_undetermined(evaluation.undetermined, warnings)
+
+    summaries = _input_summaries(inputs, vcf, cn, n_off_assay=len(off_assay),
+                                 n_screened=len(variants),
+                                 n_unmatched=len(evaluation.unmatched_variants))
+    assumptions.extend(_missing_input_assumptions(inputs))
+    sample_id = _sample_id(inputs, vcf.result, cn.data)
+    clinical = _clinical(inputs, sample_id, tuple(kb.clinical_rules), summaries, warnings)
+    return ScreenReport(
+        tool_version=__version__,
+        knowledge={"name": kb.name, "version": kb.version, "sha256": kb.sha256,
+                   "sources": list(kb.sources)},
+        sample_id=sample_id, genome_build=vcf.build, build_source=vcf.build_source,
+        inputs=summaries, caution=_caution(evaluation.alterations, evaluation.rules),
+        alterations=evaluation.alterations, rules=evaluation.rules, genes=evaluation.genes,
+        unmatched_variants=evaluation.unmatched_variants,
+        thresholds=_thresholds(inputs, kb, coverage, cn.thresholds), assumptions=assumptions,
+        warnings=_dedupe(warnings), created=_now(), clinical=clinical)
+
+
+class _VariantPart(NamedTuple):
+    """What the VCF gave (``result`` None without one) and the genome build in use."""
+
+    result: object
+    variants: list[VariantCall]
+    build: str
+    build_source: str
+
+
+class _CopyNumberPart(NamedTuple):
+    """What the copy-number file gave (all None / empty without one)."""
+
+    data: object
+    thresholds: object
+    genes: dict[str, GeneCopyNumber]
+
+
+def _checked_knowledge(inputs: ScreenInputs, knowledge: KnowledgeBase | None) -> KnowledgeBase:
+    """The knowledge base to apply, after the checks of ``inputs`` that need no file read."""
     if inputs.vcf is None and inputs.cnv is None:
         raise UsageError("nothing to screen", hint="give --vcf, --cnv, or both")
     if inputs.patient_id is not None and inputs.patient is None:
@@ -92,21 +145,19 @@ def screen_sample(inputs: ScreenInputs, knowledge: KnowledgeBase | None = None) 
         from ..knowledge import load_knowledge
 
         knowledge = load_knowledge()
-    kb = knowledge
     if inputs.genes:
         # a typo must not make every rule silently "not evaluable" (the CLI checked already)
         from ..knowledge.validate import check_gene_list, knowledge_genes
 
-        check_gene_list(inputs.genes, knowledge_genes(kb), option="genes")
-    warnings: list[str] = []
-    assumptions: list[str] = []
-    summaries: list[InputSummary] = []
-    screened_genes = kb.screened_genes()
+        check_gene_list(inputs.genes, knowledge_genes(knowledge), option="genes")
+    return knowledge
 
-    variants: list[VariantCall] = []
-    vcf_result = None
+
+def _read_variants(inputs: ScreenInputs, kb: KnowledgeBase, warnings: list[str]) -> _VariantPart:
+    """Read the VCF (when given) and settle the genome build; its warnings join ``warnings``."""
     build = normalize_build(inputs.build) if inputs.build else None
     build_source = "--build option" if build else ""
+    vcf_result, variants = None, []
     if inputs.vcf is not None:
         from ..io.vcf import read_vcf   # imported here: cyvcf2 only when a VCF is screened
 
@@ -118,39 +169,47 @@ def screen_sample(inputs: ScreenInputs, knowledge: KnowledgeBase | None = None) 
     if build is None:
         raise UsageError("the genome build cannot be told from a copy-number file alone",
                          path=inputs.cnv, hint="pass --build GRCh37 or --build GRCh38")
-    panel = kb.panel(build)
+    return _VariantPart(vcf_result, variants, build, build_source)
 
-    gene_copy_numbers: dict[str, GeneCopyNumber] = {}
-    cn_data = None
-    cn_thresholds = None
-    if inputs.cnv is not None:
-        from ..copynumber import call_genes, thresholds_from_knowledge
-        from ..io.cnv import read_copy_number
 
-        cn_data = read_copy_number(inputs.cnv, fmt=inputs.cnv_format,
-                                   sample=inputs.cnv_sample or inputs.sample,
-                                   seg_log_base=inputs.seg_log_base)
-        cn_thresholds = thresholds_from_knowledge(kb.copy_number)
-        calls = call_genes(cn_data, panel, cn_thresholds, purity=inputs.purity,
-                           ploidy=inputs.ploidy, sex=inputs.sex)
-        gene_copy_numbers = {c.gene: c for c in calls}
-        warnings.extend(cn_data.warnings)
-        for call in calls:
-            warnings.extend(f"{call.gene}: {w}" for w in call.warnings)
+def _read_copy_numbers(inputs: ScreenInputs, kb: KnowledgeBase, panel,
+                       warnings: list[str]) -> _CopyNumberPart:
+    """Read the copy-number file (when given) and call every panel gene; warnings join ``warnings``."""
+    if inputs.cnv is None:
+        return _CopyNumberPart(None, None, {})
+    from ..copynumber import call_genes, thresholds_from_knowledge
+    from ..io.cnv import read_copy_number
 
-    coverage = _assay_coverage(inputs, panel, screened_genes)
+    cn_data = read_copy_number(inputs.cnv, fmt=inputs.cnv_format,
+                               sample=inputs.cnv_sample or inputs.sample,
+                               seg_log_base=inputs.seg_log_base)
+    cn_thresholds = thresholds_from_knowledge(kb.copy_number)
+    calls = call_genes(cn_data, panel, cn_thresholds, purity=inputs.purity,
+                       ploidy=inputs.ploidy, sex=inputs.sex)
+    warnings.extend(cn_data.warnings)
+    for call in calls:
+        warnings.extend(f"{call.gene}: {w}" for w in call.warnings)
+    return _CopyNumberPart(cn_data, cn_thresholds, {c.gene: c for c in calls})
+
+
+def _coverage_notes(inputs: ScreenInputs, coverage: AssayCoverage, warnings: list[str]
+                    ) -> list[str]:
+    """The assumptions the assay coverage rests on; partly covered genes join ``warnings``."""
+    assumptions = []
     if coverage.assumption and inputs.vcf is not None:
         assumptions.append(coverage.assumption)
     for gene, fraction in coverage.covered_fraction.items():
         if 0 < fraction < 1:
             warnings.append(f"{gene}: only {fraction:.0%} of its coding bases are in the assay "
                             "regions; variants outside them cannot be seen")
+    return assumptions
 
-    # Variants in genes the assay did not cover are not screened (they cannot be trusted as
-    # evidence of presence or absence); they are kept in the accounting as off-assay.
-    off_assay = [v for v in variants if not coverage.is_covered(v.gene)]
-    variants = [v for v in variants if coverage.is_covered(v.gene)]
 
+def _evaluate(inputs: ScreenInputs, kb: KnowledgeBase, panel, screened_genes: list[str],
+              coverage: AssayCoverage, variants: list[VariantCall],
+              gene_copy_numbers: dict[str, GeneCopyNumber]) -> SampleEvaluation:
+    """The rules applied to the on-assay variants and the copy-number calls, with what each
+    gene lacked to be evaluable (no VCF, not covered, no copy-number call)."""
     variant_gaps = {g: ("no VCF" if inputs.vcf is None else coverage.describe(g))
                     for g in screened_genes if inputs.vcf is None or not coverage.is_covered(g)}
     cn_gaps = {g: ("no copy-number input" if inputs.cnv is None else
@@ -160,55 +219,90 @@ def screen_sample(inputs: ScreenInputs, knowledge: KnowledgeBase | None = None) 
                if g not in gene_copy_numbers or gene_copy_numbers[g].call is None}
     evaluation = evaluate_sample(kb.rules, screened_genes, variants, gene_copy_numbers,
                                  variant_gaps, cn_gaps, hotspot_changes=_hotspot_changes(panel))
-    alterations, unmatched = evaluation.alterations, evaluation.unmatched_variants
-    rule_results, gene_results = evaluation.rules, evaluation.genes
-    for gene_result in gene_results:
-        if inputs.vcf is not None:
+    if inputs.vcf is not None:
+        for gene_result in evaluation.genes:
             gene_result.assay_coverage = coverage.describe(gene_result.gene)
-    for variant in evaluation.undetermined:
+    return evaluation
+
+
+def _note_undetermined(undetermined: list[VariantCall], warnings: list[str]) -> None:
+    """One warning per coding variant whose protein effect is unknown (unannotated VCF)."""
+    for variant in undetermined:
         warnings.append(f"{describe_variant(variant)}: coding variant whose protein effect "
                         "cannot be determined without annotation; the rules it could meet are "
                         "not evaluable; annotate the VCF (VEP, SnpEff, bcftools csq or "
                         "Funcotator) to screen it")
 
-    if vcf_result is not None:
-        counts = vcf_result.counts
-        summaries.append(InputSummary(
-            path=str(inputs.vcf), kind="vcf", format=f"VCF; annotation: {vcf_result.annotation}",
-            sha256=vcf_result.sha256,
-            records={"records_read": counts.records_read, "alleles_read": counts.alleles_read,
-                     "filtered": counts.filtered, "off_panel": counts.off_panel,
-                     "rejected": counts.rejected, "off_assay": len(off_assay),
-                     "screened": len(variants),
-                     "matched": len(variants) - len(unmatched), "unmatched": len(unmatched)},
-            details={"sample": vcf_result.sample, "sample_source": vcf_result.sample_source,
-                     "samples": vcf_result.samples, "index_used": counts.index_used,
-                     "include_filtered": inputs.include_filtered}))
-    if cn_data is not None:
-        summaries.append(InputSummary(
-            path=str(inputs.cnv), kind="copy_number", format=cn_data.format, sha256=cn_data.sha256,
-            records={"records_read": cn_data.records_read, "records_used": cn_data.records_used,
-                     "rejected": cn_data.records_rejected,
-                     "genes_called": sum(1 for c in gene_copy_numbers.values() if c.call),
-                     "genes_not_covered": sum(1 for c in gene_copy_numbers.values()
-                                              if c.call is None)},
-            details={"sample": cn_data.sample, "sample_source": cn_data.sample_source,
-                     "level": cn_data.level, "value_kind": cn_data.value_kind,
-                     "purity": inputs.purity if inputs.purity is not None else cn_data.purity,
-                     "ploidy": inputs.ploidy if inputs.ploidy is not None else cn_data.ploidy}))
+
+def _input_summaries(inputs: ScreenInputs, vcf: _VariantPart, cn: _CopyNumberPart, *,
+                     n_off_assay: int, n_screened: int, n_unmatched: int) -> list[InputSummary]:
+    """The report's ``inputs``: each file read, its hash and record accounting."""
+    summaries: list[InputSummary] = []
+    if vcf.result is not None:
+        summaries.append(_vcf_summary(inputs, vcf.result, n_off_assay=n_off_assay,
+                                      n_screened=n_screened, n_unmatched=n_unmatched))
+    if cn.data is not None:
+        summaries.append(_copy_number_summary(inputs, cn.data, cn.genes))
     if inputs.panel_bed is not None:
         summaries.append(InputSummary(path=str(inputs.panel_bed), kind="panel_bed", format="BED",
                                       sha256=sha256_file(inputs.panel_bed), records={}))
+    return summaries
+
+
+def _vcf_summary(inputs: ScreenInputs, vcf_result, *, n_off_assay: int, n_screened: int,
+                 n_unmatched: int) -> InputSummary:
+    """The VCF's entry in ``inputs``: records read, filtered, off panel or assay, matched."""
+    counts = vcf_result.counts
+    return InputSummary(
+        path=str(inputs.vcf), kind="vcf", format=f"VCF; annotation: {vcf_result.annotation}",
+        sha256=vcf_result.sha256,
+        records={"records_read": counts.records_read, "alleles_read": counts.alleles_read,
+                 "filtered": counts.filtered, "off_panel": counts.off_panel,
+                 "rejected": counts.rejected, "off_assay": n_off_assay,
+                 "screened": n_screened,
+                 "matched": n_screened - n_unmatched, "unmatched": n_unmatched},
+        details={"sample": vcf_result.sample, "sample_source": vcf_result.sample_source,
+                 "samples": vcf_result.samples, "index_used": counts.index_used,
+                 "include_filtered": inputs.include_filtered})
+
+
+def _copy_number_summary(inputs: ScreenInputs, cn_data,
+                         gene_copy_numbers: dict[str, GeneCopyNumber]) -> InputSummary:
+    """The copy-number file's entry in ``inputs``: records read and used, genes called."""
+    return InputSummary(
+        path=str(inputs.cnv), kind="copy_number", format=cn_data.format, sha256=cn_data.sha256,
+        records={"records_read": cn_data.records_read, "records_used": cn_data.records_used,
+                 "rejected": cn_data.records_rejected,
+                 "genes_called": sum(1 for c in gene_copy_numbers.values() if c.call),
+                 "genes_not_covered": sum(1 for c in gene_copy_numbers.values()
+                                          if c.call is None)},
+        details={"sample": cn_data.sample, "sample_source": cn_data.sample_source,
+                 "level": cn_data.level, "value_kind": cn_data.value_kind,
+                 "purity": inputs.purity if inputs.purity is not None else cn_data.purity,
+                 "ploidy": inputs.ploidy if inputs.ploidy is not None else cn_data.ploidy})
+
+
+def _missing_input_assumptions(inputs: ScreenInputs) -> list[str]:
+    """What cannot be evaluated because the VCF or the copy-number file is missing."""
+    assumptions = []
     if inputs.cnv is None:
         assumptions.append("No copy-number input: amplification and deep-deletion rules are not "
                            "evaluable.")
     if inputs.vcf is None:
         assumptions.append("No VCF: mutation rules are not evaluable.")
+    return assumptions
 
-    sample_id = inputs.sample_id or (vcf_result.sample if vcf_result else None) or \
+
+def _sample_id(inputs: ScreenInputs, vcf_result, cn_data) -> str:
+    """The report's sample id: given, else the VCF's sample, the copy-number file's, the file name."""
+    return inputs.sample_id or (vcf_result.sample if vcf_result else None) or \
         (cn_data.sample if cn_data and cn_data.sample else None) or \
         Path(inputs.vcf or inputs.cnv).name.split(".")[0]
-    clinical = _clinical(inputs, sample_id, tuple(kb.clinical_rules), summaries, warnings)
+
+
+def _thresholds(inputs: ScreenInputs, kb: KnowledgeBase, coverage: AssayCoverage,
+                cn_thresholds) -> dict:
+    """The report's ``thresholds``: the FILTER policy, splice window, coverage, copy number."""
     thresholds = {
         "vcf_filter": "all FILTER values" if inputs.include_filtered else "PASS (or '.') only",
         "unannotated_splice_window_bp": SPLICE_WINDOW_BP,
@@ -219,16 +313,7 @@ def screen_sample(inputs: ScreenInputs, knowledge: KnowledgeBase | None = None) 
     elif kb.copy_number:
         thresholds["copy_number"] = {"not_applied": "no copy-number input",
                                      "configured": kb.copy_number}
-
-    return ScreenReport(
-        tool_version=__version__,
-        knowledge={"name": kb.name, "version": kb.version, "sha256": kb.sha256,
-                   "sources": list(kb.sources)},
-        sample_id=sample_id, genome_build=build, build_source=build_source,
-        inputs=summaries, caution=_caution(alterations, rule_results),
-        alterations=alterations, rules=rule_results, genes=gene_results,
-        unmatched_variants=unmatched, thresholds=thresholds, assumptions=assumptions,
-        warnings=_dedupe(warnings), created=_now(), clinical=clinical)
+    return thresholds
 
 
 def _clinical(inputs: ScreenInputs, sample_id: str, rules: tuple,
