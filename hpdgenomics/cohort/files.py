@@ -199,14 +199,8 @@ def evaluate_cohort_files(knowledge: KnowledgeBase, *, maf: str | Path | None = 
     times at most, and once with ``done == total`` at the end.
     """
     from ..copynumber import thresholds_from_knowledge
-    from ..io.cnv import read_gene_matrix
-    from ..io.maf import read_maf
-    from ..io.text import sha256_file
 
-    engine = engine or os.environ.get(ENGINE_VARIABLE) or COLUMNAR
-    if engine not in ENGINES:
-        raise UsageError(f"cohort engine {engine!r} is not one of {', '.join(ENGINES)}",
-                         hint=f"check the engine argument or {ENGINE_VARIABLE}")
+    engine = _engine(engine)
     if maf is None and cna is None:
         raise UsageError("no cohort file given", hint="pass --maf, --cna, or both")
     profiling = profiling or ProfilingMap()
@@ -214,63 +208,118 @@ def evaluate_cohort_files(knowledge: KnowledgeBase, *, maf: str | Path | None = 
     screened = knowledge.screened_genes()
     profiling.check_genes(screened)
     result = CohortFileEvaluation(samples=[])
-
-    maf_table = None
-    if maf is not None:
-        maf_table = read_maf(maf, on_invalid=maf_on_invalid, build_for_rows=build)
-        if build and maf_table.build and maf_table.build != build:
-            raise UsageError(f"--build {build} disagrees with the MAF's NCBI_Build "
-                             f"{maf_table.build}", path=maf,
-                             hint="drop --build or check the file")
-        build = build or maf_table.build
-        result.inputs.append({"kind": "maf", "path": str(maf), "format": "MAF",
-                              "sha256": maf_table.sha256, **{k: v for k, v in
-                                                             maf_table.accounting().items()
-                                                             if k not in ("path", "sha256")}})
-        result.warnings.extend(maf_table.warnings)
-        result.assumptions.append("MAF rows are used as called (the MAF is taken as the final call "
-                                  "set; FILTER values are not re-applied); a sample with no MAF "
-                                  "row is profiled and unaltered unless a gene-panel matrix says "
-                                  "otherwise")
-    else:
-        result.assumptions.append("no MAF: mutation rules are not evaluable")
-    result.build = build
-
-    cn_long = None
-    cn_kind = None
-    cn_all_samples: list[str] = []
-    if cna is not None:
-        cn_all = read_gene_matrix(cna, fmt=cna_format)
-        result.warnings.extend(cn_all.attrs.get("warnings", []))
-        cn_kind = cn_all["value_kind"].iloc[0] if len(cn_all) else "discrete"
-        cn_all_samples = list(dict.fromkeys(cn_all["sample"].astype(str)))
-        cn_long = cn_all[cn_all["gene"].isin(screened)]
-        result.inputs.append({"kind": "copy_number_matrix", "path": str(cna),
-                              "format": f"gene-level matrix ({cn_kind})",
-                              "sha256": sha256_file(cna), "samples": len(cn_all_samples),
-                              "values_read": len(cn_all),
-                              "values_of_screened_genes": len(cn_long)})
-        if cn_kind == "log2":
-            result.assumptions.append("log2 copy-number matrix: values converted to copies "
-                                      "assuming purity 1 and ploidy 2 (CN = 2 * 2^log2), then "
-                                      "called with the knowledge-base thresholds; focal and broad "
-                                      "events cannot be told apart")
-    else:
-        result.assumptions.append("no copy-number matrix: amplification and deep-deletion rules "
-                                  "are not evaluable")
-    if profiling.assumption:
-        result.assumptions.append(profiling.assumption)
-    for path, digest in profiling.sources.items():
-        result.inputs.append({"kind": "gene_panel", "path": path, "format": "gene panel",
-                              "sha256": digest})
-
+    maf_table = _read_maf_input(maf, maf_on_invalid, build, result)
+    cn_long, cn_kind, cn_all_samples = _read_matrix_input(cna, cna_format, screened, result)
+    _note_profiling(profiling, result)
     thresholds = thresholds_from_knowledge(knowledge.copy_number)
     cn_profile = next((p for p in CN_PROFILES if p in profiling.profiles), None)
     has_mutation_profile = profiling.matrix is None or MUTATION_PROFILE in profiling.profiles
     if profiling.matrix is not None and not has_mutation_profile:
         result.warnings.append("the gene-panel matrix has no 'mutations' column: every sample is "
                                "taken as profiled for mutations in every gene")
+    sample_ids, clinical_only = _cohort_samples(maf_table, cn_all_samples, profiling,
+                                                extra_samples, result)
+    no_variant_data = _no_variant_data(maf, maf_table, result)
+    if maf_table is not None and cn_long is not None:
+        result.warnings.extend(_sample_set_warnings(maf_table.samples, cn_all_samples,
+                                                    profiling))
+    inputs = _Inputs(knowledge=knowledge, screened=screened, sample_ids=sample_ids,
+                     clinical_only=clinical_only, maf_table=maf_table,
+                     no_variant_data=no_variant_data, cn_long=cn_long, cn_kind=cn_kind,
+                     cn_samples=set(cn_all_samples), profiling=profiling, cn_profile=cn_profile,
+                     has_mutation_profile=has_mutation_profile,
+                     thresholds=thresholds, build=result.build)
+    evaluate = _evaluate_columnar if engine == COLUMNAR else _evaluate_per_sample
+    result.samples, (off_panel_count, off_panel) = evaluate(inputs, _Progress(progress,
+                                                                                len(sample_ids)))
+    _note_off_panel(off_panel_count, off_panel, result)
+    if not result.samples:
+        raise InputError("no samples found in the cohort files",
+                         hint="check that the MAF or copy-number matrix has data rows")
+    return result
 
+
+def _engine(engine: str | None) -> str:
+    """The engine asked for: the argument, else ``HPDGENOMICS_COHORT_ENGINE``, else columnar."""
+    engine = engine or os.environ.get(ENGINE_VARIABLE) or COLUMNAR
+    if engine not in ENGINES:
+        raise UsageError(f"cohort engine {engine!r} is not one of {', '.join(ENGINES)}",
+                         hint=f"check the engine argument or {ENGINE_VARIABLE}")
+    return engine
+
+
+def _read_maf_input(maf: str | Path | None, on_invalid: str, build: str | None,
+                    result: CohortFileEvaluation):
+    """Read the MAF (None without one) and settle ``result.build`` from ``build`` (normalised)
+    and the MAF's NCBI_Build; the MAF's accounting, warnings and assumption join ``result``."""
+    if maf is None:
+        result.assumptions.append("no MAF: mutation rules are not evaluable")
+        result.build = build
+        return None
+    from ..io.maf import read_maf
+
+    maf_table = read_maf(maf, on_invalid=on_invalid, build_for_rows=build)
+    if build and maf_table.build and maf_table.build != build:
+        raise UsageError(f"--build {build} disagrees with the MAF's NCBI_Build "
+                         f"{maf_table.build}", path=maf,
+                         hint="drop --build or check the file")
+    result.build = build or maf_table.build
+    result.inputs.append({"kind": "maf", "path": str(maf), "format": "MAF",
+                          "sha256": maf_table.sha256,
+                          **{k: v for k, v in maf_table.accounting().items()
+                             if k not in ("path", "sha256")}})
+    result.warnings.extend(maf_table.warnings)
+    result.assumptions.append("MAF rows are used as called (the MAF is taken as the final call "
+                              "set; FILTER values are not re-applied); a sample with no MAF "
+                              "row is profiled and unaltered unless a gene-panel matrix says "
+                              "otherwise")
+    return maf_table
+
+
+def _read_matrix_input(cna: str | Path | None, cna_format: str | None, screened: list[str],
+                       result: CohortFileEvaluation
+                       ) -> tuple[pd.DataFrame | None, str | None, list[str]]:
+    """Read the gene-level copy-number matrix: (its values of the screened genes, its value
+    kind, every sample it names); all empty without one. Its accounting joins ``result``."""
+    if cna is None:
+        result.assumptions.append("no copy-number matrix: amplification and deep-deletion rules "
+                                  "are not evaluable")
+        return None, None, []
+    from ..io.cnv import read_gene_matrix
+    from ..io.text import sha256_file
+
+    cn_all = read_gene_matrix(cna, fmt=cna_format)
+    result.warnings.extend(cn_all.attrs.get("warnings", []))
+    cn_kind = cn_all["value_kind"].iloc[0] if len(cn_all) else "discrete"
+    cn_all_samples = list(dict.fromkeys(cn_all["sample"].astype(str)))
+    cn_long = cn_all[cn_all["gene"].isin(screened)]
+    result.inputs.append({"kind": "copy_number_matrix", "path": str(cna),
+                          "format": f"gene-level matrix ({cn_kind})",
+                          "sha256": sha256_file(cna), "samples": len(cn_all_samples),
+                          "values_read": len(cn_all),
+                          "values_of_screened_genes": len(cn_long)})
+    if cn_kind == "log2":
+        result.assumptions.append("log2 copy-number matrix: values converted to copies "
+                                  "assuming purity 1 and ploidy 2 (CN = 2 * 2^log2), then "
+                                  "called with the knowledge-base thresholds; focal and broad "
+                                  "events cannot be told apart")
+    return cn_long, cn_kind, cn_all_samples
+
+
+def _note_profiling(profiling: ProfilingMap, result: CohortFileEvaluation) -> None:
+    """The gene-panel files join ``result.inputs``, their assumption its assumptions."""
+    if profiling.assumption:
+        result.assumptions.append(profiling.assumption)
+    for path, digest in profiling.sources.items():
+        result.inputs.append({"kind": "gene_panel", "path": path, "format": "gene panel",
+                              "sha256": digest})
+
+
+def _cohort_samples(maf_table, cn_all_samples: list[str], profiling: ProfilingMap,
+                    extra_samples: Iterable[str], result: CohortFileEvaluation
+                    ) -> tuple[list[str], list[str]]:
+    """Every sample of the cohort in file order (MAF, matrix, gene-panel matrix, then the
+    clinical-only ones), and the clinical-only ones, which are said aloud."""
     sample_ids: list[str] = []
     if maf_table is not None:
         sample_ids += maf_table.samples
@@ -292,34 +341,27 @@ def evaluate_cohort_files(knowledge: KnowledgeBase, *, maf: str | Path | None = 
                       f"matrix; e.g. {', '.join(clinical_only[:3])}): not evaluable for every "
                       "rule. A sample profiled without any mutation is told apart only by a "
                       "gene-panel matrix listing it")
+    return sample_ids, clinical_only
+
+
+def _no_variant_data(maf: str | Path | None, maf_table, result: CohortFileEvaluation) -> bool:
+    """True when a MAF was given but holds no usable row (said aloud): no variant data at all."""
     no_variant_data = maf_table is not None and maf_table.df.empty
     if no_variant_data:
         _loud(result, f"the MAF {maf} has no usable variant rows ({maf_table.rows_read} read, "
                       f"{len(maf_table.rejected)} rejected): no variant data, so every variant "
                       "criterion is not evaluable (a header-only MAF cannot say that the samples "
                       "are unaltered)")
-    cn_samples = set(cn_all_samples)
-    if maf_table is not None and cn_long is not None:
-        result.warnings.extend(_sample_set_warnings(maf_table.samples, cn_all_samples,
-                                                    profiling))
-    inputs = _Inputs(knowledge=knowledge, screened=screened, sample_ids=sample_ids,
-                     clinical_only=clinical_only, maf_table=maf_table,
-                     no_variant_data=no_variant_data, cn_long=cn_long, cn_kind=cn_kind,
-                     cn_samples=cn_samples, profiling=profiling, cn_profile=cn_profile,
-                     has_mutation_profile=has_mutation_profile, thresholds=thresholds,
-                     build=build)
-    evaluate = _evaluate_columnar if engine == COLUMNAR else _evaluate_per_sample
-    result.samples, (off_panel_count, off_panel) = evaluate(inputs, _Progress(progress,
-                                                                                len(sample_ids)))
-    if off_panel_count:
-        shown = ", ".join(off_panel[:10]) + (" ..." if off_panel_count > 10 else "")
-        result.warnings.append(f"{off_panel_count} variant(s) lie in genes the sample's panel does "
+    return no_variant_data
+
+
+def _note_off_panel(count: int, examples: list[str], result: CohortFileEvaluation) -> None:
+    """A warning naming the variants in genes their sample's panel does not cover."""
+    if count:
+        shown = ", ".join(examples[:10]) + (" ..." if count > 10 else "")
+        result.warnings.append(f"{count} variant(s) lie in genes the sample's panel does "
                                f"not cover; they are counted as altered (check the gene-panel "
                                f"matrix and panel definitions): {shown}")
-    if not result.samples:
-        raise InputError("no samples found in the cohort files",
-                         hint="check that the MAF or copy-number matrix has data rows")
-    return result
 
 # --- the two engines -----------------------------------------------------------------------------
 
