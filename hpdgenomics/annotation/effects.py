@@ -91,6 +91,7 @@ def exon_number(rank: str | None) -> int | None:
 
 
 def empty_to_none(value: str | None) -> str | None:
+    """The stripped value, or None when it is missing, empty, ``.`` or ``-``."""
     if value is None:
         return None
     value = value.strip()
@@ -169,6 +170,7 @@ def assign_to_alt(annotated_allele: str | None, alts: Sequence[str], lookup: dic
 
 
 def record_label(variant) -> str:
+    """``chrom:pos REF>ALT[,ALT]`` of a cyvcf2 record, for log and warning lines."""
     return f"{variant.CHROM}:{variant.POS} {variant.REF}>{','.join(variant.ALT)}"
 
 
@@ -193,10 +195,12 @@ class RecordEffects:
 
     @cached_property
     def where(self) -> str:
+        """The record's label (:func:`record_label`), for log lines."""
         return record_label(self.variant)
 
     @cached_property
     def lookup(self) -> dict[str, int]:
+        """Each spelling of each ALT allele -> its index (:func:`allele_lookup`)."""
         return allele_lookup(self.variant.REF, self.alts)
 
     def alt_index(self, annotated_allele: str | None, flavour: str) -> int | None:

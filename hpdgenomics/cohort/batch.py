@@ -52,6 +52,8 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class SampleOutcome:
+    """One manifest sample's result: screened, reused from the cache, or failed (and why)."""
+
     sample_id: str
     status: str                  # "screened", "reused" or "failed"
     report: dict | None = None   # the sample's JSON report
@@ -61,6 +63,8 @@ class SampleOutcome:
 
 @dataclass(frozen=True)
 class BatchOptions:
+    """The screen options shared by every sample of a manifest run (part of the cache key)."""
+
     build: str | None = None
     knowledge_path: str | None = None
     knowledge_mode: str = "extend"
@@ -75,6 +79,9 @@ def _knowledge(path: str | None, mode: str):
 
 
 def cache_key(row: ManifestRow, options: BatchOptions, knowledge_sha256: str) -> str:
+    """A sha256 of everything a sample's report depends on: tool and knowledge versions,
+    the options, the manifest row and the input files' hashes. Equal keys: the report can be
+    reused."""
     parts = {
         "tool": __version__, "knowledge": knowledge_sha256, "options": options.__dict__,
         "row": row.screen_options(),

@@ -171,6 +171,7 @@ class CohortReport:
 
     # --- tables --------------------------------------------------------------------------------
     def patient_of(self) -> dict[str, str | None]:
+        """sample id -> patient id, from the clinical join when there is one, else the manifest."""
         join = self.analysis.join
         mapped = {} if join is None else dict(zip(join["sample_id"], join["patient_id"]))
         return {s.sample_id: mapped.get(s.sample_id, s.patient_id) for s in self.analysis.samples}
@@ -286,6 +287,8 @@ class CohortReport:
         return list(dict.fromkeys(texts))
 
     def stat_assumptions(self) -> list[str]:
+        """The assumptions of the statistics used (from the first rule's crude and adjusted
+        results), each once, in order."""
         seen: list[str] = []
         for association in self.analysis.rule_associations[:1]:
             for result in filter(None, (association.crude, association.adjusted)):
@@ -299,6 +302,8 @@ class CohortReport:
         return len(self.analysis.samples) > JSON_SAMPLE_LIMIT
 
     def to_dict(self) -> dict:
+        """``cohort.json``: the whole report as JSON-ready data (schema: ``cohort.schema.json``);
+        the per-sample tables are cut to the first :data:`JSON_SAMPLE_LIMIT` samples."""
         analysis = self.analysis
         limit = JSON_SAMPLE_LIMIT if self.sample_tables_truncated() else None
         n_samples = len(analysis.samples)

@@ -84,6 +84,9 @@ class HpdOptions:
 
 @dataclass(frozen=True)
 class Scan:
+    """One imaging assessment: its day, the sum of target lesions (None: not evaluable) and
+    what was said about new lesions."""
+
     day: float
     target_sum_mm: float | None         # None: not evaluable (NE) at this scan
     new_lesions: int | None = None
@@ -106,6 +109,8 @@ class ScanSelection:
 
 @dataclass
 class PatientHpdResult:
+    """One patient's HPD classification: the scans used, the measures and each definition's call."""
+
     patient_id: str
     scans: ScanSelection
     measures: PatientMeasures
@@ -224,6 +229,7 @@ def measure_patient(scans: ScanSelection, *, ttf_months: float | None, ttf_event
 
 def classify_patient(patient_id: str, measures: PatientMeasures, scans: ScanSelection
                      ) -> PatientHpdResult:
+    """Every HPD definition's call (and RECIST progression at first evaluation) for one patient."""
     calls = {"recist_pd_first_eval": recist_progression_first_eval(measures)}
     calls.update({name: function(measures) for name, function in DEFINITION_FUNCTIONS.items()})
     return PatientHpdResult(patient_id, scans, measures, calls)
@@ -271,6 +277,7 @@ class HpdClassification:
         return counts
 
     def to_tsv(self) -> str:
+        """One row per patient (:meth:`table`), calls as ``true``/``false``/empty, tab-separated."""
         table = self.table()
         for name in CALL_COLUMNS:
             table[name] = table[name].map({True: "true", False: "false"}).fillna("")
@@ -278,6 +285,7 @@ class HpdClassification:
                             lineterminator="\n")
 
     def to_dict(self) -> dict:
+        """The classification as JSON-ready data (numbers rounded to 10 places, NaN as None)."""
         def number(value):
             return None if value is None or (isinstance(value, float) and math.isnan(value)) \
                 else round(value, 10)
@@ -315,7 +323,8 @@ class HpdClassification:
         }
 
     def to_json(self) -> str:
-        # never NaN or Infinity: a non-finite value reaching the JSON is an error naming where
+        """The classification as JSON text, never with NaN or Infinity: a non-finite value
+        reaching it is an error naming where (:func:`~hpdgenomics.outputs.finite_json`)."""
         from ..outputs import finite_json
 
         return finite_json(self.to_dict(), what="hpd_calls.json", ensure_ascii=False)

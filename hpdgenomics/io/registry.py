@@ -16,6 +16,8 @@ from .text import head_lines
 
 @dataclass(frozen=True)
 class ReaderEntry:
+    """One registered reader: its kind, format name, description, sniff and read functions."""
+
     kind: str
     name: str
     description: str
@@ -37,10 +39,12 @@ def register(kind: str, name: str, *, sniff: Callable[[Path, list[str]], bool], 
 
 
 def formats(kind: str) -> dict[str, ReaderEntry]:
+    """The readers registered under ``kind``, by format name."""
     return dict(_REGISTRY.get(kind, {}))
 
 
 def get_reader(kind: str, name: str) -> ReaderEntry:
+    """The reader of format ``name`` of ``kind``; an unknown name is an InputError listing them."""
     known = _REGISTRY.get(kind, {})
     if name not in known:
         raise InputError(f"unknown {kind.replace('_', '-')} format {name!r}",

@@ -20,6 +20,7 @@ GZIP_MAGIC = b"\x1f\x8b"
 
 
 def is_gzipped(path: str | Path) -> bool:
+    """True when the file starts with the gzip magic bytes (whatever its name)."""
     with open(path, "rb") as handle:
         return handle.read(2) == GZIP_MAGIC
 
@@ -242,6 +243,7 @@ def head_lines(path: str | Path, n: int) -> list[str]:
 
 
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
+    """The sha256 hex digest of the file's bytes, read in blocks of ``chunk`` bytes."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(chunk), b""):

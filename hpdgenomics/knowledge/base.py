@@ -66,6 +66,7 @@ class KnowledgeBase:
     clinical_rules: tuple[ClinicalRule, ...] = ()
 
     def rule(self, rule_id: str) -> Rule:
+        """The genomic rule with id ``rule_id``; KnowledgeError listing the known ids otherwise."""
         for rule in self.rules:
             if rule.id == rule_id:
                 return rule
@@ -73,6 +74,7 @@ class KnowledgeBase:
                              hint="known ids: " + ", ".join(r.id for r in self.rules))
 
     def clinical_rule(self, rule_id: str) -> ClinicalRule:
+        """The clinical (CLIN_*) rule with id ``rule_id``; KnowledgeError otherwise."""
         for rule in self.clinical_rules:
             if rule.id == rule_id:
                 return rule
@@ -82,11 +84,13 @@ class KnowledgeBase:
                                   + (", ".join(r.id for r in self.clinical_rules) or "none"))
 
     def panel(self, build: str) -> Panel:
+        """The panel (genes, exons, hotspots) of a genome build (``hg19``/``hg38`` accepted)."""
         from ..genome import normalize_build
 
         return self.panels[normalize_build(build)]
 
     def screened_genes(self) -> list[str]:
+        """Every gene some rule names, sorted."""
         return sorted({gene for rule in self.rules for gene in rule.genes})
 
     def to_dict(self) -> dict:
@@ -111,6 +115,8 @@ def _content(kb_or_parts) -> dict:
 
 
 def content_sha256(rules, copy_number, panels, clinical_rules=()) -> str:
+    """The sha256 of the knowledge content (rules, copy number, panels, clinical rules) in a
+    canonical JSON form: equal content gives an equal hash, whatever the files looked like."""
     canonical = json.dumps(_content((rules, copy_number, panels, clinical_rules)), sort_keys=True,
                            separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(canonical.encode("ascii")).hexdigest()

@@ -80,6 +80,7 @@ class Problems:
         self.items: list[str] = []
 
     def add(self, source: str, where: str, message: str) -> None:
+        """Record one problem of ``source`` at ``where`` (a repeated one is kept once)."""
         text = f"{source}: {where}: {message}" if where else f"{source}: {message}"
         if text not in self.items:   # a merged section may be checked twice
             self.items.append(text)
@@ -88,6 +89,7 @@ class Problems:
         return bool(self.items)
 
     def raise_if_any(self, path: str | None = None) -> None:
+        """Raise one KnowledgeError listing every problem collected, if there is any."""
         if not self.items:
             return
         shown = "; ".join(self.items)

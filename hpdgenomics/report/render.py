@@ -261,6 +261,7 @@ def render_html(report: ScreenReport) -> str:
 
 
 def render_tsv(report: ScreenReport) -> str:
+    """``<sample>.hpd.tsv``: a header (:data:`TSV_COLUMNS`) and one row per alteration."""
     return _tsv(TSV_COLUMNS, tsv_rows(report))
 
 

@@ -372,6 +372,9 @@ def _why_not_matched(variant: VariantCall) -> str:
 
 @dataclass
 class SampleEvaluation:
+    """The rules applied to one sample: alterations, rule and gene results, the variants
+    no rule matched and those whose effect could not be determined."""
+
     alterations: list
     rules: list[RuleResult]
     genes: list[GeneResult]
