@@ -48,7 +48,8 @@ def detect_flavour(vcf: cyvcf2.VCF) -> AnnotationFlavour | None:
             candidates.append(SnpEffAnn.from_header(tag, description))
         elif "bcftools/csq" in lowered:
             candidates.append(BcftoolsCsq.from_header(tag, description))
-        elif "predicted effects" in lowered and "effect (" in lowered.replace("effect(", "effect ("):
+        elif ("predicted effects" in lowered
+              and "effect (" in lowered.replace("effect(", "effect (")):
             candidates.append(SnpEffEff.from_header(tag, description))
         elif is_funcotator_description(description):
             funcotator = Funcotator.from_header(tag, description)

@@ -63,9 +63,9 @@ def command(vcf, cnv, out_dir, sample, cnv_sample, sample_id, build, panel_bed, 
     Writes <sample>.hpd.json, <sample>.hpd.tsv, <sample>.hpd.clinical.tsv and <sample>.hpd.html
     (and with --pdf, <sample>.hpd.pdf) into --out. stdout stays empty unless --print-summary is given.
     """
-    from ..outputs import check_output_dir
     from ..knowledge import load_knowledge
     from ..knowledge.validate import check_gene_list, knowledge_genes
+    from ..outputs import check_output_dir
     from ..report.render import check_pdf_support, write_reports
     from ..screen import ScreenInputs, screen_sample
 

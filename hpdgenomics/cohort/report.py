@@ -49,7 +49,7 @@ from .. import __version__
 from ..clinical.evaluate import STATEMENT
 from ..errors import UsageError
 from ..io.text import sha256_file
-from ..outputs import atomic_write, finite_json, write_file_set
+from ..outputs import finite_json, write_file_set
 from ..screen.exposures import ALL, ANY
 from ..stats._result import json_safe
 from .analysis import (

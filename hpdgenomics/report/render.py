@@ -18,7 +18,7 @@ from urllib.parse import quote
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..errors import UsageError
-from ..outputs import atomic_write, finite_json, safe_file_stem, write_file_set
+from ..outputs import finite_json, safe_file_stem, write_file_set
 from ..screen.exposures import ALL, COMPONENT_EVIDENCE
 from .model import ScreenReport
 

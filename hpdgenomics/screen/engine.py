@@ -174,7 +174,8 @@ def _read_variants(inputs: ScreenInputs, kb: KnowledgeBase, warnings: list[str])
 
 def _read_copy_numbers(inputs: ScreenInputs, kb: KnowledgeBase, panel,
                        warnings: list[str]) -> _CopyNumberPart:
-    """Read the copy-number file (when given) and call every panel gene; warnings join ``warnings``."""
+    """Read the copy-number file (when given) and call every panel gene; its warnings join
+    ``warnings``."""
     if inputs.cnv is None:
         return _CopyNumberPart(None, None, {})
     from ..copynumber import call_genes, thresholds_from_knowledge
@@ -294,7 +295,8 @@ def _missing_input_assumptions(inputs: ScreenInputs) -> list[str]:
 
 
 def _sample_id(inputs: ScreenInputs, vcf_result, cn_data) -> str:
-    """The report's sample id: given, else the VCF's sample, the copy-number file's, the file name."""
+    """The report's sample id: as given, else the VCF's sample, the copy-number file's, or the
+    file name."""
     return inputs.sample_id or (vcf_result.sample if vcf_result else None) or \
         (cn_data.sample if cn_data and cn_data.sample else None) or \
         Path(inputs.vcf or inputs.cnv).name.split(".")[0]
