@@ -416,10 +416,10 @@ def _evaluate_per_sample(inputs: _Inputs, progress: _Progress
     """One :func:`evaluate_sample` call per sample: the reference for the columnar engine."""
     from ..io.maf import maf_to_variant_calls
 
-    knowledge, screened, profiling = inputs.knowledge, inputs.screened, inputs.profiling
-    maf_table, cn_long, cn_profile = inputs.maf_table, inputs.cn_long, inputs.cn_profile
+    knowledge, screened, maf_table = inputs.knowledge, inputs.screened, inputs.maf_table
     clinical_only = set(inputs.clinical_only)
-    cn_by_sample = dict(tuple(cn_long.groupby("sample"))) if cn_long is not None else {}
+    cn_by_sample = (dict(tuple(inputs.cn_long.groupby("sample")))
+                    if inputs.cn_long is not None else {})
     maf_samples = set(maf_table.samples) if maf_table is not None else set()
     samples: list[SampleCalls] = []
     off_panel: list[str] = []
@@ -428,56 +428,78 @@ def _evaluate_per_sample(inputs: _Inputs, progress: _Progress
         if maf_table is not None and sample_id in maf_samples:
             variants = maf_to_variant_calls(maf_table.df, sample_id)
             _mark_hotspots(variants, knowledge, inputs.build)
-        variant_gaps: dict[str, str] = {}
-        for gene in screened:
-            if maf_table is None:
-                variant_gaps[gene] = "no MAF"
-            elif inputs.no_variant_data:
-                variant_gaps[gene] = "the MAF has no variant rows"
-            elif sample_id in clinical_only:
-                variant_gaps[gene] = NO_GENOMIC_DATA
-            elif inputs.has_mutation_profile and profiling.matrix is not None:
-                covered = profiling.profiled(sample_id, gene, MUTATION_PROFILE)
-                if covered is None:
-                    variant_gaps[gene] = "sample not in the gene-panel matrix"
-                elif not covered:
-                    panel = profiling.panel_of(sample_id, MUTATION_PROFILE)
-                    variant_gaps[gene] = (f"not on the sample's mutation panel {panel}" if panel
-                                          else "sample not profiled for mutations")
-        for variant in variants:
-            if variant.gene in variant_gaps and variant.gene in screened:
-                off_panel.append(f"{sample_id} {variant.gene} {variant.protein_change or ''}".strip())
-
-        gene_cns: dict[str, GeneCopyNumber] = {}
-        cn_gaps: dict[str, str] = {}
-        rows = cn_by_sample.get(sample_id)
-        for gene in screened:
-            if cn_long is None:
-                cn_gaps[gene] = "no copy-number matrix"
-                continue
-            if sample_id not in inputs.cn_samples:
-                cn_gaps[gene] = (NO_GENOMIC_DATA if sample_id in clinical_only else
-                                 "sample not in the copy-number matrix")
-                continue
-            if cn_profile is not None:
-                covered = profiling.profiled(sample_id, gene, cn_profile)
-                if not covered:
-                    cn_gaps[gene] = ("sample not in the gene-panel matrix" if covered is None
-                                     else f"not on the sample's {cn_profile} panel")
-                    continue
-            values = rows.loc[rows["gene"] == gene, "value"].tolist() if rows is not None else []
-            if not values:
-                cn_gaps[gene] = "gene not in the copy-number matrix (or NA)"
-                continue
-            gene_cn = _cn_from_value(gene, values, inputs.cn_kind, inputs.thresholds)
-            gene_cns[gene] = gene_cn
-            if gene_cn.call is None:
-                cn_gaps[gene] = gene_cn.reason
+        variant_gaps = {gene: gap for gene in screened
+                        if (gap := _variant_gap(inputs, sample_id, gene, clinical_only))}
+        off_panel += [f"{sample_id} {v.gene} {v.protein_change or ''}".strip()
+                      for v in variants if v.gene in variant_gaps and v.gene in screened]
+        gene_cns, cn_gaps = _sample_copy_numbers(inputs, sample_id, cn_by_sample.get(sample_id),
+                                                 clinical_only)
         evaluation = evaluate_sample(knowledge.rules, screened, variants, gene_cns, variant_gaps,
                                      cn_gaps)
         samples.append(SampleCalls.from_evaluation(sample_id, evaluation, source=SOURCE))
         progress(done)
     return samples, (len(off_panel), off_panel[:OFF_PANEL_EXAMPLES])
+
+
+def _variant_gap(inputs: _Inputs, sample_id: str, gene: str, clinical_only: set[str]
+                 ) -> str | None:
+    """Why variant criteria on ``gene`` cannot be evaluated in ``sample_id`` (None: they can)."""
+    profiling = inputs.profiling
+    if inputs.maf_table is None:
+        return "no MAF"
+    if inputs.no_variant_data:
+        return "the MAF has no variant rows"
+    if sample_id in clinical_only:
+        return NO_GENOMIC_DATA
+    if not (inputs.has_mutation_profile and profiling.matrix is not None):
+        return None
+    covered = profiling.profiled(sample_id, gene, MUTATION_PROFILE)
+    if covered is None:
+        return "sample not in the gene-panel matrix"
+    if not covered:
+        panel = profiling.panel_of(sample_id, MUTATION_PROFILE)
+        return (f"not on the sample's mutation panel {panel}" if panel
+                else "sample not profiled for mutations")
+    return None
+
+
+def _sample_copy_numbers(inputs: _Inputs, sample_id: str, rows: pd.DataFrame | None,
+                         clinical_only: set[str]
+                         ) -> tuple[dict[str, GeneCopyNumber], dict[str, str]]:
+    """One sample's copy-number calls per screened gene, and why each gene without one has none."""
+    gene_cns: dict[str, GeneCopyNumber] = {}
+    cn_gaps: dict[str, str] = {}
+    for gene in inputs.screened:
+        gap = _copy_number_gap(inputs, sample_id, gene, clinical_only)
+        if gap is not None:
+            cn_gaps[gene] = gap
+            continue
+        values = rows.loc[rows["gene"] == gene, "value"].tolist() if rows is not None else []
+        if not values:
+            cn_gaps[gene] = "gene not in the copy-number matrix (or NA)"
+            continue
+        gene_cn = _cn_from_value(gene, values, inputs.cn_kind, inputs.thresholds)
+        gene_cns[gene] = gene_cn
+        if gene_cn.call is None:
+            cn_gaps[gene] = gene_cn.reason
+    return gene_cns, cn_gaps
+
+
+def _copy_number_gap(inputs: _Inputs, sample_id: str, gene: str, clinical_only: set[str]
+                     ) -> str | None:
+    """Why ``gene`` has no copy-number value to read in ``sample_id`` before looking at its
+    values (no matrix, sample not in it, gene not on its panel); None: read the values."""
+    if inputs.cn_long is None:
+        return "no copy-number matrix"
+    if sample_id not in inputs.cn_samples:
+        return (NO_GENOMIC_DATA if sample_id in clinical_only else
+                "sample not in the copy-number matrix")
+    if inputs.cn_profile is not None:
+        covered = inputs.profiling.profiled(sample_id, gene, inputs.cn_profile)
+        if not covered:
+            return ("sample not in the gene-panel matrix" if covered is None
+                    else f"not on the sample's {inputs.cn_profile} panel")
+    return None
 
 
 def _rule_clusters(rules, screened: list[str]) -> list[tuple[list[str], tuple]]:
