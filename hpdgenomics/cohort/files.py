@@ -636,7 +636,7 @@ def _evaluate_columnar(inputs: _Inputs, progress: _Progress
     from ..io.maf import variant_calls_from_rows
     from ..report.model import CAUTION_ORDER, _plain
 
-    knowledge, screened, profiling = inputs.knowledge, inputs.screened, inputs.profiling
+    knowledge, screened = inputs.knowledge, inputs.screened
     sample_ids = inputs.sample_ids
     n_samples, n_genes = len(sample_ids), len(screened)
     samples_index = pd.Index(sample_ids, dtype=object)
@@ -645,121 +645,14 @@ def _evaluate_columnar(inputs: _Inputs, progress: _Progress
     if inputs.clinical_only:
         clinical_only[samples_index.get_indexer(inputs.clinical_only)] = True
 
-    # --- variant gaps: samples x genes, codes of the reason (0: assessed) ----------------------
-    variant_gap = _Codes()
-    variant_gap(None)
-    gaps = np.zeros((n_samples, n_genes), dtype=np.int64)
-    if inputs.maf_table is None:
-        gaps[:] = variant_gap("no MAF")
-    elif inputs.no_variant_data:
-        gaps[:] = variant_gap("the MAF has no variant rows")
-    else:
-        if inputs.has_mutation_profile and profiling.matrix is not None:
-            codes, panels, covered = profiling.panel_coverage(sample_ids, screened,
-                                                              MUTATION_PROFILE)
-            table = np.zeros((len(panels) + 1, n_genes), dtype=np.int64)
-            for k, panel in enumerate(panels):
-                text = (f"not on the sample's mutation panel {panel}" if panel
-                        else "sample not profiled for mutations")
-                table[k, ~covered[k]] = variant_gap(text)
-            table[-1] = variant_gap("sample not in the gene-panel matrix")   # codes of -1
-            gaps = table[codes]
-        gaps[clinical_only] = variant_gap(NO_GENOMIC_DATA)
+    variant_gap, gaps = _variant_gap_codes(inputs, clinical_only)
 
-    # --- copy number: samples x genes, codes of a descriptor ---------------------------------
-    # ("gap", reason): no value; ("bad", reason): values that give no call; ("call", call)
-    descriptor = _Codes()
-    cn = np.zeros((n_samples, n_genes), dtype=np.int64)
-    cn_value = np.full((n_samples, n_genes), np.nan)
-    conflicts: dict[tuple[int, int], GeneCopyNumber] = {}
-    value_calls: dict[tuple[int, float], GeneCopyNumber] = {}
+    copy_numbers = _CopyNumberCodes(inputs, samples_index, gene_index, clinical_only)
+    descriptor, cn = copy_numbers.descriptor, copy_numbers.cn
+    gene_copy_number = copy_numbers.gene_copy_number
 
-    def gene_copy_number(i: int, j: int) -> GeneCopyNumber | None:
-        if (i, j) in conflicts:
-            return conflicts[(i, j)]
-        value = cn_value[i, j]
-        if value != value:
-            return None
-        key = (j, float(value))
-        if key not in value_calls:
-            value_calls[key] = _cn_from_value(screened[j], [float(value)], inputs.cn_kind,
-                                              inputs.thresholds)
-        return value_calls[key]
-
-    if inputs.cn_long is None:
-        cn[:] = descriptor(("gap", "no copy-number matrix"))
-    else:
-        cn[:] = descriptor(("gap", "gene not in the copy-number matrix (or NA)"))
-        long = inputs.cn_long
-        cells = pd.DataFrame({"i": samples_index.get_indexer(long["sample"].astype(str)),
-                              "j": long["gene"].map(gene_index).to_numpy(),
-                              "value": long["value"].to_numpy(dtype=float)})
-        cells = cells[(cells["i"] >= 0) & cells["j"].notna()].drop_duplicates()
-        cells["j"] = cells["j"].astype(np.int64)
-        repeated = cells.duplicated(["i", "j"], keep=False)
-        single = cells[~repeated]
-        rows_i, rows_j = single["i"].to_numpy(), single["j"].to_numpy()
-        values = single["value"].to_numpy()
-        cn_value[rows_i, rows_j] = values
-        pairs = pd.DataFrame({"j": rows_j, "value": values})
-        distinct = pairs.drop_duplicates()
-        pair_code = {}
-        for j, value in zip(distinct["j"].to_numpy(), distinct["value"].to_numpy()):
-            gene_cn = value_calls.setdefault(
-                (int(j), float(value)),
-                _cn_from_value(screened[j], [float(value)], inputs.cn_kind, inputs.thresholds))
-            pair_code[(int(j), float(value))] = descriptor(
-                ("call", gene_cn.call.value) if gene_cn.call is not None else
-                ("bad", gene_cn.reason))
-        if len(pairs):
-            keyed = pd.MultiIndex.from_arrays([rows_j, values])
-            lookup = pd.Series(list(pair_code.values()),
-                               index=pd.MultiIndex.from_tuples(list(pair_code)))
-            cn[rows_i, rows_j] = lookup.reindex(keyed).to_numpy(dtype=np.int64)
-        for (i, j), group in cells[repeated].groupby(["i", "j"])["value"]:
-            gene_cn = _cn_from_value(screened[j], group.tolist(), inputs.cn_kind,
-                                     inputs.thresholds)
-            conflicts[(int(i), int(j))] = gene_cn
-            cn[i, j] = descriptor(("call", gene_cn.call.value) if gene_cn.call is not None
-                                  else ("bad", gene_cn.reason))
-        if inputs.cn_profile is not None:
-            codes, panels, covered = profiling.panel_coverage(sample_ids, screened,
-                                                              inputs.cn_profile)
-            not_on_panel = descriptor(("gap", f"not on the sample's {inputs.cn_profile} panel"))
-            uncovered = np.vstack([~covered, np.ones((1, n_genes), dtype=bool)])[codes]
-            cn[uncovered] = not_on_panel
-            cn[codes == -1] = descriptor(("gap", "sample not in the gene-panel matrix"))
-        absent = ~samples_index.isin(list(inputs.cn_samples))
-        cn[absent & ~clinical_only] = descriptor(("gap", "sample not in the copy-number matrix"))
-        cn[absent & clinical_only] = descriptor(("gap", NO_GENOMIC_DATA))
-
-    # --- variants in screened genes, in MAF order ----------------------------------------------
-    rows = None
-    row_sample = row_gene = np.zeros(0, dtype=np.int64)
-    row_key: list[int] = []
-    variant_key = _Codes()
-    if inputs.maf_table is not None and not inputs.no_variant_data:
-        df = inputs.maf_table.df
-        rows = df[df["gene"].isin(screened)].reset_index(drop=True)
-        rows["hotspot"] = _hotspot_column(rows, knowledge, inputs.build)
-        row_sample = samples_index.get_indexer(rows["sample_id"].astype(str))
-        row_gene = rows["gene"].map(gene_index).to_numpy(dtype=np.int64)
-        # what the rules read of a variant; a coding variant of undetermined effect is also
-        # described by position in a rule reason, so its position joins the key
-        for gene, protein, consequence, exon, hotspot, chrom, pos, ref, alt, hgvsc in zip(
-                rows["gene"], rows["protein_change"], rows["consequence"], rows["exon"],
-                rows["hotspot"], rows["chrom"], rows["pos"], rows["ref"], rows["alt"],
-                rows["hgvsc"]):
-            key = (gene, _none(protein), consequence, _none(exon), hotspot)
-            if consequence == "coding_undetermined":
-                key += (_none(chrom), _none(pos), _none(ref), _none(alt), _none(hgvsc))
-            row_key.append(variant_key(key))
-    off_panel_rows = np.flatnonzero(gaps[row_sample, row_gene] != 0) if len(row_sample) else \
-        np.zeros(0, dtype=np.int64)
-    off_panel_rows = off_panel_rows[np.argsort(row_sample[off_panel_rows], kind="stable")]
-    off_panel = [f"{sample_ids[row_sample[r]]} {screened[row_gene[r]]} "
-                 f"{_none(rows['protein_change'].iat[r]) or ''}".strip()
-                 for r in off_panel_rows[:OFF_PANEL_EXAMPLES]]
+    rows, row_sample, row_gene, row_key = _variant_rows(inputs, samples_index, gene_index)
+    off_panel_rows, off_panel = _off_panel_rows(inputs, gaps, rows, row_sample, row_gene)
 
     # --- evaluate each cluster once per distinct input ---------------------------------------
     clusters = _rule_clusters(knowledge.rules, screened)
@@ -909,6 +802,164 @@ def _evaluate_columnar(inputs: _Inputs, progress: _Progress
             rule_reason=rule_reason, exposure_status=status, exposure_reason=reason))
         progress(i + 1)
     return result, (len(off_panel_rows), off_panel)
+
+
+def _variant_gap_codes(inputs: _Inputs, clinical_only: np.ndarray) -> tuple[_Codes, np.ndarray]:
+    """Variant gaps of every sample and gene: (the reasons' codes, a samples x genes array of
+    codes, 0 where variant criteria can be evaluated)."""
+    sample_ids, screened, profiling = inputs.sample_ids, inputs.screened, inputs.profiling
+    n_samples, n_genes = len(sample_ids), len(screened)
+    variant_gap = _Codes()
+    variant_gap(None)
+    gaps = np.zeros((n_samples, n_genes), dtype=np.int64)
+    if inputs.maf_table is None:
+        gaps[:] = variant_gap("no MAF")
+    elif inputs.no_variant_data:
+        gaps[:] = variant_gap("the MAF has no variant rows")
+    else:
+        if inputs.has_mutation_profile and profiling.matrix is not None:
+            codes, panels, covered = profiling.panel_coverage(sample_ids, screened,
+                                                              MUTATION_PROFILE)
+            table = np.zeros((len(panels) + 1, n_genes), dtype=np.int64)
+            for k, panel in enumerate(panels):
+                text = (f"not on the sample's mutation panel {panel}" if panel
+                        else "sample not profiled for mutations")
+                table[k, ~covered[k]] = variant_gap(text)
+            table[-1] = variant_gap("sample not in the gene-panel matrix")   # codes of -1
+            gaps = table[codes]
+        gaps[clinical_only] = variant_gap(NO_GENOMIC_DATA)
+    return variant_gap, gaps
+
+
+class _CopyNumberCodes:
+    """Copy number of every sample and gene as codes of a descriptor (``descriptor``, ``cn``).
+
+    A descriptor is ``("gap", reason)``: no value; ``("bad", reason)``: values that give no
+    call; ``("call", call)``. :meth:`gene_copy_number` gives a cell's GeneCopyNumber, called once
+    per distinct (gene, value); a cell with several values (``conflicts``) is called from all.
+    """
+
+    def __init__(self, inputs: _Inputs, samples_index: pd.Index, gene_index: dict[str, int],
+                 clinical_only: np.ndarray):
+        n_samples, n_genes = len(inputs.sample_ids), len(inputs.screened)
+        self.inputs = inputs
+        self.descriptor = _Codes()
+        self.cn = np.zeros((n_samples, n_genes), dtype=np.int64)
+        self.cn_value = np.full((n_samples, n_genes), np.nan)
+        self.conflicts: dict[tuple[int, int], GeneCopyNumber] = {}
+        self.value_calls: dict[tuple[int, float], GeneCopyNumber] = {}
+        if inputs.cn_long is None:
+            self.cn[:] = self.descriptor(("gap", "no copy-number matrix"))
+        else:
+            self.cn[:] = self.descriptor(("gap", "gene not in the copy-number matrix (or NA)"))
+            self._read_values(samples_index, gene_index)
+            self._mark_gaps(samples_index, clinical_only)
+
+    def _call(self, j: int, values: list[float]) -> GeneCopyNumber:
+        return _cn_from_value(self.inputs.screened[j], values, self.inputs.cn_kind,
+                              self.inputs.thresholds)
+
+    def _code_of(self, gene_cn: GeneCopyNumber) -> int:
+        return self.descriptor(("call", gene_cn.call.value) if gene_cn.call is not None
+                               else ("bad", gene_cn.reason))
+
+    def _read_values(self, samples_index: pd.Index, gene_index: dict[str, int]) -> None:
+        """Each cell's value and its descriptor; one call per distinct (gene, value)."""
+        cn, value_calls = self.cn, self.value_calls
+        long = self.inputs.cn_long
+        cells = pd.DataFrame({"i": samples_index.get_indexer(long["sample"].astype(str)),
+                              "j": long["gene"].map(gene_index).to_numpy(),
+                              "value": long["value"].to_numpy(dtype=float)})
+        cells = cells[(cells["i"] >= 0) & cells["j"].notna()].drop_duplicates()
+        cells["j"] = cells["j"].astype(np.int64)
+        repeated = cells.duplicated(["i", "j"], keep=False)
+        single = cells[~repeated]
+        rows_i, rows_j = single["i"].to_numpy(), single["j"].to_numpy()
+        values = single["value"].to_numpy()
+        self.cn_value[rows_i, rows_j] = values
+        pairs = pd.DataFrame({"j": rows_j, "value": values})
+        distinct = pairs.drop_duplicates()
+        pair_code = {}
+        for j, value in zip(distinct["j"].to_numpy(), distinct["value"].to_numpy()):
+            gene_cn = value_calls.setdefault((int(j), float(value)),
+                                             self._call(j, [float(value)]))
+            pair_code[(int(j), float(value))] = self._code_of(gene_cn)
+        if len(pairs):
+            keyed = pd.MultiIndex.from_arrays([rows_j, values])
+            lookup = pd.Series(list(pair_code.values()),
+                               index=pd.MultiIndex.from_tuples(list(pair_code)))
+            cn[rows_i, rows_j] = lookup.reindex(keyed).to_numpy(dtype=np.int64)
+        for (i, j), group in cells[repeated].groupby(["i", "j"])["value"]:
+            gene_cn = self._call(j, group.tolist())
+            self.conflicts[(int(i), int(j))] = gene_cn
+            cn[i, j] = self._code_of(gene_cn)
+
+    def _mark_gaps(self, samples_index: pd.Index, clinical_only: np.ndarray) -> None:
+        """Cells off the sample's copy-number panel, and samples absent from the matrix."""
+        inputs, cn, descriptor = self.inputs, self.cn, self.descriptor
+        if inputs.cn_profile is not None:
+            codes, panels, covered = inputs.profiling.panel_coverage(
+                inputs.sample_ids, inputs.screened, inputs.cn_profile)
+            not_on_panel = descriptor(("gap", f"not on the sample's {inputs.cn_profile} panel"))
+            n_genes = len(inputs.screened)
+            uncovered = np.vstack([~covered, np.ones((1, n_genes), dtype=bool)])[codes]
+            cn[uncovered] = not_on_panel
+            cn[codes == -1] = descriptor(("gap", "sample not in the gene-panel matrix"))
+        absent = ~samples_index.isin(list(inputs.cn_samples))
+        cn[absent & ~clinical_only] = descriptor(("gap", "sample not in the copy-number matrix"))
+        cn[absent & clinical_only] = descriptor(("gap", NO_GENOMIC_DATA))
+
+    def gene_copy_number(self, i: int, j: int) -> GeneCopyNumber | None:
+        """The GeneCopyNumber of sample ``i`` and gene ``j`` (None: no value)."""
+        if (i, j) in self.conflicts:
+            return self.conflicts[(i, j)]
+        value = self.cn_value[i, j]
+        if value != value:
+            return None
+        key = (j, float(value))
+        if key not in self.value_calls:
+            self.value_calls[key] = self._call(j, [float(value)])
+        return self.value_calls[key]
+
+
+def _variant_rows(inputs: _Inputs, samples_index: pd.Index, gene_index: dict[str, int]):
+    """The MAF rows of screened genes, in MAF order (None without variant data), with each
+    row's sample and gene index and the code of what the rules read of it."""
+    rows = None
+    row_sample = row_gene = np.zeros(0, dtype=np.int64)
+    row_key: list[int] = []
+    if inputs.maf_table is None or inputs.no_variant_data:
+        return rows, row_sample, row_gene, row_key
+    variant_key = _Codes()
+    df = inputs.maf_table.df
+    rows = df[df["gene"].isin(inputs.screened)].reset_index(drop=True)
+    rows["hotspot"] = _hotspot_column(rows, inputs.knowledge, inputs.build)
+    row_sample = samples_index.get_indexer(rows["sample_id"].astype(str))
+    row_gene = rows["gene"].map(gene_index).to_numpy(dtype=np.int64)
+    # what the rules read of a variant; a coding variant of undetermined effect is also
+    # described by position in a rule reason, so its position joins the key
+    for gene, protein, consequence, exon, hotspot, chrom, pos, ref, alt, hgvsc in zip(
+            rows["gene"], rows["protein_change"], rows["consequence"], rows["exon"],
+            rows["hotspot"], rows["chrom"], rows["pos"], rows["ref"], rows["alt"],
+            rows["hgvsc"]):
+        key = (gene, _none(protein), consequence, _none(exon), hotspot)
+        if consequence == "coding_undetermined":
+            key += (_none(chrom), _none(pos), _none(ref), _none(alt), _none(hgvsc))
+        row_key.append(variant_key(key))
+    return rows, row_sample, row_gene, row_key
+
+
+def _off_panel_rows(inputs: _Inputs, gaps: np.ndarray, rows, row_sample: np.ndarray,
+                    row_gene: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """The rows whose gene the sample's panel does not cover (by sample), and the first
+    :data:`OFF_PANEL_EXAMPLES` of them named."""
+    off_panel_rows = np.flatnonzero(gaps[row_sample, row_gene] != 0) if len(row_sample) else \
+        np.zeros(0, dtype=np.int64)
+    off_panel_rows = off_panel_rows[np.argsort(row_sample[off_panel_rows], kind="stable")]
+    off_panel = [f"{inputs.sample_ids[row_sample[r]]} {inputs.screened[row_gene[r]]} "
+                 f"{_none(rows['protein_change'].iat[r]) or ''}".strip()
+                 for r in off_panel_rows[:OFF_PANEL_EXAMPLES]]
+    return off_panel_rows, off_panel
 
 
 __all__ = ["CN_PROFILES", "CohortFileEvaluation", "evaluate_cohort_files"]
