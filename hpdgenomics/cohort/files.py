@@ -633,12 +633,9 @@ def _evaluate_columnar(inputs: _Inputs, progress: _Progress
     copied) by every sample with the same ones; its alterations are the groups' alterations with
     the fields of its own MAF rows (position, alleles, VAF, record) and copy number filled in.
     """
-    from ..io.maf import variant_calls_from_rows
-    from ..report.model import CAUTION_ORDER, _plain
-
     knowledge, screened = inputs.knowledge, inputs.screened
     sample_ids = inputs.sample_ids
-    n_samples, n_genes = len(sample_ids), len(screened)
+    n_samples = len(sample_ids)
     samples_index = pd.Index(sample_ids, dtype=object)
     gene_index = {gene: j for j, gene in enumerate(screened)}
     clinical_only = np.zeros(n_samples, dtype=bool)
@@ -648,36 +645,16 @@ def _evaluate_columnar(inputs: _Inputs, progress: _Progress
     variant_gap, gaps = _variant_gap_codes(inputs, clinical_only)
 
     copy_numbers = _CopyNumberCodes(inputs, samples_index, gene_index, clinical_only)
-    descriptor, cn = copy_numbers.descriptor, copy_numbers.cn
-    gene_copy_number = copy_numbers.gene_copy_number
+    cn, gene_copy_number = copy_numbers.cn, copy_numbers.gene_copy_number
 
     rows, row_sample, row_gene, row_key = _variant_rows(inputs, samples_index, gene_index)
     off_panel_rows, off_panel = _off_panel_rows(inputs, gaps, rows, row_sample, row_gene)
 
     # --- evaluate each cluster once per distinct input ---------------------------------------
     clusters = _rule_clusters(knowledge.rules, screened)
-    cluster_of_gene = np.zeros(n_genes, dtype=np.int64)
-    for c, (genes, _rules) in enumerate(clusters):
-        cluster_of_gene[[gene_index[g] for g in genes]] = c
-    # per sample and cluster, its rows (positions in ``rows``) in MAF order
-    sample_rows: dict[tuple[int, int], list[int]] = {}
-    for r in np.argsort(row_sample, kind="stable"):
-        sample_rows.setdefault((int(row_sample[r]), int(cluster_of_gene[row_gene[r]])),
-                               []).append(int(r))
-    row_variants: list[VariantCall] = []
-    if rows is not None:
-        row_variants = variant_calls_from_rows(rows)
-        for variant, hotspot in zip(row_variants, rows["hotspot"]):
-            variant.hotspot = hotspot
-    variant_of = row_variants.__getitem__
-
-    # reference order of the exposure keys and of the ids, from one evaluation of every rule
-    reference = SampleCalls.from_evaluation("", evaluate_sample(
-        knowledge.rules, screened, [], {}, {g: "-" for g in screened},
-        {g: "-" for g in screened}))
-    key_order = list(reference.exposure_status or {})
-    rule_order, gene_order = list(reference.rule_status), list(reference.gene_status)
-
+    sample_rows = _sample_rows(clusters, gene_index, row_sample, row_gene)
+    variant_of = _row_variants(rows).__getitem__
+    key_order, rule_order, gene_order = _reference_order(knowledge, screened)
     # the fields of SampleCalls that hold statuses and reasons, each a dict of rule or gene ids
     fields = [("rule_status", None), ("rule_reason", None), ("gene_status", None)]
     fields += [(what, key) for key in key_order for what in ("status", "reason")]
@@ -706,101 +683,22 @@ def _evaluate_columnar(inputs: _Inputs, progress: _Progress
         for ident, i in zip(distinct, first):
             positions = rows_of_cluster[c].get(int(i), [])
             variants = [variant_of(r) for r in positions]
-            gene_cns, variant_gaps, cn_gaps = {}, {}, {}
-            for g, j in zip(genes, columns):
-                if gaps[i, j]:
-                    variant_gaps[g] = variant_gap.values[gaps[i, j]]
-                kind, what = descriptor.values[cn[i, j]]
-                if kind == "gap":
-                    cn_gaps[g] = what
-                    continue
-                gene_cns[g] = gene_copy_number(int(i), j)
-                if kind == "bad":
-                    cn_gaps[g] = what
+            gene_cns, variant_gaps, cn_gaps = _cell_inputs(
+                int(i), genes, columns, gaps, variant_gap, copy_numbers)
             evaluation = evaluate_sample(cluster_rules, genes, variants, gene_cns, variant_gaps,
                                          cn_gaps)
             part = SampleCalls.from_evaluation(sample_ids[i], evaluation, source=SOURCE)
-            held = {("rule_status", None): part.rule_status,
-                    ("rule_reason", None): part.rule_reason,
-                    ("gene_status", None): part.gene_status}
-            for key, value in (part.exposure_status or {}).items():
-                held[("status", key)] = value
-            for key, value in (part.exposure_reason or {}).items():
-                held[("reason", key)] = value
-            for field, value in held.items():
+            for field, value in _held_parts(part).items():
                 if value:
                     part_of[field][c][ident] = part_dicts(tuple(value.items()))
             if part.alterations:
-                records = {v.record: n for n, v in enumerate(variants)}
-                cluster_templates[int(ident)] = [
-                    (alteration, records.get(alteration["record"])
-                     if alteration["evidence_type"] in ("variant", "variant_with_loh") else None,
-                     gene_index[alteration["gene"]]
-                     if alteration["evidence_type"] == "copy_number" else None)
-                    for alteration in part.alterations]
+                cluster_templates[int(ident)] = _alteration_templates(part, variants, gene_index)
         templates.append(cluster_templates)
 
-    # --- each field of a sample: its clusters' parts put together, once per distinct set ------
-    parts_as_dicts = [dict(items) for items in part_dicts.values]
-    field_codes = np.zeros((n_samples, len(fields)), dtype=np.int64)
-    merged: list[list[dict | None]] = []
-    for f, field in enumerate(fields):
-        level = field[1][0] if field[1] else field[0].split("_")[0]
-        order = rule_order if level == "rule" else gene_order
-        chosen = np.stack([part_of[field][c][cluster_ids[:, c]]
-                           for c in range(len(clusters))], axis=1)
-        codes, first = _row_codes(chosen)
-        field_codes[:, f] = codes
-        values = []
-        for i in first:
-            found = [parts_as_dicts[n] for n in chosen[i] if n >= 0]
-            values.append(None if not found else found[0] if len(found) == 1 else
-                          _merged(found, order))
-        merged.append(values)
-    combos, first = _row_codes(field_codes)
-    shared = []
-    for i in first:
-        picked = {field: merged[f][field_codes[i, f]] for f, field in enumerate(fields)}
-        shared.append((
-            picked[("rule_status", None)] or {}, picked[("gene_status", None)] or {},
-            picked[("rule_reason", None)] or {},
-            {key: picked[("status", key)] for key in key_order
-             if picked[("status", key)] is not None},
-            {key: picked[("reason", key)] for key in key_order
-             if picked[("reason", key)] is not None}))
-
-    # --- one SampleCalls per sample -----------------------------------------------------------
-    has_templates = np.zeros(n_samples, dtype=bool)
-    for c, cluster_templates in enumerate(templates):
-        if cluster_templates:
-            has_templates |= np.isin(cluster_ids[:, c], list(cluster_templates))
-    order_key = lambda a: (-CAUTION_ORDER.get(a["caution_level"], 0), a["rule_id"], a["gene"])  # noqa: E731
-    result: list[SampleCalls] = []
-    for i, sample_id in enumerate(sample_ids):
-        rule_status, gene_status, rule_reason, status, reason = shared[combos[i]]
-        alterations: list[dict] = []
-        if has_templates[i]:
-            for c, cluster_templates in enumerate(templates):
-                found = cluster_templates.get(int(cluster_ids[i, c]))
-                if not found:
-                    continue
-                positions = sample_rows.get((i, c), [])
-                for template, variant_number, gene_number in found:
-                    alteration = dict(template)
-                    if variant_number is not None:
-                        variant = variant_of(positions[variant_number])
-                        for name in _ROW_FIELDS:        # str, int, float or None
-                            alteration[name] = getattr(variant, name)
-                    if gene_number is not None:
-                        gene_cn = gene_copy_number(i, gene_number)
-                        alteration["copy_number"] = _plain(gene_cn.copy_number)
-                    alterations.append(alteration)
-            alterations.sort(key=order_key)
-        result.append(SampleCalls(
-            sample_id=sample_id, rule_status=rule_status, gene_status=gene_status,
-            alterations=alterations, source=SOURCE, attributes={},
-            rule_reason=rule_reason, exposure_status=status, exposure_reason=reason))
-        progress(i + 1)
+    combos, shared = _merged_fields(fields, key_order, part_of, part_dicts, cluster_ids,
+                                    len(clusters), rule_order, gene_order)
+    result = _assembled_samples(sample_ids, combos, shared, templates, cluster_ids, sample_rows,
+                                variant_of, gene_copy_number, progress)
     return result, (len(off_panel_rows), off_panel)
 
 
@@ -960,6 +858,181 @@ def _off_panel_rows(inputs: _Inputs, gaps: np.ndarray, rows, row_sample: np.ndar
                  f"{_none(rows['protein_change'].iat[r]) or ''}".strip()
                  for r in off_panel_rows[:OFF_PANEL_EXAMPLES]]
     return off_panel_rows, off_panel
+
+
+def _merged_fields(fields: list, key_order: list, part_of: dict, part_dicts: _Codes,
+                   cluster_ids: np.ndarray, n_clusters: int, rule_order: list[str],
+                   gene_order: list[str]) -> tuple[np.ndarray, list[tuple]]:
+    """Each field of a sample: its clusters' parts put together, once per distinct set.
+
+    Returns each sample's code and, per code, the shared (rule_status, gene_status,
+    rule_reason, exposure_status, exposure_reason) dicts.
+    """
+    n_samples = cluster_ids.shape[0]
+    parts_as_dicts = [dict(items) for items in part_dicts.values]
+    field_codes = np.zeros((n_samples, len(fields)), dtype=np.int64)
+    merged: list[list[dict | None]] = []
+    for f, field in enumerate(fields):
+        level = field[1][0] if field[1] else field[0].split("_")[0]
+        order = rule_order if level == "rule" else gene_order
+        chosen = np.stack([part_of[field][c][cluster_ids[:, c]]
+                           for c in range(n_clusters)], axis=1)
+        codes, first = _row_codes(chosen)
+        field_codes[:, f] = codes
+        values = []
+        for i in first:
+            found = [parts_as_dicts[n] for n in chosen[i] if n >= 0]
+            values.append(None if not found else found[0] if len(found) == 1 else
+                          _merged(found, order))
+        merged.append(values)
+    combos, first = _row_codes(field_codes)
+    shared = []
+    for i in first:
+        picked = {field: merged[f][field_codes[i, f]] for f, field in enumerate(fields)}
+        shared.append((
+            picked[("rule_status", None)] or {}, picked[("gene_status", None)] or {},
+            picked[("rule_reason", None)] or {},
+            {key: picked[("status", key)] for key in key_order
+             if picked[("status", key)] is not None},
+            {key: picked[("reason", key)] for key in key_order
+             if picked[("reason", key)] is not None}))
+
+    return combos, shared
+
+
+def _assembled_samples(sample_ids: list[str], combos: np.ndarray, shared: list[tuple],
+                       templates: list[dict[int, list]], cluster_ids: np.ndarray,
+                       sample_rows: dict[tuple[int, int], list[int]], variant_of,
+                       gene_copy_number, progress: _Progress) -> list[SampleCalls]:
+    """One SampleCalls per sample: its shared statuses and reasons, and its clusters'
+    alteration templates filled with the fields of its own MAF rows and copy number."""
+    from ..report.model import CAUTION_ORDER
+
+    n_samples = len(sample_ids)
+    has_templates = np.zeros(n_samples, dtype=bool)
+    for c, cluster_templates in enumerate(templates):
+        if cluster_templates:
+            has_templates |= np.isin(cluster_ids[:, c], list(cluster_templates))
+    order_key = lambda a: (-CAUTION_ORDER.get(a["caution_level"], 0), a["rule_id"], a["gene"])  # noqa: E731
+    result: list[SampleCalls] = []
+    for i, sample_id in enumerate(sample_ids):
+        rule_status, gene_status, rule_reason, status, reason = shared[combos[i]]
+        alterations: list[dict] = []
+        if has_templates[i]:
+            for c, cluster_templates in enumerate(templates):
+                found = cluster_templates.get(int(cluster_ids[i, c]))
+                if found:
+                    alterations += _filled_alterations(found, i, sample_rows.get((i, c), []),
+                                                       variant_of, gene_copy_number)
+            alterations.sort(key=order_key)
+        result.append(SampleCalls(
+            sample_id=sample_id, rule_status=rule_status, gene_status=gene_status,
+            alterations=alterations, source=SOURCE, attributes={},
+            rule_reason=rule_reason, exposure_status=status, exposure_reason=reason))
+        progress(i + 1)
+    return result
+
+
+
+def _filled_alterations(found: list, i: int, positions: list[int], variant_of,
+                        gene_copy_number) -> list[dict]:
+    """A cluster's alteration templates for sample ``i``, with the position, alleles, VAF and
+    record of the sample's own MAF row and its copy number filled in."""
+    from ..report.model import _plain
+
+    alterations = []
+    for template, variant_number, gene_number in found:
+        alteration = dict(template)
+        if variant_number is not None:
+            variant = variant_of(positions[variant_number])
+            for name in _ROW_FIELDS:        # str, int, float or None
+                alteration[name] = getattr(variant, name)
+        if gene_number is not None:
+            gene_cn = gene_copy_number(i, gene_number)
+            alteration["copy_number"] = _plain(gene_cn.copy_number)
+        alterations.append(alteration)
+    return alterations
+
+
+
+def _cell_inputs(i: int, genes: list[str], columns: list[int], gaps: np.ndarray,
+                 variant_gap: _Codes, copy_numbers: _CopyNumberCodes
+                 ) -> tuple[dict[str, GeneCopyNumber], dict[str, str], dict[str, str]]:
+    """What the rules of one cluster read of sample ``i`` besides its variants: the genes'
+    copy-number calls, variant gaps and copy-number gaps."""
+    gene_cns, variant_gaps, cn_gaps = {}, {}, {}
+    for g, j in zip(genes, columns):
+        if gaps[i, j]:
+            variant_gaps[g] = variant_gap.values[gaps[i, j]]
+        kind, what = copy_numbers.descriptor.values[copy_numbers.cn[i, j]]
+        if kind == "gap":
+            cn_gaps[g] = what
+            continue
+        gene_cns[g] = copy_numbers.gene_copy_number(i, j)
+        if kind == "bad":
+            cn_gaps[g] = what
+    return gene_cns, variant_gaps, cn_gaps
+
+
+def _held_parts(part: SampleCalls) -> dict:
+    """The status and reason dicts of a cluster's SampleCalls, keyed by (field, exposure key)."""
+    held = {("rule_status", None): part.rule_status,
+            ("rule_reason", None): part.rule_reason,
+            ("gene_status", None): part.gene_status}
+    for key, value in (part.exposure_status or {}).items():
+        held[("status", key)] = value
+    for key, value in (part.exposure_reason or {}).items():
+        held[("reason", key)] = value
+    return held
+
+
+def _alteration_templates(part: SampleCalls, variants: list[VariantCall],
+                          gene_index: dict[str, int]) -> list[tuple]:
+    """A cluster's alterations as templates: (alteration, index of its variant among the
+    cluster's variants or None, index of its copy-number gene or None)."""
+    records = {v.record: n for n, v in enumerate(variants)}
+    return [(alteration, records.get(alteration["record"])
+             if alteration["evidence_type"] in ("variant", "variant_with_loh") else None,
+             gene_index[alteration["gene"]]
+             if alteration["evidence_type"] == "copy_number" else None)
+            for alteration in part.alterations]
+
+
+
+def _sample_rows(clusters: list, gene_index: dict[str, int], row_sample: np.ndarray,
+                 row_gene: np.ndarray) -> dict[tuple[int, int], list[int]]:
+    """Per (sample, cluster), its rows (positions in the variant rows) in MAF order."""
+    cluster_of_gene = np.zeros(len(gene_index), dtype=np.int64)
+    for c, (genes, _rules) in enumerate(clusters):
+        cluster_of_gene[[gene_index[g] for g in genes]] = c
+    sample_rows: dict[tuple[int, int], list[int]] = {}
+    for r in np.argsort(row_sample, kind="stable"):
+        sample_rows.setdefault((int(row_sample[r]), int(cluster_of_gene[row_gene[r]])),
+                               []).append(int(r))
+    return sample_rows
+
+
+def _row_variants(rows) -> list[VariantCall]:
+    """The variant rows as VariantCalls, with their hotspot flags (none without rows)."""
+    from ..io.maf import variant_calls_from_rows
+
+    if rows is None:
+        return []
+    row_variants = variant_calls_from_rows(rows)
+    for variant, hotspot in zip(row_variants, rows["hotspot"]):
+        variant.hotspot = hotspot
+    return row_variants
+
+
+def _reference_order(knowledge: KnowledgeBase, screened: list[str]
+                     ) -> tuple[list, list[str], list[str]]:
+    """The order of the exposure keys, rule ids and gene ids, from one evaluation of every
+    rule with nothing evaluable."""
+    reference = SampleCalls.from_evaluation("", evaluate_sample(
+        knowledge.rules, screened, [], {}, {g: "-" for g in screened},
+        {g: "-" for g in screened}))
+    return (list(reference.exposure_status or {}), list(reference.rule_status),
+            list(reference.gene_status))
 
 
 __all__ = ["CN_PROFILES", "CohortFileEvaluation", "evaluate_cohort_files"]
