@@ -82,13 +82,10 @@ duplicate scans, duplicate patients) is collected first and raised together as o
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import logging
 import math
 import re
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,8 +94,13 @@ import pandas as pd
 
 from ..errors import ClinicalDataError, UsageError
 from ..io import vocabulary
-from ..io.clinical import BINARY_SNIFF_CHARS, binary_content
-from ..io.text import open_text, sha256_file, sniff_delimiter
+from ..io.table import (  # noqa: F401  (canonical_column re-exported: it moved to io.table)
+    TextTable,
+    canonical_column,
+    column_map,
+    read_rows,
+)
+from ..io.text import sha256_file
 from ..model import DAYS_PER_MONTH
 from .definitions import THRESHOLDS
 
@@ -144,100 +146,6 @@ class _Explained(ValueError):
 
 def _is_missing(value: str) -> bool:
     return vocabulary.is_missing(value)
-
-
-def canonical_column(name: str) -> str:
-    """``Target Sum (mm)`` -> ``target_sum_mm``: how column names are matched."""
-    return re.sub(r"[^0-9a-z]+", "_", name.strip().lower()).strip("_")
-
-
-@dataclass
-class _RawTable:
-    frame: pd.DataFrame
-    lines: list[int]
-    separator: str
-
-    @property
-    def decimal_comma(self) -> bool:
-        return self.separator == ";"
-
-
-def _raw_table(path: Path, problems: list[str]) -> _RawTable | None:
-    """All cells as stripped strings, and the file line number of each data row."""
-    try:
-        with open_text(path) as handle:
-            text = handle.read()
-    except (OSError, EOFError, zlib.error) as exc:
-        problems.append(f"{path}: cannot be read ({exc}); is it truncated or not really gzip?")
-        return None
-    if (why := binary_content(text[:BINARY_SNIFF_CHARS])) is not None:
-        problems.append(f"{path}: is not a text table: {why}; give the tab- or comma-separated "
-                        "text file (export a spreadsheet as 'Text (Tab delimited)' or CSV)")
-        return None
-    lines = text.splitlines(keepends=True)
-    skipped = 0
-    while skipped < len(lines) and lines[skipped].startswith("#"):
-        skipped += 1
-    if skipped >= len(lines) or not lines[skipped].strip():
-        problems.append(f"{path}: no header row found (expected a tab-, comma- or semicolon-"
-                        "separated header after any '#' lines)")
-        return None
-    sep = sniff_delimiter(lines[skipped])
-    # csv rather than pandas here: pandas silently turns surplus leading fields into an index,
-    # and every row must keep its file line number (quoted fields may span lines).
-    reader = csv.reader(io.StringIO("".join(lines[skipped:])), delimiter=sep)
-    try:
-        columns = [c.strip() for c in next(reader)]
-        records, line_numbers = [], []
-        last_line = reader.line_num
-        for fields in reader:
-            line, last_line = skipped + last_line + 1, reader.line_num
-            fields = [f.strip() for f in fields]
-            if not any(fields):
-                continue
-            if len(fields) > len(columns):
-                if any(fields[len(columns):]):
-                    problems.append(f"{path}: line {line}: {len(fields)} fields but the header has "
-                                    f"{len(columns)}; check the separator and stray tabs or commas")
-                    continue
-                fields = fields[:len(columns)]       # trailing separators, as spreadsheets write them
-            records.append(fields + [""] * (len(columns) - len(fields)))  # trailing blanks trimmed
-            line_numbers.append(line)
-    except csv.Error as exc:
-        # a bare carriage return inside a field (old Mac line ends), a NUL byte ...
-        problems.append(f"{path}: line {skipped + reader.line_num}: cannot be split into fields "
-                        f"({exc}); check the line's quotes and line ends")
-        return None
-    frame = pd.DataFrame(records, columns=columns, dtype=str)
-    unnamed = [i for i, c in enumerate(columns) if not c]
-    for i in unnamed:
-        filled = [n for n, v in zip(line_numbers, frame.iloc[:, i]) if v]
-        if filled:
-            problems.append(f"{path}: line {filled[0]}: column {i + 1} has no name in the header "
-                            "but holds values; name it or delete it")
-    frame = frame.iloc[:, [i for i in range(len(columns)) if i not in unnamed]]
-    return _RawTable(frame, line_numbers, sep)
-
-
-def _column_map(frame: pd.DataFrame, path: Path, required: list[str], optional: list[str],
-                problems: list[str], one_of: tuple[str, ...] = (), missing_hint: str = ""
-                ) -> dict[str, str] | None:
-    """Map canonical names onto the file's own column spelling."""
-    by_canonical: dict[str, str] = {}
-    for column in frame.columns:
-        key = canonical_column(column)
-        if key in by_canonical:
-            same = f" (as {by_canonical[key]!r})" if column != by_canonical[key] else ""
-            problems.append(f"{path}: line header: column {column!r} appears twice{same}")
-        by_canonical[key] = column
-    missing = [c for c in required if c not in by_canonical]
-    if one_of and not any(c in by_canonical for c in one_of):
-        missing.append(" or ".join(one_of))
-    if missing:
-        problems.append(f"{path}: header lacks required column(s) {', '.join(missing)} "
-                        f"(found: {', '.join(frame.columns)}){missing_hint}")
-        return None
-    return {c: by_canonical[c] for c in required + optional + list(one_of) if c in by_canonical}
 
 
 # --- cell parsers ------------------------------------------------------------------------------
@@ -399,13 +307,13 @@ def _cell(frame: pd.DataFrame, row: int, columns: dict[str, str], name: str, pat
 
 def _load(path: Path, problems: list[str], required: list[str], optional: list[str],
           one_of: tuple[str, ...] = (), missing_hint: str = ""
-          ) -> tuple[_RawTable, dict[str, str]] | None:
-    """:func:`_raw_table` and :func:`_column_map` of one file; None (problems noted) when either
+          ) -> tuple[TextTable, dict[str, str]] | None:
+    """:func:`~hpdgenomics.io.table.read_rows` and :func:`~hpdgenomics.io.table.column_map` of one file; None (problems noted) when either
     fails."""
-    table = _raw_table(path, problems)
+    table = read_rows(path, problems)
     if table is None:
         return None
-    columns = _column_map(table.frame, path, required, optional, problems, one_of=one_of,
+    columns = column_map(table.frame.columns, path, required, optional, problems, one_of=one_of,
                           missing_hint=missing_hint)
     return None if columns is None else (table, columns)
 
@@ -538,7 +446,7 @@ def _flag_column(frame: pd.DataFrame, column: str | None) -> bool:
 
 def _read_measurements(path: Path, patients: pd.DataFrame | None, patients_path: Path,
                        problems: list[str], date_order: str | None) -> pd.DataFrame | None:
-    table = _raw_table(path, problems)
+    table = read_rows(path, problems)
     if table is None:
         return None
     frame = table.frame
@@ -556,7 +464,7 @@ def _read_measurements(path: Path, patients: pd.DataFrame | None, patients_path:
         problems.append(size_problem)
         return None
     size = sizes[0] if sizes else "target_sum_mm"
-    columns = _column_map(frame, path, ["patient_id", size],
+    columns = column_map(frame.columns, path, ["patient_id", size],
                           ["new_lesions", "new_lesion_organs", "new_organ_involved", "lesion_id"],
                           problems, one_of=("date", "days_from_start"),
                           missing_hint="; sums in centimetres go in a target_sum_cm column, and "

@@ -80,21 +80,27 @@ patients) become missing instead and are listed in :attr:`ClinicalTable.unparsea
 """
 from __future__ import annotations
 
-import csv
 import logging
 import math
 import re
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..errors import ClinicalDataError, InputError, UsageError
+from ..errors import ClinicalDataError, UsageError
 from ..model import DAYS_PER_MONTH
 from . import vocabulary
-from .text import open_text, sha256_file, sniff_delimiter
+from .table import (  # noqa: F401  (re-exported: the reader moved to hpdgenomics.io.table)
+    BINARY_SNIFF_CHARS,
+    DelimitedTable,
+    binary_content,
+    find_column,
+    read_delimited,
+    refuse_binary,
+)
+from .text import sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -110,144 +116,7 @@ SAMPLE_ID_COLUMNS = ("SAMPLE_ID", "Tumor_Sample_Barcode")
 MULTI_SAMPLE_POLICIES = ("first", "error")
 
 
-# --- generic delimited-table reading ----------------------------------------------------------
-
-#: how much of a file is looked at to tell a text table from binary content
-BINARY_SNIFF_CHARS = 65536
-
-
-def binary_content(text: str) -> str | None:
-    """Why ``text`` (a file's start, decoded with errors replaced) is not a text table, or None.
-
-    NUL characters never occur in text tables; many undecodable bytes (U+FFFD) mean a binary
-    file such as a spreadsheet workbook (``.xlsx`` is a zip file), a BAM or a compressed file
-    other than gzip.
-    """
-    if "\x00" in text:
-        return "binary content (NUL bytes)"
-    if text and text.count("\ufffd") > max(8, len(text) // 20):
-        return "binary content (bytes that are not UTF-8 text)"
-    return None
-
-
-def refuse_binary(path: str | Path, what: str, *, kind: str = "table") -> None:
-    """InputError when ``path`` starts with binary content (see :func:`binary_content`); ``kind``
-    names the size limit that applies (see :func:`hpdgenomics.io.text.open_text`)."""
-    try:
-        with open_text(path, kind=kind) as handle:
-            start = handle.read(BINARY_SNIFF_CHARS)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise InputError(f"{what} cannot be read ({exc})", path=path,
-                         hint="is the file truncated or not really gzip? re-create it") from None
-    why = binary_content(start)
-    if why:
-        raise InputError(f"{what} is not a text table: {why}", path=path,
-                         hint="give the tab- or comma-separated text file (export a spreadsheet "
-                              "as 'Text (Tab delimited)' or CSV)")
-
-
-@dataclass
-class DelimitedTable:
-    """A text table read as strings ('' for an empty cell), with the line numbers of its rows."""
-
-    path: Path
-    df: pd.DataFrame
-    header_line: int                 # 1-based line of the header row
-    comments: list[str]              # the leading '#' lines, without '#'
-    delimiter: str
-
-    def line_of(self, index: int) -> int:
-        """1-based file line of data row ``index`` (blank lines count; rows are never skipped)."""
-        return self.header_line + 1 + int(index)
-
-
-def _delimiter_for(path: Path, header: str) -> str:
-    return sniff_delimiter(header, csv_name=path.name.lower().removesuffix(".gz").endswith(".csv"))
-
-
-def _header_names(header: str, delimiter: str) -> list[str]:
-    """Column names of a header line; surrounding double quotes (R ``write.csv``/``write.table``,
-    spreadsheet exports) are removed."""
-    fields = next(csv.reader([header], delimiter=delimiter)) if delimiter != "\t" else \
-        header.split("\t")
-    return [name.strip().strip('"').strip() for name in fields]
-
-
-def read_delimited(path: str | Path, *, what: str = "table",
-                   kind: str = "table") -> DelimitedTable:
-    """Read a '#'-commented, tab- or comma-separated text table with one header row.
-
-    Every cell is a string (no type guessing, no missing-value conversion), blank lines are kept
-    as rows of empty strings so that :meth:`DelimitedTable.line_of` stays exact; short rows are
-    padded with empty strings; rows with more fields than the header raise InputError.
-    ``kind`` names the size limit of :func:`~hpdgenomics.io.text.open_text` (``maf`` for a MAF).
-    """
-    path = Path(path)
-    refuse_binary(path, what, kind=kind)
-    comments: list[str] = []
-    header: str | None = None
-    with open_text(path, kind=kind) as handle:
-        for line in handle:
-            if line.startswith("#"):
-                comments.append(line[1:].rstrip())
-                continue
-            header = line.rstrip("\r\n")
-            break
-    if header is None or not header.strip():
-        raise InputError(f"{what} has no header row", path=path,
-                         where=f"line {len(comments) + 1}",
-                         hint="the first line that does not start with '#' must name the columns")
-    delimiter = _delimiter_for(path, header)
-    names = _header_names(header, delimiter)
-    # a tab-separated file whose header is quoted (R write.table) has quoted values too
-    quoted_tsv = delimiter == "\t" and all(len(f) > 1 and f.strip().startswith('"')
-                                           and f.strip().endswith('"')
-                                           for f in header.split("\t"))
-    duplicated = sorted({n for n in names if names.count(n) > 1})
-    if duplicated:
-        raise InputError(f"{what} header names column(s) {duplicated} more than once", path=path,
-                         where=f"line {len(comments) + 1}", hint="give every column a unique name")
-    if "" in names:
-        raise InputError(f"{what} header has an empty column name (column "
-                         f"{names.index('') + 1})", path=path, where=f"line {len(comments) + 1}",
-                         hint="name every column or remove the stray delimiter"
-                              + ("; a first column without a name is R's row names: write the "
-                                 "file with row.names = FALSE" if names[0] == "" else ""))
-    try:
-        with open_text(path, kind=kind) as handle:
-            df = pd.read_csv(handle, sep=delimiter, dtype=str, skiprows=len(comments),
-                             keep_default_na=False, na_filter=False, skip_blank_lines=False,
-                             quoting=3 if delimiter == "\t" and not quoted_tsv else 0)
-    except pd.errors.ParserError as exc:
-        found = re.search(r"line (\d+)", str(exc))
-        where = f"line {int(found.group(1)) + len(comments)}" if found else None
-        raise InputError(f"{what} row has more fields than the header ({exc})", path=path,
-                         where=where, hint="check for stray delimiters in that row") from None
-    except (OSError, EOFError, UnicodeError) as exc:
-        raise InputError(f"{what} cannot be read ({exc})", path=path) from None
-    df.columns = names
-    df = df.apply(_stripped) if len(df) else df
-    return DelimitedTable(path, df.reset_index(drop=True), len(comments) + 1, comments, delimiter)
-
-
-def _stripped(column: pd.Series) -> pd.Series:
-    """``column.str.strip()``, stripping each distinct value once (a MAF column of 1.6 million
-    cells holds far fewer distinct ones), and the column itself when nothing changes."""
-    codes, uniques = pd.factorize(column, use_na_sentinel=False)
-    stripped = np.array([value.strip() if isinstance(value, str) else value
-                         for value in uniques], dtype=object)
-    if all(a is b for a, b in zip(stripped, uniques)):
-        return column
-    return pd.Series(stripped[codes], index=column.index, name=column.name)
-
-
-def find_column(columns, wanted: str) -> str | None:
-    """``wanted`` itself, else the one column equal to it ignoring case (None if zero or many)."""
-    if wanted in columns:
-        return wanted
-    folded = [c for c in columns if c.lower() == wanted.lower()]
-    return folded[0] if len(folded) == 1 else None
-
+# --- generic delimited-table reading: hpdgenomics.io.table (re-exported here) -----------------
 
 # --- values -----------------------------------------------------------------------------------
 

@@ -39,7 +39,8 @@ import pandas as pd
 
 from ..errors import InputError
 from ..model import GeneStatus
-from .clinical import find_column, is_missing, read_delimited, refuse_binary
+from .table import find_column, read_delimited, refuse_binary
+from .vocabulary import is_missing
 from .text import open_text, sha256_file
 
 log = logging.getLogger(__name__)

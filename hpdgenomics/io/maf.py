@@ -62,7 +62,7 @@ import pandas as pd
 from ..errors import InputError, UsageError
 from ..genome import CHROM_LENGTHS, normalize_build, normalize_chrom
 from ..model import Consequence, VariantCall
-from .clinical import read_delimited
+from .table import read_delimited
 from .registry import register
 from .text import sha256_file
 

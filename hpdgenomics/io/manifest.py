@@ -149,7 +149,7 @@ def _text(record: dict[str, str], column: str) -> str | None:
 
 
 def _data_lines(path: Path) -> list[tuple[int, str]]:
-    from .clinical import refuse_binary
+    from .table import refuse_binary
 
     refuse_binary(path, "manifest")
     with open_text(path) as handle:

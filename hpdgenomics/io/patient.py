@@ -19,8 +19,6 @@ Numbers may use a decimal comma only in ``;``-separated files.
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
 import zlib
 from pathlib import Path
@@ -28,7 +26,8 @@ from typing import Any
 
 from ..clinical.factors import FactorProblems, PatientFactors, build_factors, canonical_name
 from ..errors import ClinicalDataError, InputError
-from .text import open_text, sniff_delimiter
+from .table import RowSplitError, split_rows
+from .text import open_text
 
 _KEY_HEADERS = ("factor", "key", "name", "variable", "parameter", "field")
 _YAML_SUFFIXES = (".yaml", ".yml")
@@ -121,30 +120,21 @@ def _yaml_key_lines(text: str, keys) -> dict[str, str]:
 
 
 def _rows(text: str, path: Path) -> tuple[list[list[str]], list[int], str]:
-    lines = text.splitlines(keepends=True)
-    skipped = 0
-    while skipped < len(lines) and (lines[skipped].startswith("#") or not lines[skipped].strip()):
-        skipped += 1
-    if skipped >= len(lines):
-        raise InputError("holds no rows", path=path, hint="give at least one factor")
-    separator = sniff_delimiter(lines[skipped].rstrip("\r\n"),
-                                csv_name=path.name.lower().endswith((".csv", ".csv.gz")))
-    reader = csv.reader(io.StringIO("".join(lines[skipped:])), delimiter=separator)
-    rows, numbers = [], []
+    """The non-blank rows of a key/value or wide table (:func:`hpdgenomics.io.table.split_rows`),
+    trailing empty fields (trailing separators, as spreadsheets write them) removed."""
     try:
-        last = 0
-        for fields in reader:
-            line, last = skipped + last + 1, reader.line_num
-            fields = [f.strip() for f in fields]
-            while fields and not fields[-1]:
-                fields.pop()                 # trailing separators, as spreadsheets write them
-            if fields:
-                rows.append(fields)
-                numbers.append(line)
-    except csv.Error as exc:
-        raise InputError(f"line {skipped + reader.line_num}: cannot be split into fields ({exc})",
+        split = split_rows(text, path, skip_blank_lines=True)
+    except RowSplitError as exc:
+        raise InputError(f"line {exc.line}: cannot be split into fields ({exc.reason})",
                          path=path, hint="check the line's quotes") from None
-    return rows, numbers, separator
+    if split is None:
+        raise InputError("holds no rows", path=path, hint="give at least one factor")
+    rows = []
+    for fields in split.rows:
+        while fields and not fields[-1]:
+            fields.pop()
+        rows.append(fields)
+    return rows, split.lines, split.separator
 
 
 def _table(text: str, path: Path, wanted: str | None, *, explicit: bool
