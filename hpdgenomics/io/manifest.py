@@ -15,7 +15,8 @@ Required: ``sample_id`` and at least one of ``vcf`` / ``cnv`` per row. Optional,
 
 Any other column is carried along into the cohort tables as a covariate candidate (``sex``,
 ``purity`` and ``ploidy`` are too). Relative paths are resolved against the manifest's folder.
-Missing values are blank, ``NA``, ``N/A``, ``None`` or ``[Not Available]``. Every problem of the
+Missing values are those of :mod:`hpdgenomics.io.vocabulary` (blank, ``NA``, ``N/A``, ``None``,
+``null``, ``.``, ``[Not Available]``, ``unknown`` ..., any letter case), as in every other table. Every problem of the
 file is collected and reported at once, each with its line number. Each sample's reports are named
 from its ``sample_id`` by :func:`~hpdgenomics.io.text.safe_file_stem`; two ids that would share a
 file name (``a/b`` and ``a_b``, or ``S1`` and ``s1`` on a case-insensitive disk) are refused,
@@ -34,13 +35,14 @@ from pathlib import Path
 
 from ..errors import InputError, UsageError
 from ..genome import normalize_build
+from .table import refuse_binary
 from .text import open_text, safe_file_stem
+from .vocabulary import is_missing
 
 KNOWN_COLUMNS = ("sample_id", "patient_id", "vcf", "cnv", "panel", "tumor_type", "sample",
                  "cnv_sample", "build", "cnv_format", "seg_log_base", "purity", "ploidy", "sex")
 #: manifest columns that are also offered to the cohort analysis as covariates
 COVARIATE_COLUMNS = ("tumor_type", "sex", "purity", "ploidy")
-MISSING = {"", "NA", "na", "N/A", "[Not Available]", "None"}
 
 # the limits of the ``screen`` options of the same names (cli/screen.py uses these too)
 PURITY_RANGE = (0.01, 1.0)
@@ -51,6 +53,9 @@ SEG_LOG_BASES = (2.0, 10.0)
 
 @dataclass
 class ManifestRow:
+    """One sample of a manifest or sample sheet: its files (resolved against the manifest's
+    folder), its optional values, ``line`` in the file, and ``extra`` columns by name."""
+
     sample_id: str
     line: int
     patient_id: str | None = None
@@ -145,12 +150,10 @@ _VALUE_COLUMNS: dict[str, Callable[[str], object]] = {
 
 def _text(record: dict[str, str], column: str) -> str | None:
     value = record.get(column, "")
-    return None if value in MISSING else value
+    return None if is_missing(value) else value
 
 
 def _data_lines(path: Path) -> list[tuple[int, str]]:
-    from .table import refuse_binary
-
     refuse_binary(path, "manifest")
     with open_text(path) as handle:
         return [(number, line) for number, line in enumerate(handle, start=1)
@@ -158,6 +161,9 @@ def _data_lines(path: Path) -> list[tuple[int, str]]:
 
 
 def read_manifest(path: str | Path, *, sample_sheet: bool = False) -> list[ManifestRow]:
+    """Read a tab-separated manifest (comma-separated when named ``.csv``); see the module
+    docstring. Every problem of every line is collected and raised as one InputError.
+    ``sample_sheet``: only ``sample_id`` is required and files need not exist."""
     path = Path(path)
     is_csv = path.suffix.lower() == ".csv"
     numbered = _data_lines(path)
@@ -186,7 +192,7 @@ def read_manifest(path: str | Path, *, sample_sheet: bool = False) -> list[Manif
     for (index, _), raw in zip(numbered[1:], reader):
         record = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
         sample_id = record.get("sample_id", "")
-        if sample_id in MISSING:
+        if is_missing(sample_id):
             problems.append(f"line {index}: empty sample_id")
             continue
         if sample_id in seen:
@@ -203,7 +209,7 @@ def read_manifest(path: str | Path, *, sample_sheet: bool = False) -> list[Manif
         files = {}
         for column in ("vcf", "cnv", "panel"):
             value = record.get(column, "")
-            if value in MISSING:
+            if is_missing(value):
                 files[column] = None
                 continue
             file_path = Path(value) if Path(value).is_absolute() else path.parent / value
@@ -216,7 +222,7 @@ def read_manifest(path: str | Path, *, sample_sheet: bool = False) -> list[Manif
         values: dict[str, object] = {}
         for column, parse in _VALUE_COLUMNS.items():
             text = record.get(column, "")
-            if text in MISSING:
+            if is_missing(text):
                 values[column] = None
                 continue
             try:

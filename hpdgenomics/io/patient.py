@@ -26,7 +26,7 @@ from typing import Any
 
 from ..clinical.factors import FactorProblems, PatientFactors, build_factors, canonical_name
 from ..errors import ClinicalDataError, InputError
-from .table import RowSplitError, split_rows
+from .table import BINARY_SNIFF_CHARS, RowSplitError, binary_content, split_rows
 from .text import open_text
 
 _KEY_HEADERS = ("factor", "key", "name", "variable", "parameter", "field")
@@ -80,8 +80,8 @@ def _read_text(path: Path) -> str:
         raise InputError(f"cannot be read ({exc})", path=path,
                          hint="give the patient file as YAML or a tab/comma-separated text "
                               "table") from None
-    if "\x00" in text[:65536]:
-        raise InputError("is not a text file (it holds NUL bytes: a spreadsheet workbook?)",
+    if (why := binary_content(text[:BINARY_SNIFF_CHARS])) is not None:
+        raise InputError(f"is not a text file ({why}: a spreadsheet workbook?)",
                          path=path, hint="export the sheet as 'Text (Tab delimited)' or CSV")
     if not text.strip():
         raise InputError("is empty", path=path, hint="give at least one factor (docs/clinical.md)")
