@@ -209,3 +209,18 @@ def test_column_map_names_what_is_missing():
                       one_of=("date", "days_from_start")) is None
     assert problems == ["m.tsv: header lacks required column(s) patient_id, date or "
                         "days_from_start (found: id)"]
+
+
+def test_clinical_table_matches_columns_like_the_hpd_tables(tmp_path):
+    # before issue 13 the cohort's clinical table matched names exactly or ignoring case only,
+    # while hpd-classify also ignored spaces and punctuation: 'Patient ID' was "missing"
+    from hpdgenomics.io.clinical import read_clinical
+
+    path = _write(tmp_path, "spreadsheet_names.tsv",
+                  "Patient ID\tTTF months\tTTF-Status\nP1\t3.5\t1:PROGRESSED\nP2\t12\t0\n")
+    table = read_clinical(path)
+    assert table.columns_used == {"id": "Patient ID", "time": "TTF months",
+                                  "status": "TTF-Status"}
+    assert table.df["patient_id"].tolist() == ["P1", "P2"]
+    assert table.df["ttf_months"].tolist() == [3.5, 12.0]
+    assert table.df["ttf_event"].tolist() == [True, False]

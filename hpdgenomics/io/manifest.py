@@ -191,57 +191,66 @@ def read_manifest(path: str | Path, *, sample_sheet: bool = False) -> list[Manif
     # manifests hold no quoted multi-line fields, so the n-th record is the n-th data line
     for (index, _), raw in zip(numbered[1:], reader):
         record = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
-        sample_id = record.get("sample_id", "")
-        if is_missing(sample_id):
-            problems.append(f"line {index}: empty sample_id")
-            continue
-        if sample_id in seen:
-            problems.append(f"line {index}: sample_id {sample_id!r} already on line {seen[sample_id]}")
-            continue
-        seen[sample_id] = index
-        stem = safe_file_stem(sample_id)
-        if stem.casefold() in file_stems:
-            other, other_line = file_stems[stem.casefold()]
-            problems.append(f"line {index}: sample_id {sample_id!r} gives the same report file "
-                            f"name ({stem}.hpd.*) as {other!r} on line {other_line}; rename one")
-        else:
-            file_stems[stem.casefold()] = (sample_id, index)
-        files = {}
-        for column in ("vcf", "cnv", "panel"):
-            value = record.get(column, "")
-            if is_missing(value):
-                files[column] = None
-                continue
-            file_path = Path(value) if Path(value).is_absolute() else path.parent / value
-            if not sample_sheet and not file_path.is_file():
-                problems.append(f"line {index}: {column} file {value!r} not found "
-                                f"(looked at {file_path})")
-            files[column] = file_path
-        if files["vcf"] is None and files["cnv"] is None and not sample_sheet:
-            problems.append(f"line {index}: sample {sample_id!r} has neither vcf nor cnv")
-        values: dict[str, object] = {}
-        for column, parse in _VALUE_COLUMNS.items():
-            text = record.get(column, "")
-            if is_missing(text):
-                values[column] = None
-                continue
-            try:
-                values[column] = parse(text)
-            except ValueError as exc:
-                problems.append(f"line {index}: {exc}")
-                values[column] = None
-        rows.append(ManifestRow(
-            sample_id=sample_id, line=index, patient_id=_text(record, "patient_id"),
-            vcf=files["vcf"], cnv=files["cnv"], panel=files["panel"],
-            tumor_type=_text(record, "tumor_type"), sample=_text(record, "sample"),
-            cnv_sample=_text(record, "cnv_sample"), **values,
-            extra={k: v for k, v in record.items() if k not in KNOWN_COLUMNS}))
+        row = _manifest_row(record, index, path, sample_sheet, seen, file_stems, problems)
+        if row is not None:
+            rows.append(row)
     if problems:
         shown = "; ".join(problems[:15]) + (f" (+{len(problems) - 15} more)"
                                              if len(problems) > 15 else "")
         raise InputError(f"{len(problems)} problem(s) in the manifest: {shown}", path=path,
                          hint="fix every line named and rerun")
     return rows
+
+
+def _manifest_row(record: dict[str, str], index: int, path: Path, sample_sheet: bool,
+                  seen: dict[str, int], file_stems: dict[str, tuple[str, int]],
+                  problems: list[str]) -> ManifestRow | None:
+    """One data line's ManifestRow; its problems appended (None when it has no usable id)."""
+    sample_id = record.get("sample_id", "")
+    if is_missing(sample_id):
+        problems.append(f"line {index}: empty sample_id")
+        return None
+    if sample_id in seen:
+        problems.append(f"line {index}: sample_id {sample_id!r} already on line {seen[sample_id]}")
+        return None
+    seen[sample_id] = index
+    stem = safe_file_stem(sample_id)
+    if stem.casefold() in file_stems:
+        other, other_line = file_stems[stem.casefold()]
+        problems.append(f"line {index}: sample_id {sample_id!r} gives the same report file "
+                        f"name ({stem}.hpd.*) as {other!r} on line {other_line}; rename one")
+    else:
+        file_stems[stem.casefold()] = (sample_id, index)
+    files = {}
+    for column in ("vcf", "cnv", "panel"):
+        value = record.get(column, "")
+        if is_missing(value):
+            files[column] = None
+            continue
+        file_path = Path(value) if Path(value).is_absolute() else path.parent / value
+        if not sample_sheet and not file_path.is_file():
+            problems.append(f"line {index}: {column} file {value!r} not found "
+                            f"(looked at {file_path})")
+        files[column] = file_path
+    if files["vcf"] is None and files["cnv"] is None and not sample_sheet:
+        problems.append(f"line {index}: sample {sample_id!r} has neither vcf nor cnv")
+    values: dict[str, object] = {}
+    for column, parse in _VALUE_COLUMNS.items():
+        text = record.get(column, "")
+        if is_missing(text):
+            values[column] = None
+            continue
+        try:
+            values[column] = parse(text)
+        except ValueError as exc:
+            problems.append(f"line {index}: {exc}")
+            values[column] = None
+    return ManifestRow(
+        sample_id=sample_id, line=index, patient_id=_text(record, "patient_id"),
+        vcf=files["vcf"], cnv=files["cnv"], panel=files["panel"],
+        tumor_type=_text(record, "tumor_type"), sample=_text(record, "sample"),
+        cnv_sample=_text(record, "cnv_sample"), **values,
+        extra={k: v for k, v in record.items() if k not in KNOWN_COLUMNS})
 
 
 def manifest_columns(rows: list[ManifestRow]) -> list[str]:
