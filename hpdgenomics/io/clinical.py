@@ -19,7 +19,9 @@ Formats
 Identifiers
 -----------
 The patient column is ``PATIENT_ID`` and the sample column the first of ``SAMPLE_ID``,
-``Tumor_Sample_Barcode`` found (names compared ignoring case). ``id_col`` overrides one of them:
+``Tumor_Sample_Barcode`` found (every column name, these and ``time_col``/``status_col``/...,
+is found as :func:`hpdgenomics.io.table.find_column` finds it: exactly, else ignoring case, else
+ignoring case, spaces and punctuation, so ``Patient ID`` is ``PATIENT_ID``). ``id_col`` overrides one of them:
 the sample column when it is one of those sample names, else the patient column.
 
 * A table with a sample column is *sample-level*: one row per sample (a per-sample table, or a
