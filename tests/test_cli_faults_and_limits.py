@@ -25,7 +25,7 @@ from click.testing import CliRunner
 from hpdgenomics import limits
 from hpdgenomics.cli import cli
 from hpdgenomics.errors import InputError, KnowledgeError, OutputError, UsageError
-from hpdgenomics.io.clinical import read_delimited
+from hpdgenomics.io.table import read_delimited
 from hpdgenomics.io.text import open_text
 from hpdgenomics.outputs import finite_json, write_file_set
 

@@ -77,3 +77,22 @@ def test_a_csv_named_manifest_is_still_read_as_comma_separated(tmp_path):
                         f"S01,{EXAMPLE / 'vcf' / 'S01.vcf'},0.7\n")
     [row] = read_manifest(manifest)
     assert (row.sample_id, row.vcf, row.purity) == ("S01", EXAMPLE / "vcf" / "S01.vcf", 0.7)
+
+
+def test_missing_values_are_the_shared_vocabulary_in_any_case(tmp_path):
+    # before issue 13 the manifest knew only blank, NA, na, N/A, None and [Not Available]:
+    # 'null', 'Unknown', 'n/a' and '[Not Applicable]' were taken as values (a cnv file named
+    # 'null', a tumour type 'Unknown')
+    manifest = _write(
+        tmp_path / "manifest.tsv", ["sample_id", "vcf", "cnv", "tumor_type", "purity", "sex"],
+        ["S01", str(EXAMPLE / "vcf" / "S01.vcf"), "null", "Unknown", "n/a", "[Not Applicable]"])
+    (row,) = read_manifest(manifest)
+    assert (row.cnv, row.tumor_type, row.purity, row.sex) == (None, None, None, None)
+    assert row.vcf == EXAMPLE / "vcf" / "S01.vcf"
+
+
+def test_an_unknown_sample_id_is_an_empty_one(tmp_path):
+    manifest = _write(tmp_path / "manifest.tsv", ["sample_id", "vcf"],
+                      ["unknown", str(EXAMPLE / "vcf" / "S01.vcf")])
+    with pytest.raises(InputError, match="line 2: empty sample_id"):
+        read_manifest(manifest)

@@ -82,6 +82,7 @@ class JoinReport:
     warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
+        """The report as JSON-ready data (unparseable values as records with named fields)."""
         data = asdict(self)
         data["unparseable_values"] = [dict(zip(("file", "line", "column", "value", "why"), item))
                                       for item in self.unparseable_values]
@@ -224,11 +225,38 @@ def join_clinical(sample_ids: list[str], sample_to_patient: dict[str, str] | Non
     then the clinical table's carried columns (binary outcome columns included). Samples left out
     by the multi-sample policy are not rows; they are listed in the report.
     """
+    _check_join_options(policy, early_failure_months)
+    report = _new_report(clinical, sample_ids, policy, early_failure_months,
+                         profiling_assumption)
+    samples = list(dict.fromkeys(sample_ids))
+    given = sample_to_patient or {}
+    alias, patient_alias = _case_aliases(samples, given, clinical, report)
+    patient_of = _map_samples(samples, given, clinical, alias, patient_alias, report,
+                              tcga_barcode_patients)
+    analysed = _apply_policy(samples, patient_of, clinical, policy, report)
+    out = _joined_frame(analysed, patient_of, clinical, alias, early_failure_months, report)
+    _count_outcomes(out, clinical, report)
+    for sentence in report.problems():
+        log.info("cohort join: %s", sentence)
+    for sentence in report.warnings[len(clinical.plausibility_warnings):]:
+        log.warning("cohort join: %s", sentence)     # the reader logged its own already
+    return out, report
+
+
+# --- join_clinical's jobs --------------------------------------------------------------------------
+
+def _check_join_options(policy: str, early_failure_months: float) -> None:
+    """UsageError for an unknown multi-sample policy or a non-positive early-failure cut-off."""
     if policy not in MULTI_SAMPLE_POLICIES:
         raise UsageError(f"multi-sample policy {policy!r} is not one of "
                          f"{', '.join(MULTI_SAMPLE_POLICIES)}")
     if not early_failure_months > 0:
         raise UsageError(f"early-failure cut-off must be positive, got {early_failure_months}")
+
+
+def _new_report(clinical: ClinicalTable, sample_ids: list[str], policy: str,
+                early_failure_months: float, profiling_assumption: str | None) -> JoinReport:
+    """The JoinReport with what the clinical table already says, and duplicate sample ids."""
     report = JoinReport(policy=policy, policy_text=POLICY_TEXT[policy],
                         warnings=list(clinical.plausibility_warnings),
                         profiling_assumption=profiling_assumption,
@@ -239,22 +267,25 @@ def join_clinical(sample_ids: list[str], sample_to_patient: dict[str, str] | Non
                         unparseable_values=[u.as_tuple() for u in clinical.unparseable],
                         repeated_clinical_rows=list(clinical.repeated_rows),
                         clinical_warnings=list(clinical.warnings))
-
     counts = Counter(sample_ids)
     report.duplicate_samples = sorted(s for s, n in counts.items() if n > 1)
     report.duplicate_samples += [s for s in clinical.duplicate_samples
                                  if s not in report.duplicate_samples]
-    samples = list(dict.fromkeys(sample_ids))
+    return report
 
+
+def _case_aliases(samples: list[str], given: dict[str, str], clinical: ClinicalTable,
+                  report: JoinReport) -> tuple[dict[str, str], dict[str, str]]:
+    """Sample and patient ids that match the clinical table only ignoring letter case.
+
+    An id written in another letter case (MAF 'tcga-ab-01', clinical 'TCGA-AB-01') would leave
+    the sample without clinical data and the clinical id as a sample of its own: decided from
+    all ids at once (:func:`case_only_matches`), matched when one to one, and said loudly.
+    """
     table = clinical.df
     sample_level = clinical.level == "sample"
     clinical_patients = set(table["patient_id"])
     table_map = clinical.sample_to_patient or {}
-    given = sample_to_patient or {}
-
-    # An id written in another letter case (MAF 'tcga-ab-01', clinical 'TCGA-AB-01') would leave
-    # the sample without clinical data and the clinical id as a sample of its own: decided from
-    # all ids at once (case_only_matches), matched when one to one, and said loudly.
     sample_keys = set(table_map) | (set(table["sample_id"]) if sample_level else clinical_patients)
     alias = case_only_matches([s for s in samples if s not in given], sample_keys,
                               path=clinical.path)
@@ -266,7 +297,17 @@ def join_clinical(sample_ids: list[str], sample_to_patient: dict[str, str] | Non
     if patient_alias:
         report.warnings.append(_case_warning(patient_alias, "patient"))
     report.case_only_matches = {**alias, **patient_alias}
+    return alias, patient_alias
 
+
+def _map_samples(samples: list[str], given: dict[str, str], clinical: ClinicalTable,
+                 alias: dict[str, str], patient_alias: dict[str, str], report: JoinReport,
+                 tcga_barcode_patients: bool) -> dict[str, str | None]:
+    """sample -> patient (None: unmapped), by the precedence of the module docstring; how each
+    sample was mapped is counted in ``report.mapping``."""
+    sample_level = clinical.level == "sample"
+    clinical_patients = set(clinical.df["patient_id"])
+    table_map = clinical.sample_to_patient or {}
     patient_of: dict[str, str | None] = {}
     how: Counter = Counter()
     by_prefix: dict[str, str] = {}           # unmapped sample -> the patient its barcode names
@@ -296,7 +337,13 @@ def join_clinical(sample_ids: list[str], sample_to_patient: dict[str, str] | Non
                 patient_of[sample] = None
                 how["not mapped"] += 1
     report.mapping = dict(how)
-    if by_prefix and not tcga_barcode_patients:
+    _note_tcga_prefixes(by_prefix, tcga_barcode_patients, report)
+    return patient_of
+
+
+def _note_tcga_prefixes(by_prefix: dict[str, str], asked: bool, report: JoinReport) -> None:
+    """Say how many TCGA barcodes name a clinical patient, and whether they were mapped."""
+    if by_prefix and not asked:
         example = next(iter(by_prefix.items()))
         report.mapping_notes.append(
             f"{len(by_prefix)} sample(s) are TCGA barcodes whose first 12 characters are patient "
@@ -308,6 +355,11 @@ def join_clinical(sample_ids: list[str], sample_to_patient: dict[str, str] | Non
             f"{len(by_prefix)} sample(s) mapped to patients by the participant part (first 12 "
             "characters) of their TCGA barcode, as asked")
 
+
+def _apply_policy(samples: list[str], patient_of: dict[str, str | None],
+                  clinical: ClinicalTable, policy: str, report: JoinReport) -> list[str]:
+    """The samples analysed: one per patient (the first by id), or ClinicalDataError with the
+    ``error`` policy when a patient has several."""
     by_patient: dict[str, list[str]] = {}
     for sample, patient in patient_of.items():
         if patient is not None:
@@ -322,9 +374,15 @@ def join_clinical(sample_ids: list[str], sample_to_patient: dict[str, str] | Non
     report.multi_sample_patients = dict(sorted(several.items()))
     left_out = {s for group in several.values() for s in group[1:]}
     report.samples_left_out = sorted(left_out)
-    analysed = [s for s in samples if s not in left_out]
+    return [s for s in samples if s not in left_out]
 
-    if sample_level:
+
+def _joined_frame(analysed: list[str], patient_of: dict[str, str | None],
+                  clinical: ClinicalTable, alias: dict[str, str], early_failure_months: float,
+                  report: JoinReport) -> pd.DataFrame:
+    """One row per analysed sample with its clinical row's values and ``early_failure``."""
+    table = clinical.df
+    if clinical.level == "sample":
         rows = table.set_index("sample_id")
         keys = set(rows.index)
         lookup = {s: alias.get(s, s) for s in analysed if alias.get(s, s) in keys}
@@ -335,7 +393,7 @@ def join_clinical(sample_ids: list[str], sample_to_patient: dict[str, str] | Non
                   if patient_of[s] is not None and patient_of[s] in keys}
     report.samples_without_clinical = [s for s in analysed if s not in lookup]
     mapped_patients = {p for p in patient_of.values() if p is not None}
-    report.patients_without_samples = sorted(clinical_patients - mapped_patients)
+    report.patients_without_samples = sorted(set(table["patient_id"]) - mapped_patients)
 
     value_columns = [c for c in rows.columns if c not in ("patient_id", "sample_id")]
     joined = rows.reindex([lookup.get(s) for s in analysed])[value_columns].reset_index(drop=True)
@@ -349,7 +407,11 @@ def join_clinical(sample_ids: list[str], sample_to_patient: dict[str, str] | Non
     out["ttf_months"] = out["ttf_months"].astype(float)
     out.insert(out.columns.get_loc("ttf_event") + 1, "early_failure",
                _early_failure(out["ttf_months"], out["ttf_event"], early_failure_months))
+    return out
 
+
+def _count_outcomes(out: pd.DataFrame, clinical: ClinicalTable, report: JoinReport) -> None:
+    """Samples without an outcome and the outcome counts, into ``report``."""
     if clinical.has_time_to_event:     # without TTF columns no sample has one: not an issue
         report.samples_without_outcome = out.loc[out["has_clinical"] & out["ttf_months"].isna(),
                                                  "sample_id"].tolist()
@@ -364,8 +426,3 @@ def join_clinical(sample_ids: list[str], sample_to_patient: dict[str, str] | Non
                                        & ~evaluable).sum()),
         "early_failure_not_evaluable": int((~evaluable).sum()),
     }
-    for sentence in report.problems():
-        log.info("cohort join: %s", sentence)
-    for sentence in report.warnings[len(clinical.plausibility_warnings):]:
-        log.warning("cohort join: %s", sentence)     # the reader logged its own already
-    return out, report

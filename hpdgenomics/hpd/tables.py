@@ -82,13 +82,10 @@ duplicate scans, duplicate patients) is collected first and raised together as o
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import logging
 import math
 import re
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,8 +94,13 @@ import pandas as pd
 
 from ..errors import ClinicalDataError, UsageError
 from ..io import vocabulary
-from ..io.clinical import BINARY_SNIFF_CHARS, binary_content
-from ..io.text import open_text, sha256_file, sniff_delimiter
+from ..io.table import (  # noqa: F401  (canonical_column re-exported: it moved to io.table)
+    TextTable,
+    canonical_column,
+    column_map,
+    read_rows,
+)
+from ..io.text import sha256_file
 from ..model import DAYS_PER_MONTH
 from .definitions import THRESHOLDS
 
@@ -144,100 +146,6 @@ class _Explained(ValueError):
 
 def _is_missing(value: str) -> bool:
     return vocabulary.is_missing(value)
-
-
-def canonical_column(name: str) -> str:
-    """``Target Sum (mm)`` -> ``target_sum_mm``: how column names are matched."""
-    return re.sub(r"[^0-9a-z]+", "_", name.strip().lower()).strip("_")
-
-
-@dataclass
-class _RawTable:
-    frame: pd.DataFrame
-    lines: list[int]
-    separator: str
-
-    @property
-    def decimal_comma(self) -> bool:
-        return self.separator == ";"
-
-
-def _raw_table(path: Path, problems: list[str]) -> _RawTable | None:
-    """All cells as stripped strings, and the file line number of each data row."""
-    try:
-        with open_text(path) as handle:
-            text = handle.read()
-    except (OSError, EOFError, zlib.error) as exc:
-        problems.append(f"{path}: cannot be read ({exc}); is it truncated or not really gzip?")
-        return None
-    if (why := binary_content(text[:BINARY_SNIFF_CHARS])) is not None:
-        problems.append(f"{path}: is not a text table: {why}; give the tab- or comma-separated "
-                        "text file (export a spreadsheet as 'Text (Tab delimited)' or CSV)")
-        return None
-    lines = text.splitlines(keepends=True)
-    skipped = 0
-    while skipped < len(lines) and lines[skipped].startswith("#"):
-        skipped += 1
-    if skipped >= len(lines) or not lines[skipped].strip():
-        problems.append(f"{path}: no header row found (expected a tab-, comma- or semicolon-"
-                        "separated header after any '#' lines)")
-        return None
-    sep = sniff_delimiter(lines[skipped])
-    # csv rather than pandas here: pandas silently turns surplus leading fields into an index,
-    # and every row must keep its file line number (quoted fields may span lines).
-    reader = csv.reader(io.StringIO("".join(lines[skipped:])), delimiter=sep)
-    try:
-        columns = [c.strip() for c in next(reader)]
-        records, line_numbers = [], []
-        last_line = reader.line_num
-        for fields in reader:
-            line, last_line = skipped + last_line + 1, reader.line_num
-            fields = [f.strip() for f in fields]
-            if not any(fields):
-                continue
-            if len(fields) > len(columns):
-                if any(fields[len(columns):]):
-                    problems.append(f"{path}: line {line}: {len(fields)} fields but the header has "
-                                    f"{len(columns)}; check the separator and stray tabs or commas")
-                    continue
-                fields = fields[:len(columns)]       # trailing separators, as spreadsheets write them
-            records.append(fields + [""] * (len(columns) - len(fields)))  # trailing blanks trimmed
-            line_numbers.append(line)
-    except csv.Error as exc:
-        # a bare carriage return inside a field (old Mac line ends), a NUL byte ...
-        problems.append(f"{path}: line {skipped + reader.line_num}: cannot be split into fields "
-                        f"({exc}); check the line's quotes and line ends")
-        return None
-    frame = pd.DataFrame(records, columns=columns, dtype=str)
-    unnamed = [i for i, c in enumerate(columns) if not c]
-    for i in unnamed:
-        filled = [n for n, v in zip(line_numbers, frame.iloc[:, i]) if v]
-        if filled:
-            problems.append(f"{path}: line {filled[0]}: column {i + 1} has no name in the header "
-                            "but holds values; name it or delete it")
-    frame = frame.iloc[:, [i for i in range(len(columns)) if i not in unnamed]]
-    return _RawTable(frame, line_numbers, sep)
-
-
-def _column_map(frame: pd.DataFrame, path: Path, required: list[str], optional: list[str],
-                problems: list[str], one_of: tuple[str, ...] = (), missing_hint: str = ""
-                ) -> dict[str, str] | None:
-    """Map canonical names onto the file's own column spelling."""
-    by_canonical: dict[str, str] = {}
-    for column in frame.columns:
-        key = canonical_column(column)
-        if key in by_canonical:
-            same = f" (as {by_canonical[key]!r})" if column != by_canonical[key] else ""
-            problems.append(f"{path}: line header: column {column!r} appears twice{same}")
-        by_canonical[key] = column
-    missing = [c for c in required if c not in by_canonical]
-    if one_of and not any(c in by_canonical for c in one_of):
-        missing.append(" or ".join(one_of))
-    if missing:
-        problems.append(f"{path}: header lacks required column(s) {', '.join(missing)} "
-                        f"(found: {', '.join(frame.columns)}){missing_hint}")
-        return None
-    return {c: by_canonical[c] for c in required + optional + list(one_of) if c in by_canonical}
 
 
 # --- cell parsers ------------------------------------------------------------------------------
@@ -399,13 +307,13 @@ def _cell(frame: pd.DataFrame, row: int, columns: dict[str, str], name: str, pat
 
 def _load(path: Path, problems: list[str], required: list[str], optional: list[str],
           one_of: tuple[str, ...] = (), missing_hint: str = ""
-          ) -> tuple[_RawTable, dict[str, str]] | None:
-    """:func:`_raw_table` and :func:`_column_map` of one file; None (problems noted) when either
+          ) -> tuple[TextTable, dict[str, str]] | None:
+    """:func:`~hpdgenomics.io.table.read_rows` and :func:`~hpdgenomics.io.table.column_map` of one file; None (problems noted) when either
     fails."""
-    table = _raw_table(path, problems)
+    table = read_rows(path, problems)
     if table is None:
         return None
-    columns = _column_map(table.frame, path, required, optional, problems, one_of=one_of,
+    columns = column_map(table.frame.columns, path, required, optional, problems, one_of=one_of,
                           missing_hint=missing_hint)
     return None if columns is None else (table, columns)
 
@@ -445,18 +353,8 @@ def _read_patients(path: Path, problems: list[str], date_order: str | None
         patient = _patient_id(frame, row, columns, path, line, problems)
         if patient is None:
             continue
-        if patient in first_line:
-            problems.append(f"{path}: line {line}: patient {patient!r} already listed on line "
-                            f"{first_line[patient]}; keep one row per patient")
+        if not _first_listing(patient, line, first_line, by_folded, path, problems):
             continue
-        if patient.casefold() in by_folded:
-            other, other_line = by_folded[patient.casefold()]
-            problems.append(f"{path}: line {line}: patient {patient!r} differs only by letter "
-                            f"case from {other!r} on line {other_line}; ids are compared exactly, "
-                            "so write one patient's id one way")
-            continue
-        first_line[patient] = line
-        by_folded[patient.casefold()] = (patient, line)
         args = (frame, row, columns)
         where = (path, line, problems)
         dates.line = line
@@ -476,15 +374,7 @@ def _read_patients(path: Path, problems: list[str], date_order: str | None
                         "ecog_baseline": ecog_baseline, "line": line})
     if (conflict := dates.conflict(path)) is not None:
         problems.append(conflict)
-    # other patient factor columns (ECOG, LDH, albumin, ...) are validated by the one reader
-    # of patient factors (the cohort's too); nothing of them is added to the outputs
-    from ..io.patient import patient_factor_frame
-
-    used = set(columns.values())
-    _, factor_problems = patient_factor_frame(
-        frame[[c for c in frame.columns if c not in used]], path=path, lines=table.lines,
-        decimal_comma=table.decimal_comma)
-    problems.extend(factor_problems)
+    _check_factor_columns(table, columns, path, problems)
     patients = pd.DataFrame.from_records(
         records, columns=["patient_id", "ici_start", "ttf_months", "ttf_event",
                           "ecog_ps2_within_2mo", "ecog_baseline", "line"])
@@ -493,6 +383,40 @@ def _read_patients(path: Path, problems: list[str], date_order: str | None
     patients["ecog_baseline"] = patients["ecog_baseline"].astype("Int64")
     patients["ttf_months"] = patients["ttf_months"].astype(float)
     return patients
+
+
+def _first_listing(patient: str, line: int, first_line: dict[str, int],
+                   by_folded: dict[str, tuple[str, int]], path: Path,
+                   problems: list[str]) -> bool:
+    """True (and remembered) for a patient's first row; False, with a problem, for a repeated
+    id or one differing from an earlier id only by letter case."""
+    if patient in first_line:
+        problems.append(f"{path}: line {line}: patient {patient!r} already listed on line "
+                        f"{first_line[patient]}; keep one row per patient")
+        return False
+    if patient.casefold() in by_folded:
+        other, other_line = by_folded[patient.casefold()]
+        problems.append(f"{path}: line {line}: patient {patient!r} differs only by letter "
+                        f"case from {other!r} on line {other_line}; ids are compared exactly, "
+                        "so write one patient's id one way")
+        return False
+    first_line[patient] = line
+    by_folded[patient.casefold()] = (patient, line)
+    return True
+
+
+def _check_factor_columns(table: TextTable, columns: dict[str, str], path: Path,
+                          problems: list[str]) -> None:
+    """Validate the other patient factor columns (ECOG, LDH, albumin, ...) with the one reader
+    of patient factors (the cohort's too); nothing of them is added to the outputs."""
+    from ..io.patient import patient_factor_frame
+
+    frame = table.frame
+    used = set(columns.values())
+    _, factor_problems = patient_factor_frame(
+        frame[[c for c in frame.columns if c not in used]], path=path, lines=table.lines,
+        decimal_comma=table.decimal_comma)
+    problems.extend(factor_problems)
 
 
 def _parse_ecog(value: str) -> bool:
@@ -538,10 +462,40 @@ def _flag_column(frame: pd.DataFrame, column: str | None) -> bool:
 
 def _read_measurements(path: Path, patients: pd.DataFrame | None, patients_path: Path,
                        problems: list[str], date_order: str | None) -> pd.DataFrame | None:
-    table = _raw_table(path, problems)
+    table = read_rows(path, problems)
     if table is None:
         return None
     frame = table.frame
+    found = _size_column(frame, path, problems)
+    if found is None:
+        return None
+    size, lesion_rows = found
+    columns = column_map(frame.columns, path, ["patient_id", size],
+                         ["new_lesions", "new_lesion_organs", "new_organ_involved", "lesion_id"],
+                         problems, one_of=("date", "days_from_start"),
+                         missing_hint="; sums in centimetres go in a target_sum_cm column, and "
+                                      "one row per lesion needs lesion_id and diameter_mm")
+    if columns is None:
+        return None
+    reader = _ScanReader(
+        path=path, patients_path=patients_path, table=table, columns=columns, size=size,
+        lesion_rows=lesion_rows, problems=problems, dates=_DateReader(date_order),
+        starts=(dict(zip(patients["patient_id"], patients["ici_start"]))
+                if patients is not None else None),
+        flags={name: _flag_column(frame, columns.get(name))
+               for name in ("new_lesions", "new_lesion_organs")})
+    records = [record for row, line in enumerate(table.lines)
+               if (record := reader.record(row, line)) is not None]
+    if (conflict := reader.dates.conflict(path)) is not None:
+        problems.append(conflict)
+    problems.extend(_implausible_time_axis(records, path, columns.get("days_from_start")))
+    return _scans_frame(records, lesion_rows, path, problems)
+
+
+def _size_column(frame: pd.DataFrame, path: Path, problems: list[str]
+                 ) -> tuple[str, bool] | None:
+    """(the one size column's canonical name, whether rows are single lesions); None, with a
+    problem, for two size columns or lesion diameters without ``lesion_id``."""
     present = {canonical_column(c) for c in frame.columns}
     lesion_rows = "lesion_id" in present
     sizes = [c for c in SIZE_COLUMNS if c in present]
@@ -555,92 +509,124 @@ def _read_measurements(path: Path, patients: pd.DataFrame | None, patients_path:
     if size_problem:
         problems.append(size_problem)
         return None
-    size = sizes[0] if sizes else "target_sum_mm"
-    columns = _column_map(frame, path, ["patient_id", size],
-                          ["new_lesions", "new_lesion_organs", "new_organ_involved", "lesion_id"],
-                          problems, one_of=("date", "days_from_start"),
-                          missing_hint="; sums in centimetres go in a target_sum_cm column, and "
-                                       "one row per lesion needs lesion_id and diameter_mm")
-    if columns is None:
-        return None
-    scale = SIZE_COLUMNS[size]
-    starts = dict(zip(patients["patient_id"], patients["ici_start"])) if patients is not None else None
-    dates = _DateReader(date_order)
-    flags = {name: _flag_column(frame, columns.get(name))
-             for name in ("new_lesions", "new_lesion_organs")}
-    number = (lambda v: _parse_number(v, decimal_comma=table.decimal_comma))
-    size_number = (lambda v: _parse_number(v, minimum=0, decimal_comma=table.decimal_comma))
-    records = []
-    for row, line in enumerate(table.lines):
+    return (sizes[0] if sizes else "target_sum_mm"), lesion_rows
+
+
+@dataclass
+class _ScanReader:
+    """Reads the measurement rows of one file into scan records, noting every problem."""
+
+    path: Path
+    patients_path: Path
+    table: TextTable
+    columns: dict[str, str]
+    size: str
+    lesion_rows: bool
+    problems: list[str]
+    dates: _DateReader
+    starts: dict | None                      # patient -> ici_start; None without patient table
+    flags: dict[str, bool]
+
+    def _number(self, value: str) -> float:
+        return _parse_number(value, decimal_comma=self.table.decimal_comma)
+
+    def _size_number(self, value: str) -> float:
+        return _parse_number(value, minimum=0, decimal_comma=self.table.decimal_comma)
+
+    def record(self, row: int, line: int) -> dict | None:
+        """The scan record of data row ``row`` (file line ``line``); None when it has a problem."""
+        path, frame, columns, size, problems = (self.path, self.table.frame, self.columns,
+                                                self.size, self.problems)
         patient = _patient_id(frame, row, columns, path, line, problems)
         if patient is None:
-            continue
-        if starts is not None and patient not in starts:
+            return None
+        if self.starts is not None and patient not in self.starts:
             problems.append(f"{path}: line {line}: patient {patient!r} is not in the patient table "
-                            f"{patients_path}{_unknown_patient(patient, starts)}; add the patient "
-                            "there or remove the scan")
-            continue
+                            f"{self.patients_path}{_unknown_patient(patient, self.starts)}; add "
+                            "the patient there or remove the scan")
+            return None
         args = (frame, row, columns)
         where = (path, line, problems)
         n_before = len(problems)
-        dates.line = line
-        date = _cell(*args, "date", *where, dates, ISO_EXPECTED)
-        days = _cell(*args, "days_from_start", *where, number, "a number of days")
+        self.dates.line = line
+        date = _cell(*args, "date", *where, self.dates, ISO_EXPECTED)
+        days = _cell(*args, "days_from_start", *where, self._number, "a number of days")
         raw_size = frame.at[row, columns[size]]
         size_ne = raw_size.strip().lower() in NOT_EVALUABLE_TOKENS
         target = None if size_ne else _cell(
-            *args, size, *where, size_number,
+            *args, size, *where, self._size_number,
             f"a {'diameter' if size.startswith('diameter') else 'sum of diameters'} in "
             f"{size[-2:]} >= 0, or NE when not evaluable")
         lesions = _cell(*args, "new_lesions", *where,
-                        lambda v: _new_lesion_count(v, flags["new_lesions"], organs=False),
+                        lambda v: _new_lesion_count(v, self.flags["new_lesions"], organs=False),
                         "a count >= 0 or yes/no", missing=frozenset())
         organs = _cell(*args, "new_lesion_organs", *where,
-                       lambda v: _new_lesion_count(v, flags["new_lesion_organs"], organs=True),
+                       lambda v: _new_lesion_count(v, self.flags["new_lesion_organs"],
+                                                   organs=True),
                        "a count >= 0, organ names separated by ';', or yes/no",
                        missing=frozenset())
         new_organ = _cell(*args, "new_organ_involved", *where, _parse_bool, "true or false")
         lesion_id = _cell(*args, "lesion_id", *where, str, "a lesion identifier")
-        if len(problems) > n_before:
-            continue
-        if target is None and not size_ne:
-            what = "lesion diameter" if lesion_rows else "sum of target-lesion diameters"
-            problems.append(f"{path}: line {line}: column {columns[size]} is empty, expected "
-                            f"the {what} in {size[-2:]} (or NE when it could not be assessed)")
-            continue
-        if lesion_rows and lesion_id is None:
-            problems.append(f"{path}: line {line}: column {columns['lesion_id']} is empty, "
-                            "expected the target lesion's identifier")
-            continue
-        start = starts.get(patient) if starts is not None else None
-        if date is None and days is None:
-            problems.append(f"{path}: line {line}: neither date nor days_from_start is given; "
-                            "give one of them")
-            continue
-        if date is not None:
-            if start is None:
-                if starts is not None:
-                    problems.append(f"{path}: line {line}: scan of {patient!r} is dated but the "
-                                    f"patient's ici_start is empty in {patients_path}; give the "
-                                    "ICI start date or days_from_start")
-                continue
-            from_date = float((date - start).days)
-            if days is not None and days != from_date:
-                problems.append(f"{path}: line {line}: days_from_start {days:g} disagrees with "
-                                f"date {date.isoformat()} ({from_date:g} days from ici_start "
-                                f"{start.isoformat()}); correct one of them")
-                continue
-            days = from_date
+        if len(problems) > n_before or not self._complete(line, target, size_ne, lesion_id):
+            return None
+        days = self._day(patient, line, date, days)
+        if days is None:
+            return None
         new_lesions, lesions_present = lesions if lesions is not None else (None, None)
         new_organs, organs_present = organs if organs is not None else (None, None)
-        records.append({"patient_id": patient, "day": days, "from_date": date is not None,
-                        "target_sum_mm": float("nan") if size_ne else target * scale,
-                        "new_lesions": new_lesions, "new_lesion_organs": new_organs,
-                        "new_lesions_present": True if lesions_present or organs_present else None,
-                        "new_organ_involved": new_organ, "lesion_id": lesion_id, "line": line})
-    if (conflict := dates.conflict(path)) is not None:
-        problems.append(conflict)
-    problems.extend(_implausible_time_axis(records, path, columns.get("days_from_start")))
+        return {"patient_id": patient, "day": days, "from_date": date is not None,
+                "target_sum_mm": float("nan") if size_ne else target * SIZE_COLUMNS[size],
+                "new_lesions": new_lesions, "new_lesion_organs": new_organs,
+                "new_lesions_present": True if lesions_present or organs_present else None,
+                "new_organ_involved": new_organ, "lesion_id": lesion_id, "line": line}
+
+    def _complete(self, line: int, target, size_ne: bool, lesion_id) -> bool:
+        """False, with a problem, for a row without its size or (lesion rows) its lesion id."""
+        if target is None and not size_ne:
+            what = "lesion diameter" if self.lesion_rows else "sum of target-lesion diameters"
+            self.problems.append(
+                f"{self.path}: line {line}: column {self.columns[self.size]} is empty, expected "
+                f"the {what} in {self.size[-2:]} (or NE when it could not be assessed)")
+            return False
+        if self.lesion_rows and lesion_id is None:
+            self.problems.append(f"{self.path}: line {line}: column {self.columns['lesion_id']} "
+                                 "is empty, expected the target lesion's identifier")
+            return False
+        return True
+
+    def _day(self, patient: str, line: int, date: dt.date | None,
+             days: float | None) -> float | None:
+        """Days from ICI start, from the date (checked against ``days_from_start`` when both
+        are given) or ``days_from_start``; None, with a problem when one is due, otherwise."""
+        path = self.path
+        start = self.starts.get(patient) if self.starts is not None else None
+        if date is None and days is None:
+            self.problems.append(f"{path}: line {line}: neither date nor days_from_start is "
+                                 "given; give one of them")
+            return None
+        if date is None:
+            return days
+        if start is None:
+            if self.starts is not None:
+                self.problems.append(
+                    f"{path}: line {line}: scan of {patient!r} is dated but the patient's "
+                    f"ici_start is empty in {self.patients_path}; give the ICI start date or "
+                    "days_from_start")
+            return None
+        from_date = float((date - start).days)
+        if days is not None and days != from_date:
+            self.problems.append(
+                f"{path}: line {line}: days_from_start {days:g} disagrees with date "
+                f"{date.isoformat()} ({from_date:g} days from ici_start {start.isoformat()}); "
+                "correct one of them")
+            return None
+        return from_date
+
+
+def _scans_frame(records: list[dict], lesion_rows: bool, path: Path,
+                 problems: list[str]) -> pd.DataFrame:
+    """The scans frame (one row per scan, lesion rows summed, typed, sorted); two scans of a
+    patient on one day are a problem."""
     columns_out = ["patient_id", "day", "target_sum_mm", "new_lesions", "new_lesion_organs",
                    "new_lesions_present", "new_organ_involved", "line"]
     scans = pd.DataFrame.from_records([{k: v for k, v in r.items() if k != "from_date"}

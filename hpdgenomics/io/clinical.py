@@ -19,7 +19,9 @@ Formats
 Identifiers
 -----------
 The patient column is ``PATIENT_ID`` and the sample column the first of ``SAMPLE_ID``,
-``Tumor_Sample_Barcode`` found (names compared ignoring case). ``id_col`` overrides one of them:
+``Tumor_Sample_Barcode`` found (every column name, these and ``time_col``/``status_col``/...,
+is found as :func:`hpdgenomics.io.table.find_column` finds it: exactly, else ignoring case, else
+ignoring case, spaces and punctuation, so ``Patient ID`` is ``PATIENT_ID``). ``id_col`` overrides one of them:
 the sample column when it is one of those sample names, else the patient column.
 
 * A table with a sample column is *sample-level*: one row per sample (a per-sample table, or a
@@ -80,21 +82,27 @@ patients) become missing instead and are listed in :attr:`ClinicalTable.unparsea
 """
 from __future__ import annotations
 
-import csv
 import logging
 import math
 import re
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..errors import ClinicalDataError, InputError, UsageError
+from ..errors import ClinicalDataError, UsageError
 from ..model import DAYS_PER_MONTH
 from . import vocabulary
-from .text import open_text, sha256_file, sniff_delimiter
+from .table import (  # noqa: F401  (re-exported: the reader moved to hpdgenomics.io.table)
+    BINARY_SNIFF_CHARS,
+    DelimitedTable,
+    binary_content,
+    find_column,
+    read_delimited,
+    refuse_binary,
+)
+from .text import sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -110,144 +118,7 @@ SAMPLE_ID_COLUMNS = ("SAMPLE_ID", "Tumor_Sample_Barcode")
 MULTI_SAMPLE_POLICIES = ("first", "error")
 
 
-# --- generic delimited-table reading ----------------------------------------------------------
-
-#: how much of a file is looked at to tell a text table from binary content
-BINARY_SNIFF_CHARS = 65536
-
-
-def binary_content(text: str) -> str | None:
-    """Why ``text`` (a file's start, decoded with errors replaced) is not a text table, or None.
-
-    NUL characters never occur in text tables; many undecodable bytes (U+FFFD) mean a binary
-    file such as a spreadsheet workbook (``.xlsx`` is a zip file), a BAM or a compressed file
-    other than gzip.
-    """
-    if "\x00" in text:
-        return "binary content (NUL bytes)"
-    if text and text.count("\ufffd") > max(8, len(text) // 20):
-        return "binary content (bytes that are not UTF-8 text)"
-    return None
-
-
-def refuse_binary(path: str | Path, what: str, *, kind: str = "table") -> None:
-    """InputError when ``path`` starts with binary content (see :func:`binary_content`); ``kind``
-    names the size limit that applies (see :func:`hpdgenomics.io.text.open_text`)."""
-    try:
-        with open_text(path, kind=kind) as handle:
-            start = handle.read(BINARY_SNIFF_CHARS)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise InputError(f"{what} cannot be read ({exc})", path=path,
-                         hint="is the file truncated or not really gzip? re-create it") from None
-    why = binary_content(start)
-    if why:
-        raise InputError(f"{what} is not a text table: {why}", path=path,
-                         hint="give the tab- or comma-separated text file (export a spreadsheet "
-                              "as 'Text (Tab delimited)' or CSV)")
-
-
-@dataclass
-class DelimitedTable:
-    """A text table read as strings ('' for an empty cell), with the line numbers of its rows."""
-
-    path: Path
-    df: pd.DataFrame
-    header_line: int                 # 1-based line of the header row
-    comments: list[str]              # the leading '#' lines, without '#'
-    delimiter: str
-
-    def line_of(self, index: int) -> int:
-        """1-based file line of data row ``index`` (blank lines count; rows are never skipped)."""
-        return self.header_line + 1 + int(index)
-
-
-def _delimiter_for(path: Path, header: str) -> str:
-    return sniff_delimiter(header, csv_name=path.name.lower().removesuffix(".gz").endswith(".csv"))
-
-
-def _header_names(header: str, delimiter: str) -> list[str]:
-    """Column names of a header line; surrounding double quotes (R ``write.csv``/``write.table``,
-    spreadsheet exports) are removed."""
-    fields = next(csv.reader([header], delimiter=delimiter)) if delimiter != "\t" else \
-        header.split("\t")
-    return [name.strip().strip('"').strip() for name in fields]
-
-
-def read_delimited(path: str | Path, *, what: str = "table",
-                   kind: str = "table") -> DelimitedTable:
-    """Read a '#'-commented, tab- or comma-separated text table with one header row.
-
-    Every cell is a string (no type guessing, no missing-value conversion), blank lines are kept
-    as rows of empty strings so that :meth:`DelimitedTable.line_of` stays exact; short rows are
-    padded with empty strings; rows with more fields than the header raise InputError.
-    ``kind`` names the size limit of :func:`~hpdgenomics.io.text.open_text` (``maf`` for a MAF).
-    """
-    path = Path(path)
-    refuse_binary(path, what, kind=kind)
-    comments: list[str] = []
-    header: str | None = None
-    with open_text(path, kind=kind) as handle:
-        for line in handle:
-            if line.startswith("#"):
-                comments.append(line[1:].rstrip())
-                continue
-            header = line.rstrip("\r\n")
-            break
-    if header is None or not header.strip():
-        raise InputError(f"{what} has no header row", path=path,
-                         where=f"line {len(comments) + 1}",
-                         hint="the first line that does not start with '#' must name the columns")
-    delimiter = _delimiter_for(path, header)
-    names = _header_names(header, delimiter)
-    # a tab-separated file whose header is quoted (R write.table) has quoted values too
-    quoted_tsv = delimiter == "\t" and all(len(f) > 1 and f.strip().startswith('"')
-                                           and f.strip().endswith('"')
-                                           for f in header.split("\t"))
-    duplicated = sorted({n for n in names if names.count(n) > 1})
-    if duplicated:
-        raise InputError(f"{what} header names column(s) {duplicated} more than once", path=path,
-                         where=f"line {len(comments) + 1}", hint="give every column a unique name")
-    if "" in names:
-        raise InputError(f"{what} header has an empty column name (column "
-                         f"{names.index('') + 1})", path=path, where=f"line {len(comments) + 1}",
-                         hint="name every column or remove the stray delimiter"
-                              + ("; a first column without a name is R's row names: write the "
-                                 "file with row.names = FALSE" if names[0] == "" else ""))
-    try:
-        with open_text(path, kind=kind) as handle:
-            df = pd.read_csv(handle, sep=delimiter, dtype=str, skiprows=len(comments),
-                             keep_default_na=False, na_filter=False, skip_blank_lines=False,
-                             quoting=3 if delimiter == "\t" and not quoted_tsv else 0)
-    except pd.errors.ParserError as exc:
-        found = re.search(r"line (\d+)", str(exc))
-        where = f"line {int(found.group(1)) + len(comments)}" if found else None
-        raise InputError(f"{what} row has more fields than the header ({exc})", path=path,
-                         where=where, hint="check for stray delimiters in that row") from None
-    except (OSError, EOFError, UnicodeError) as exc:
-        raise InputError(f"{what} cannot be read ({exc})", path=path) from None
-    df.columns = names
-    df = df.apply(_stripped) if len(df) else df
-    return DelimitedTable(path, df.reset_index(drop=True), len(comments) + 1, comments, delimiter)
-
-
-def _stripped(column: pd.Series) -> pd.Series:
-    """``column.str.strip()``, stripping each distinct value once (a MAF column of 1.6 million
-    cells holds far fewer distinct ones), and the column itself when nothing changes."""
-    codes, uniques = pd.factorize(column, use_na_sentinel=False)
-    stripped = np.array([value.strip() if isinstance(value, str) else value
-                         for value in uniques], dtype=object)
-    if all(a is b for a, b in zip(stripped, uniques)):
-        return column
-    return pd.Series(stripped[codes], index=column.index, name=column.name)
-
-
-def find_column(columns, wanted: str) -> str | None:
-    """``wanted`` itself, else the one column equal to it ignoring case (None if zero or many)."""
-    if wanted in columns:
-        return wanted
-    folded = [c for c in columns if c.lower() == wanted.lower()]
-    return folded[0] if len(folded) == 1 else None
-
+# --- generic delimited-table reading: hpdgenomics.io.table (re-exported here) -----------------
 
 # --- values -----------------------------------------------------------------------------------
 
@@ -395,6 +266,8 @@ def check_time_unit(path: str | Path, column: str, values: list[float], time_uni
 
 @dataclass(frozen=True)
 class UnparseableValue:
+    """A clinical value that could not be read: file, line, column, the value and why."""
+
     file: str
     line: int
     column: str
@@ -402,9 +275,11 @@ class UnparseableValue:
     why: str
 
     def as_tuple(self) -> tuple[str, int, str, str, str]:
+        """(file, line, column, value, why), as the join report lists it."""
         return (self.file, self.line, self.column, self.value, self.why)
 
     def describe(self) -> str:
+        """One sentence naming file, line, column, the value and why it is unreadable."""
         return f"{self.file} line {self.line}, column {self.column}: {self.value!r}: {self.why}"
 
 
@@ -451,6 +326,7 @@ class ClinicalTable:
 
     @property
     def carried_columns(self) -> list[str]:
+        """The columns of ``df`` beyond the identifiers and the time-to-event outcome."""
         fixed = {"patient_id", "sample_id", "ttf_months", "ttf_event"}
         return [c for c in self.df.columns if c not in fixed]
 
@@ -630,17 +506,126 @@ def read_clinical(path: str | Path, *, time_col: str | None = "TTF_MONTHS",
     if time_unit is not None:
         _check_choice("time_unit", time_unit, tuple(MONTHS_PER_UNIT))
     _check_choice("on_invalid", on_invalid, ("error", "missing"))
-    path = Path(path)
-    table = read_delimited(path, what="clinical table")
-    columns = list(table.df.columns)
-    problems: list[str] = []
-    header = f"{path} line {table.header_line}"
+    reading = _Reading(Path(path), read_delimited(path, what="clinical table"))
+    roles = _resolve_roles(reading, id_col, time_col, status_col, binary_cols,
+                           require_time_to_event)
+    if reading.decimal_comma:
+        reading.warnings.append("semicolon-separated file: times written with a decimal comma "
+                                "(1,5) are read as decimal numbers (1.5)")
+    if roles.no_time_to_event and time_col is not None:
+        reading.warnings.append(f"{roles.no_time_to_event}: time to treatment failure and early "
+                                "failure are not evaluable")
+    values = _parse_values(reading, roles)
+    unit, plausibility = _apply_time_unit(reading, roles, values, time_unit)
+    keep, duplicated_ids, repeated_rows = _one_row_per_identifier(reading, roles, values)
+    out = _output_frame(reading, roles, values, keep)
+    inconsistent_patients = _check_patients(reading, roles, out)
+    _carry_other_columns(reading, roles, out, keep)
+    factors = _factor_frame(reading, roles, out, keep, factor_mapping)
+    if values.half_missing:
+        half = values.half_missing
+        shown = ", ".join(map(str, half[:10])) + (" ..." if len(half) > 10 else "")
+        reading.warnings.append(
+            f"{len(half)} row(s) have a time without a status or a status without a time "
+            f"({roles.time}/{roles.status}); their outcome is taken as missing (lines {shown})")
+    sample_map, samples_sha = _sample_map(reading, roles, out, samples_path)
+    out, duplicate_patients, duplicate_samples = _settle_problems(reading, roles, out,
+                                                                  duplicated_ids, on_invalid)
+    for message in reading.warnings:
+        if message not in plausibility:
+            log.info("%s: %s", reading.path, message)
+    factor_columns = dict(factors.attrs.get("factor_columns", {}))
+    return ClinicalTable(
+        path=str(reading.path), sha256=sha256_file(reading.path),
+        df=_ordered(out, roles.level).reset_index(drop=True),
+        columns_used=roles.columns_used(), time_unit=unit, level=roles.level,
+        sample_to_patient=sample_map,
+        samples_path=str(samples_path) if samples_path is not None else None,
+        samples_sha256=samples_sha, unparseable=reading.unparseable,
+        duplicate_patients=duplicate_patients, duplicate_samples=duplicate_samples,
+        inconsistent_patients=inconsistent_patients, repeated_rows=repeated_rows,
+        no_time_to_event=roles.no_time_to_event, warnings=reading.warnings,
+        time_unit_stated=time_unit is not None, plausibility_warnings=plausibility,
+        factor_columns=factor_columns,
+        factor_assessed=({key: int(out[key].notna().sum()) for key in factors.columns}
+                         if factor_columns else {}),
+        factor_conversions=list(factors.attrs.get("conversions", [])))
 
-    patient_col, sample_col, lacking_id = _identifier_columns(table, id_col)
-    level = "sample" if sample_col else "patient"
-    id_column = sample_col or patient_col
+
+# --- read_clinical's jobs ------------------------------------------------------------------------
+
+@dataclass
+class _Reading:
+    """One clinical table being read: the raw cells and what has been found wrong so far."""
+
+    path: Path
+    table: DelimitedTable
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    unparseable: list[UnparseableValue] = field(default_factory=list)
+
+    @property
+    def df(self) -> pd.DataFrame:
+        return self.table.df
+
+    @property
+    def decimal_comma(self) -> bool:
+        return self.table.delimiter == ";"
+
+    def bad(self, line: int, column: str, value: str, why: str) -> None:
+        """Record an unparseable value (a problem, and an entry of ``unparseable``)."""
+        item = UnparseableValue(str(self.path), line, column, value, why)
+        self.unparseable.append(item)
+        self.problems.append(item.describe())
+
+
+@dataclass
+class _Roles:
+    """Which file column plays which role."""
+
+    patient: str | None
+    sample: str | None
+    time: str | None
+    status: str | None
+    binary: dict[str, str]                 # wanted name -> file column
+    no_time_to_event: str | None
+
+    @property
+    def level(self) -> str:
+        return "sample" if self.sample else "patient"
+
+    @property
+    def identifier(self) -> str:
+        return self.sample or self.patient
+
+    @property
+    def key(self) -> str:
+        return "sample_id" if self.level == "sample" else "patient_id"
+
+    def used(self) -> set[str]:
+        """The file columns read for a role (not carried as covariates)."""
+        return {self.identifier, self.time, self.status, self.patient,
+                *self.binary.values()} - {None}
+
+    def columns_used(self) -> dict[str, str]:
+        """Role -> file column, as :attr:`ClinicalTable.columns_used` reports them."""
+        used = {"id": self.identifier}
+        if self.time is not None:
+            used.update({"time": self.time, "status": self.status})
+        if self.level == "sample" and self.patient:
+            used["patient_id"] = self.patient
+        used.update({f"binary:{name}": column for name, column in self.binary.items()})
+        return used
+
+
+def _resolve_roles(reading: _Reading, id_col: str | None, time_col: str | None,
+                   status_col: str | None, binary_cols, required: bool) -> _Roles:
+    """The identifier, time-to-event and binary columns; ClinicalDataError naming every one
+    that is absent."""
+    columns = list(reading.df.columns)
+    patient_col, sample_col, lacking_id = _identifier_columns(reading.table, id_col)
     time_column, status_column, lacking, no_time_to_event = _resolve_time_to_event(
-        columns, time_col, status_col, require_time_to_event)
+        columns, time_col, status_col, required)
     if lacking_id:
         lacking.insert(0, lacking_id)
     binary_resolved = {}
@@ -650,272 +635,329 @@ def read_clinical(path: str | Path, *, time_col: str | None = "TTF_MONTHS",
             lacking.append(wanted)
         binary_resolved[wanted] = found
     if lacking:
-        time_like = [c for c in columns if re.search(r"_(MONTHS|DAYS|WEEKS)$|days|months", c, re.IGNORECASE)]
-        status_like = [c for c in columns if re.search(r"status", c, re.IGNORECASE)]
-        found_text = "; ".join(filter(None, (
-            "time-like columns present: " + ", ".join(time_like) if time_like else
-            "no time-like columns found",
-            "status-like columns present: " + ", ".join(status_like) if status_like else None)))
-        problems.append(f"{header}: missing column(s) {', '.join(lacking)}; the file has "
-                        f"{', '.join(columns)} ({found_text}; choose them with time_col=/status_col="
-                        f", on the command line --time-column/--status-column)")
-        raise ClinicalDataError("clinical table cannot be used", problems=problems, path=path,
-                                hint="name the columns that hold the identifier, time and status "
-                                     "(a binary or HPD outcome needs no time and status)")
+        _raise_lacking(reading, columns, lacking)
+    return _Roles(patient_col, sample_col, time_column, status_column, binary_resolved,
+                  no_time_to_event)
 
-    unparseable: list[UnparseableValue] = []
-    warnings: list[str] = []
-    decimal_comma = table.delimiter == ";"
-    if decimal_comma:
-        warnings.append("semicolon-separated file: times written with a decimal comma (1,5) are "
-                        "read as decimal numbers (1.5)")
-    if no_time_to_event and time_col is not None:
-        warnings.append(f"{no_time_to_event}: time to treatment failure and early failure are "
-                        "not evaluable")
-    df = table.df
-    ids: list[str | None] = []
-    times: list[float] = []
-    events: list[bool | None] = []
-    binaries: dict[str, list[bool | None]] = {name: [] for name in binary_resolved}
-    half_missing: list[int] = []
-    blank_rows: list[int] = []
 
-    def bad(line: int, column: str, value: str, why: str) -> None:
-        item = UnparseableValue(str(path), line, column, value, why)
-        unparseable.append(item)
-        problems.append(item.describe())
+def _raise_lacking(reading: _Reading, columns: list[str], lacking: list[str]) -> None:
+    """ClinicalDataError: the columns asked for that the file lacks, with likely candidates."""
+    time_like = [c for c in columns
+                 if re.search(r"_(MONTHS|DAYS|WEEKS)$|days|months", c, re.IGNORECASE)]
+    status_like = [c for c in columns if re.search(r"status", c, re.IGNORECASE)]
+    found_text = "; ".join(filter(None, (
+        "time-like columns present: " + ", ".join(time_like) if time_like else
+        "no time-like columns found",
+        "status-like columns present: " + ", ".join(status_like) if status_like else None)))
+    reading.problems.append(
+        f"{reading.path} line {reading.table.header_line}: missing column(s) "
+        f"{', '.join(lacking)}; the file has {', '.join(columns)} ({found_text}; choose them "
+        "with time_col=/status_col=, on the command line --time-column/--status-column)")
+    raise ClinicalDataError("clinical table cannot be used", problems=reading.problems,
+                            path=reading.path,
+                            hint="name the columns that hold the identifier, time and status "
+                                 "(a binary or HPD outcome needs no time and status)")
 
+
+@dataclass
+class _Values:
+    """The parsed values of every row, by row index (None / NaN for a blank row)."""
+
+    ids: list[str | None] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)
+    events: list[bool | None] = field(default_factory=list)
+    binaries: dict[str, list[bool | None]] = field(default_factory=dict)
+    half_missing: list[int] = field(default_factory=list)     # lines
+    blank_rows: list[int] = field(default_factory=list)       # row indices
+
+    def outcome(self, i: int) -> tuple:
+        """Row ``i``'s outcome values (NaN as None), for telling repeated rows apart."""
+        time = self.times[i]
+        return (None if isinstance(time, float) and math.isnan(time) else time, self.events[i],
+                *(self.binaries[name][i] for name in self.binaries))
+
+
+def _parse_values(reading: _Reading, roles: _Roles) -> _Values:
+    """Identifier, time, status and binary values of every row; bad values recorded."""
     # rows as plain tuples (df.iloc per row costs more than the parsing), and each distinct text
     # parsed once: a registry's 200,000 rows hold a few thousand distinct times
-    position = {column: at for at, column in enumerate(df.columns)}
+    values = _Values(binaries={name: [] for name in roles.binary})
+    position = {column: at for at, column in enumerate(reading.df.columns)}
+    decimal_comma = reading.decimal_comma
     parse_time_once = _parsed_once(lambda text: parse_time(text, decimal_comma=decimal_comma))
     parse_event_once = _parsed_once(parse_event)
     parse_binary_once = _parsed_once(parse_binary)
-    for index, values in enumerate(df.itertuples(index=False, name=None)):
-        row = _Row(values, position)
-        line = table.line_of(index)
-        if not any(values):
-            blank_rows.append(index)
-            ids.append(None)
-            times.append(np.nan)
-            events.append(None)
-            for name in binaries:
-                binaries[name].append(None)
+    for index, cells in enumerate(reading.df.itertuples(index=False, name=None)):
+        row = _Row(cells, position)
+        line = reading.table.line_of(index)
+        if not any(cells):
+            values.blank_rows.append(index)
+            values.ids.append(None)
+            values.times.append(np.nan)
+            values.events.append(None)
+            for name in values.binaries:
+                values.binaries[name].append(None)
             continue
-        identifier = row[id_column]
+        identifier = row[roles.identifier]
         if is_missing(identifier):
-            problems.append(f"{path} line {line}, column {id_column}: blank identifier")
+            reading.problems.append(f"{reading.path} line {line}, column {roles.identifier}: "
+                                    "blank identifier")
             identifier = None
-        ids.append(identifier)
-        months, event = None, None
-        if time_column is not None:
-            unreadable = False
+        values.ids.append(identifier)
+        months, event = _time_and_event(reading, roles, row, line, values,
+                                        parse_time_once, parse_event_once)
+        values.times.append(np.nan if months is None else months)
+        values.events.append(event)
+        for name, column in roles.binary.items():
             try:
-                months = parse_time_once(row[time_column])
+                values.binaries[name].append(parse_binary_once(row[column]))
             except ValueError as exc:
-                bad(line, time_column, row[time_column], str(exc))
-                months, unreadable = None, True
-            try:
-                event = parse_event_once(row[status_column])
-            except ValueError as exc:
-                bad(line, status_column, row[status_column], str(exc))
-                event, unreadable = None, True
-            if (months is None) != (event is None):
-                if not unreadable:
-                    half_missing.append(line)
-                months, event = None, None
-        times.append(np.nan if months is None else months)
-        events.append(event)
-        for name, column in binary_resolved.items():
-            try:
-                binaries[name].append(parse_binary_once(row[column]))
-            except ValueError as exc:
-                bad(line, column, row[column], str(exc))
-                binaries[name].append(None)
+                reading.bad(line, column, row[column], str(exc))
+                values.binaries[name].append(None)
+    return values
 
-    # the unit is judged from the whole column (its median and maximum), then applied
+
+def _time_and_event(reading: _Reading, roles: _Roles, row: _Row, line: int, values: _Values,
+                    parse_time_once, parse_event_once) -> tuple[float | None, bool | None]:
+    """One row's time and status; both missing when either is (a half-missing row noted)."""
+    if roles.time is None:
+        return None, None
+    months, event, unreadable = None, None, False
+    try:
+        months = parse_time_once(row[roles.time])
+    except ValueError as exc:
+        reading.bad(line, roles.time, row[roles.time], str(exc))
+        unreadable = True
+    try:
+        event = parse_event_once(row[roles.status])
+    except ValueError as exc:
+        reading.bad(line, roles.status, row[roles.status], str(exc))
+        event, unreadable = None, True
+    if (months is None) != (event is None):
+        if not unreadable:
+            values.half_missing.append(line)
+        return None, None
+    return months, event
+
+
+def _apply_time_unit(reading: _Reading, roles: _Roles, values: _Values,
+                     time_unit: str | None) -> tuple[str, list[str]]:
+    """Judge the unit from the whole column (median and maximum), then convert to months.
+    Returns the unit and the plausibility warnings (also logged and added to the warnings)."""
     plausibility: list[str] = []
-    stated_unit = time_unit
-    time_unit = time_unit or "months"
-    if time_column is not None:
-        time_unit, plausibility = check_time_unit(
-            path, time_column, [t for t, i in zip(times, ids) if i is not None], stated_unit)
-    times = [t * MONTHS_PER_UNIT[time_unit] for t in times]
-    warnings.extend(plausibility)
+    unit = time_unit or "months"
+    if roles.time is not None:
+        unit, plausibility = check_time_unit(
+            reading.path, roles.time,
+            [t for t, i in zip(values.times, values.ids) if i is not None], time_unit)
+    values.times = [t * MONTHS_PER_UNIT[unit] for t in values.times]
+    reading.warnings.extend(plausibility)
     for message in plausibility:
-        log.warning("%s: %s", path, message)
+        log.warning("%s: %s", reading.path, message)
+    return unit, plausibility
 
-    blank = set(blank_rows)
-    keep = [i for i in range(len(df)) if i not in blank and ids[i] is not None]
-    key = "sample_id" if level == "sample" else "patient_id"
 
-    # An identifier on several rows: GDC clinical.tsv, for one, repeats a case on one row per
-    # treatment or diagnosis with the same outcome. Rows that agree on every outcome value (and
-    # on the patient, for a sample) are one record: the first row is kept and the report says
-    # so. Rows that disagree leave no way to tell which is right: a problem.
+def _one_row_per_identifier(reading: _Reading, roles: _Roles, values: _Values
+                            ) -> tuple[list[int], list[str], list[str]]:
+    """The rows kept, the identifiers on several rows with different outcomes (problems), and
+    a sentence per identifier repeated with the same outcome (its first row kept).
+
+    GDC clinical.tsv, for one, repeats a case on one row per treatment or diagnosis with the
+    same outcome: rows agreeing on every outcome value (and on the patient, for a sample) are
+    one record. Rows that disagree leave no way to tell which is right: a problem.
+    """
+    df = reading.df
+    blank = set(values.blank_rows)
+    keep = [i for i in range(len(df)) if i not in blank and values.ids[i] is not None]
+
     def outcome_of(i: int) -> tuple:
-        values = [None if isinstance(times[i], float) and math.isnan(times[i]) else times[i],
-                  events[i], *(binaries[name][i] for name in binaries)]
-        if level == "sample" and patient_col is not None:
-            values.append(None if is_missing(df.iloc[i][patient_col]) else df.iloc[i][patient_col])
-        return tuple(values)
+        if roles.level == "sample" and roles.patient is not None:
+            patient = df.iloc[i][roles.patient]
+            return (*values.outcome(i), None if is_missing(patient) else patient)
+        return values.outcome(i)
 
     rows_of: dict[str, list[int]] = {}
     for i in keep:
-        rows_of.setdefault(ids[i], []).append(i)
+        rows_of.setdefault(values.ids[i], []).append(i)
     duplicated_ids: list[str] = []
     repeated_rows: list[str] = []
     dropped: set[int] = set()
     for identifier, indices in rows_of.items():
         if len(indices) < 2:
             continue
-        lines = [table.line_of(i) for i in indices]
         if len({outcome_of(i) for i in indices}) == 1:
-            differing = [c for c in columns if c not in (id_column,)
-                         and len({df.iloc[i][c] for i in indices}) > 1]
-            repeated_rows.append(
-                f"{key.replace('_id', '')} {identifier} on lines {', '.join(map(str, lines))} "
-                f"with the same outcome: line {lines[0]} kept"
-                + (f" (its {', '.join(differing[:5])} used)" if differing else ""))
+            repeated_rows.append(_repeated_sentence(reading, roles, identifier, indices))
             dropped.update(indices[1:])
             continue
         duplicated_ids.append(identifier)
-        outcome_columns = [c for c in (time_column, status_column, *binary_resolved.values(),
-                                       patient_col if level == "sample" else None) if c]
-        shown = "; ".join(f"line {table.line_of(i)}: " + ", ".join(
-            f"{c}={df.iloc[i][c]!r}" for c in outcome_columns) for i in indices)
-        problems.append(f"{path} lines {', '.join(map(str, lines))}, column {id_column}: "
-                        f"{key.replace('_id', '')} {identifier!r} appears {len(lines)} times "
-                        f"with different outcomes ({shown}); list it once")
+        reading.problems.append(_duplicate_problem(reading, roles, identifier, indices))
     duplicated_ids.sort()
     if repeated_rows:
-        warnings.append(f"{len(repeated_rows)} identifier(s) on several rows with the same "
-                        "outcome, each counted once: " + "; ".join(repeated_rows[:5])
-                        + (" ..." if len(repeated_rows) > 5 else ""))
-    keep = [i for i in keep if i not in dropped]
-    out = pd.DataFrame({"_row": keep, "_line": [table.line_of(i) for i in keep]})
-    out[key] = [ids[i] for i in keep]
+        reading.warnings.append(
+            f"{len(repeated_rows)} identifier(s) on several rows with the same outcome, each "
+            "counted once: " + "; ".join(repeated_rows[:5])
+            + (" ..." if len(repeated_rows) > 5 else ""))
+    return [i for i in keep if i not in dropped], duplicated_ids, repeated_rows
 
-    if level == "sample":
-        if patient_col is not None:
-            out["patient_id"] = [None if is_missing(df.iloc[i][patient_col]) else
-                                 df.iloc[i][patient_col] for i in keep]
+
+def _repeated_sentence(reading: _Reading, roles: _Roles, identifier: str,
+                       indices: list[int]) -> str:
+    """An identifier on several rows with one outcome: which line is kept."""
+    df = reading.df
+    lines = [reading.table.line_of(i) for i in indices]
+    differing = [c for c in df.columns if c not in (roles.identifier,)
+                 and len({df.iloc[i][c] for i in indices}) > 1]
+    return (f"{roles.key.replace('_id', '')} {identifier} on lines "
+            f"{', '.join(map(str, lines))} with the same outcome: line {lines[0]} kept"
+            + (f" (its {', '.join(differing[:5])} used)" if differing else ""))
+
+
+def _duplicate_problem(reading: _Reading, roles: _Roles, identifier: str,
+                       indices: list[int]) -> str:
+    """An identifier on several rows with different outcomes: the problem sentence."""
+    df = reading.df
+    lines = [reading.table.line_of(i) for i in indices]
+    outcome_columns = [c for c in (roles.time, roles.status, *roles.binary.values(),
+                                   roles.patient if roles.level == "sample" else None) if c]
+    shown = "; ".join(f"line {reading.table.line_of(i)}: " + ", ".join(
+        f"{c}={df.iloc[i][c]!r}" for c in outcome_columns) for i in indices)
+    return (f"{reading.path} lines {', '.join(map(str, lines))}, column {roles.identifier}: "
+            f"{roles.key.replace('_id', '')} {identifier!r} appears {len(lines)} times "
+            f"with different outcomes ({shown}); list it once")
+
+
+def _output_frame(reading: _Reading, roles: _Roles, values: _Values,
+                  keep: list[int]) -> pd.DataFrame:
+    """One row per kept identifier: ids, ``ttf_months``, ``ttf_event``, binary columns, and
+    ``_row``/``_line`` (the file row and line; dropped at the end)."""
+    df = reading.df
+    out = pd.DataFrame({"_row": keep, "_line": [reading.table.line_of(i) for i in keep]})
+    out[roles.key] = [values.ids[i] for i in keep]
+    if roles.level == "sample":
+        if roles.patient is not None:
+            out["patient_id"] = [None if is_missing(df.iloc[i][roles.patient]) else
+                                 df.iloc[i][roles.patient] for i in keep]
             missing_patient = out["patient_id"].isna()
             if missing_patient.any():
                 out.loc[missing_patient, "patient_id"] = out.loc[missing_patient, "sample_id"]
-                warnings.append(f"{int(missing_patient.sum())} sample row(s) have a blank "
-                                f"{patient_col}: each is taken as its own patient")
+                reading.warnings.append(
+                    f"{int(missing_patient.sum())} sample row(s) have a blank "
+                    f"{roles.patient}: each is taken as its own patient")
         else:
             out["patient_id"] = out["sample_id"]
-            warnings.append(f"sample-level table keyed by {id_column} with no PATIENT_ID column: "
-                            "each sample is taken as its own patient")
-    out["ttf_months"] = pd.Series([times[i] for i in keep], dtype=float)
-    out["ttf_event"] = pd.array([events[i] for i in keep], dtype="boolean")
-    for name, column in binary_resolved.items():
-        out[column] = pd.array([binaries[name][i] for i in keep], dtype="boolean")
+            reading.warnings.append(
+                f"sample-level table keyed by {roles.identifier} with no PATIENT_ID column: "
+                "each sample is taken as its own patient")
+    out["ttf_months"] = pd.Series([values.times[i] for i in keep], dtype=float)
+    out["ttf_event"] = pd.array([values.events[i] for i in keep], dtype="boolean")
+    for name, column in roles.binary.items():
+        out[column] = pd.array([values.binaries[name][i] for i in keep], dtype="boolean")
+    return out
 
-    # One row per sample repeats its patient's outcome (a combined cBioPortal export, or a
-    # sample-level table): rows of one patient that disagree leave no way to tell which is right.
-    inconsistent_patients: list[str] = []
-    if level == "sample" and patient_col is not None:
-        checked = ([("ttf_months", time_column), ("ttf_event", status_column)]
-                   if time_column is not None else [])
-        checked += [(column, column) for column in binary_resolved.values()]
-        disagreements, disagreeing = _patient_disagreements(out, checked, df, path)
-        problems += disagreements
-        inconsistent_patients = list(disagreeing)
-        for patient, fields in disagreeing.items():
-            rows = out["patient_id"] == patient
-            if fields & {"ttf_months", "ttf_event"}:      # time and status only make sense together
-                out.loc[rows, "ttf_months"] = np.nan
-                out.loc[rows, "ttf_event"] = pd.NA
-            for field_name in fields - {"ttf_months", "ttf_event"}:
-                out.loc[rows, field_name] = pd.NA
 
-    used = {id_column, time_column, status_column, *binary_resolved.values()} - {None}
-    if patient_col:
-        used.add(patient_col)
+def _check_patients(reading: _Reading, roles: _Roles, out: pd.DataFrame) -> list[str]:
+    """Patients whose sample rows disagree on an outcome (problems; the values set missing).
+
+    One row per sample repeats its patient's outcome (a combined cBioPortal export, or a
+    sample-level table): rows of one patient that disagree leave no way to tell which is right.
+    """
+    if roles.level != "sample" or roles.patient is None:
+        return []
+    checked = ([("ttf_months", roles.time), ("ttf_event", roles.status)]
+               if roles.time is not None else [])
+    checked += [(column, column) for column in roles.binary.values()]
+    disagreements, disagreeing = _patient_disagreements(out, checked, reading.df, reading.path)
+    reading.problems.extend(disagreements)
+    for patient, fields in disagreeing.items():
+        rows = out["patient_id"] == patient
+        if fields & {"ttf_months", "ttf_event"}:      # time and status only make sense together
+            out.loc[rows, "ttf_months"] = np.nan
+            out.loc[rows, "ttf_event"] = pd.NA
+        for field_name in fields - {"ttf_months", "ttf_event"}:
+            out.loc[rows, field_name] = pd.NA
+    return list(disagreeing)
+
+
+def _carry_other_columns(reading: _Reading, roles: _Roles, out: pd.DataFrame,
+                         keep: list[int]) -> None:
+    """Every column not read for a role, carried into ``out`` under its own name (float when
+    all its values are numbers); a non-finite number is a bad value."""
+    df = reading.df
+    used = roles.used()
     reserved = {"patient_id", "sample_id", "ttf_months", "ttf_event", "_line", "_row"}
-    for column in columns:
+    for column in df.columns:
         if column in used:
             continue
         if column in reserved:
-            warnings.append(f"column {column!r} not carried: the name is reserved for the output")
+            reading.warnings.append(f"column {column!r} not carried: the name is reserved for "
+                                    "the output")
             continue
         carried = _carry(df[column].iloc[keep].reset_index(drop=True))
         if carried.dtype == float:
             # a covariate of inf (or 1e400) would reach the models; refused like a bad time
             for j in np.flatnonzero(np.isinf(carried.to_numpy())):
-                bad(table.line_of(keep[j]), column, df[column].iloc[keep[j]],
-                    "not a finite number")
+                reading.bad(reading.table.line_of(keep[j]), column, df[column].iloc[keep[j]],
+                            "not a finite number")
                 carried.iloc[j] = np.nan
         out[column] = carried.to_numpy() if carried.dtype == float else carried
 
-    # patient factors: the one vocabulary (hpdgenomics.clinical.factors), parsed per column
+
+def _factor_frame(reading: _Reading, roles: _Roles, out: pd.DataFrame, keep: list[int],
+                  factor_mapping: dict[str, str] | None) -> pd.DataFrame:
+    """Patient factors (the one vocabulary of :mod:`hpdgenomics.clinical.factors`) parsed per
+    column into ``out``; returns the factor frame (its ``attrs`` name columns and conversions)."""
     from .patient import patient_factor_frame
 
-    factor_source = df.drop(columns=[c for c in used if c in df.columns]).iloc[keep]
+    df = reading.df
+    source = df.drop(columns=[c for c in roles.used() if c in df.columns]).iloc[keep]
     factors, factor_problems = patient_factor_frame(
-        factor_source.reset_index(drop=True), path=path,
-        lines=[table.line_of(i) for i in keep], decimal_comma=decimal_comma,
+        source.reset_index(drop=True), path=reading.path,
+        lines=[reading.table.line_of(i) for i in keep], decimal_comma=reading.decimal_comma,
         mapping=factor_mapping)
-    problems.extend(factor_problems)
+    reading.problems.extend(factor_problems)
     for key in factors.columns:
         out[key] = factors[key].to_numpy()
-    factor_columns = dict(factors.attrs.get("factor_columns", {}))
+    return factors
 
-    if half_missing:
-        shown = ", ".join(map(str, half_missing[:10])) + (" ..." if len(half_missing) > 10 else "")
-        warnings.append(f"{len(half_missing)} row(s) have a time without a status or a status "
-                        f"without a time ({time_column}/{status_column}); their outcome "
-                        f"is taken as missing (lines {shown})")
 
-    sample_map: dict[str, str] | None = None
-    samples_sha = None
-    duplicate_samples: list[str] = []
+def _sample_map(reading: _Reading, roles: _Roles, out: pd.DataFrame,
+                samples_path: str | Path | None) -> tuple[dict[str, str] | None, str | None]:
+    """SAMPLE_ID -> PATIENT_ID from the samples file, else from a sample-level table; and the
+    samples file's SHA-256."""
     if samples_path is not None:
-        sample_map = read_sample_map(samples_path, problems)
-        samples_sha = sha256_file(samples_path)
-    elif level == "sample":
-        sample_map = dict(zip(out["sample_id"], out["patient_id"]))
+        return read_sample_map(samples_path, reading.problems), sha256_file(samples_path)
+    if roles.level == "sample":
+        return dict(zip(out["sample_id"], out["patient_id"])), None
+    return None, None
 
-    duplicate_patients: list[str] = []
+
+def _settle_problems(reading: _Reading, roles: _Roles, out: pd.DataFrame,
+                     duplicated_ids: list[str], on_invalid: str
+                     ) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """Raise every problem at once (``on_invalid="error"``), or keep them as missing values:
+    identifiers duplicated with different outcomes are then dropped, as no rule can say which
+    row is right. Returns ``out`` and the dropped patient and sample identifiers."""
+    problems = reading.problems
     if problems and on_invalid == "error":
-        raise ClinicalDataError("clinical data cannot be used", problems=problems, path=path,
+        raise ClinicalDataError("clinical data cannot be used", problems=problems,
+                                path=reading.path,
                                 hint="fix every value named, or pass on_invalid='missing' "
                                      "(--on-invalid missing) to treat them as missing")
-    if problems:
-        # on_invalid == "missing": values already set to missing; duplicated identifiers are
-        # dropped entirely because no rule can say which of the rows is right.
-        if duplicated_ids:
-            out = out[~out[key].isin(duplicated_ids)]
-            duplicate_patients = list(duplicated_ids) if key == "patient_id" else []
-            duplicate_samples = list(duplicated_ids) if key == "sample_id" else []
-        warnings.append(f"{len(problems)} problem(s) treated as missing values: "
-                        + "; ".join(problems[:10]) + (" ..." if len(problems) > 10 else ""))
-    order = ["patient_id"] + (["sample_id"] if level == "sample" else []) + ["ttf_months", "ttf_event"]
-    out = out[order + [c for c in out.columns if c not in order and c not in ("_line", "_row")]]
-    columns_used = {"id": id_column}
-    if time_column is not None:
-        columns_used.update({"time": time_column, "status": status_column})
-    if level == "sample" and patient_col:
-        columns_used["patient_id"] = patient_col
-    columns_used.update({f"binary:{name}": column for name, column in binary_resolved.items()})
-    for message in warnings:
-        if message not in plausibility:
-            log.info("%s: %s", path, message)
-    return ClinicalTable(path=str(path), sha256=sha256_file(path), df=out.reset_index(drop=True),
-                         columns_used=columns_used, time_unit=time_unit, level=level,
-                         sample_to_patient=sample_map,
-                         samples_path=str(samples_path) if samples_path is not None else None,
-                         samples_sha256=samples_sha, unparseable=unparseable,
-                         duplicate_patients=duplicate_patients,
-                         duplicate_samples=duplicate_samples,
-                         inconsistent_patients=inconsistent_patients,
-                         repeated_rows=repeated_rows, no_time_to_event=no_time_to_event,
-                         warnings=warnings, time_unit_stated=stated_unit is not None,
-                         plausibility_warnings=plausibility, factor_columns=factor_columns,
-                         factor_assessed=({key: int(out[key].notna().sum())
-                                           for key in factors.columns} if factor_columns
-                                          else {}),
-                         factor_conversions=list(factors.attrs.get("conversions", [])))
+    if not problems:
+        return out, [], []
+    duplicate_patients: list[str] = []
+    duplicate_samples: list[str] = []
+    if duplicated_ids:
+        out = out[~out[roles.key].isin(duplicated_ids)]
+        duplicate_patients = list(duplicated_ids) if roles.key == "patient_id" else []
+        duplicate_samples = list(duplicated_ids) if roles.key == "sample_id" else []
+    reading.warnings.append(f"{len(problems)} problem(s) treated as missing values: "
+                            + "; ".join(problems[:10]) + (" ..." if len(problems) > 10 else ""))
+    return out, duplicate_patients, duplicate_samples
+
+
+def _ordered(out: pd.DataFrame, level: str) -> pd.DataFrame:
+    """Identifier and outcome columns first, then the others; ``_row``/``_line`` dropped."""
+    order = (["patient_id"] + (["sample_id"] if level == "sample" else [])
+             + ["ttf_months", "ttf_event"])
+    return out[order + [c for c in out.columns if c not in order and c not in ("_line", "_row")]]

@@ -39,7 +39,8 @@ import pandas as pd
 
 from ..errors import InputError
 from ..model import GeneStatus
-from .clinical import find_column, is_missing, read_delimited, refuse_binary
+from .table import find_column, read_delimited, refuse_binary
+from .vocabulary import is_missing
 from .text import open_text, sha256_file
 
 log = logging.getLogger(__name__)
@@ -256,6 +257,8 @@ class ProfilingMap:
     @classmethod
     def from_files(cls, matrix_path: str | Path | None = None,
                    panel_paths: Iterable[str | Path] = ()) -> "ProfilingMap":
+        """Read a gene-panel matrix and its panel definition files; without a matrix every
+        sample counts as profiled for every gene (an empty map)."""
         panel_paths = list(panel_paths)
         if matrix_path is None:
             if panel_paths:
@@ -291,6 +294,7 @@ class ProfilingMap:
 
     @property
     def profiles(self) -> list[str]:
+        """The matrix's profile columns (empty without a matrix)."""
         return [] if self.matrix is None else list(self.matrix.columns)
 
     def _check_profile(self, profile: str) -> None:

@@ -7,7 +7,10 @@ Tab-separated text, plain or gzipped, one header row; leading ``#`` lines (``#ve
 as :attr:`MafTable.comments`. A UTF-8 byte-order mark and Windows line endings are accepted. The flavours written by
 vcf2maf, the NCI GDC, cBioPortal (``data_mutations_extended.txt``), AACR GENIE, the Broad/WUSTL
 TCGA releases (maftools' ``tcga_laml.maf.gz``) and OncoKB's annotator examples are all read by
-column name, case-insensitively (``End_position`` = ``End_Position``).
+column name, as :func:`hpdgenomics.io.table.find_column` matches every table's columns: exactly,
+else ignoring case (``End_position`` = ``End_Position``), else ignoring case, spaces and
+punctuation. Missing values are :data:`hpdgenomics.io.vocabulary.MAF_MISSING_VALUES` (not the
+clinical words: a MAF's ``Unknown`` Hugo_Symbol is an intergenic variant, not a blank).
 
 Required columns: ``Hugo_Symbol``, ``Tumor_Sample_Barcode``, ``Variant_Classification``.
 Coordinates (``Chromosome``, ``Start_Position``, ``End_Position``, ``Reference_Allele``,
@@ -62,8 +65,9 @@ import pandas as pd
 from ..errors import InputError, UsageError
 from ..genome import CHROM_LENGTHS, normalize_build, normalize_chrom
 from ..model import Consequence, VariantCall
-from .clinical import read_delimited
+from .table import find_column, read_delimited
 from .text import sha256_file
+from .vocabulary import MAF_MISSING_VALUES
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +142,6 @@ CLASSIFICATION_TO_CONSEQUENCE: dict[str, Consequence] = {
 }
 _CLASSIFICATION_LOOKUP = {k.lower(): v.value for k, v in CLASSIFICATION_TO_CONSEQUENCE.items()}
 
-_MISSING = frozenset({"", "na", "n/a", "nan", ".", "null", "none", "[not available]"})
 _PROTEIN_COLUMNS = ("HGVSp_Short", "HGVSp", "Protein_Change", "Amino_Acid_Change",
                     # maftools' annovarToMaf and many hand-made minimal MAFs
                     "AAChange", "AA_Change")
@@ -169,10 +172,12 @@ class MafTable:
 
     @property
     def rows_per_sample(self) -> dict[str, int]:
+        """Kept rows per sample id, by sample id."""
         return {str(k): int(v) for k, v in self.df["sample_id"].value_counts().sort_index().items()}
 
     @property
     def samples(self) -> list[str]:
+        """The sample ids with at least one kept row, sorted."""
         return sorted(self.df["sample_id"].unique())
 
     def accounting(self) -> dict:
@@ -185,13 +190,13 @@ class MafTable:
 
 
 def _column(raw: pd.DataFrame, name: str) -> str | None:
-    lowered = {c.lower(): c for c in raw.columns}
-    return lowered.get(name.lower())
+    """The MAF's column for ``name`` (:func:`hpdgenomics.io.table.find_column`)."""
+    return find_column(raw.columns, name)
 
 
 def _present(series: pd.Series) -> pd.Series:
     return ~_per_value(series, lambda v: isinstance(v, str) and
-                       v.strip().lower() in _MISSING).astype(bool)
+                       v.strip().lower() in MAF_MISSING_VALUES).astype(bool)
 
 
 def _numbers(series: pd.Series) -> pd.Series:

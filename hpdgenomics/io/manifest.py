@@ -15,7 +15,8 @@ Required: ``sample_id`` and at least one of ``vcf`` / ``cnv`` per row. Optional,
 
 Any other column is carried along into the cohort tables as a covariate candidate (``sex``,
 ``purity`` and ``ploidy`` are too). Relative paths are resolved against the manifest's folder.
-Missing values are blank, ``NA``, ``N/A``, ``None`` or ``[Not Available]``. Every problem of the
+Missing values are those of :mod:`hpdgenomics.io.vocabulary` (blank, ``NA``, ``N/A``, ``None``,
+``null``, ``.``, ``[Not Available]``, ``unknown`` ..., any letter case), as in every other table. Every problem of the
 file is collected and reported at once, each with its line number. Each sample's reports are named
 from its ``sample_id`` by :func:`~hpdgenomics.outputs.safe_file_stem`; two ids that would share a
 file name (``a/b`` and ``a_b``, or ``S1`` and ``s1`` on a case-insensitive disk) are refused,
@@ -35,13 +36,14 @@ from pathlib import Path
 from ..errors import InputError, UsageError
 from ..genome import normalize_build
 from ..outputs import safe_file_stem
+from .table import refuse_binary
 from .text import open_text
+from .vocabulary import is_missing
 
 KNOWN_COLUMNS = ("sample_id", "patient_id", "vcf", "cnv", "panel", "tumor_type", "sample",
                  "cnv_sample", "build", "cnv_format", "seg_log_base", "purity", "ploidy", "sex")
 #: manifest columns that are also offered to the cohort analysis as covariates
 COVARIATE_COLUMNS = ("tumor_type", "sex", "purity", "ploidy")
-MISSING = {"", "NA", "na", "N/A", "[Not Available]", "None"}
 
 # the limits of the ``screen`` options of the same names (cli/screen.py uses these too)
 PURITY_RANGE = (0.01, 1.0)
@@ -52,6 +54,9 @@ SEG_LOG_BASES = (2.0, 10.0)
 
 @dataclass
 class ManifestRow:
+    """One sample of a manifest or sample sheet: its files (resolved against the manifest's
+    folder), its optional values, ``line`` in the file, and ``extra`` columns by name."""
+
     sample_id: str
     line: int
     patient_id: str | None = None
@@ -146,12 +151,10 @@ _VALUE_COLUMNS: dict[str, Callable[[str], object]] = {
 
 def _text(record: dict[str, str], column: str) -> str | None:
     value = record.get(column, "")
-    return None if value in MISSING else value
+    return None if is_missing(value) else value
 
 
 def _data_lines(path: Path) -> list[tuple[int, str]]:
-    from .clinical import refuse_binary
-
     refuse_binary(path, "manifest")
     with open_text(path) as handle:
         return [(number, line) for number, line in enumerate(handle, start=1)
@@ -159,6 +162,9 @@ def _data_lines(path: Path) -> list[tuple[int, str]]:
 
 
 def read_manifest(path: str | Path, *, sample_sheet: bool = False) -> list[ManifestRow]:
+    """Read a tab-separated manifest (comma-separated when named ``.csv``); see the module
+    docstring. Every problem of every line is collected and raised as one InputError.
+    ``sample_sheet``: only ``sample_id`` is required and files need not exist."""
     path = Path(path)
     is_csv = path.suffix.lower() == ".csv"
     numbered = _data_lines(path)
@@ -186,57 +192,66 @@ def read_manifest(path: str | Path, *, sample_sheet: bool = False) -> list[Manif
     # manifests hold no quoted multi-line fields, so the n-th record is the n-th data line
     for (index, _), raw in zip(numbered[1:], reader):
         record = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
-        sample_id = record.get("sample_id", "")
-        if sample_id in MISSING:
-            problems.append(f"line {index}: empty sample_id")
-            continue
-        if sample_id in seen:
-            problems.append(f"line {index}: sample_id {sample_id!r} already on line {seen[sample_id]}")
-            continue
-        seen[sample_id] = index
-        stem = safe_file_stem(sample_id)
-        if stem.casefold() in file_stems:
-            other, other_line = file_stems[stem.casefold()]
-            problems.append(f"line {index}: sample_id {sample_id!r} gives the same report file "
-                            f"name ({stem}.hpd.*) as {other!r} on line {other_line}; rename one")
-        else:
-            file_stems[stem.casefold()] = (sample_id, index)
-        files = {}
-        for column in ("vcf", "cnv", "panel"):
-            value = record.get(column, "")
-            if value in MISSING:
-                files[column] = None
-                continue
-            file_path = Path(value) if Path(value).is_absolute() else path.parent / value
-            if not sample_sheet and not file_path.is_file():
-                problems.append(f"line {index}: {column} file {value!r} not found "
-                                f"(looked at {file_path})")
-            files[column] = file_path
-        if files["vcf"] is None and files["cnv"] is None and not sample_sheet:
-            problems.append(f"line {index}: sample {sample_id!r} has neither vcf nor cnv")
-        values: dict[str, object] = {}
-        for column, parse in _VALUE_COLUMNS.items():
-            text = record.get(column, "")
-            if text in MISSING:
-                values[column] = None
-                continue
-            try:
-                values[column] = parse(text)
-            except ValueError as exc:
-                problems.append(f"line {index}: {exc}")
-                values[column] = None
-        rows.append(ManifestRow(
-            sample_id=sample_id, line=index, patient_id=_text(record, "patient_id"),
-            vcf=files["vcf"], cnv=files["cnv"], panel=files["panel"],
-            tumor_type=_text(record, "tumor_type"), sample=_text(record, "sample"),
-            cnv_sample=_text(record, "cnv_sample"), **values,
-            extra={k: v for k, v in record.items() if k not in KNOWN_COLUMNS}))
+        row = _manifest_row(record, index, path, sample_sheet, seen, file_stems, problems)
+        if row is not None:
+            rows.append(row)
     if problems:
         shown = "; ".join(problems[:15]) + (f" (+{len(problems) - 15} more)"
                                              if len(problems) > 15 else "")
         raise InputError(f"{len(problems)} problem(s) in the manifest: {shown}", path=path,
                          hint="fix every line named and rerun")
     return rows
+
+
+def _manifest_row(record: dict[str, str], index: int, path: Path, sample_sheet: bool,
+                  seen: dict[str, int], file_stems: dict[str, tuple[str, int]],
+                  problems: list[str]) -> ManifestRow | None:
+    """One data line's ManifestRow; its problems appended (None when it has no usable id)."""
+    sample_id = record.get("sample_id", "")
+    if is_missing(sample_id):
+        problems.append(f"line {index}: empty sample_id")
+        return None
+    if sample_id in seen:
+        problems.append(f"line {index}: sample_id {sample_id!r} already on line {seen[sample_id]}")
+        return None
+    seen[sample_id] = index
+    stem = safe_file_stem(sample_id)
+    if stem.casefold() in file_stems:
+        other, other_line = file_stems[stem.casefold()]
+        problems.append(f"line {index}: sample_id {sample_id!r} gives the same report file "
+                        f"name ({stem}.hpd.*) as {other!r} on line {other_line}; rename one")
+    else:
+        file_stems[stem.casefold()] = (sample_id, index)
+    files = {}
+    for column in ("vcf", "cnv", "panel"):
+        value = record.get(column, "")
+        if is_missing(value):
+            files[column] = None
+            continue
+        file_path = Path(value) if Path(value).is_absolute() else path.parent / value
+        if not sample_sheet and not file_path.is_file():
+            problems.append(f"line {index}: {column} file {value!r} not found "
+                            f"(looked at {file_path})")
+        files[column] = file_path
+    if files["vcf"] is None and files["cnv"] is None and not sample_sheet:
+        problems.append(f"line {index}: sample {sample_id!r} has neither vcf nor cnv")
+    values: dict[str, object] = {}
+    for column, parse in _VALUE_COLUMNS.items():
+        text = record.get(column, "")
+        if is_missing(text):
+            values[column] = None
+            continue
+        try:
+            values[column] = parse(text)
+        except ValueError as exc:
+            problems.append(f"line {index}: {exc}")
+            values[column] = None
+    return ManifestRow(
+        sample_id=sample_id, line=index, patient_id=_text(record, "patient_id"),
+        vcf=files["vcf"], cnv=files["cnv"], panel=files["panel"],
+        tumor_type=_text(record, "tumor_type"), sample=_text(record, "sample"),
+        cnv_sample=_text(record, "cnv_sample"), **values,
+        extra={k: v for k, v in record.items() if k not in KNOWN_COLUMNS})
 
 
 def manifest_columns(rows: list[ManifestRow]) -> list[str]:

@@ -19,8 +19,6 @@ Numbers may use a decimal comma only in ``;``-separated files.
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
 import zlib
 from pathlib import Path
@@ -28,7 +26,8 @@ from typing import Any
 
 from ..clinical.factors import FactorProblems, PatientFactors, build_factors, canonical_name
 from ..errors import ClinicalDataError, InputError
-from .text import open_text, sniff_delimiter
+from .table import BINARY_SNIFF_CHARS, RowSplitError, binary_content, split_rows
+from .text import open_text
 
 _KEY_HEADERS = ("factor", "key", "name", "variable", "parameter", "field")
 _YAML_SUFFIXES = (".yaml", ".yml")
@@ -81,8 +80,8 @@ def _read_text(path: Path) -> str:
         raise InputError(f"cannot be read ({exc})", path=path,
                          hint="give the patient file as YAML or a tab/comma-separated text "
                               "table") from None
-    if "\x00" in text[:65536]:
-        raise InputError("is not a text file (it holds NUL bytes: a spreadsheet workbook?)",
+    if (why := binary_content(text[:BINARY_SNIFF_CHARS])) is not None:
+        raise InputError(f"is not a text file ({why}: a spreadsheet workbook?)",
                          path=path, hint="export the sheet as 'Text (Tab delimited)' or CSV")
     if not text.strip():
         raise InputError("is empty", path=path, hint="give at least one factor (docs/clinical.md)")
@@ -121,30 +120,21 @@ def _yaml_key_lines(text: str, keys) -> dict[str, str]:
 
 
 def _rows(text: str, path: Path) -> tuple[list[list[str]], list[int], str]:
-    lines = text.splitlines(keepends=True)
-    skipped = 0
-    while skipped < len(lines) and (lines[skipped].startswith("#") or not lines[skipped].strip()):
-        skipped += 1
-    if skipped >= len(lines):
-        raise InputError("holds no rows", path=path, hint="give at least one factor")
-    separator = sniff_delimiter(lines[skipped].rstrip("\r\n"),
-                                csv_name=path.name.lower().endswith((".csv", ".csv.gz")))
-    reader = csv.reader(io.StringIO("".join(lines[skipped:])), delimiter=separator)
-    rows, numbers = [], []
+    """The non-blank rows of a key/value or wide table (:func:`hpdgenomics.io.table.split_rows`),
+    trailing empty fields (trailing separators, as spreadsheets write them) removed."""
     try:
-        last = 0
-        for fields in reader:
-            line, last = skipped + last + 1, reader.line_num
-            fields = [f.strip() for f in fields]
-            while fields and not fields[-1]:
-                fields.pop()                 # trailing separators, as spreadsheets write them
-            if fields:
-                rows.append(fields)
-                numbers.append(line)
-    except csv.Error as exc:
-        raise InputError(f"line {skipped + reader.line_num}: cannot be split into fields ({exc})",
+        split = split_rows(text, path, skip_blank_lines=True)
+    except RowSplitError as exc:
+        raise InputError(f"line {exc.line}: cannot be split into fields ({exc.reason})",
                          path=path, hint="check the line's quotes") from None
-    return rows, numbers, separator
+    if split is None:
+        raise InputError("holds no rows", path=path, hint="give at least one factor")
+    rows = []
+    for fields in split.rows:
+        while fields and not fields[-1]:
+            fields.pop()
+        rows.append(fields)
+    return rows, split.lines, split.separator
 
 
 def _table(text: str, path: Path, wanted: str | None, *, explicit: bool
@@ -327,8 +317,7 @@ def patient_factor_frame(frame, *, path, lines, decimal_comma: bool = False,
     import numpy as np
     import pandas as pd
 
-    from ..clinical.factors import (FACTORS, UNIT_KEYS, _UNIT_KEY_MIXUP, _number, check_ldh,
-                                    check_liver, check_nlr, parse_value)
+    from ..clinical.factors import FACTORS, check_ldh, check_liver, check_nlr
 
     columns = factor_columns_of(frame.columns, mapping, path=path)
     lines = np.asarray(list(lines))
@@ -337,84 +326,122 @@ def patient_factor_frame(frame, *, path, lines, decimal_comma: bool = False,
     conversions: list[str] = []
     sites_of: dict[str, object] = {}
     for key, (column, name) in columns.items():
-        factor = FACTORS[key]
         codes, uniques = pd.factorize(frame[column].astype(object), use_na_sentinel=True)
-        canonical = canonical_name(name)
-        # whole-column plausibility: bare numbers the vocabulary would call another unit's
-        mixup = _UNIT_KEY_MIXUP.get(canonical) if canonical in UNIT_KEYS else factor.mixup
-        flagged = np.zeros(len(uniques), dtype=bool)
-        bare = np.zeros(len(uniques), dtype=bool)
-        if mixup is not None:
-            for at, text in enumerate(uniques):
-                try:
-                    number, unit = _number(text, decimal_comma=decimal_comma)
-                except ValueError:
-                    continue
-                if not unit:
-                    bare[at] = True
-                    flagged[at] = mixup(number) is not None
-        if flagged.any():
-            bad_rows = np.isin(codes, np.flatnonzero(flagged))
-            good_rows = np.isin(codes, np.flatnonzero(bare & ~flagged))
-            example = mixup(_number(uniques[np.flatnonzero(flagged)[0]],
-                                    decimal_comma=decimal_comma)[0])
-            if not good_rows.any():
-                problems.append(
-                    f"{path}, column {column}: every value is implausible as {factor.unit or key}"
-                    f" ({int(bad_rows.sum())} values; e.g. {example}): the column is in another "
-                    f"unit; name it with its unit (e.g. 'Albumin (g/dL)') or map it with "
-                    f"--clinical-factor KEY={column} using a key with the unit "
-                    f"({', '.join(k for k, (f, _) in UNIT_KEYS.items() if f == key) or 'none'})")
-            else:
-                problems.append(
-                    f"{path}, column {column}: values on two scales: {int(good_rows.sum())} "
-                    f"plausible as {factor.unit or key}, {int(bad_rows.sum())} not "
-                    f"({_lines_text(list(lines[bad_rows]))}; e.g. {example}); convert them to "
-                    "one unit")
-        values = np.full(len(uniques), np.nan)
-        site_lists: list = [None] * len(uniques)
-        failed: list[tuple[int, str]] = []
-        converted = 0
-        for at, text in enumerate(uniques):
-            if flagged[at]:
-                continue
-            try:
-                parsed = parse_value(name, text, decimal_comma=decimal_comma)
-            except ValueError as exc:
-                failed.append((at, str(exc)))
-                continue
-            if parsed is None:
-                continue
-            if key == "metastatic_sites":
-                site_lists[at] = parsed["sites"]
-                parsed = parsed["count"]
-            values[at] = float(parsed)
-            if factor.units and not bare[at] and isinstance(text, str) and \
-                    _has_unit(text, decimal_comma):
-                converted += int((codes == at).sum())
-        for at, message in failed:
-            rows = codes == at
-            problems.append(f"{path} {_lines_text(list(lines[rows]))}, column {column}: "
-                            f"{uniques[at]!r}: {message}")
-        column_values = np.where(codes >= 0, values[np.maximum(codes, 0)], np.nan)
-        out[key] = column_values
+        flagged, bare = _unit_mixup(key, column, name, codes, uniques, lines, path, problems,
+                                    decimal_comma)
+        values, site_lists, converted = _parse_factor_values(
+            key, column, name, codes, uniques, flagged, bare, lines, path, problems,
+            decimal_comma)
+        out[key] = np.where(codes >= 0, values[np.maximum(codes, 0)], np.nan)
         if key == "metastatic_sites":
             sites_of = {"codes": codes, "lists": site_lists}
-        if canonical in UNIT_KEYS and name == column:
-            conversions.append(f"column {column} read as {key} in {factor.unit} "
-                               f"(x{UNIT_KEYS[canonical][1]:g} from the unit in its name)")
-        elif canonical in UNIT_KEYS:
-            conversions.append(f"column {column} read as {key} in {factor.unit} "
-                               f"(x{UNIT_KEYS[canonical][1]:g}, mapped as {name})")
-        if converted:
-            conversions.append(f"column {column}: {converted} value(s) written with a unit "
-                               f"converted to {factor.unit}")
+        conversions.extend(_conversion_notes(key, column, name, FACTORS[key].unit, converted))
     _cross_checks(out, sites_of, columns, lines, path, problems,
                   check_ldh=check_ldh, check_nlr=check_nlr, check_liver=check_liver)
     out.attrs["factor_columns"] = {key: column for key, (column, _) in columns.items()}
     out.attrs["assessed"] = {key: int(out[key].notna().sum()) for key in out.columns}
     out.attrs["conversions"] = conversions
     return out, problems
+
+
+def _unit_mixup(key, column, name, codes, uniques, lines, path, problems, decimal_comma):
+    """Whole-column plausibility: bare numbers the vocabulary would call another unit's (an
+    albumin column all below 10 g/L is g/dL; a column mixing both scales lists the lines of the
+    minority). Returns (flagged, bare): per distinct value, implausible / written without unit."""
+    import numpy as np
+
+    from ..clinical.factors import FACTORS, UNIT_KEYS, _UNIT_KEY_MIXUP, _number
+
+    factor = FACTORS[key]
+    canonical = canonical_name(name)
+    mixup = _UNIT_KEY_MIXUP.get(canonical) if canonical in UNIT_KEYS else factor.mixup
+    flagged = np.zeros(len(uniques), dtype=bool)
+    bare = np.zeros(len(uniques), dtype=bool)
+    if mixup is not None:
+        for at, text in enumerate(uniques):
+            try:
+                number, unit = _number(text, decimal_comma=decimal_comma)
+            except ValueError:
+                continue
+            if not unit:
+                bare[at] = True
+                flagged[at] = mixup(number) is not None
+    if not flagged.any():
+        return flagged, bare
+    bad_rows = np.isin(codes, np.flatnonzero(flagged))
+    good_rows = np.isin(codes, np.flatnonzero(bare & ~flagged))
+    example = mixup(_number(uniques[np.flatnonzero(flagged)[0]], decimal_comma=decimal_comma)[0])
+    if not good_rows.any():
+        problems.append(
+            f"{path}, column {column}: every value is implausible as {factor.unit or key}"
+            f" ({int(bad_rows.sum())} values; e.g. {example}): the column is in another "
+            f"unit; name it with its unit (e.g. 'Albumin (g/dL)') or map it with "
+            f"--clinical-factor KEY={column} using a key with the unit "
+            f"({', '.join(k for k, (f, _) in UNIT_KEYS.items() if f == key) or 'none'})")
+    else:
+        problems.append(
+            f"{path}, column {column}: values on two scales: {int(good_rows.sum())} "
+            f"plausible as {factor.unit or key}, {int(bad_rows.sum())} not "
+            f"({_lines_text(list(lines[bad_rows]))}; e.g. {example}); convert them to "
+            "one unit")
+    return flagged, bare
+
+
+def _parse_factor_values(key, column, name, codes, uniques, flagged, bare, lines, path,
+                         problems, decimal_comma):
+    """Each distinct value of a factor column parsed once (the flagged ones left NaN).
+    Returns (values, site lists, number of cells converted from a written unit); a value that
+    cannot be parsed is a problem naming its lines."""
+    import numpy as np
+
+    from ..clinical.factors import FACTORS, parse_value
+
+    factor = FACTORS[key]
+    values = np.full(len(uniques), np.nan)
+    site_lists: list = [None] * len(uniques)
+    failed: list[tuple[int, str]] = []
+    converted = 0
+    for at, text in enumerate(uniques):
+        if flagged[at]:
+            continue
+        try:
+            parsed = parse_value(name, text, decimal_comma=decimal_comma)
+        except ValueError as exc:
+            failed.append((at, str(exc)))
+            continue
+        if parsed is None:
+            continue
+        if key == "metastatic_sites":
+            site_lists[at] = parsed["sites"]
+            parsed = parsed["count"]
+        values[at] = float(parsed)
+        if factor.units and not bare[at] and isinstance(text, str) and \
+                _has_unit(text, decimal_comma):
+            converted += int((codes == at).sum())
+    for at, message in failed:
+        rows = codes == at
+        problems.append(f"{path} {_lines_text(list(lines[rows]))}, column {column}: "
+                        f"{uniques[at]!r}: {message}")
+    return values, site_lists, converted
+
+
+def _conversion_notes(key: str, column: str, name: str, unit: str | None,
+                      converted: int) -> list[str]:
+    """Sentences on how a factor column's values were converted to the factor's unit."""
+    from ..clinical.factors import UNIT_KEYS
+
+    notes = []
+    canonical = canonical_name(name)
+    if canonical in UNIT_KEYS and name == column:
+        notes.append(f"column {column} read as {key} in {unit} "
+                     f"(x{UNIT_KEYS[canonical][1]:g} from the unit in its name)")
+    elif canonical in UNIT_KEYS:
+        notes.append(f"column {column} read as {key} in {unit} "
+                     f"(x{UNIT_KEYS[canonical][1]:g}, mapped as {name})")
+    if converted:
+        notes.append(f"column {column}: {converted} value(s) written with a unit "
+                     f"converted to {unit}")
+    return notes
 
 
 def _has_unit(text: str, decimal_comma: bool) -> bool:

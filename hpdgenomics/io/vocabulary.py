@@ -31,6 +31,10 @@ MISSING_VALUES = frozenset({
     "[completed]", "[not reported]",
     "'--", "--", "not reported", "unknown"})
 
+#: missing values in a MAF's fields: fewer than in clinical tables, because the MAF format gives
+#: ``Unknown`` a meaning (the Hugo_Symbol of an intergenic variant) and ``-`` is an allele
+MAF_MISSING_VALUES = frozenset({"", "na", "n/a", "nan", ".", "null", "none", "[not available]"})
+
 #: a time-to-event status meaning the event happened (treatment failure, progression, death)
 EVENT_WORDS = frozenset({
     "1", "true", "t", "yes", "y", "event", "progressed", "progression", "deceased", "dead",
