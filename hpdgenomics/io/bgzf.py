@@ -142,7 +142,7 @@ def read_index(path: str | Path) -> TabixIndex:
 
 
 def _parse_index(data: bytes) -> TabixIndex:
-    import numpy as np      # here: importing this module stays cheap
+    import numpy as np  # here: importing this module stays cheap
 
     magic = data[:4]
     offset = 4

@@ -30,9 +30,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -40,8 +40,8 @@ import pandas as pd
 from ..errors import InputError
 from ..model import GeneStatus
 from .table import find_column, read_delimited, refuse_binary
-from .vocabulary import is_missing
 from .text import open_text, sha256_file
+from .vocabulary import is_missing
 
 log = logging.getLogger(__name__)
 
@@ -256,7 +256,7 @@ class ProfilingMap:
 
     @classmethod
     def from_files(cls, matrix_path: str | Path | None = None,
-                   panel_paths: Iterable[str | Path] = ()) -> "ProfilingMap":
+                   panel_paths: Iterable[str | Path] = ()) -> ProfilingMap:
         """Read a gene-panel matrix and its panel definition files; without a matrix every
         sample counts as profiled for every gene (an empty map)."""
         panel_paths = list(panel_paths)

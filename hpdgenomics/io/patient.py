@@ -350,7 +350,7 @@ def _unit_mixup(key, column, name, codes, uniques, lines, path, problems, decima
     minority). Returns (flagged, bare): per distinct value, implausible / written without unit."""
     import numpy as np
 
-    from ..clinical.factors import FACTORS, UNIT_KEYS, _UNIT_KEY_MIXUP, _number
+    from ..clinical.factors import _UNIT_KEY_MIXUP, FACTORS, UNIT_KEYS, _number
 
     factor = FACTORS[key]
     canonical = canonical_name(name)

@@ -6,9 +6,9 @@ detection is explicit and can always be overridden by naming the format (``--cnv
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from ..errors import InputError
 from .text import head_lines

@@ -40,7 +40,7 @@ from ..errors import InputError
 from .text import open_text, sniff_delimiter
 
 if TYPE_CHECKING:           # pandas and numpy are imported where a table is read: a screen
-    import pandas as pd     # that reads only a patient file (split_rows) never loads them
+    import pandas as pd  # that reads only a patient file (split_rows) never loads them
 
 # --- pandas reader (every cell a string) -------------------------------------------------------
 

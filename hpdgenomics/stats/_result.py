@@ -74,7 +74,7 @@ def safe_exp(value: float) -> float:
         return math.inf
 
 
-def flag_non_finite(result: "StatResult", names: list[str], what: str) -> None:
+def flag_non_finite(result: StatResult, names: list[str], what: str) -> None:
     """After a fit ran, name the reported numbers that came out NaN or infinite.
 
     JSON has no NaN, so :func:`json_safe` writes them as ``null``: without this warning a number

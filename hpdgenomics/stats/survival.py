@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from lifelines import CoxPHFitter, KaplanMeierFitter
-from lifelines.fitters.coxph_fitter import SemiParametricPHFitter
 from lifelines.exceptions import ConvergenceError, ConvergenceWarning
+from lifelines.fitters.coxph_fitter import SemiParametricPHFitter
 from lifelines.statistics import logrank_test, proportional_hazard_test
 
 from hpdgenomics.errors import ClinicalDataError, UsageError

@@ -21,8 +21,8 @@ import pandas as pd
 from ...errors import InputError
 from ..registry import register
 from ._common import (
-    CnvReadContext,
     REQUESTED,
+    CnvReadContext,
     CopyNumberData,
     choose_sample,
     companion_file,

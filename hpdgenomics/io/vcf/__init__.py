@@ -103,8 +103,8 @@ from .allele_support import AlleleSupport, ImplausibleValue, allele_support
 from .buildcheck import _BuildCheck, _coding_exons, _overlaps_any  # noqa: F401 - tests use them
 from .header import (
     _choose_sample,
-    _declared_info,
     _decide_build,
+    _declared_info,
     _detect_flavour,
     _HeaderScan,
     _scan_header,

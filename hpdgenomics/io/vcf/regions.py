@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING
 
 from ...genome import normalize_chrom
 from ...knowledge.panel import Panel
-from ..bgzf import (BgzfFile, IndexFormatError, TabixIndex, index_problem, merge_chunks,
-                    read_index)
+from ..bgzf import BgzfFile, IndexFormatError, TabixIndex, index_problem, merge_chunks, read_index
 from .header import _HeaderScan
 from .scan import _is_bcf, _LineScanner, _Prescan, max_line_bytes
 
