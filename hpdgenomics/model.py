@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 
-class GeneStatus(str, Enum):
+class GeneStatus(str, Enum):  # noqa: UP042 - StrEnum would change str() and format() of members
     """Screen status of one gene: the three outcomes are never merged."""
 
     ALTERED = "altered"
@@ -18,7 +19,7 @@ class GeneStatus(str, Enum):
     NOT_EVALUABLE = "not_evaluable"
 
 
-class Consequence(str, Enum):
+class Consequence(str, Enum):  # noqa: UP042 - StrEnum would change str() and format() of members
     """The project's consequence classes; annotation parsers map SO terms onto these.
 
     Rules in the knowledge base match on these names (see annotations/SCHEMA.md).
@@ -35,10 +36,12 @@ class Consequence(str, Enum):
     STOP_LOST = "stop_lost"
     SYNONYMOUS = "synonymous"
     SPLICE_REGION = "splice_region"
-    CODING_UNDETERMINED = "coding_undetermined"    # unannotated coding SNV/MNV: effect not determined
+    # unannotated coding SNV/MNV: effect not determined
+    CODING_UNDETERMINED = "coding_undetermined"
     INTRONIC = "intronic"
     UTR = "utr"
-    NONCODING = "noncoding"                        # intergenic, up/downstream, non-coding transcript
+    # intergenic, up/downstream, non-coding transcript
+    NONCODING = "noncoding"
     OTHER = "other"
 
 
@@ -54,7 +57,7 @@ NON_SYNONYMOUS = frozenset({Consequence.MISSENSE, Consequence.NONSENSE, Conseque
                             Consequence.START_LOST, Consequence.STOP_LOST})
 
 
-class CopyNumberCall(str, Enum):
+class CopyNumberCall(str, Enum):  # noqa: UP042 - StrEnum would change str() and format() of members
     AMPLIFICATION = "amplification"
     GAIN = "gain"
     NEUTRAL = "neutral"
@@ -210,8 +213,9 @@ class Rule:
     evidence_level: str
     variant_criteria: tuple[VariantCriterion, ...] = ()
     copy_number_criteria: tuple[CopyNumberCriterion, ...] = ()
-    requires_all: tuple[str, ...] = ()          # co-occurrence rule: ids of rules that must all match
-    thresholds: dict = field(default_factory=dict, hash=False, compare=False)
+    # co-occurrence rule: ids of rules that must all match
+    requires_all: tuple[str, ...] = ()
+    thresholds: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     supporting: tuple[Citation, ...] = ()
     neutral_or_contrary: tuple[Citation, ...] = ()
     meaning: str = ""

@@ -39,7 +39,8 @@ def require_columns(df: pd.DataFrame, columns: Iterable[str]) -> None:
 
 
 def binary_problems(values: pd.Series, role: str) -> list[str]:
-    """Rows whose non-missing value is not 0/1, named by index label (at most 20 listed by callers)."""
+    """Rows whose non-missing value is not 0/1, named by index label (at most 20 listed by
+    callers)."""
     present = values.dropna()
     if present.dtype == bool:
         return []
@@ -86,7 +87,8 @@ def build_model_frame(df: pd.DataFrame, *, binary: dict[str, str], durations: It
     overlap = set(covariates) & set(strata)
     if overlap:
         raise UsageError(f"column(s) {sorted(overlap)} given both as covariate and as stratum",
-                         hint="a column is either adjusted for (covariate) or stratified on, not both")
+                         hint="a column is either adjusted for (covariate) or stratified on, "
+                              "not both")
     problems: list[str] = []
     for column, role in binary.items():
         problems += binary_problems(df[column], role)

@@ -8,6 +8,7 @@ the number it affects. ``to_dict()`` gives a JSON-safe view: NaN and infinities 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import fields, is_dataclass
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -17,7 +18,8 @@ import pandas as pd
 
 
 def library_version(distribution: str) -> str:
-    """``"scipy 1.11.4"``: the distribution name with its installed version, for ``method`` strings."""
+    """``"scipy 1.11.4"``: the distribution name with its installed version, for ``method``
+    strings."""
     try:
         return f"{distribution} {version(distribution)}"
     except PackageNotFoundError:
@@ -51,10 +53,10 @@ def json_safe(value: Any) -> Any:
 _PLAIN = (str, int, type(None))
 
 
-def _json_safe_items(items) -> list:
+def _json_safe_items(items: Iterable[Any]) -> list[Any]:
     """``[json_safe(item) for item in items]``, with plain floats, ints, strings and None (the
     long arrays of Kaplan-Meier tables) converted inline."""
-    out = []
+    out: list[Any] = []
     for item in items:
         kind = type(item)
         if kind is float:
@@ -92,7 +94,8 @@ def flag_non_finite(result: StatResult, names: list[str], what: str) -> None:
 
 
 class StatResult:
-    """Mixin for result dataclasses; ``method``, ``assumptions``, ``warnings`` are fields of each."""
+    """Mixin for result dataclasses; ``method``, ``assumptions``, ``warnings`` are fields of
+    each."""
 
     method: str
     assumptions: list[str]
@@ -102,12 +105,13 @@ class StatResult:
         """Every field as plain JSON-ready Python (numpy values unwrapped, non-finite floats as
         ``None``).
         """
-        return {f.name: json_safe(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
+        return {f.name: json_safe(getattr(self, f.name))
+                for f in fields(self)}  # type: ignore[arg-type]  # a dataclass in every subclass
 
     def summary(self) -> pd.DataFrame:
         """One-row table of the scalar fields (arrays and nested results left out), for display."""
         scalars = {}
-        for f in fields(self):  # type: ignore[arg-type]
+        for f in fields(self):  # type: ignore[arg-type]  # a dataclass in every subclass
             value = getattr(self, f.name)
             if isinstance(value, (str, bool, int, float, np.integer, np.floating)) or value is None:
                 scalars[f.name] = value

@@ -96,7 +96,7 @@ class AssociationResult(StatResult):
 
     def row(self) -> dict[str, Any]:
         """Flat record with the :data:`ROW_COLUMNS`; NaN where a statistic was not computed."""
-        def value(component, attribute):
+        def value(component: object, attribute: str) -> Any:
             return getattr(component, attribute) if component is not None else math.nan
 
         return {

@@ -6,8 +6,8 @@ Table orientation (fixed everywhere in hpdgenomics)::
     altered               a                b
     unaltered             c                d
 
-so an odds ratio above 1 means early failure is more common among altered patients. The odds ratio is
-the conditional maximum-likelihood estimate (the one R's ``fisher.test`` reports) with its exact
+so an odds ratio above 1 means early failure is more common among altered patients. The odds ratio
+is the conditional maximum-likelihood estimate (the one R's ``fisher.test`` reports) with its exact
 conditional confidence interval (Cornfield 1956), from ``scipy.stats.contingency.odds_ratio(kind=
 "conditional")``; the p-value is SciPy's two-sided ``fisher_exact`` (tables at most as probable as
 the observed one, as in R).
@@ -70,7 +70,8 @@ def fisher_test(altered_events: int, altered_n: int, unaltered_events: int, unal
     for events, n, group in ((altered_events, altered_n, "altered"),
                              (unaltered_events, unaltered_n, "unaltered")):
         if events > n:
-            raise UsageError(f"{group}: {events} patients with early failure among only {n} patients",
+            raise UsageError(f"{group}: {events} patients with early failure among only {n} "
+                             "patients",
                              hint="pass events first, then the group size")
     result = FisherResult(
         altered_events=altered_events, altered_n=altered_n, unaltered_events=unaltered_events,
@@ -111,7 +112,8 @@ def fisher_test(altered_events: int, altered_n: int, unaltered_events: int, unal
                                                 "altered without early failure",
                                                 "unaltered with early failure",
                                                 "unaltered without early failure"),
-                                               (table[0][0], table[0][1], table[1][0], table[1][1]))
+                                               (table[0][0], table[0][1], table[1][0], table[1][1]),
+                                               strict=True)
                   if count == 0]
     if zero_cells:
         result.warnings.append(

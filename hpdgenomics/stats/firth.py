@@ -3,11 +3,13 @@
 Why Firth: altered groups are small and often 100 % early failure (Kato 2017: 6 of 6 MDM2/MDM4
 amplified patients failed within 2 months). Ordinary maximum likelihood then diverges (separation);
 Firth's penalty (Firth D, Biometrika 1993;80:27-38), the Jeffreys-prior term 1/2 log|I(beta)|, keeps
-the estimate finite and removes its first-order bias (Heinze G, Schemper M, Stat Med 2002;21:2409-19).
+the estimate finite and removes its first-order bias (Heinze G, Schemper M, Stat Med
+2002;21:2409-19).
 Fitted with the ``firthmodels`` package (``FirthLogisticRegression``): Newton-Raphson with step
 halving; p-values from the penalised likelihood-ratio test and confidence intervals from the profile
 penalised likelihood (Venzon & Moolgavkar 1988), as Heinze & Schemper recommend and R ``logistf``
-reports. If a profile bound fails to converge the Wald interval is used instead and the result says so.
+reports. If a profile bound fails to converge the Wald interval is used instead and the result says
+so.
 
 For a single binary exposure (no covariates) the Firth odds ratio equals the odds ratio of the 2 x 2
 table with 0.5 added to every cell; the tests use that identity as an independent check.
@@ -96,11 +98,13 @@ def _unfitted(outcome: str, exposure: str, covariates: list[str], alpha: float) 
     )
 
 
-def _separation_warning(names: list[str], directions) -> str:
+def _separation_warning(names: list[str], directions: Iterable[float]) -> str:
     """Say which estimates ordinary ML sends to infinity, and which way, so the reader knows
     whether the finite Firth odds ratio stands for "very large" or "close to 0"."""
-    parts, exposure_direction = [], 0
-    for index, (name, direction) in enumerate(zip(names, directions)):
+    parts: list[str] = []
+    exposure_direction = 0
+    # one direction per name: the terms and the intercept
+    for index, (name, direction) in enumerate(zip(names, directions, strict=True)):
         if direction == 0:
             continue
         if name == "intercept":
@@ -115,7 +119,8 @@ def _separation_warning(names: list[str], directions) -> str:
                    "small)",
                0: "read the affected estimates as imprecise"}[exposure_direction]
     return ("separation: ordinary maximum likelihood would give infinite estimates for "
-            f"{', '.join(parts)}; the Firth estimate is finite but driven by the penalty: {reading}")
+            f"{', '.join(parts)}; the Firth estimate is finite but driven by the penalty: "
+            f"{reading}")
 
 
 #: a design of at least this many rows is fitted on its distinct rows weighted by their counts,
@@ -207,7 +212,8 @@ def firth_logistic(df: pd.DataFrame, outcome: str, exposure: str, covariates: It
             # At these tolerances the constrained refit started from the full estimate can stall
             # in step halving (a rounding-level gradient it cannot reduce), leaving the p-value
             # NaN; a refit from a cold start does not. Retry those terms once.
-            stalled = [int(i) for i in np.flatnonzero(np.isnan(model.lrt_pvalues_[:len(term_names)]))]
+            stalled = [int(i) for i in
+                       np.flatnonzero(np.isnan(model.lrt_pvalues_[:len(term_names)]))]
             if stalled:
                 retry_caught = len(caught)
                 model.lrt(features=stalled, warm_start=False)

@@ -1,14 +1,16 @@
 """Early-failure proportions with Wilson score intervals.
 
 The Wilson interval (Wilson EB, J Am Stat Assoc 1927;22:209-12) is used instead of the Wald interval
-because cohort groups here are small (often fewer than 10 altered patients) and proportions are often
-0 or 1, where the Wald interval collapses to a point (Brown LD, Cai TT, DasGupta A, Stat Sci
-2001;16:101-33). Computed by statsmodels ``proportion_confint(method="wilson")``.
+because cohort groups here are small (often fewer than 10 altered patients) and proportions are
+often 0 or 1, where the Wald interval collapses to a point (Brown LD, Cai TT, DasGupta A, Stat Sci
+2001;16:101-33).
+ Computed by statsmodels ``proportion_confint(method="wilson")``.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 from statsmodels.stats.proportion import proportion_confint
 
@@ -34,7 +36,7 @@ class ProportionResult(StatResult):
     warnings: list[str] = field(default_factory=list)
 
 
-def _as_count(value, name: str) -> int:
+def _as_count(value: Any, name: str) -> int:
     if isinstance(value, bool) or value is None:
         raise UsageError(f"{name} must be a whole number of patients, got {value!r}")
     try:

@@ -25,8 +25,10 @@ import math
 import warnings as pywarnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.exceptions import ConvergenceError, ConvergenceWarning
@@ -63,7 +65,8 @@ _KM_ASSUMPTIONS = ["censoring is independent of the risk of treatment failure (n
 
 @dataclass
 class KaplanMeierResult(StatResult):
-    """Kaplan-Meier estimate for one group: median with CI, the curve, its band and numbers at risk."""
+    """Kaplan-Meier estimate for one group: median with CI, the curve, its band and numbers at
+    risk."""
 
     label: str
     n: int
@@ -78,7 +81,7 @@ class KaplanMeierResult(StatResult):
     survival: list[float] = field(default_factory=list)
     survival_ci_low: list[float] = field(default_factory=list)
     survival_ci_high: list[float] = field(default_factory=list)
-    at_risk: list[dict] = field(default_factory=list)
+    at_risk: list[dict[str, float]] = field(default_factory=list)
     method: str = ""
     assumptions: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -147,40 +150,46 @@ class CoxResult(StatResult):
     warnings: list[str] = field(default_factory=list)
 
 
-def _survival_arrays(durations, events, name: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Validated float durations and 0/1 events; pairs with a missing value are dropped with a note."""
-    durations = pd.Series(np.asarray(durations, dtype=object).reshape(-1), dtype=object)
-    events = pd.Series(np.asarray(events, dtype=object).reshape(-1), dtype=object)
-    if len(durations) != len(events):
-        raise UsageError(f"{name}: {len(durations)} durations but {len(events)} event indicators",
+def _survival_arrays(durations: npt.ArrayLike, events: npt.ArrayLike, name: str
+                     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], list[str]]:
+    """Validated float durations and 0/1 events; pairs with a missing value are dropped with a
+    note."""
+    duration_column = pd.Series(np.asarray(durations, dtype=object).reshape(-1), dtype=object)
+    event_column = pd.Series(np.asarray(events, dtype=object).reshape(-1), dtype=object)
+    if len(duration_column) != len(event_column):
+        raise UsageError(f"{name}: {len(duration_column)} durations but {len(event_column)} "
+                         "event indicators",
                          hint="pass one duration and one event indicator per patient")
-    duration_values = pd.to_numeric(durations, errors="coerce")
-    event_values = pd.to_numeric(events.map(lambda v: int(v) if isinstance(v, bool) else v),
+    duration_values = pd.to_numeric(duration_column, errors="coerce")
+    event_values = pd.to_numeric(event_column.map(lambda v: int(v) if isinstance(v, bool) else v),
                                  errors="coerce")
     # checked column-wise; only the rows found wrong are described one by one
     numbers = duration_values.to_numpy(dtype=float)
     with np.errstate(invalid="ignore"):
-        bad_duration = durations.notna().to_numpy() & ~(np.isfinite(numbers) & (numbers >= 0))
-    bad_event = events.notna().to_numpy() & ~event_values.isin((0, 1)).to_numpy()
+        bad_duration = (duration_column.notna().to_numpy()
+                        & ~(np.isfinite(numbers) & (numbers >= 0)))
+    bad_event = event_column.notna().to_numpy() & ~event_values.isin((0, 1)).to_numpy()
     problems = []
     for position in np.flatnonzero(bad_duration | bad_event).tolist():
         if bad_duration[position]:
-            problems.append(f"patient #{position}: duration {durations[position]!r}, expected a "
-                            "non-negative number")
+            problems.append(f"patient #{position}: duration {duration_column[position]!r}, "
+                            "expected a non-negative number")
         if bad_event[position]:
-            problems.append(f"patient #{position}: event {events[position]!r}, expected 1 "
+            problems.append(f"patient #{position}: event {event_column[position]!r}, expected 1 "
                             "(failure) or 0 (censored)")
     if problems:
         raise ClinicalDataError(f"{name}: survival data a model cannot use", problems=problems)
     complete = duration_values.notna() & event_values.notna()
     notes = []
     if not complete.all():
-        notes.append(f"{int((~complete).sum())} patient(s) without duration or event status left out")
+        notes.append(f"{int((~complete).sum())} patient(s) without duration or event status "
+                     "left out")
     return (duration_values[complete].to_numpy(dtype=float),
             event_values[complete].to_numpy(dtype=float), notes)
 
 
-def survival_quantile(times: Sequence[float], survival: Sequence[float], last_time: float,
+def survival_quantile(times: Sequence[float] | npt.NDArray[np.float64],
+                      survival: Sequence[float] | npt.NDArray[np.float64], last_time: float,
                       level: float = 0.5, tolerance: float = HALF_TOLERANCE) -> float:
     """Where a right-continuous step curve (``survival[i]`` from ``times[i]`` on) reaches ``level``.
 
@@ -195,17 +204,17 @@ def survival_quantile(times: Sequence[float], survival: Sequence[float], last_ti
       of t1 and ``last_time`` (the last follow-up time);
     * NaN when the curve never reaches ``level``.
     """
-    times = np.asarray(times, dtype=float)
-    survival = np.asarray(survival, dtype=float)
-    reached = np.flatnonzero(survival <= level + tolerance)
+    time_values = np.asarray(times, dtype=float)
+    curve = np.asarray(survival, dtype=float)
+    reached = np.flatnonzero(curve <= level + tolerance)
     if reached.size == 0:
         return math.nan
     first = int(reached[0])
-    if survival[first] < level - tolerance:
-        return float(times[first])
-    below = np.flatnonzero(survival[first:] < level - tolerance)
-    end = float(times[first + int(below[0])]) if below.size else float(last_time)
-    return (float(times[first]) + end) / 2
+    if curve[first] < level - tolerance:
+        return float(time_values[first])
+    below = np.flatnonzero(curve[first:] < level - tolerance)
+    end = float(time_values[first + int(below[0])]) if below.size else float(last_time)
+    return (float(time_values[first]) + end) / 2
 
 
 def kaplan_meier(durations: Sequence[float] | np.ndarray, events: Sequence[int] | np.ndarray,
@@ -260,7 +269,8 @@ def kaplan_meier(durations: Sequence[float] | np.ndarray, events: Sequence[int] 
     if at_times:
         survival_at = fitter.survival_function_at_times(at_times).to_numpy()
         result.at_risk = [{"time": t, "n_at_risk": int((duration_values >= t).sum()),
-                           "survival": float(s)} for t, s in zip(at_times, survival_at)]
+                           "survival": float(s)}
+                          for t, s in zip(at_times, survival_at, strict=True)]  # one per time
 
     survival = np.asarray(result.survival)
     if abs(survival[-1] - 0.5) <= HALF_TOLERANCE and result.median_reached:
@@ -279,12 +289,15 @@ def kaplan_meier(durations: Sequence[float] | np.ndarray, events: Sequence[int] 
         result.warnings.append("lower confidence limit of the median not estimable: the band is "
                                "undefined once no patient is left at risk (too few patients)")
     if result.n < SMALL_GROUP:
-        result.warnings.append(f"only {result.n} patient(s) in this group: the curve is a few steps "
-                               "and its interval very wide")
+        result.warnings.append(f"only {result.n} patient(s) in this group: the curve is a few "
+                               "steps and its interval very wide")
     return result
 
 
-def logrank(durations_a, events_a, durations_b, events_b) -> LogRankResult:
+def logrank(durations_a: Sequence[float] | npt.NDArray[np.float64],
+            events_a: Sequence[int] | npt.NDArray[np.int_],
+            durations_b: Sequence[float] | npt.NDArray[np.float64],
+            events_b: Sequence[int] | npt.NDArray[np.int_]) -> LogRankResult:
     """Unweighted log-rank test comparing group a (e.g. altered) with group b (unaltered)."""
     duration_a, event_a, notes_a = _survival_arrays(durations_a, events_a, "group a")
     duration_b, event_b, notes_b = _survival_arrays(durations_b, events_b, "group b")
@@ -292,7 +305,8 @@ def logrank(durations_a, events_a, durations_b, events_b) -> LogRankResult:
         n_a=len(duration_a), events_a=int(event_a.sum()), n_b=len(duration_b),
         events_b=int(event_b.sum()), test_statistic=math.nan, degrees_of_freedom=1,
         p_value=math.nan,
-        method=f"log-rank test, unweighted (lifelines logrank_test, {library_version('lifelines')})",
+        method=("log-rank test, unweighted (lifelines logrank_test, "
+                f"{library_version('lifelines')})"),
         assumptions=[*_KM_ASSUMPTIONS, "most powerful when hazards are proportional; crossing "
                      "curves can hide a difference"],
         warnings=([f"group a: {note}" for note in notes_a]
@@ -371,7 +385,7 @@ class _CoxPHFitter(CoxPHFitter):
     """lifelines' CoxPHFitter whose fitted model (lifelines' SemiParametricPHFitter, which the
     proportional-hazards test asks for residuals) is a :class:`_SemiParametricPHFitter`."""
 
-    def _fit_model_breslow(self, *args, **kwargs):
+    def _fit_model_breslow(self, *args: Any, **kwargs: Any) -> Any:
         model = super()._fit_model_breslow(*args, **kwargs)
         if type(model) is SemiParametricPHFitter:     # the same object, one method faster
             model.__class__ = _SemiParametricPHFitter
@@ -391,7 +405,9 @@ class _SemiParametricPHFitter(SemiParametricPHFitter):
     (``tests/test_cohort_scale.py`` compares them). Should lifelines rename the private method,
     its own loop simply runs again."""
 
-    def _compute_schoenfeld_within_strata(self, X, T, E, weights, entries):
+    def _compute_schoenfeld_within_strata(self, X: pd.DataFrame, T: pd.Series, E: pd.Series,
+                                          weights: pd.Series,
+                                          entries: Any) -> npt.NDArray[np.float64]:
         X = np.asarray(X.values, dtype=float)
         events = np.asarray(E.values, dtype=float)
         times = np.asarray(T.values)
@@ -413,13 +429,14 @@ class _SemiParametricPHFitter(SemiParametricPHFitter):
         with_events = np.flatnonzero(deaths > 0)
         counts = deaths[with_events].astype(int)
         steps = np.repeat(with_events, counts)                       # one per Efron step
-        l = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        efron_l = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
         d_of = deaths[steps]
-        numerator = risk_x[starts[steps]] - (l[:, None] * tie_x[steps]) / d_of[:, None]
-        denominator = risk[starts[steps]] - (l * tie[steps]) / d_of
+        numerator = risk_x[starts[steps]] - (efron_l[:, None] * tie_x[steps]) / d_of[:, None]
+        denominator = risk[starts[steps]] - (efron_l * tie[steps]) / d_of
         terms = numerator / (denominator * d_of)[:, None]
         mean[with_events] = np.add.reduceat(terms, np.r_[0, np.cumsum(counts)[:-1]], axis=0)
-        return events[:, None] * (X - mean[group])
+        schoenfeld: npt.NDArray[np.float64] = events[:, None] * (X - mean[group])
+        return schoenfeld
 
 
 #: at least this many patients with tied times (half or more of them sharing a time with another)
@@ -470,7 +487,8 @@ def cox_ph(df: pd.DataFrame, duration: str, event: str, exposure: str,
         return result
     if result.n_exposed in (0, result.n):
         what = "no patient is" if result.n_exposed == 0 else "every patient is"
-        result.warnings.append(f"{what} altered: the exposure has no variation, Cox model not fitted")
+        result.warnings.append(f"{what} altered: the exposure has no variation, Cox model not "
+                               "fitted")
         return result
     monotone = _monotone_direction(data, duration, event, exposure, strata)
     if monotone == 0:
