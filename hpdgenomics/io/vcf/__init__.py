@@ -53,9 +53,10 @@ What the reader decides, and how:
 * **VAF and depth** of the tumour sample, per ALT allele, from the callers' own FORMAT dialects
   (see :func:`allele_support`); INFO ``AF``/``DP`` only when the file has no FORMAT evidence and at
   most one sample (in multi-sample files INFO AF is usually a cohort AC/AN, not a VAF).
-* **Effects:** an annotated file (VEP CSQ, SnpEff ANN/EFF, bcftools BCSQ, GATK Funcotator) goes through
-  :mod:`hpdgenomics.annotation.effects`; an unannotated one, or a panel gene the annotation does
-  not mention, through :func:`~hpdgenomics.annotation.unannotated.classify_by_coordinates`.
+* **Effects:** an annotated file (VEP CSQ, SnpEff ANN/EFF, bcftools BCSQ, GATK Funcotator) goes
+  through :mod:`hpdgenomics.annotation.effects`; an unannotated one, or a panel gene the
+  annotation does not mention, through
+  :func:`~hpdgenomics.annotation.unannotated.classify_by_coordinates`.
   Knowledge-base hotspots are always matched by coordinates as well.
 * **Annotation not understood:** a declared annotation field no parser reads (a Funcotator
   ``FUNCOTATION`` without Gencode fields, a ``CSQ``/``ANN`` whose description is not
@@ -92,7 +93,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from ...errors import InputError, KnowledgeError
@@ -190,13 +191,12 @@ def read_vcf(path: str | Path, panels: Mapping[str, Panel], *, sample: str | Non
     return result
 
 
-
 # --- the reading proper ------------------------------------------------------------------------
 
 def _read(path: Path, source: Path, scan: _HeaderScan, panels: Mapping[str, Panel], *,
           sample: str | None, build: str | None, include_filtered: bool,
           prescan: _Prescan | None = None, scratch: Path | None = None,
-          sha256=None) -> VcfReadResult:
+          sha256: Callable[[], str] | None = None) -> VcfReadResult:
     import cyvcf2  # imported here so that a screen without a VCF never loads htslib
 
     try:
@@ -212,7 +212,7 @@ def _read(path: Path, source: Path, scan: _HeaderScan, panels: Mapping[str, Pane
 
     header_claim: list[BuildEvidence] = []
     evidence = _decide_build(path, header_lines, build, warnings, deferred=header_claim)
-    if evidence.build not in panels:
+    if evidence.build is None or evidence.build not in panels:
         raise KnowledgeError(f"the knowledge base has no panel for {evidence.build}",
                              hint="available: " + ", ".join(sorted(panels)))
     panel = panels[evidence.build]
@@ -253,8 +253,9 @@ def _read(path: Path, source: Path, scan: _HeaderScan, panels: Mapping[str, Pane
             "reference block(s) and every '<NON_REF>'/'<*>' allele were skipped (they are not "
             "variants); a gVCF from a germline caller is not a somatic call set")
     warnings.extend(reader.annotation_notes)
-    if flavour is not None and getattr(flavour, "problems", None):
-        warnings.extend(flavour.problems())
+    problems = getattr(flavour, "problems", None)   # only some flavours report problems
+    if flavour is not None and problems:
+        warnings.extend(problems())
     rejection_warnings = reader.rejection_warnings()
     warnings.extend(rejection_warnings)
     loud.extend(w for w in rejection_warnings if _DUPLICATE in w)

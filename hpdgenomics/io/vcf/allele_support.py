@@ -28,7 +28,7 @@ def _numbers(text: str | None, name: str = "") -> list[float | None]:
     """Comma-separated numbers; '.' and non-numbers are None, ``inf``/``nan``/overflow raise."""
     if text is None:
         return []
-    values = []
+    values: list[float | None] = []
     for item in text.split(","):
         item = item.strip()
         if item in (".", ""):
@@ -96,10 +96,12 @@ def allele_support(fmt: dict[str, str], index: int, n_alts: int, ref: str, alt: 
       and ``RD`` the REF count.
     * Platypus: ``NV`` / ``NR`` (reads carrying / covering each ALT).
     * Allele fraction: ``AF`` (Mutect2, VarDict, SAGE, varlociraptor; RADIA's per-allele AF with REF
-      first), Mutect1 ``FA``, VarScan ``FREQ`` ("12.5%"), DeepVariant/DeepSomatic ``VAF``, Pisces ``VF``.
+      first), Mutect1 ``FA``, VarScan ``FREQ`` ("12.5%"), DeepVariant/DeepSomatic ``VAF``, Pisces
+      ``VF``.
     * INFO ``TVAF``/``TDP`` (the tumour's values as PCGR expects them) when FORMAT gives nothing.
     * Depth: ``DP`` (per ALT when there is one value per ALT, as in varlociraptor), else sum(AD).
-    * INFO ``AF``/``DP`` when nothing in FORMAT gives a fraction and the file has at most one sample.
+    * INFO ``AF``/``DP`` when nothing in FORMAT gives a fraction and the file has at most one
+      sample.
 
     Every number used must be finite, read counts not negative and fractions within 0..1: an
     impossible value raises :class:`ImplausibleValue` (never a VAF above 1 or below 0).
@@ -195,5 +197,6 @@ def _allele_fraction(fmt: dict[str, str], index: int, n_alts: int) -> tuple[floa
         if name in fmt:
             value = _per_allele(_numbers(fmt[name], f"FORMAT/{name}"), index, n_alts)
             if value is not None:
-                return _fraction(value, f"FORMAT/{name}", fmt[name]), name
+                _fraction(value, f"FORMAT/{name}", fmt[name])  # raises outside 0..1
+                return value, name
     return None

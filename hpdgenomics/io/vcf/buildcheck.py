@@ -60,7 +60,7 @@ class _BuildCheck:
             return []
         for_other = len(self.agree[other]) + len(self.disagree[this])
         for_this = len(self.agree[this]) + len(self.disagree[other])
-        counts = self._counts()
+        counts = self._counts(other)
         if header is not None:
             # --build overrules the header: only when the records themselves say it is right
             if self.agree[this] and for_this > for_other:
@@ -97,8 +97,8 @@ class _BuildCheck:
                 f"{this} header; check the file's reference, and pass --build to settle")
         return warnings
 
-    def _counts(self) -> str:
-        this, other = self.build, self.other
+    def _counts(self, other: str) -> str:
+        this = self.build
         parts = []
         for build in (other, this):
             agree, disagree = self.agree[build], self.disagree[build]
@@ -115,7 +115,7 @@ def _examples(labels: list[str], shown: int = 3) -> str:
 
 def _binomial_tail(k: int, n: int) -> float:
     """P(X >= k) for X ~ Binomial(n, 1/2): how often chance alone puts k of n records one side."""
-    return sum(math.comb(n, i) for i in range(k, n + 1)) / 2 ** n
+    return sum(math.comb(n, i) for i in range(k, n + 1)) / float(2 ** n)
 
 
 def _hotspot_bases(panel: Panel) -> dict[str, dict[int, str]]:
@@ -140,7 +140,8 @@ def _coding_exons(panel: Panel) -> dict[str, tuple[list[int], list[int]]]:
     exons: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for gene in panel.genes.values():
         for exon in gene.exons:
-            if exon.coding_start is not None:
+            # the knowledge loader sets the coding bounds together or not at all
+            if exon.coding_start is not None and exon.coding_end is not None:
                 exons[gene.chrom].append((exon.coding_start, exon.coding_end))
     prepared = {}
     for chrom, spans in exons.items():

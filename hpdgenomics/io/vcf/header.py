@@ -11,6 +11,7 @@ import re
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ...errors import InputError, UsageError
 from ...genome import (
@@ -23,6 +24,9 @@ from ...genome import (
 )
 from ..text import open_text
 from .scan import _is_bcf
+
+if TYPE_CHECKING:
+    from ...annotation.flavours import AnnotationFlavour
 
 _VCF_COLUMNS = "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO"
 
@@ -127,7 +131,8 @@ def _write_repaired_copy(path: Path, scan: _HeaderScan, scratch: Path) -> Path:
 
 # INFO tags annotators write; a file carrying one the reader cannot use must say so in the report
 _ANNOTATION_TAGS = {"CSQ": "VEP", "ANN": "SnpEff", "EFF": "SnpEff", "BCSQ": "bcftools csq",
-                    "FUNCOTATION": "GATK Funcotator", "VEP": "VEP", "OncotatorFuncotation": "Oncotator"}
+                    "FUNCOTATION": "GATK Funcotator", "VEP": "VEP",
+                    "OncotatorFuncotation": "Oncotator"}
 _FALLBACK = ("its panel-gene variants were classified by coordinates instead (knowledge-base "
              "hotspots by exact alleles, indels and splice sites by position; other coding SNVs "
              "are reported as not determined)")
@@ -156,9 +161,8 @@ def _unread_annotation_warnings(declared_info: dict[str, str]) -> list[str]:
             continue
         shown = description if len(description) <= 80 else description[:77] + "..."
         messages.append(f"the annotation in INFO/{tag} ({tool}; header: \"{shown}\") is not a "
-                        f"layout hpdgenomics reads (VEP CSQ, SnpEff ANN/EFF, bcftools BCSQ, Funcotator with "
-                        f"Gencode fields), so it "
-                        f"was not used: {_FALLBACK}")
+                        "layout hpdgenomics reads (VEP CSQ, SnpEff ANN/EFF, bcftools BCSQ, "
+                        f"Funcotator with Gencode fields), so it was not used: {_FALLBACK}")
     return messages
 
 
@@ -191,10 +195,10 @@ def _choose_sample(path: Path, samples: list[str], requested: str | None,
     if len(samples) == 2:
         # Strelka2 (and the callers modelled on it) always name its columns NORMAL and TUMOR and
         # write no ##tumor_sample header; the names say which is which, so no --sample is needed.
-        named = {name.upper(): name for name in samples}
-        tumour_name = named.get("TUMOR") or named.get("TUMOUR")
-        if tumour_name and "NORMAL" in named:
-            return tumour_name, f"sample column named {tumour_name} (beside {named['NORMAL']})"
+        by_upper = {name.upper(): name for name in samples}
+        tumour_name = by_upper.get("TUMOR") or by_upper.get("TUMOUR")
+        if tumour_name and "NORMAL" in by_upper:
+            return tumour_name, f"sample column named {tumour_name} (beside {by_upper['NORMAL']})"
         header_normal = next((line.split("=", 1)[1].strip() for line in header_lines
                               if line.startswith("##normal_sample=")), None)
         if header_normal in samples:
@@ -264,8 +268,9 @@ def _decide_build(path: Path, header_lines: list[str], requested: str | None,
             if ident and length:
                 lengths[normalize_chrom(ident.group(1))] = int(length.group(1))
             assembly = re.search(r"[<,]assembly=([^,>]+)", line)
-            if assembly and build_from_text(assembly.group(1)):
-                texts.setdefault(build_from_text(assembly.group(1)), "##contig assembly")
+            assembly_build = build_from_text(assembly.group(1)) if assembly else None
+            if assembly_build:
+                texts.setdefault(assembly_build, "##contig assembly")
         elif line.startswith(("##reference=", "##assembly=")):
             named = build_from_text(line.split("=", 1)[1])
             if named:
@@ -319,7 +324,7 @@ def _snpeff_database_build(line: str) -> str | None:
 
 
 
-def _detect_flavour(vcf):
+def _detect_flavour(vcf: Any) -> AnnotationFlavour | None:
     from ...annotation.flavours import detect_flavour
 
     return detect_flavour(vcf)

@@ -6,6 +6,7 @@ import os
 import re
 import sys
 import tempfile
+from typing import Literal
 
 log = logging.getLogger(__name__)
 
@@ -18,17 +19,17 @@ class _StderrCapture:
     htslib's are written back to stderr afterwards. Process-wide while active: fine for a CLI.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.text = ""
 
-    def __enter__(self):
+    def __enter__(self) -> _StderrCapture:
         sys.stderr.flush()
         self._file = tempfile.TemporaryFile(mode="w+b")
         self._saved = os.dup(2)
         os.dup2(self._file.fileno(), 2)
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         sys.stderr.flush()
         os.dup2(self._saved, 2)
         os.close(self._saved)

@@ -12,14 +12,14 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ..text import is_gzipped
 from .result import VcfRecordCounts
 from .scan import _is_bcf, _LineScanner, _Prescan
 
 if TYPE_CHECKING:
-    from .records import _RecordReader
+    from .records import _ChromInfo, _RecordReader
 
 # past this many records given to htslib, and a quarter of those seen, the prefilter is not
 # paying for itself (a gVCF, a file of symbolic alleles): the whole file is read instead
@@ -45,7 +45,7 @@ class _Stream:
         self.info_end = any(line.startswith("##INFO=<") and re.search(r"[<,]ID=END[,>]", line)
                             for line in header_lines)
 
-    def records(self, path: Path, prescan: _Prescan) -> Iterable | None:
+    def records(self, path: Path, prescan: _Prescan) -> Iterable[Any] | None:
         """The records, prefiltered; None when the prefilter does not apply (read them all)."""
         if self.prefilter is None or self.scratch is None or prescan.whole_file or _is_bcf(path) \
                 or prescan.header_end is None:
@@ -67,7 +67,7 @@ class _Picked:
     off_panel_alleles: int = 0          # ALT alleles of the records left out (all off-panel)
 
 
-def _picked_records(picked: _Picked, counts: VcfRecordCounts) -> Iterator:
+def _picked_records(picked: _Picked, counts: VcfRecordCounts) -> Iterator[Any]:
     """The picked records as cyvcf2 variants, ``counts.records_read`` kept at the file's numbers.
 
     :meth:`_RecordReader.run` counts each record it receives and names records by that count, so
@@ -108,8 +108,8 @@ def _prefilter(path: Path, prescan: _Prescan, stream: _Stream) -> _Picked | None
 
     Returns None when the file is better read whole by htslib (its compression fails, a line
     has fewer than 8 columns or starts with '#', a record names a contig the header does not
-    declare, which htslib warns of record by record, too many records would be picked): the caller then
-    reads every record as before, which reports those problems the usual way.
+    declare, which htslib warns of record by record, too many records would be picked): the caller
+    then reads every record as before, which reports those problems the usual way.
     """
     import numpy as np
 
@@ -120,14 +120,16 @@ def _prefilter(path: Path, prescan: _Prescan, stream: _Stream) -> _Picked | None
         handle = gzip.open(path, "rb") if is_gzipped(path) else open(path, "rb")
     except OSError:
         return None
+    if stream.scratch is None:      # Stream.records does not call without one
+        return None
     picked = _Picked(stream.scratch / "picked-records.vcf", [])
     expected_tabs = stream.n_columns - 1
     weights = 10 ** np.arange(10, dtype=np.int64)
-    chrom_cache: dict[bytes, tuple | None] = {}
+    chrom_cache: dict[bytes, _ChromInfo | None] = {}
     contigs_seen: set[bytes] = set()
     chunk_size = 4 * prescan.chunk
 
-    def chrom_info(raw: bytes):
+    def chrom_info(raw: bytes) -> _ChromInfo | None:
         if raw not in chrom_cache:
             try:
                 chrom_cache[raw] = reader._chrom_info(raw.decode("utf-8"))
@@ -135,7 +137,7 @@ def _prefilter(path: Path, prescan: _Prescan, stream: _Stream) -> _Picked | None
                 chrom_cache[raw] = None         # htslib and the reader name the record
         return chrom_cache[raw]
 
-    def block(data: bytes, begin: int, stop: int, out) -> bool:
+    def block(data: bytes, begin: int, stop: int, out: BinaryIO) -> bool:
         # the whole lines data[begin:stop]; positions in the arrays are relative to begin
         a = np.frombuffer(data, dtype=np.uint8, count=stop - begin, offset=begin)
         ends = np.flatnonzero(a == 10)
@@ -185,7 +187,7 @@ def _prefilter(path: Path, prescan: _Prescan, stream: _Stream) -> _Picked | None
         change[1:] = (chrom_width[1:] != chrom_width[:-1]) | (names[1:] != names[:-1]).any(axis=1)
         run_starts = np.flatnonzero(change)
         run_ends = np.append(run_starts[1:], n)
-        for run_start, run_end in zip(run_starts.tolist(), run_ends.tolist()):
+        for run_start, run_end in zip(run_starts.tolist(), run_ends.tolist(), strict=True):
             raw = data[begin + starts[run_start]:begin + t0[run_start]]
             info = chrom_info(raw) if raw else None
             if info is None:
@@ -200,16 +202,16 @@ def _prefilter(path: Path, prescan: _Prescan, stream: _Stream) -> _Picked | None
             here = pick[run_start:run_end]
             if length is not None:
                 here |= p > length
-            for start, stop in (*spans, *other_spans):
-                here |= (start <= e_) & (p <= stop)
+            for span_start, span_stop in (*spans, *other_spans):
+                here |= (span_start <= e_) & (p <= span_stop)
         chosen = np.flatnonzero(pick)
         left = ~pick
         alleles = int(left.sum())
-        for line in np.flatnonzero(left & (alt_width > 1)).tolist():
-            alleles += data.count(b",", begin + int(t3[line]), begin + int(t4[line]))
+        for row in np.flatnonzero(left & (alt_width > 1)).tolist():
+            alleles += data.count(b",", begin + int(t3[row]), begin + int(t4[row]))
         picked.off_panel_alleles += alleles
-        for line in chosen.tolist():
-            out.write(data[begin + starts[line]:begin + ends[line] + 1])
+        for row in chosen.tolist():
+            out.write(data[begin + starts[row]:begin + ends[row] + 1])
         picked.numbers.extend((chosen + picked.records + 1).tolist())
         picked.records += n
         return not (len(picked.numbers) > _PREFILTER_MAX_CANDIDATES

@@ -9,6 +9,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ...annotation.hgvs import severity_rank
 from ...annotation.unannotated import classify_by_coordinates, minimal_alleles
@@ -22,21 +23,28 @@ from .header import _ANNOTATION_TAGS, _FALLBACK
 from .htslib import _ParseFailure
 from .result import VcfRecordCounts
 
+if TYPE_CHECKING:
+    from ...annotation.effects import AnnotationFlavour, TranscriptEffect
+
+_ChromInfo = tuple[str, int | None, list[tuple[int, int]], list[tuple[int, int]]]
+
 
 class _RecordReader:
-    def __init__(self, *, path: Path, panel: Panel, build: str, flavour, tumour: str | None,
+    def __init__(self, *, path: Path, panel: Panel, build: str,
+                 flavour: AnnotationFlavour | None, tumour: str | None,
                  tumour_index: int | None, n_samples: int, include_filtered: bool,
-                 declared_info: set[str] | None = None, other_panel: Panel | None = None):
+                 declared_info: set[str] | None = None, other_panel: Panel | None = None) -> None:
         self.path, self.panel, self.build, self.flavour = path, panel, build, flavour
         self.other_panel = other_panel
         self.build_check = _BuildCheck(panel, other_panel)
-        self._first_of_allele: dict[tuple, str] = {}
+        self._first_of_allele: dict[tuple[str, int, str, str], str] = {}
         self.tumour, self.tumour_index, self.n_samples = tumour, tumour_index, n_samples
         self.include_filtered = include_filtered
         self.counts = VcfRecordCounts()
         self.variants: list[VariantCall] = []
         self.rejections: dict[str, list[str]] = defaultdict(list)
-        self._chrom_cache: dict[str, tuple[str, int | None, list[tuple[int, int]]]] = {}
+        # raw CHROM -> (chromosome, its length, panel gene spans, the other build's gene spans)
+        self._chrom_cache: dict[str, _ChromInfo] = {}
         self._by_index = False
         self._declared_info = declared_info or set()
         self.annotation_notes: list[str] = []
@@ -45,7 +53,7 @@ class _RecordReader:
         self.saw_reference_model_allele = False
 
     # ----- the loop ---------------------------------------------------------------------------
-    def run(self, records: Iterable, first_line: int) -> None:
+    def run(self, records: Iterable[Any], first_line: int) -> None:
         counts = self.counts
         self._by_index = counts.index_used
         iterator = iter(records)
@@ -116,7 +124,7 @@ class _RecordReader:
                                     f"line {first_line + counts.records_read}",
                                     hint="check the record's FORMAT/INFO values") from None
 
-    def tally_only(self, records: Iterable) -> None:
+    def tally_only(self, records: Iterable[Any]) -> None:
         """Records read through the index for the build check alone (not screened, not counted)."""
         iterator = iter(records)
         while True:
@@ -144,7 +152,7 @@ class _RecordReader:
                           hint="VCF text must be UTF-8; convert the file, e.g. 'iconv -f latin1 "
                                "-t utf-8' (bgzip it again afterwards)")
 
-    def _chrom_info(self, raw: str):
+    def _chrom_info(self, raw: str) -> _ChromInfo:
         chrom = normalize_chrom(raw)
         length = CHROM_LENGTHS[self.build].get(chrom)
         spans = [(g.start, g.end) for g in self.panel.genes.values() if g.chrom == chrom]
@@ -154,12 +162,12 @@ class _RecordReader:
         self._chrom_cache[raw] = info
         return info
 
-    def _label(self, variant, number: int) -> str:
+    def _label(self, variant: Any, number: int) -> str:
         text = f"{variant.CHROM}:{variant.POS} {variant.REF}>{','.join(variant.ALT) or '.'}"
         return f"record at {text}" if self._by_index else f"record {number} ({text})"
 
     # ----- one on-panel record ----------------------------------------------------------------
-    def _on_panel(self, variant, chrom: str) -> None:
+    def _on_panel(self, variant: Any, chrom: str) -> None:
         counts = self.counts
         alts = list(variant.ALT)
         # '<NON_REF>'/'<*>' stand for "any other allele" in gVCF records: not variants, not counted
@@ -174,7 +182,8 @@ class _RecordReader:
         if self.tumour_index is not None and len(fields) > 9 + self.tumour_index:
             keys = fields[8].split(":")
             values = fields[9 + self.tumour_index].split(":")
-            tumour_format = dict(zip(keys, values))
+            # strict=False: VCF lets a sample drop trailing FORMAT fields (missing values)
+            tumour_format = dict(zip(keys, values, strict=False))
         effects = None
         if self.flavour is None:
             self._note_undeclared_annotation(fields[7])
@@ -239,7 +248,7 @@ class _RecordReader:
                     f"header does not declare it, so its field layout is unknown and it was not "
                     f"used: {_FALLBACK}; re-annotate, or restore the ##INFO=<ID={key},...> line")
 
-    def _allele_label(self, variant, alt: str) -> str:
+    def _allele_label(self, variant: Any, alt: str) -> str:
         text = f"{variant.CHROM}:{variant.POS} {variant.REF}>{alt}"
         return f"record at {text}" if self._by_index else \
             f"record {self.counts.records_read} ({text})"
@@ -249,12 +258,14 @@ class _RecordReader:
         self.rejections[reason].append(label)
 
     def _choose(self, genes: list[PanelGene], chrom: str, pos: int, ref: str, alt: str,
-                allele_effects):
+                allele_effects: list[TranscriptEffect] | None
+                ) -> tuple[PanelGene, TranscriptEffect, str, str]:
         """(gene, effect, transcript_choice, annotation_source) for one allele."""
-        candidates = []
+        candidates: list[tuple[PanelGene, TranscriptEffect, str, str]] = []
         for gene in genes:
-            effect, choice, source = None, "", "coordinate"
-            if allele_effects is not None:
+            effect: TranscriptEffect | None = None
+            choice, source = "", "coordinate"
+            if allele_effects is not None and self.flavour is not None:
                 from ...annotation.effects import choose_effect
                 effect, choice = choose_effect(allele_effects, gene)
                 source = self.flavour.name

@@ -8,7 +8,7 @@ from __future__ import annotations
 import warnings as _pywarnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ...genome import normalize_chrom
 from ...knowledge.panel import Panel
@@ -25,11 +25,13 @@ def _index_beside(path: Path) -> Path | None:
                  if Path(str(path) + suffix).exists()), None)
 
 
+_Records = tuple[Iterable[Any], bool, Iterable[Any]]
 
-def _records(vcf, path: Path, source: Path, panel: Panel, scan: _HeaderScan,
+
+def _records(vcf: Any, path: Path, source: Path, panel: Panel, scan: _HeaderScan,
              warnings: list[str], *, prescan: _Prescan | None = None,
              loud: list[str] | None = None, other_panel: Panel | None = None,
-             stream: _Stream | None = None) -> tuple[Iterable, bool, Iterable]:
+             stream: _Stream | None = None) -> _Records:
     """The records to look at: the panel regions through the index, or the whole stream.
 
     The third value holds the records of ``other_panel``'s regions that the first does not
@@ -40,7 +42,7 @@ def _records(vcf, path: Path, source: Path, panel: Panel, scan: _HeaderScan,
     loud = [] if loud is None else loud
     prescan = prescan or _Prescan(path, max_line_bytes(), whole_file=True)
 
-    def streamed():
+    def streamed() -> _Records:
         if stream is not None and source == path:
             records = stream.records(path, prescan)
             if records is not None:
@@ -71,7 +73,7 @@ def _records(vcf, path: Path, source: Path, panel: Panel, scan: _HeaderScan,
         warnings.append(message)
         loud.append(message)
         return streamed()
-    names = {}
+    names: dict[str, str] = {}
     try:
         for raw in vcf.seqnames:
             names.setdefault(normalize_chrom(raw), raw)
@@ -120,7 +122,8 @@ def _check_index(path: Path, index: Path, prescan: _Prescan
         return None, f"cannot be read: {exc}"
 
 
-def _scan_index_chunks(path: Path, index: TabixIndex, regions, limit: int) -> None:
+def _scan_index_chunks(path: Path, index: TabixIndex, regions: list[tuple[str, int, int]],
+                       limit: int) -> None:
     """The line-length and NUL checks on the blocks the region queries will read."""
     chunks = []
     for name, start, end in regions:
@@ -141,16 +144,17 @@ def _merged_regions(regions: list[tuple[str, int, int]]) -> list[tuple[str, int,
 
     ``regions`` come sorted by contig and start (:meth:`Panel.regions`); that order is kept.
     """
-    merged: list[list] = []
+    merged: list[tuple[str, int, int]] = []
     for chrom, start, end in regions:
         if merged and merged[-1][0] == chrom and start <= merged[-1][2] + 1:
-            merged[-1][2] = max(merged[-1][2], end)
+            merged[-1] = (chrom, merged[-1][1], max(merged[-1][2], end))
         else:
-            merged.append([chrom, start, end])
-    return [tuple(r) for r in merged]
+            merged.append((chrom, start, end))
+    return merged
 
 
-def _region_records(vcf, regions, skip=()) -> Iterator:
+def _region_records(vcf: Any, regions: list[tuple[str, int, int]],
+                    skip: Iterable[tuple[str, int, int]] = ()) -> Iterator[Any]:
     """Records overlapping ``regions`` (merged), each once, and none overlapping ``skip``.
 
     A record spanning two regions is returned by both queries: it is kept by the first region it

@@ -213,10 +213,10 @@ def _prescan(path: Path, limit: int, *, header_only: bool = False,
                                        header_lines=header_lines)
             chunk_size = max(4096, min(chunk, limit))
             while True:
-                chunk = handle.read(chunk_size)
-                if not chunk:
+                data = handle.read(chunk_size)
+                if not data:
                     break
-                scanner.feed(chunk)
+                scanner.feed(data)
         except (OSError, EOFError, zlib.error):
             return header_end       # truncated or corrupt compression: the readers report it
     return header_end
