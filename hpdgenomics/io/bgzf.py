@@ -21,6 +21,13 @@ import struct
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    import numpy as np
+    import numpy.typing as npt
 
 _BLOCK_HEADER = struct.Struct("<4BI2BH")    # ID1 ID2 CM FLG MTIME XFL OS XLEN
 _CHUNK = struct.Struct("<QQ")
@@ -40,7 +47,8 @@ class IndexedSequence:
     end: int | None = None              # virtual offset just past the last record
     # bins of one chunk each, as numpy arrays (bin numbers, offsets of their chunk in the index
     # data), parsed without a Python call per bin; the dict ``bins`` is built when first asked for
-    single_chunk_bins: list = field(default_factory=list, repr=False)
+    single_chunk_bins: list[tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]] = field(
+        default_factory=list, repr=False)
     other_bins: dict[int, tuple[int, int]] = field(default_factory=dict, repr=False)
     _bins: dict[int, tuple[int, int]] | None = field(default=None, repr=False)
 
@@ -63,7 +71,10 @@ class IndexedSequence:
         if self._bins is None:
             bins: dict[int, tuple[int, int]] = {}
             for numbers, offsets in self.single_chunk_bins:
-                bins.update(zip(numbers.tolist(), zip(offsets.tolist(), [1] * len(numbers))))
+                # one offset per bin number, one chunk each
+                bins.update(zip(numbers.tolist(),
+                                zip(offsets.tolist(), [1] * len(numbers), strict=True),
+                                strict=True))
             bins.update(self.other_bins)
             self._bins = bins
         return self._bins
@@ -107,7 +118,7 @@ class TabixIndex:
 
 def _region_bins(begin: int, end: int, min_shift: int, depth: int) -> list[int]:
     """Bins overlapping 0-based half-open ``[begin, end)`` (htslib's reg2bins)."""
-    bins = []
+    bins: list[int] = []
     end = max(end - 1, begin)
     shift, first = min_shift + 3 * depth, 0
     for level in range(depth + 1):
@@ -150,7 +161,7 @@ def _parse_index(data: bytes) -> TabixIndex:
 
     def tabix_header(at: int) -> int:
         # format, col_seq, col_beg, col_end, meta, skip, l_nm, names
-        (l_nm,) = struct.unpack_from("<i", data, at + 24)
+        l_nm: int = struct.unpack_from("<i", data, at + 24)[0]
         blob = data[at + 28: at + 28 + l_nm]
         names.extend(n.decode("utf-8") for n in blob.split(b"\0") if n)
         return at + 28 + l_nm
@@ -241,10 +252,10 @@ class BgzfFile:
         """Close the underlying file."""
         self.handle.close()
 
-    def __enter__(self):
+    def __enter__(self) -> BgzfFile:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def block(self, coffset: int) -> tuple[bytes, int]:
@@ -297,7 +308,7 @@ class BgzfFile:
             data, following = self.block(coffset)
         return coffset << 16 | uoffset
 
-    def chunks(self, begin: int, end: int | None = None):
+    def chunks(self, begin: int, end: int | None = None) -> Iterator[bytes]:
         """Decompressed data from virtual offset ``begin`` up to ``end`` (or the end of file)."""
         coffset, uoffset = begin >> 16, begin & 0xFFFF
         end_c, end_u = (end >> 16, end & 0xFFFF) if end is not None else (None, None)
@@ -348,26 +359,28 @@ def index_problem(bgzf: BgzfFile, index: TabixIndex, *, header_end: int, bcf: bo
 
 def _index_problem(bgzf: BgzfFile, index: TabixIndex, *, header_end: int,
                    bcf: bool) -> str | None:
-    sequences = sorted((s for s in index.sequences if s.begin is not None),
-                       key=lambda s: s.begin)
+    # (sequence, begin, end) of the sequences with records: the parser sets both or neither
+    sequences = sorted(((s, s.begin, s.end) for s in index.sequences
+                        if s.begin is not None and s.end is not None),
+                       key=lambda item: item[1])
     first_record = bgzf.normalise(bgzf.voffset_of(header_end))
     if not sequences:
         tail = bgzf.read(first_record, 1024)
         return ("the index lists no records but the file has some"
                 if tail.strip() else None)
-    if bgzf.normalise(sequences[0].begin) != first_record:
-        return (f"its first record ({sequences[0].name}) does not start where the file's header "
-                "ends")
-    for number, sequence in enumerate(sequences):
-        head = bgzf.read(sequence.begin, 12 if bcf else len(sequence.name.encode()) + 1)
+    if bgzf.normalise(sequences[0][1]) != first_record:
+        return (f"its first record ({sequences[0][0].name}) does not start where the file's "
+                "header ends")
+    for number, (sequence, begin, sequence_end) in enumerate(sequences):
+        head = bgzf.read(begin, 12 if bcf else len(sequence.name.encode()) + 1)
         if bcf:
             if len(head) < 12 or struct.unpack_from("<i", head, 8)[0] != sequence.tid:
                 return f"its records of sequence {sequence.tid} are not where it says"
         elif head != sequence.name.encode() + b"\t":
             return f"its first {sequence.name} record is not where it says"
-        end = bgzf.normalise(sequence.end)
+        end = bgzf.normalise(sequence_end)
         if number + 1 < len(sequences):
-            if end != bgzf.normalise(sequences[number + 1].begin):
+            if end != bgzf.normalise(sequences[number + 1][1]):
                 return (f"its {sequence.name} records do not end where the next sequence's "
                         "begin (records were added, removed or changed)")
         else:
@@ -375,9 +388,9 @@ def _index_problem(bgzf: BgzfFile, index: TabixIndex, *, header_end: int,
                 if piece.strip():
                     return ("the file continues after the last record the index knows of "
                             "(records were added)")
-        if not bcf and sequence.end & 0xFFFF:
-            before = bgzf.block(sequence.end >> 16)[0][(sequence.end & 0xFFFF) - 1:
-                                                       sequence.end & 0xFFFF]
+        if not bcf and sequence_end & 0xFFFF:
+            before = bgzf.block(sequence_end >> 16)[0][(sequence_end & 0xFFFF) - 1:
+                                                       sequence_end & 0xFFFF]
             if before not in (b"\n", b""):
                 return f"its last {sequence.name} record does not end at a line end"
     return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 from ..errors import InputError
 from .text import head_lines
@@ -22,16 +23,20 @@ class ReaderEntry:
     name: str
     description: str
     sniff: Callable[[Path, list[str]], bool]
-    read: Callable
+    read: Callable[..., Any]
 
 
 _REGISTRY: dict[str, dict[str, ReaderEntry]] = {}
 
 
-def register(kind: str, name: str, *, sniff: Callable[[Path, list[str]], bool], description: str):
+_Reader = TypeVar("_Reader", bound=Callable[..., Any])
+
+
+def register(kind: str, name: str, *, sniff: Callable[[Path, list[str]], bool],
+             description: str) -> Callable[[_Reader], _Reader]:
     """Decorator: register ``read`` as the reader of format ``name`` of ``kind``."""
 
-    def decorate(read: Callable) -> Callable:
+    def decorate(read: _Reader) -> _Reader:
         _REGISTRY.setdefault(kind, {})[name] = ReaderEntry(kind, name, description, sniff, read)
         return read
 

@@ -13,7 +13,8 @@ files and the MAF) goes through this module, so the same file is read the same w
 * a column without a name that holds values, a row with more values than the header, NUL bytes
   and other binary content (a spreadsheet workbook) are refused, naming file and line;
 * reading goes through :func:`hpdgenomics.io.text.open_text` (gzip, size limits);
-* a decimal comma (``45,5``) is read only in ``;``-separated files (:attr:`TextTable.decimal_comma`).
+* a decimal comma (``45,5``) is read only in ``;``-separated files
+  (:attr:`TextTable.decimal_comma`).
 
 Two readers share those pieces: :func:`read_delimited` (pandas, every cell a string; fast on a
 MAF's millions of cells, raises :class:`~hpdgenomics.errors.InputError`) and :func:`read_rows`
@@ -32,6 +33,7 @@ import csv
 import io
 import re
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -173,7 +175,7 @@ def _stripped(column: pd.Series) -> pd.Series:
     codes, uniques = pd.factorize(column, use_na_sentinel=False)
     stripped = np.array([value.strip() if isinstance(value, str) else value
                          for value in uniques], dtype=object)
-    if all(a is b for a, b in zip(stripped, uniques)):
+    if all(a is b for a, b in zip(stripped, uniques, strict=True)):
         return column
     return pd.Series(stripped[codes], index=column.index, name=column.name)
 
@@ -186,7 +188,7 @@ def canonical_column(name: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", name.strip().lower()).strip("_")
 
 
-def find_column(columns, wanted: str) -> str | None:
+def find_column(columns: Iterable[str], wanted: str) -> str | None:
     """The column meant by ``wanted``: itself, else the one column equal to it ignoring case, else
     the one column with its canonical form (:func:`canonical_column`); None if none or several."""
     columns = list(columns)
@@ -200,7 +202,7 @@ def find_column(columns, wanted: str) -> str | None:
     return same[0] if len(same) == 1 else None
 
 
-def column_map(columns, path: Path, required: list[str], optional: list[str],
+def column_map(columns: Iterable[str], path: Path, required: list[str], optional: list[str],
                problems: list[str], one_of: tuple[str, ...] = (), missing_hint: str = ""
                ) -> dict[str, str] | None:
     """Canonical name -> the file's own spelling, for the ``required``, ``optional`` and
@@ -248,7 +250,8 @@ class SplitRows:
 
 
 def csv_name(path: Path) -> bool:
-    """True for a file named ``.csv`` or ``.csv.gz`` (a one-column table is then comma-separated)."""
+    """True for a file named ``.csv`` or ``.csv.gz`` (a one-column table is then
+    comma-separated)."""
     return path.name.lower().removesuffix(".gz").endswith(".csv")
 
 
@@ -322,7 +325,7 @@ def _fit_to_header(rows: list[list[str]], lines: list[int], width: int, path: Pa
     """Rows padded to the header's width; surplus empty fields (trailing separators, as
     spreadsheets write them) dropped; a row with surplus values is a problem and left out."""
     records, kept = [], []
-    for fields, line in zip(rows, lines):
+    for fields, line in zip(rows, lines, strict=True):
         if len(fields) > width:
             if any(fields[width:]):
                 problems.append(f"{path}: line {line}: {len(fields)} fields but the header has "
@@ -362,7 +365,7 @@ def read_rows(path: Path, problems: list[str]) -> TextTable | None:
     frame = pd.DataFrame(records, columns=columns, dtype=str)
     unnamed = [i for i, c in enumerate(columns) if not c]
     for i in unnamed:
-        filled = [n for n, v in zip(line_numbers, frame.iloc[:, i]) if v]
+        filled = [n for n, v in zip(line_numbers, frame.iloc[:, i], strict=True) if v]
         if filled:
             problems.append(f"{path}: line {filled[0]}: column {i + 1} has no name in the header "
                             "but holds values; name it or delete it")

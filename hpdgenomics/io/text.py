@@ -12,7 +12,9 @@ import io
 import os
 import re
 import zlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from ..errors import InputError
 
@@ -25,7 +27,7 @@ def is_gzipped(path: str | Path) -> bool:
         return handle.read(2) == GZIP_MAGIC
 
 
-def open_text(path: str | Path, *, kind: str | None = "table"):
+def open_text(path: str | Path, *, kind: str | None = "table") -> io.TextIOWrapper[Any]:
     """Open a plain or gzip/bgzip text file for reading (UTF-8, tolerant of stray bytes).
 
     A leading UTF-8 byte-order mark (Excel's "CSV UTF-8", PowerShell) is dropped here, once for
@@ -54,12 +56,12 @@ def open_text(path: str | Path, *, kind: str | None = "table"):
         gzipped = raw.read(2) == GZIP_MAGIC
         raw.seek(0)
         bounded = _BoundedReader(raw, path, kind, gzipped=gzipped)
-        if gzipped:
-            handle = io.TextIOWrapper(bounded, encoding="utf-8-sig", errors="replace")
-        else:
-            handle = io.TextIOWrapper(bounded, encoding="utf-8-sig", errors="replace", newline="")
+        # newline=None (universal newlines, the default) for gzip; "" keeps a plain file's line ends
+        handle = io.TextIOWrapper(
+            bounded,  # type: ignore[type-var]  # a binary buffer; typeshed also wants .name
+            encoding="utf-8-sig", errors="replace", newline=None if gzipped else "")
         # 64 KiB reads instead of 8 KiB: the limit checks then cost ~10 % of a bare line loop
-        handle._CHUNK_SIZE = 1 << 16
+        handle._CHUNK_SIZE = 1 << 16  # type: ignore[attr-defined]  # CPython's, not in typeshed
         return handle
     except BaseException:
         raw.close()
@@ -73,7 +75,8 @@ class _BoundedReader(io.BufferedIOBase):
     the fast path, a scan for line ends only when a line could have crossed the limit.
     """
 
-    def __init__(self, raw, path: Path, kind: str, *, gzipped: bool):
+    def __init__(self, raw: io.BufferedReader, path: Path, kind: str | None, *,
+                 gzipped: bool) -> None:
         from ..limits import GZIP_RATIO, GZIP_RATIO_FLOOR, LINE_BYTES, SIZE_LIMITS
 
         super().__init__()
@@ -95,7 +98,7 @@ class _BoundedReader(io.BufferedIOBase):
         if not gzipped and self._max_size is not None:
             size = os.fstat(raw.fileno()).st_size
             if size > self._max_size:
-                self._refuse_size(size)
+                self._refuse_size(size, self._max_size)
 
     # -- io.BufferedIOBase --------------------------------------------------------------------
     def readable(self) -> bool:
@@ -124,7 +127,7 @@ class _BoundedReader(io.BufferedIOBase):
                              ) from None
         return self._checked(chunk)
 
-    def readinto(self, buffer) -> int:
+    def readinto(self, buffer: Any) -> int:
         data = self.read(len(buffer))
         buffer[:len(data)] = data
         return len(data)
@@ -144,7 +147,7 @@ class _BoundedReader(io.BufferedIOBase):
             return chunk
         self._total += len(chunk)
         if self._max_size is not None and self._total > self._max_size:
-            self._refuse_size(None)
+            self._refuse_size(None, self._max_size)
         if self._max_ratio is not None and self._total > self._ratio_floor:
             consumed = max(self._raw.tell(), 1)
             if self._total > self._max_ratio * consumed:
@@ -177,10 +180,11 @@ class _BoundedReader(io.BufferedIOBase):
                          hint="is this the right file (not binary, not one huge line)? if it is, "
                               f"raise the limit: set {limit.env} to a larger number of bytes")
 
-    def _refuse_size(self, size: int | None) -> None:
+    def _refuse_size(self, size: int | None, maximum: int) -> None:
         from ..limits import format_amount
 
-        limit, maximum = self._size_limit, self._max_size
+        limit = self._size_limit
+        assert limit is not None and self._kind is not None  # set whenever a size limit is
         found = (f"is {format_amount(size, 'bytes')}" if size is not None else
                  f"decompresses to more than {format_amount(maximum, 'bytes')}")
         raise InputError(f"{found}, over the limit on {_KIND_NAMES[self._kind]} of "
@@ -251,7 +255,7 @@ def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-def sha256_in_background(path: str | Path):
+def sha256_in_background(path: str | Path) -> Callable[[], str]:
     """Start :func:`sha256_file` of ``path`` in a thread; return a function that waits for it.
 
     hashlib lets other threads run while it hashes a block, so the hash of a large input costs
@@ -260,20 +264,21 @@ def sha256_in_background(path: str | Path):
     """
     import threading
 
-    outcome: dict = {}
+    digest: list[str] = []
+    error: list[BaseException] = []
 
-    def work():
+    def work() -> None:
         try:
-            outcome["digest"] = sha256_file(path)
+            digest.append(sha256_file(path))
         except BaseException as exc:  # noqa: BLE001 - handed to the caller by result()
-            outcome["error"] = exc
+            error.append(exc)
 
     thread = threading.Thread(target=work, name="hpdgenomics-sha256", daemon=True)
     thread.start()
 
     def result() -> str:
         thread.join()
-        if "error" in outcome:
-            raise outcome["error"]
-        return outcome["digest"]
+        if error:
+            raise error[0]
+        return digest[0]
     return result

@@ -60,7 +60,8 @@ def read_copy_number(path: str | Path, *, fmt: str | None = None, sample: str | 
     if seg_log_base is not None and entry.name != "seg":
         raise InputError(f"--seg-log-base applies to SEG files only; this file was read as "
                          f"{entry.name}", path=path, hint="drop --seg-log-base")
-    return entry.read(path, sample=sample, seg_log_base=seg_log_base)
+    data: CopyNumberData = entry.read(path, sample=sample, seg_log_base=seg_log_base)
+    return data
 
 
 _FREEC_STATUS = {"gain", "loss", "normal", "neutral", "amp", "del"}

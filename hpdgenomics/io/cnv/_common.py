@@ -12,6 +12,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -87,7 +88,7 @@ def _lowered_fields(line: str) -> list[str]:
         # a few C-speed scans for the ASCII characters str.strip() removes, and quotes
         stripped = any(c in line for c in _ASCII_STRIPPED) or (sep != "\t" and "\t" in line)
     else:
-        stripped = (_STRIPPED_IN_TSV if sep == "\t" else _STRIPPED_IN_CSV).search(line)
+        stripped = (_STRIPPED_IN_TSV if sep == "\t" else _STRIPPED_IN_CSV).search(line) is not None
     if not stripped:
         return line.lower().split(sep)
     return [f.lower() for f in split_fields(line)]
@@ -135,7 +136,7 @@ def read_table(path: Path, accept: Callable[[list[str]], bool], *, what: str,
                                 comment=None)
     except HpdError:
         raise
-    except (OSError, EOFError, zlib.error) as exc:
+    except (OSError, EOFError, zlib.error) as exc:   # also a gzip truncated past the lines sniffed
         raise InputError(f"cannot be read ({exc})", path=path,
                          hint="is the file truncated or not really gzip? re-create it") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
@@ -149,13 +150,11 @@ def read_table(path: Path, accept: Callable[[list[str]], bool], *, what: str,
                      "cannot be read: keep the caller's tab-separated output")
         raise InputError(f"cannot be parsed as a {'comma' if sep == ',' else 'tab'}-separated "
                          f"{what} ({detail})", path=path, hint=hint) from None
-    except (OSError, EOFError, zlib.error) as exc:   # a gzip truncated past the lines sniffed
-        raise InputError(f"cannot be read ({exc})", path=path,
-                         hint="is the file truncated or not really gzip? re-create it") from None
     table.columns = [str(c).strip().strip('"').lstrip("#").lower() for c in table.columns]
     table["source_line"] = range(index + 2, index + 2 + len(table))
     values = table.drop(columns="source_line")
-    blank = (values == "").all(axis=1) if len(values.columns) else pd.Series(False, index=table.index)
+    blank = ((values == "").all(axis=1) if len(values.columns)
+             else pd.Series(False, index=table.index))
     return table[~blank].reset_index(drop=True)
 
 
@@ -238,7 +237,8 @@ def choose_sample(samples: list[str], requested: str | None, *, path: Path,
     if requested is not None:
         if requested in unique:
             return requested, REQUESTED
-        shown = ", ".join(unique[:10]) + (f" (+{len(unique) - 10} more)" if len(unique) > 10 else "")
+        shown = ", ".join(unique[:10]) + (f" (+{len(unique) - 10} more)" if len(unique) > 10
+                                          else "")
         raise InputError(f"sample {requested!r} is not in this {what}; it holds: {shown or 'none'}",
                          path=path, hint=f"pass {SAMPLE_OPTION} with one of the names listed")
     if len(unique) == 1:
@@ -283,7 +283,7 @@ def _more(lines: pd.Series) -> str:
     return f" ({len(lines)} such values: lines {_shown_lines(lines)})" if len(lines) > 1 else ""
 
 
-def finite_numbers(values, lines: pd.Series, *, path: Path | str, what: str) -> pd.Series:
+def finite_numbers(values: Any, lines: pd.Series, *, path: Path | str, what: str) -> pd.Series:
     """``values`` (the file's text, or numbers) as floats, refusing non-finite numbers.
 
     Blank, ``NA`` and other text that is not a number become NaN: the schema check rejects rows

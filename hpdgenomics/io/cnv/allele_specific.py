@@ -15,6 +15,7 @@ The Sequenza reader is described where it is defined, below.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -48,7 +49,8 @@ def _is_allelic(fields: list[str]) -> bool:
 @register("copy_number", "allele-specific",
           sniff=lambda p, lines: header_fields(lines, _is_allelic) is not None,
           description="allele-specific segments with nMajor/nMinor (PCGR, ASCAT style)")
-def read_allele_specific(path: Path, *, sample: str | None = None, **_options) -> CopyNumberData:
+def read_allele_specific(path: Path, *, sample: str | None = None,
+                         **_options: object) -> CopyNumberData:
     """Read an allele-specific segment table (nMajor/nMinor columns, PCGR or ASCAT style).
 
     Total copies are nMajor + nMinor. ``sample`` chooses one sample of a multi-sample file; returns
@@ -99,7 +101,7 @@ def _is_solutions(fields: list[str]) -> bool:
     return "cellularity" in fields and "ploidy" in fields
 
 
-def _sequenza_fit(path: Path, warnings: list[str]) -> dict:
+def _sequenza_fit(path: Path, warnings: list[str]) -> dict[str, Any]:
     if not path.name.endswith(_SEQUENZA_SEGMENTS):
         warnings.append("Sequenza file not named <sample>_segments.txt: purity and ploidy not "
                         "looked up (pass --ploidy)")
@@ -129,7 +131,7 @@ def _sequenza_fit(path: Path, warnings: list[str]) -> dict:
           sniff=lambda p, lines: header_fields(lines, _is_sequenza) is not None,
           description="Sequenza <sample>_segments.txt (CNt, A, B) with purity/ploidy from "
                       "<sample>_alternative_solutions.txt")
-def read_sequenza(path: Path, *, sample: str | None = None, **_options) -> CopyNumberData:
+def read_sequenza(path: Path, *, sample: str | None = None, **_options: object) -> CopyNumberData:
     """Read a Sequenza ``<sample>_segments.txt``, with purity and ploidy from the
     ``<sample>_alternative_solutions.txt`` beside it when present.
 

@@ -44,17 +44,17 @@ def _fields(lines: list[str]) -> list[str] | None:
 
 
 def _sniff_cns(path: Path, lines: list[str]) -> bool:
-    fields = _fields(lines)
+    fields = _fields(lines) or []
     return bool(fields) and "probes" in fields and "cn" not in fields
 
 
 def _sniff_call_cns(path: Path, lines: list[str]) -> bool:
-    fields = _fields(lines)
+    fields = _fields(lines) or []
     return bool(fields) and "cn" in fields
 
 
 def _sniff_cnr(path: Path, lines: list[str]) -> bool:
-    fields = _fields(lines)
+    fields = _fields(lines) or []
     return bool(fields) and "probes" not in fields and "cn" not in fields
 
 
@@ -93,7 +93,7 @@ def _read(path: Path, fmt: str, *, absolute: bool, bins: bool) -> CopyNumberData
 
 @register("copy_number", "cnvkit-cns", sniff=_sniff_cns,
           description="CNVkit segments (.cns): log2 copy ratios")
-def read_cns(path: Path, **_options) -> CopyNumberData:
+def read_cns(path: Path, **_options: object) -> CopyNumberData:
     """Read CNVkit segments (``.cns``) as log2 copy ratios. Raises
     :class:`~hpdgenomics.errors.InputError` naming the file and line when it is malformed.
     """
@@ -102,7 +102,7 @@ def read_cns(path: Path, **_options) -> CopyNumberData:
 
 @register("copy_number", "cnvkit-call-cns", sniff=_sniff_call_cns,
           description="CNVkit called segments (.call.cns): integer copy number cn")
-def read_call_cns(path: Path, **_options) -> CopyNumberData:
+def read_call_cns(path: Path, **_options: object) -> CopyNumberData:
     """Read CNVkit called segments (``.call.cns``) as absolute copies (its ``cn`` column). Raises
     :class:`~hpdgenomics.errors.InputError` naming the file and line when it is malformed.
     """
@@ -111,7 +111,7 @@ def read_call_cns(path: Path, **_options) -> CopyNumberData:
 
 @register("copy_number", "cnvkit-cnr", sniff=_sniff_cnr,
           description="CNVkit bin-level copy ratios (.cnr)")
-def read_cnr(path: Path, **_options) -> CopyNumberData:
+def read_cnr(path: Path, **_options: object) -> CopyNumberData:
     """Read CNVkit bin-level copy ratios (``.cnr``), each bin taken as a segment, with a warning.
 
     Raises :class:`~hpdgenomics.errors.InputError` naming the file and line when it is malformed.

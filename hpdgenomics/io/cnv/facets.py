@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -48,7 +49,7 @@ def _is_cncf(fields: list[str]) -> bool:
 @register("copy_number", "facets-cncf",
           sniff=lambda p, lines: header_fields(lines, _is_cncf) is not None,
           description="FACETS cncf segment table (tcn.em / lcn.em)")
-def read_facets(path: Path, *, sample: str | None = None, **_options) -> CopyNumberData:
+def read_facets(path: Path, *, sample: str | None = None, **_options: object) -> CopyNumberData:
     """Read a FACETS cncf table (``tcn.em``/``lcn.em``, or facets-suite's column names), with purity
     and ploidy from the run's ``<prefix>.out`` beside it when present.
 
@@ -62,7 +63,7 @@ def read_facets(path: Path, *, sample: str | None = None, **_options) -> CopyNum
     start, end = first_column(table, "start", "loc.start"), first_column(table, "end", "loc.end")
     require_columns(table, ["chrom", start or "start", end or "end"], path=path,
                     what="FACETS cncf table")
-    total = first_column(table, "tcn.em", "tcn")
+    total = first_column(table, "tcn.em", "tcn") or "tcn"   # _is_cncf found one
     lesser = first_column(table, "lcn.em", "lcn")
     warnings: list[str] = []
     lines = table["source_line"]
@@ -94,7 +95,7 @@ def read_facets(path: Path, *, sample: str | None = None, **_options) -> CopyNum
 _CNCF_SUFFIXES = (".cncf.txt", ".cncf.tsv", "_cncf.txt", "_cncf.tsv", ".cncf")
 
 
-def _facets_fit(path: Path, warnings: list[str]) -> dict:
+def _facets_fit(path: Path, warnings: list[str]) -> dict[str, Any]:
     """Purity and ploidy from the FACETS run's ``<prefix>.out`` beside ``<prefix>.cncf.txt``.
 
     The ``.out`` file (doFacets / facets-suite legacy output) holds ``# Purity = 0.45`` and
@@ -110,7 +111,7 @@ def _facets_fit(path: Path, warnings: list[str]) -> dict:
         match = re.match(r"#\s*(Purity|Ploidy)\s*=\s*(\S*)", line)
         if match:
             values[match.group(1).lower()] = match.group(2)
-    fit: dict = {}
+    fit: dict[str, Any] = {}
     source = f"FACETS {sibling.name}"
     for key in ("purity", "ploidy"):
         text = values.get(key)

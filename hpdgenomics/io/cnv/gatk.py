@@ -12,8 +12,8 @@ Formats (tab-separated, after a SAM-style ``@HD``/``@SQ``/``@RG`` header):
 
 Coordinates: 1-based closed (GATK intervals). The sample is ``@RG SM:``; contig lengths in ``@SQ``
 lines identify the build (see :func:`hpdgenomics.genome.build_from_contig_lengths`); detection
-reads past a header of any length (a full GRCh38 reference has thousands of ``@SQ`` lines). Values are
-log2 copy ratios (GATK's own convention: "LOG2"). Minor-allele fractions of ``.modelFinal.seg``
+reads past a header of any length (a full GRCh38 reference has thousands of ``@SQ`` lines). Values
+are log2 copy ratios (GATK's own convention: "LOG2"). Minor-allele fractions of ``.modelFinal.seg``
 are not converted to allele copies (that needs purity), so no LOH is derived from them.
 """
 from __future__ import annotations
@@ -102,7 +102,7 @@ def _read(path: Path, fmt: str, value_col: str, sample: str | None,
 
 @register("copy_number", "gatk-cr-seg", sniff=_sniff_cr,
           description="GATK ModelSegments .cr.seg (MEAN_LOG2_COPY_RATIO)")
-def read_cr_seg(path: Path, *, sample: str | None = None, **_options) -> CopyNumberData:
+def read_cr_seg(path: Path, *, sample: str | None = None, **_options: object) -> CopyNumberData:
     """Read a GATK ModelSegments ``.cr.seg`` (MEAN_LOG2_COPY_RATIO); the sample is the header's @RG
     SM.
 
@@ -113,7 +113,7 @@ def read_cr_seg(path: Path, *, sample: str | None = None, **_options) -> CopyNum
 
 @register("copy_number", "gatk-called-seg", sniff=_sniff_called,
           description="GATK CallCopyRatioSegments .called.seg")
-def read_called_seg(path: Path, *, sample: str | None = None, **_options) -> CopyNumberData:
+def read_called_seg(path: Path, *, sample: str | None = None, **_options: object) -> CopyNumberData:
     """Read a GATK CallCopyRatioSegments ``.called.seg``; genes are called from
     MEAN_LOG2_COPY_RATIO, not from its CALL column.
 
@@ -124,7 +124,8 @@ def read_called_seg(path: Path, *, sample: str | None = None, **_options) -> Cop
 
 @register("copy_number", "gatk-modelfinal-seg", sniff=_sniff_model,
           description="GATK ModelSegments .modelFinal.seg (posterior median log2 ratio)")
-def read_model_final(path: Path, *, sample: str | None = None, **_options) -> CopyNumberData:
+def read_model_final(path: Path, *, sample: str | None = None,
+                     **_options: object) -> CopyNumberData:
     """Read a GATK ModelSegments ``.modelFinal.seg`` (posterior median log2 ratio). Raises
     :class:`~hpdgenomics.errors.InputError` naming the file and line when it is malformed.
     """
@@ -133,7 +134,8 @@ def read_model_final(path: Path, *, sample: str | None = None, **_options) -> Co
 
 @register("copy_number", "gatk-denoised-cr", sniff=_sniff_denoised,
           description="GATK DenoiseReadCounts .denoisedCR.tsv (per-interval LOG2_COPY_RATIO)")
-def read_denoised_cr(path: Path, *, sample: str | None = None, **_options) -> CopyNumberData:
+def read_denoised_cr(path: Path, *, sample: str | None = None,
+                     **_options: object) -> CopyNumberData:
     """Read a GATK DenoiseReadCounts ``.denoisedCR.tsv``, each interval taken as a segment, with a
     warning.
 

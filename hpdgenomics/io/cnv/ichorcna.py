@@ -23,6 +23,7 @@ is there (its first table: ``Sample  Tumor Fraction  Ploidy``; a ``Gender:`` lin
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -61,19 +62,19 @@ def _sniff(path: Path, lines: list[str]) -> bool:
             or header_fields(lines, _is_ichor_bins) is not None)
 
 
-def _params(path: Path, sample: str | None, warnings: list[str]) -> dict:
+def _params(path: Path, sample: str | None, warnings: list[str]) -> dict[str, Any]:
     """Purity, ploidy and sex from ``<id>.params.txt`` beside the file, if present."""
     sibling = companion_file(path, _SUFFIXES, ".params.txt", warnings,
                              what="ichorCNA's tumour fraction and ploidy")
     if sibling is None:
         return {}
     lines = head_lines(sibling, 200)
-    fields: dict = {}
+    fields: dict[str, Any] = {}
     if lines:
         header = [h.strip().lower() for h in lines[0].split("\t")]
         rows = [line.split("\t") for line in lines[1:] if line.strip() and "\t" in line
                 and not line.rstrip().endswith(":")]
-        table = [dict(zip(header, r)) for r in rows if len(r) == len(header)]
+        table = [dict(zip(header, r, strict=True)) for r in rows if len(r) == len(header)]
         chosen = next((r for r in table if sample is None or r.get("sample") == sample), None)
         if chosen is not None and "tumor fraction" in chosen and "ploidy" in chosen:
             try:
@@ -100,7 +101,7 @@ def _params(path: Path, sample: str | None, warnings: list[str]) -> dict:
 @register("copy_number", "ichorcna", sniff=_sniff,
           description="ichorCNA <id>.seg.txt / <id>.seg / <id>.cna.seg (Corrected_Copy_Number "
                       "or copy.number)")
-def read_ichorcna(path: Path, *, sample: str | None = None, **_options) -> CopyNumberData:
+def read_ichorcna(path: Path, *, sample: str | None = None, **_options: object) -> CopyNumberData:
     """Read ichorCNA segments (``<id>.seg.txt``/``<id>.seg``) or its bin table (``<id>.cna.seg``).
 
     ``sample`` chooses one sample of a multi-sample file; returns the normalised
@@ -110,6 +111,10 @@ def read_ichorcna(path: Path, *, sample: str | None = None, **_options) -> CopyN
     path = Path(path)
     lines = head_lines(path, 5)
     warnings: list[str] = []
+    # the columns each layout names (the header check guarantees chrom in the segment table)
+    chrom_col: str | None
+    probes: str | None
+    log2_col: str | None
     if header_fields(lines, _is_ichor_bins) is not None:
         table = read_table(path, _is_ichor_bins, what="ichorCNA bin table (.cna.seg)")
         samples = list(dict.fromkeys(c[: -len(".copy.number")] for c in table.columns

@@ -29,6 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from ...copynumber.schema import DISCRETE_VALUES
@@ -86,7 +87,7 @@ def _long_table(path: Path) -> pd.DataFrame:
     table = read_table(path, _is_long, what="long copy-number table")
     gene = first_column(table, *_GENE)
     sample = first_column(table, *_LONG_SAMPLE)
-    value = first_column(table, *_LONG_VALUE)
+    value = first_column(table, *_LONG_VALUE) or _LONG_VALUE[0]   # _is_long found one
     return _with_numbers(pd.DataFrame({"sample": table[sample], "gene": table[gene],
                                        "text": table[value], "source_line": table["source_line"]}),
                          path, what=value)
@@ -116,7 +117,8 @@ def _wide_table(path: Path) -> pd.DataFrame:
         samples = [c for c in columns if c not in _META and c != "source_line"]
         # read_table lower-cases names; sample ids are case-sensitive: taken from the header
         original = _original_header(path, len(columns) - 1)
-        rename = dict(zip(columns[:-1], original))
+        # strict=False: no header line found gives no original names (the names stay as read)
+        rename = dict(zip(columns[:-1], original, strict=False))
         sample_names = [rename.get(c, c) for c in samples]
         genes = table[gene].to_numpy(dtype=object)
         cells = table[samples].to_numpy(dtype=object)
@@ -131,7 +133,8 @@ def _wide_table(path: Path) -> pd.DataFrame:
     return _with_numbers(long, path, what="value")
 
 
-def _split_wide(path: Path):
+def _split_wide(path: Path) -> tuple[list[str], list[str], npt.NDArray[np.object_],
+                                     npt.NDArray[np.object_], npt.NDArray[np.int64]] | None:
     """A plain tab-separated wide matrix (no quotes) split by ``str.split``: pandas builds one
     column object per sample, which takes minutes at 200,000 samples. None when the file is not
     that simple (quotes, commas, rows longer than the header): :func:`read_table` reads it then,
@@ -371,7 +374,8 @@ def _read_sample(path: Path, fmt: str, sample: str | None) -> CopyNumberData:
 @register("copy_number", "cna-discrete-long",
           sniff=lambda p, lines: header_fields(lines, _is_long) is not None,
           description="long gene table of discrete calls (cBioPortal long, OncoKB individual CNA)")
-def read_discrete_long(path: Path, *, sample: str | None = None, **_options) -> CopyNumberData:
+def read_discrete_long(path: Path, *, sample: str | None = None,
+                       **_options: object) -> CopyNumberData:
     """One sample's discrete calls (-2..2) from a long gene table (cBioPortal long, OncoKB).
 
     ``sample`` chooses one sample of a multi-sample file; returns the normalised
@@ -383,7 +387,8 @@ def read_discrete_long(path: Path, *, sample: str | None = None, **_options) -> 
 
 @register("copy_number", "cna-discrete-wide", sniff=_sniff_wide_discrete,
           description="wide gene x sample matrix of discrete calls (cBioPortal data_cna, GISTIC)")
-def read_discrete_wide(path: Path, *, sample: str | None = None, **_options) -> CopyNumberData:
+def read_discrete_wide(path: Path, *, sample: str | None = None,
+                       **_options: object) -> CopyNumberData:
     """One sample's column of a wide gene x sample matrix of discrete calls (cBioPortal data_cna).
 
     ``sample`` chooses one sample of a multi-sample file; returns the normalised
@@ -395,7 +400,7 @@ def read_discrete_wide(path: Path, *, sample: str | None = None, **_options) -> 
 
 @register("copy_number", "cna-log2-wide", sniff=_sniff_wide_log2,
           description="wide gene x sample matrix of continuous log2 ratios (data_log2CNA)")
-def read_log2_wide(path: Path, *, sample: str | None = None, **_options) -> CopyNumberData:
+def read_log2_wide(path: Path, *, sample: str | None = None, **_options: object) -> CopyNumberData:
     """One sample's column of a wide gene x sample matrix of log2 ratios (data_log2CNA).
 
     ``sample`` chooses one sample of a multi-sample file; returns the normalised

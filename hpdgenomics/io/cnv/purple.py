@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -117,11 +118,11 @@ def _sibling_fit(path: Path, suffix: str, warnings: list[str]) -> PurpleFit | No
     return read_purple_purity(sibling)
 
 
-def _file_fields(path: Path, suffix: str, warnings: list[str]) -> dict:
+def _file_fields(path: Path, suffix: str, warnings: list[str]) -> dict[str, Any]:
     """:class:`CnvReadContext` fields PURPLE's file naming gives: the sample (the tumour name
     before ``suffix``) and the purity, ploidy and sex of the ``.purple.purity.tsv`` beside it."""
     named = path.name.endswith(suffix)
-    fields = {"sample": path.name[: -len(suffix)] if named else None, "samples": [],
+    fields: dict[str, Any] = {"sample": path.name[: -len(suffix)] if named else None, "samples": [],
               "sample_source": "PURPLE file name", "caller": "PURPLE"}
     fit = _sibling_fit(path, suffix, warnings)
     if fit is not None:
@@ -156,7 +157,7 @@ def _optional_column(table: pd.DataFrame, *names: str) -> pd.Series | None:
 @register("copy_number", "purple-somatic",
           sniff=lambda p, lines: header_fields(lines, _is_somatic) is not None,
           description="PURPLE .purple.cnv.somatic.tsv (absolute copies, allele-specific)")
-def read_purple_somatic(path: Path, **_options) -> CopyNumberData:
+def read_purple_somatic(path: Path, **_options: object) -> CopyNumberData:
     """Read a PURPLE ``.purple.cnv.somatic.tsv`` (absolute, allele-specific copies), with the fit
     from the ``.purple.purity.tsv`` beside it; germline files are refused.
 
@@ -184,7 +185,7 @@ def read_purple_somatic(path: Path, **_options) -> CopyNumberData:
 @register("copy_number", "purple-gene",
           sniff=lambda p, lines: header_fields(lines, _is_gene) is not None,
           description="PURPLE .purple.cnv.gene.tsv (gene-level minimum/maximum copies)")
-def read_purple_gene(path: Path, **_options) -> CopyNumberData:
+def read_purple_gene(path: Path, **_options: object) -> CopyNumberData:
     """Read a PURPLE ``.purple.cnv.gene.tsv`` (gene-level minimum/maximum copies, canonical
     transcripts only), with the fit from the ``.purple.purity.tsv`` beside it; germline files are
     refused.

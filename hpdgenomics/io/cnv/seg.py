@@ -149,7 +149,7 @@ def _told_log10_doubt(values: pd.Series) -> str | None:
 @register("copy_number", "seg", sniff=_sniff,
           description="SEG (IGV/DNAcopy/TCGA) segments, single or multi-sample; log2 by default")
 def read_seg(path: Path, *, sample: str | None = None, seg_log_base: float | None = None,
-             **_options) -> CopyNumberData:
+             **_options: object) -> CopyNumberData:
     """Read a SEG file (IGV/DNAcopy/TCGA), single or multi-sample; values are log2 unless
     ``seg_log_base`` (2 or 10) says otherwise.
 
@@ -164,7 +164,8 @@ def read_seg(path: Path, *, sample: str | None = None, seg_log_base: float | Non
         except (TypeError, ValueError):
             seg_log_base = -1.0
         if seg_log_base not in (2.0, 10.0):
-            raise UsageError(f"--seg-log-base {seg_log_base:g} is not supported", hint="use 2 or 10")
+            raise UsageError(f"--seg-log-base {seg_log_base:g} is not supported",
+                             hint="use 2 or 10")
     table = read_table(path, _is_seg, what="SEG")
     columns = list(table.columns.drop("source_line"))
     sample_col, chrom_col, start_col, end_col = columns[0], columns[1], columns[2], columns[3]
@@ -192,9 +193,9 @@ def read_seg(path: Path, *, sample: str | None = None, seg_log_base: float | Non
         unmeasured = finite_numbers(rows[probes_col], rows["source_line"], path=path,
                                     what=probes_col) == 0
         if unmeasured.any():
+            shown = ", ".join(str(x) for x in rows.loc[unmeasured, "source_line"].head(8))
             warnings.append(f"rejected {int(unmeasured.sum())} segment(s) with {probes_col} 0 "
-                            f"(line {', '.join(str(x) for x in rows.loc[unmeasured, 'source_line'].head(8))}): "
-                            "no probes, so no measured value")
+                            f"(line {shown}): no probes, so no measured value")
             rows, raw = rows[~unmeasured], raw[~unmeasured]
     doubt = ""
     if seg_log_base is None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import zlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -66,11 +67,11 @@ def _read_through(path: Path) -> None:
                          hint="is the file truncated or not really gzip? re-create it") from None
 
 
-def _sv_type(variant) -> str | None:
+def _sv_type(variant: Any) -> str | None:
     svtype = variant.INFO.get("SVTYPE")
     if svtype:
         return str(svtype).upper()
-    alts = variant.ALT or []
+    alts: list[str] = variant.ALT or []
     for alt in alts:
         if alt.startswith("<") and alt.endswith(">"):
             return alt[1:-1].split(":")[0].upper()
@@ -82,7 +83,7 @@ def _sv_type(variant) -> str | None:
 @register("copy_number", "vcf-copy-number", sniff=_sniff,
           description="copy-number records in VCF (<DEL>/<DUP>/<CNV>, SVTYPE, FORMAT/INFO CN, "
                       "GATK gCNV)")
-def read_cnv_vcf(path: Path, *, sample: str | None = None, **_options) -> CopyNumberData:
+def read_cnv_vcf(path: Path, *, sample: str | None = None, **_options: object) -> CopyNumberData:
     """Read copy-number records from a VCF (<DEL>/<DUP>/<CNV>, SVTYPE, FORMAT or INFO CN, GATK
     gCNV).
 
@@ -112,8 +113,9 @@ def read_cnv_vcf(path: Path, *, sample: str | None = None, **_options) -> CopyNu
     has_format_cn = "CN" in vcf.raw_header and "##FORMAT=<ID=CN," in vcf.raw_header
     # GATK gCNV writes POS as the segment's first base even with symbolic <DEL>,<DUP> ALTs (its
     # record IDs read CNV_<contig>_<POS>_<END>); other callers follow the VCF padding-base rule
-    gcnv = any(mark in vcf.raw_header for mark in ("GermlineCNVCaller", "PostprocessGermlineCNVCalls",
-                                                   "##FORMAT=<ID=QSS,"))
+    gcnv = any(mark in vcf.raw_header
+               for mark in ("GermlineCNVCaller", "PostprocessGermlineCNVCalls",
+                            "##FORMAT=<ID=QSS,"))
 
     cnvkit = "##source=CNVkit" in vcf.raw_header
     homozygous_from_gt = partial_loss = 0
@@ -125,7 +127,8 @@ def read_cnv_vcf(path: Path, *, sample: str | None = None, **_options) -> CopyNu
         records += 1
         svtype = _sv_type(variant)
         if svtype not in _CN_TYPES:
-            skipped_types[svtype or "small variant"] = skipped_types.get(svtype or "small variant", 0) + 1
+            kind = svtype or "small variant"
+            skipped_types[kind] = skipped_types.get(kind, 0) + 1
             continue
         if variant.FILTER not in (None, "PASS"):
             filtered += 1
