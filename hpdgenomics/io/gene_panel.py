@@ -68,7 +68,8 @@ def read_gene_panel_matrix(path: str | Path) -> pd.DataFrame:
     if not profiles:
         raise InputError("gene-panel matrix has no profile columns", path=path,
                          where=f"line {table.header_line}",
-                         hint="add columns such as 'mutations' and 'gistic' naming each sample's panel")
+                         hint="add columns such as 'mutations' and 'gistic' naming each "
+                              "sample's panel")
     problems: list[str] = []
     # row checks on whole columns (a GENIE matrix has 200,000 rows); messages in row order
     samples = table.df[sample_col]
@@ -79,7 +80,7 @@ def read_gene_panel_matrix(path: str | Path) -> pd.DataFrame:
     named = filled & ~blank_id
     repeated = named & samples.duplicated(keep=False).to_numpy()
     first_line: dict[str, int] = {}
-    for index in np.flatnonzero((filled & blank_id) | repeated):
+    for index in np.flatnonzero((filled & blank_id) | repeated).tolist():
         line, sample = table.line_of(index), samples.iat[index]
         if blank_id[index]:
             problems.append(f"line {line}: blank SAMPLE_ID")
@@ -152,7 +153,8 @@ def _read_cbioportal_panel(path: Path, lines: list[str]) -> tuple[str, set[str]]
                          hint="name the panel and list its genes")
     if all(g.isdigit() for g in genes):
         raise InputError(f"gene panel {panel_id!r} lists Entrez gene ids", path=path,
-                         hint="list HGNC gene symbols instead (hpdgenomics matches genes by symbol)")
+                         hint="list HGNC gene symbols instead (hpdgenomics matches genes by "
+                              "symbol)")
     gene_line = next((n for n, line in enumerate(lines, start=1)
                       if line.lower().startswith("gene_list")), 0)
     problems = _bad_gene_tokens(sorted(genes), path, f"line {gene_line}",
@@ -175,7 +177,8 @@ def _read_panel_tsv(path: Path) -> dict[str, set[str]]:
                          hint="or use the cBioPortal format (stable_id:, gene_list:)")
     panels: dict[str, set[str]] = {}
     problems = []
-    for index, (panel_id, genes) in enumerate(zip(table.df[panel_col], table.df[gene_col])):
+    for index, (panel_id, genes) in enumerate(zip(table.df[panel_col], table.df[gene_col],
+                                                  strict=True)):
         if not panel_id and not genes:
             continue
         if is_missing(panel_id) or is_missing(genes):
@@ -242,7 +245,7 @@ class ProfilingMap:
     sources: dict[str, str] = field(default_factory=dict)    # path -> sha256, for provenance
     panel_files: dict[str, Path] = field(default_factory=dict)   # panel id -> its definition
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.matrix is None:
             self.assumption = self.assumption or NO_MATRIX_ASSUMPTION
             return
@@ -310,7 +313,8 @@ class ProfilingMap:
         self._check_profile(profile)
         if sample not in self.matrix.index:
             return None
-        return self.matrix.at[sample, profile]
+        panel: str | None = self.matrix.at[sample, profile]
+        return panel
 
     def profiled(self, sample: str, gene: str, profile: str = "mutations") -> bool | None:
         """True: the assay covered the gene; False: it did not (or the sample was not profiled
@@ -365,7 +369,8 @@ class ProfilingMap:
 
     def gene_status(self, sample: str, gene: str, altered: bool,
                     profile: str = "mutations") -> GeneStatus:
-        """ALTERED / NOT_DETECTED (profiled and unaltered) / NOT_EVALUABLE (not profiled or unknown).
+        """ALTERED / NOT_DETECTED (profiled and unaltered) / NOT_EVALUABLE (not profiled or
+        unknown).
 
         An alteration reported in a gene the panel did not cover is still ALTERED (the data says
         so) and logged, since it points at a wrong matrix or panel definition.
@@ -379,10 +384,12 @@ class ProfilingMap:
         return GeneStatus.NOT_DETECTED if covered else GeneStatus.NOT_EVALUABLE
 
     def status_table(self, samples: Iterable[str], genes: Iterable[str],
-                     altered: Iterable[tuple[str, str]], profile: str = "mutations") -> pd.DataFrame:
+                     altered: Iterable[tuple[str, str]],
+                     profile: str = "mutations") -> pd.DataFrame:
         """samples x genes table of GeneStatus values; ``altered`` holds (sample, gene) pairs."""
         samples, genes = list(samples), list(genes)
         hits = set(altered)
         return pd.DataFrame(
-            [[self.gene_status(s, g, (s, g) in hits, profile).value for g in genes] for s in samples],
+            [[self.gene_status(s, g, (s, g) in hits, profile).value for g in genes]
+             for s in samples],
             index=pd.Index(samples, name="sample_id"), columns=genes)

@@ -4,13 +4,14 @@ Format
 ------
 Tab-separated text, plain or gzipped, one header row; leading ``#`` lines (``#version 2.4``,
 ``#version gdc-1.0.0`` and the GDC's further ``#annotation.spec`` ... lines) are skipped and kept
-as :attr:`MafTable.comments`. A UTF-8 byte-order mark and Windows line endings are accepted. The flavours written by
-vcf2maf, the NCI GDC, cBioPortal (``data_mutations_extended.txt``), AACR GENIE, the Broad/WUSTL
-TCGA releases (maftools' ``tcga_laml.maf.gz``) and OncoKB's annotator examples are all read by
-column name, as :func:`hpdgenomics.io.table.find_column` matches every table's columns: exactly,
-else ignoring case (``End_position`` = ``End_Position``), else ignoring case, spaces and
-punctuation. Missing values are :data:`hpdgenomics.io.vocabulary.MAF_MISSING_VALUES` (not the
-clinical words: a MAF's ``Unknown`` Hugo_Symbol is an intergenic variant, not a blank).
+as :attr:`MafTable.comments`. A UTF-8 byte-order mark and Windows line endings are accepted. The
+flavours written by vcf2maf, the NCI GDC, cBioPortal (``data_mutations_extended.txt``), AACR
+GENIE, the Broad/WUSTL TCGA releases (maftools' ``tcga_laml.maf.gz``) and OncoKB's annotator
+examples are all read by column name, as :func:`hpdgenomics.io.table.find_column` matches every
+table's columns: exactly, else ignoring case (``End_position`` = ``End_Position``), else ignoring
+case, spaces and punctuation. Missing values are
+:data:`hpdgenomics.io.vocabulary.MAF_MISSING_VALUES` (not the clinical words: a MAF's ``Unknown``
+Hugo_Symbol is an intergenic variant, not a blank).
 
 Required columns: ``Hugo_Symbol``, ``Tumor_Sample_Barcode``, ``Variant_Classification``.
 Coordinates (``Chromosome``, ``Start_Position``, ``End_Position``, ``Reference_Allele``,
@@ -29,8 +30,9 @@ Normalised to :data:`MAF_SCHEMA` (one row per sample and variant):
   (table :data:`CLASSIFICATION_TO_CONSEQUENCE`: the MAF 2.4 / GDC / vcf2maf classes, plus the
   Oncotator/Funcotator ``Start_Codon_*``/``Stop_Codon_*`` classes and older TCGA spellings).
 * ``protein_change``: one-letter HGVS p. from ``HGVSp_Short``, else ``HGVSp``, ``Protein_Change``,
-  ``Amino_Acid_Change``, ``AAChange``, ``AA_Change``, the first non-missing per row (three-letter forms converted by
-  :func:`hpdgenomics.annotation.hgvs.protein_to_one_letter`; a missing ``p.`` prefix is added).
+  ``Amino_Acid_Change``, ``AAChange``, ``AA_Change``, the first non-missing per row (three-letter
+  forms converted by :func:`hpdgenomics.annotation.hgvs.protein_to_one_letter`; a missing ``p.``
+  prefix is added).
 * ``transcript``: ``Transcript_ID`` / ``Feature`` / ``Annotation_Transcript`` /
   ``i_transcript_name``, without version.
 * ``vaf`` = t_alt_count / t_depth (t_depth from t_ref_count + t_alt_count when absent);
@@ -44,8 +46,8 @@ Validation: missing required columns raise InputError naming them. Row problems 
 gene, unknown Variant_Classification, non-integer positions, end before start, a position past the
 end of its chromosome in the row's build (``NCBI_Build``, else ``build_for_rows``, else both
 builds; the lengths the VCF reader checks, :data:`hpdgenomics.genome.CHROM_LENGTHS`), unsupported
-build, non-integer or inconsistent read counts) are all collected; with ``on_invalid="error"`` (default)
-one InputError lists them, with ``"skip"`` those rows are rejected and listed in
+build, non-integer or inconsistent read counts) are all collected; with ``on_invalid="error"``
+(default) one InputError lists them, with ``"skip"`` those rows are rejected and listed in
 :attr:`MafTable.rejected`. Values of optional fields that cannot be read (an ``Exon_Number`` that a
 spreadsheet turned into a date, ``11-Jun``) become missing with a warning, never a guess.
 A row whose tumour alleles all equal ``Reference_Allele`` describes no variant (whatever its
@@ -56,8 +58,10 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -164,7 +168,8 @@ class MafTable:
     path: str
     sha256: str
     df: pd.DataFrame                                 # columns and dtypes of MAF_SCHEMA
-    build: str | None                                # the one build of every row, None if no row says
+    # the one build of every row, None if no row says
+    build: str | None
     comments: list[str] = field(default_factory=list)
     rows_read: int = 0                               # data rows (blank lines not counted)
     rejected: list[tuple[int, str]] = field(default_factory=list)    # (line, reasons)
@@ -180,7 +185,7 @@ class MafTable:
         """The sample ids with at least one kept row, sorted."""
         return sorted(self.df["sample_id"].unique())
 
-    def accounting(self) -> dict:
+    def accounting(self) -> dict[str, Any]:
         """Record accounting for the report: read, kept, rejected with reasons, per sample."""
         return {"path": self.path, "sha256": self.sha256, "rows_read": self.rows_read,
                 "rows_kept": len(self.df), "rows_rejected": len(self.rejected),
@@ -207,7 +212,7 @@ def _numbers(series: pd.Series) -> pd.Series:
     return pd.Series(numbers[codes], index=series.index)
 
 
-def _per_value(series: pd.Series, convert) -> pd.Series:
+def _per_value(series: pd.Series, convert: Callable[[Any], Any]) -> pd.Series:
     """``series.map(convert)`` computed once per distinct value: a MAF of 200,000 samples has
     1.6 million rows but few distinct chromosomes, classifications or protein changes."""
     codes, uniques = pd.factorize(series, use_na_sentinel=False)
@@ -219,7 +224,7 @@ def _per_value(series: pd.Series, convert) -> pd.Series:
     return pd.Series(converted[codes], index=series.index, dtype=object)
 
 
-def _first_present(raw: pd.DataFrame, names) -> pd.Series:
+def _first_present(raw: pd.DataFrame, names: Iterable[str]) -> pd.Series:
     """Per row, the first non-missing value among ``names`` (in order); None when none is."""
     result = pd.Series([None] * len(raw), index=raw.index, dtype=object)
     for name in names:
@@ -266,7 +271,7 @@ def read_maf(path: str | Path, *, on_invalid: str = "error",
     reasons: dict[int, list[str]] = {}
     warnings: list[str] = []
 
-    def reject(mask: pd.Series, why) -> None:
+    def reject(mask: pd.Series, why: str | Callable[[int], str]) -> None:
         for index in mask[mask].index:
             reasons.setdefault(index, []).append(why(index) if callable(why) else why)
 
@@ -373,8 +378,11 @@ def read_maf(path: str | Path, *, on_invalid: str = "error",
         # read counts repeat a lot: each distinct text is matched once
         whole = _per_value(values, lambda v: bool(isinstance(v, str) and _INTEGER.match(v))
                            ).astype(bool)
-        reject(given & ~whole,
-               lambda i, n=name, v=values: f"{n} {v[i]!r} is not a whole number of at most 15 digits")
+
+        def not_whole(index: int, name: str = name, values: pd.Series = values) -> str:
+            return f"{name} {values[index]!r} is not a whole number of at most 15 digits"
+
+        reject(given & ~whole, not_whole)
         counts[name] = _numbers(values.where(given & whole)).astype("Int64")
     depth = counts["t_depth"].fillna(counts["t_ref_count"] + counts["t_alt_count"])
     alt_depth = counts["t_alt_count"]
@@ -456,12 +464,14 @@ def read_maf(path: str | Path, *, on_invalid: str = "error",
                     rows_read=int(len(raw)), rejected=rejected, warnings=warnings)
 
 
-def _none(value):
-    return None if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)) \
-        else value
+def _none(value: Any) -> Any:
+    """``value``, with None, pandas NA and float NaN as None."""
+    missing = value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+    return None if missing else value
 
 
-def maf_to_variant_calls(df: pd.DataFrame, sample_id: str, *, source: str = "MAF") -> list[VariantCall]:
+def maf_to_variant_calls(df: pd.DataFrame, sample_id: str, *,
+                         source: str = "MAF") -> list[VariantCall]:
     """One sample's rows as VariantCalls for the single-sample rule engine.
 
     ``chrom``/``pos`` are None for rows listed without coordinates; indel alleles stay in MAF
@@ -483,8 +493,9 @@ def variant_calls_from_rows(rows: pd.DataFrame, *, source: str = "MAF") -> list[
                "alt_depth", "source_line")
     # column by column as Python objects (NA as None): far faster than row tuples of a frame
     values = [[_none(v) for v in rows[name].astype(object)] for name in columns]
+    rows_of_values = zip(*values, strict=True)   # columns of one frame: equal lengths
     for (chrom, pos, ref, alt, filter_value, gene, transcript, consequence, classification,
-         hgvsc, protein_change, exon, vaf, depth, alt_depth, source_line) in zip(*values):
+         hgvsc, protein_change, exon, vaf, depth, alt_depth, source_line) in rows_of_values:
         calls.append(VariantCall(
             chrom=chrom, pos=None if pos is None else int(pos),
             ref=ref or "", alt=alt or "",
