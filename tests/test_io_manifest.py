@@ -96,3 +96,15 @@ def test_an_unknown_sample_id_is_an_empty_one(tmp_path):
                       ["unknown", str(EXAMPLE / "vcf" / "S01.vcf")])
     with pytest.raises(InputError, match="line 2: empty sample_id"):
         read_manifest(manifest)
+
+
+def test_a_quote_left_open_is_refused_rather_than_swallowing_the_next_samples(tmp_path):
+    # csv reads from an unclosed quote to the next quote: S2 and S3 would vanish from a sample
+    # sheet (whose files need not exist), silently
+    manifest = tmp_path / "sheet.tsv"
+    manifest.write_text('sample_id\tvcf\nS1\t"a.vcf\nS2\tb.vcf\nS3\tc.vcf\n')
+    with pytest.raises(InputError, match=r"\(line 2\): a double quote opened on this line"):
+        read_manifest(manifest, sample_sheet=True)
+    manifest.write_text('sample_id\tvcf\nS1\t"a.vcf"\nS2\tb.vcf\n')
+    assert [(row.sample_id, row.line) for row in read_manifest(manifest, sample_sheet=True)] \
+        == [("S1", 2), ("S2", 3)]

@@ -16,11 +16,11 @@ Required: ``sample_id`` and at least one of ``vcf`` / ``cnv`` per row. Optional,
 Any other column is carried along into the cohort tables as a covariate candidate (``sex``,
 ``purity`` and ``ploidy`` are too). Relative paths are resolved against the manifest's folder.
 Missing values are those of :mod:`hpdgenomics.io.vocabulary` (blank, ``NA``, ``N/A``, ``None``,
-``null``, ``.``, ``[Not Available]``, ``unknown`` ..., any letter case), as in every other table. Every problem of the
-file is collected and reported at once, each with its line number. Each sample's reports are named
-from its ``sample_id`` by :func:`~hpdgenomics.outputs.safe_file_stem`; two ids that would share a
-file name (``a/b`` and ``a_b``, or ``S1`` and ``s1`` on a case-insensitive disk) are refused,
-because one sample's reports would overwrite the other's.
+``null``, ``.``, ``[Not Available]``, ``unknown`` ..., any letter case), as in every other table.
+Every problem of the file is collected and reported at once, each with its line number. Each
+sample's reports are named from its ``sample_id`` by :func:`~hpdgenomics.outputs.safe_file_stem`;
+two ids that would share a file name (``a/b`` and ``a_b``, or ``S1`` and ``s1`` on a
+case-insensitive disk) are refused, because one sample's reports would overwrite the other's.
 
 Read as a *sample sheet* (``read_manifest(path, sample_sheet=True)``, for ``cohort --reports``,
 whose samples were screened elsewhere), only ``sample_id`` is required: the ``vcf``, ``cnv`` and
@@ -32,6 +32,7 @@ import csv
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..errors import InputError, UsageError
 from ..genome import normalize_build
@@ -74,7 +75,7 @@ class ManifestRow:
     sex: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
-    def screen_options(self) -> dict:
+    def screen_options(self) -> dict[str, Any]:
         """The per-sample screen settings that change a report (used in the reuse key)."""
         return {"sample": self.sample, "cnv_sample": self.cnv_sample, "build": self.build,
                 "cnv_format": self.cnv_format, "seg_log_base": self.seg_log_base,
@@ -187,10 +188,20 @@ def read_manifest(path: str | Path, *, sample_sheet: bool = False) -> list[Manif
         raise InputError(f"manifest header {columns} lacks sample_id and a vcf or cnv column",
                          path=path, where=f"line {header_number}",
                          hint="tab-separated header: sample_id, vcf, cnv, [patient_id, panel, ...]")
-    rows, problems, seen = [], [], {}
+    rows: list[ManifestRow] = []
+    problems: list[str] = []
+    seen: dict[str, int] = {}
     file_stems: dict[str, tuple[str, int]] = {}    # casefolded report stem -> (sample_id, line)
-    # manifests hold no quoted multi-line fields, so the n-th record is the n-th data line
-    for (index, _), raw in zip(numbered[1:], reader):
+    # manifests hold no quoted multi-line fields, so the n-th record is the n-th data line; a
+    # quote left open would pull the following lines into one field and drop their samples
+    records = list(reader)
+    if len(records) != len(numbered) - 1:
+        opened = next((number for number, line in numbered[1:] if line.count('"') % 2),
+                      header_number)
+        raise InputError("a double quote opened on this line is not closed on it, so the lines "
+                         "after it would be read as one value", path=path, where=f"line {opened}",
+                         hint="remove the stray double quote (or close it on the same line)")
+    for (index, _), raw in zip(numbered[1:], records, strict=True):
         record = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
         row = _manifest_row(record, index, path, sample_sheet, seen, file_stems, problems)
         if row is not None:
@@ -222,7 +233,7 @@ def _manifest_row(record: dict[str, str], index: int, path: Path, sample_sheet: 
                         f"name ({stem}.hpd.*) as {other!r} on line {other_line}; rename one")
     else:
         file_stems[stem.casefold()] = (sample_id, index)
-    files = {}
+    files: dict[str, Path | None] = {}
     for column in ("vcf", "cnv", "panel"):
         value = record.get(column, "")
         if is_missing(value):
@@ -235,7 +246,7 @@ def _manifest_row(record: dict[str, str], index: int, path: Path, sample_sheet: 
         files[column] = file_path
     if files["vcf"] is None and files["cnv"] is None and not sample_sheet:
         problems.append(f"line {index}: sample {sample_id!r} has neither vcf nor cnv")
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}     # column -> its parser's value (float, str or None)
     for column, parse in _VALUE_COLUMNS.items():
         text = record.get(column, "")
         if is_missing(text):
