@@ -21,8 +21,8 @@ Identifiers
 The patient column is ``PATIENT_ID`` and the sample column the first of ``SAMPLE_ID``,
 ``Tumor_Sample_Barcode`` found (every column name, these and ``time_col``/``status_col``/...,
 is found as :func:`hpdgenomics.io.table.find_column` finds it: exactly, else ignoring case, else
-ignoring case, spaces and punctuation, so ``Patient ID`` is ``PATIENT_ID``). ``id_col`` overrides one of them:
-the sample column when it is one of those sample names, else the patient column.
+ignoring case, spaces and punctuation, so ``Patient ID`` is ``PATIENT_ID``). ``id_col`` overrides
+one of them: the sample column when it is one of those sample names, else the patient column.
 
 * A table with a sample column is *sample-level*: one row per sample (a per-sample table, or a
   combined cBioPortal export with ``PATIENT_ID`` and ``SAMPLE_ID`` on every row).
@@ -74,9 +74,10 @@ patient: the first row is kept and :attr:`ClinicalTable.repeated_rows` says so; 
 disagree are a problem naming each row's values.
 
 Every problem of a file (missing columns, unparseable or negative times, unparseable statuses or
-binary values, blank identifiers, identifiers repeated with different outcomes, a sample mapped to two patients, a patient's
-outcome differing between its sample rows) is collected and raised together as one :class:`~hpdgenomics.errors.ClinicalDataError`, each problem naming the
-file, line and column. With ``on_invalid="missing"`` the offending values (or duplicated
+binary values, blank identifiers, identifiers repeated with different outcomes, a sample mapped
+to two patients, a patient's outcome differing between its sample rows) is collected and raised
+together as one :class:`~hpdgenomics.errors.ClinicalDataError`, each problem naming the file,
+line and column. With ``on_invalid="missing"`` the offending values (or duplicated
 patients) become missing instead and are listed in :attr:`ClinicalTable.unparseable` and
 :attr:`ClinicalTable.duplicate_patients`; missing columns are always an error.
 """
@@ -85,8 +86,10 @@ from __future__ import annotations
 import logging
 import math
 import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, NoReturn, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -331,7 +334,7 @@ class ClinicalTable:
         return [c for c in self.df.columns if c not in fixed]
 
 
-def _check_choice(name: str, value: str, choices) -> None:
+def _check_choice(name: str, value: str, choices: Sequence[str]) -> None:
     if value not in choices:
         raise UsageError(f"{name} {value!r} is not one of {', '.join(choices)}")
 
@@ -345,7 +348,7 @@ def _identifier_columns(table: DelimitedTable,
     """
     columns = list(table.df.columns)
 
-    def first(candidates) -> str | None:
+    def first(candidates: Iterable[str]) -> str | None:
         return next((found for found in (find_column(columns, c) for c in candidates) if found),
                     None)
 
@@ -375,13 +378,15 @@ def read_sample_map(path: str | Path, problems: list[str],
     sample_col = find_column(table.df.columns, "SAMPLE_ID")
     patient_col = find_column(table.df.columns, "PATIENT_ID")
     if sample_col is None or patient_col is None:
-        lacking = [n for n, c in (("SAMPLE_ID", sample_col), ("PATIENT_ID", patient_col)) if c is None]
+        lacking = [n for n, c in (("SAMPLE_ID", sample_col), ("PATIENT_ID", patient_col))
+                   if c is None]
         problems.append(f"{table.path} line {table.header_line}: samples file lacks column(s) "
                         f"{', '.join(lacking)} (columns: {', '.join(table.df.columns)})")
         return {}
     mapping: dict[str, str] = {}
     first_line: dict[str, int] = {}
-    for index, (sample, patient) in enumerate(zip(table.df[sample_col], table.df[patient_col])):
+    for index, (sample, patient) in enumerate(zip(table.df[sample_col], table.df[patient_col],
+                                                  strict=True)):
         line = table.line_of(index)
         if not sample and not patient and not any(table.df.iloc[index]):
             continue                                  # blank line
@@ -408,7 +413,7 @@ def _resolve_time_to_event(columns: list[str], time_col: str | None, status_col:
         raise UsageError(f"{given} given without {other}: the time and the event status of the "
                          "time-to-event outcome go together",
                          hint="give both columns (--time-column and --status-column), or neither")
-    if time_col is None:
+    if time_col is None or status_col is None:      # both None: checked just above
         return None, None, [], "no time-to-event columns were asked for"
     time_found, status_found = find_column(columns, time_col), find_column(columns, status_col)
     absent = [wanted for wanted, found in ((time_col, time_found), (status_col, status_found))
@@ -426,35 +431,38 @@ class _Row:
 
     __slots__ = ("values", "position")
 
-    def __init__(self, values: tuple, position: dict[str, int]):
+    def __init__(self, values: tuple[Any, ...], position: dict[str, int]) -> None:
         self.values, self.position = values, position
 
-    def __getitem__(self, column: str):
+    def __getitem__(self, column: str) -> Any:
         return self.values[self.position[column]]
 
 
-def _parsed_once(parse):
-    """``parse`` with its result (or its ValueError) remembered per distinct value."""
-    results: dict = {}
+_Parsed = TypeVar("_Parsed")
 
-    def parsed(value):
+
+def _parsed_once(parse: Callable[[Any], _Parsed]) -> Callable[[Any], _Parsed]:
+    """``parse`` with its result (or its ValueError) remembered per distinct value."""
+    results: dict[Any, tuple[bool, Any]] = {}
+
+    def parsed(value: Any) -> _Parsed:
         try:
-            outcome = results.get(value, _UNSEEN)
+            # (parsed?, the value or the ValueError), None when not seen yet
+            outcome: tuple[bool, Any] | None = results.get(value)
         except TypeError:                 # unhashable: parse it every time
             return parse(value)
-        if outcome is _UNSEEN:
+        if outcome is None:
             try:
-                outcome = results[value] = (True, parse(value))
+                fresh: tuple[bool, Any] = (True, parse(value))
             except ValueError as exc:
-                outcome = results[value] = (False, exc)
+                fresh = (False, exc)
+            outcome = results[value] = fresh
         if not outcome[0]:
             raise ValueError(*outcome[1].args)
-        return outcome[1]
+        result: _Parsed = outcome[1]
+        return result
 
     return parsed
-
-
-_UNSEEN = object()
 
 
 def _patient_disagreements(out: pd.DataFrame, checked: list[tuple[str, str]],
@@ -474,7 +482,7 @@ def _patient_disagreements(out: pd.DataFrame, checked: list[tuple[str, str]],
                 continue
             disagreeing.setdefault(patient, set()).add(field_name)
             shown = ", ".join(f"{raw.iloc[row][column]!r} on line {line}"
-                              for row, line in zip(rows["_row"], rows["_line"]))
+                              for row, line in zip(rows["_row"], rows["_line"], strict=True))
             problems.append(f"{path} lines {', '.join(map(str, rows['_line']))}, column {column}: "
                             f"patient {patient!r} has different values on its sample rows "
                             f"({shown}); a patient's outcome must be the same on every row")
@@ -589,14 +597,11 @@ class _Roles:
     status: str | None
     binary: dict[str, str]                 # wanted name -> file column
     no_time_to_event: str | None
+    identifier: str                        # the sample column, else the patient column
 
     @property
     def level(self) -> str:
         return "sample" if self.sample else "patient"
-
-    @property
-    def identifier(self) -> str:
-        return self.sample or self.patient
 
     @property
     def key(self) -> str:
@@ -604,13 +609,13 @@ class _Roles:
 
     def used(self) -> set[str]:
         """The file columns read for a role (not carried as covariates)."""
-        return {self.identifier, self.time, self.status, self.patient,
-                *self.binary.values()} - {None}
+        return {column for column in (self.identifier, self.time, self.status, self.patient,
+                                      *self.binary.values()) if column is not None}
 
     def columns_used(self) -> dict[str, str]:
         """Role -> file column, as :attr:`ClinicalTable.columns_used` reports them."""
         used = {"id": self.identifier}
-        if self.time is not None:
+        if self.time is not None and self.status is not None:    # set together
             used.update({"time": self.time, "status": self.status})
         if self.level == "sample" and self.patient:
             used["patient_id"] = self.patient
@@ -619,7 +624,8 @@ class _Roles:
 
 
 def _resolve_roles(reading: _Reading, id_col: str | None, time_col: str | None,
-                   status_col: str | None, binary_cols, required: bool) -> _Roles:
+                   status_col: str | None, binary_cols: Iterable[str], required: bool
+                   ) -> _Roles:
     """The identifier, time-to-event and binary columns; ClinicalDataError naming every one
     that is absent."""
     columns = list(reading.df.columns)
@@ -628,19 +634,22 @@ def _resolve_roles(reading: _Reading, id_col: str | None, time_col: str | None,
         columns, time_col, status_col, required)
     if lacking_id:
         lacking.insert(0, lacking_id)
-    binary_resolved = {}
+    binary_resolved: dict[str, str] = {}
     for wanted in binary_cols:
         found = find_column(columns, wanted)
         if found is None:
             lacking.append(wanted)
-        binary_resolved[wanted] = found
+        else:
+            binary_resolved[wanted] = found
     if lacking:
         _raise_lacking(reading, columns, lacking)
+    identifier = sample_col or patient_col
+    assert identifier is not None       # else lacking_id is set and _raise_lacking has raised
     return _Roles(patient_col, sample_col, time_column, status_column, binary_resolved,
-                  no_time_to_event)
+                  no_time_to_event, identifier)
 
 
-def _raise_lacking(reading: _Reading, columns: list[str], lacking: list[str]) -> None:
+def _raise_lacking(reading: _Reading, columns: list[str], lacking: list[str]) -> NoReturn:
     """ClinicalDataError: the columns asked for that the file lacks, with likely candidates."""
     time_like = [c for c in columns
                  if re.search(r"_(MONTHS|DAYS|WEEKS)$|days|months", c, re.IGNORECASE)]
@@ -670,7 +679,7 @@ class _Values:
     half_missing: list[int] = field(default_factory=list)     # lines
     blank_rows: list[int] = field(default_factory=list)       # row indices
 
-    def outcome(self, i: int) -> tuple:
+    def outcome(self, i: int) -> tuple[Any, ...]:
         """Row ``i``'s outcome values (NaN as None), for telling repeated rows apart."""
         time = self.times[i]
         return (None if isinstance(time, float) and math.isnan(time) else time, self.events[i],
@@ -718,9 +727,11 @@ def _parse_values(reading: _Reading, roles: _Roles) -> _Values:
 
 
 def _time_and_event(reading: _Reading, roles: _Roles, row: _Row, line: int, values: _Values,
-                    parse_time_once, parse_event_once) -> tuple[float | None, bool | None]:
+                    parse_time_once: Callable[[Any], float | None],
+                    parse_event_once: Callable[[Any], bool | None]
+                    ) -> tuple[float | None, bool | None]:
     """One row's time and status; both missing when either is (a half-missing row noted)."""
-    if roles.time is None:
+    if roles.time is None or roles.status is None:      # set together
         return None, None
     months, event, unreadable = None, None, False
     try:
@@ -749,7 +760,8 @@ def _apply_time_unit(reading: _Reading, roles: _Roles, values: _Values,
     if roles.time is not None:
         unit, plausibility = check_time_unit(
             reading.path, roles.time,
-            [t for t, i in zip(values.times, values.ids) if i is not None], time_unit)
+            [t for t, i in zip(values.times, values.ids, strict=True) if i is not None],
+            time_unit)
     values.times = [t * MONTHS_PER_UNIT[unit] for t in values.times]
     reading.warnings.extend(plausibility)
     for message in plausibility:
@@ -770,7 +782,7 @@ def _one_row_per_identifier(reading: _Reading, roles: _Roles, values: _Values
     blank = set(values.blank_rows)
     keep = [i for i in range(len(df)) if i not in blank and values.ids[i] is not None]
 
-    def outcome_of(i: int) -> tuple:
+    def outcome_of(i: int) -> tuple[Any, ...]:
         if roles.level == "sample" and roles.patient is not None:
             patient = df.iloc[i][roles.patient]
             return (*values.outcome(i), None if is_missing(patient) else patient)
@@ -778,7 +790,9 @@ def _one_row_per_identifier(reading: _Reading, roles: _Roles, values: _Values
 
     rows_of: dict[str, list[int]] = {}
     for i in keep:
-        rows_of.setdefault(values.ids[i], []).append(i)
+        kept_id = values.ids[i]
+        if kept_id is not None:         # always: keep holds rows with an identifier
+            rows_of.setdefault(kept_id, []).append(i)
     duplicated_ids: list[str] = []
     repeated_rows: list[str] = []
     dropped: set[int] = set()
@@ -864,7 +878,7 @@ def _check_patients(reading: _Reading, roles: _Roles, out: pd.DataFrame) -> list
     if roles.level != "sample" or roles.patient is None:
         return []
     checked = ([("ttf_months", roles.time), ("ttf_event", roles.status)]
-               if roles.time is not None else [])
+               if roles.time is not None and roles.status is not None else [])
     checked += [(column, column) for column in roles.binary.values()]
     disagreements, disagreeing = _patient_disagreements(out, checked, reading.df, reading.path)
     reading.problems.extend(disagreements)
@@ -927,7 +941,7 @@ def _sample_map(reading: _Reading, roles: _Roles, out: pd.DataFrame,
     if samples_path is not None:
         return read_sample_map(samples_path, reading.problems), sha256_file(samples_path)
     if roles.level == "sample":
-        return dict(zip(out["sample_id"], out["patient_id"])), None
+        return dict(zip(out["sample_id"], out["patient_id"], strict=True)), None
     return None, None
 
 

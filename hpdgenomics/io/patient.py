@@ -21,13 +21,19 @@ from __future__ import annotations
 
 import re
 import zlib
+from collections.abc import Callable, Container, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..clinical.factors import FactorProblems, PatientFactors, build_factors, canonical_name
 from ..errors import ClinicalDataError, InputError
 from .table import BINARY_SNIFF_CHARS, RowSplitError, binary_content, split_rows
 from .text import open_text
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+    import pandas as pd
 
 _KEY_HEADERS = ("factor", "key", "name", "variable", "parameter", "field")
 _YAML_SUFFIXES = (".yaml", ".yml")
@@ -92,7 +98,7 @@ def _yaml(text: str, path: Path) -> dict[str, Any]:
     from ..knowledge.loader import parse_yaml
     from ..knowledge.validate import Problems
 
-    problems = Problems()
+    problems = Problems()  # type: ignore[no-untyped-call]  # knowledge/validate.py: unannotated
     doc = parse_yaml(text, str(path), problems)   # bounded: aliases and expansion
     if problems:
         raise ClinicalDataError("not a usable YAML file", problems=problems.items, path=path,
@@ -108,7 +114,7 @@ def _yaml(text: str, path: Path) -> dict[str, Any]:
     return {str(k): v for k, v in doc.items()}
 
 
-def _yaml_key_lines(text: str, keys) -> dict[str, str]:
+def _yaml_key_lines(text: str, keys: Container[str]) -> dict[str, str]:
     """``key -> "line N: "`` for the top-level keys of a flat YAML mapping, so that an error
     names the line as it does for a table (a key not found at the start of a line: no line)."""
     found: dict[str, str] = {}
@@ -147,16 +153,16 @@ def _table(text: str, path: Path, wanted: str | None, *, explicit: bool
         all(len(r) >= 1 for r in rows) and _mostly_keys([r[0] for r in rows]) and
         not _mostly_keys(rows[0][1:]))
     if vertical:
-        header = first in _KEY_HEADERS
+        has_header = first in _KEY_HEADERS
         unit_column = None
-        if header:
+        if has_header:
             names = [canonical_name(c) for c in rows[0]]
             unit_column = names.index("unit") if "unit" in names else \
                 (names.index("units") if "units" in names else None)
         raw: dict[str, Any] = {}
         where: dict[str, str] = {}
         problems = []
-        for fields, line in list(zip(rows, numbers))[1 if header else 0:]:
+        for fields, line in list(zip(rows, numbers, strict=True))[1 if has_header else 0:]:
             key = fields[0]
             value = fields[1] if len(fields) > 1 else ""
             unit = fields[unit_column] if unit_column is not None and \
@@ -175,7 +181,7 @@ def _table(text: str, path: Path, wanted: str | None, *, explicit: bool
             raise ClinicalDataError("patient factors cannot be used", problems=problems,
                                     path=path, hint=_HINT)
         return raw, where, "", decimal_comma
-    header, body = rows[0], list(zip(rows[1:], numbers[1:]))
+    header, body = rows[0], list(zip(rows[1:], numbers[1:], strict=True))
     if not body:
         raise InputError("has a header row but no patient row", path=path,
                          hint="add the patient's values below the header, or give a key/value "
@@ -189,7 +195,7 @@ def _table(text: str, path: Path, wanted: str | None, *, explicit: bool
     fields, line = chosen
     fields = fields + [""] * (len(header) - len(fields))
     raw = {}
-    for name, value in zip(header, fields):
+    for name, value in zip(header, fields, strict=True):    # fields padded to the header
         if not name:
             if value:
                 raise InputError(f"line {line}: a column with no name holds {value!r}",
@@ -206,7 +212,8 @@ def _mostly_keys(cells: list[str]) -> bool:
     return bool(named) and sum(factor_key(c) is not None for c in named) * 2 > len(named)
 
 
-def _choose(header: list[str], body: list, wanted: str | None, path: Path):
+def _choose(header: list[str], body: list[tuple[list[str], int]], wanted: str | None,
+            path: Path) -> tuple[list[str], int]:
     from ..clinical.factors import factor_key
 
     columns = {factor_key(name): index for index, name in enumerate(header)
@@ -250,7 +257,8 @@ def _lines_text(lines: list[int]) -> str:
         (f" (+{len(lines) - _LINES_SHOWN} more)" if len(lines) > _LINES_SHOWN else "")
 
 
-def factor_columns_of(columns, mapping=None, *, path=None) -> dict[str, tuple[str, str]]:
+def factor_columns_of(columns: Iterable[str], mapping: Mapping[str, str] | None = None, *,
+                      path: str | Path | None = None) -> dict[str, tuple[str, str]]:
     """factor key -> (column, the name its values are parsed under) for a table's columns.
 
     Columns are found by the shared vocabulary (:func:`~hpdgenomics.clinical.factors.factor_key`
@@ -297,8 +305,9 @@ def factor_columns_of(columns, mapping=None, *, path=None) -> dict[str, tuple[st
     return found
 
 
-def patient_factor_frame(frame, *, path, lines, decimal_comma: bool = False,
-                         mapping=None):
+def patient_factor_frame(frame: pd.DataFrame, *, path: str | Path, lines: Iterable[int],
+                         decimal_comma: bool = False, mapping: Mapping[str, str] | None = None
+                         ) -> tuple[pd.DataFrame, list[str]]:
     """The patient factors of a table of patients: ``(DataFrame, problems)``.
 
     ``frame`` holds the table's cells as text (one row per patient or sample), ``lines`` each
@@ -320,23 +329,23 @@ def patient_factor_frame(frame, *, path, lines, decimal_comma: bool = False,
     from ..clinical.factors import FACTORS, check_ldh, check_liver, check_nlr
 
     columns = factor_columns_of(frame.columns, mapping, path=path)
-    lines = np.asarray(list(lines))
+    line_numbers = np.asarray(list(lines))
     problems: list[str] = []
     out = pd.DataFrame(index=frame.index)
     conversions: list[str] = []
-    sites_of: dict[str, object] = {}
+    sites_of: dict[str, Any] = {}
     for key, (column, name) in columns.items():
         codes, uniques = pd.factorize(frame[column].astype(object), use_na_sentinel=True)
-        flagged, bare = _unit_mixup(key, column, name, codes, uniques, lines, path, problems,
-                                    decimal_comma)
+        flagged, bare = _unit_mixup(key, column, name, codes, uniques, line_numbers, path,
+                                    problems, decimal_comma)
         values, site_lists, converted = _parse_factor_values(
-            key, column, name, codes, uniques, flagged, bare, lines, path, problems,
+            key, column, name, codes, uniques, flagged, bare, line_numbers, path, problems,
             decimal_comma)
         out[key] = np.where(codes >= 0, values[np.maximum(codes, 0)], np.nan)
         if key == "metastatic_sites":
             sites_of = {"codes": codes, "lists": site_lists}
         conversions.extend(_conversion_notes(key, column, name, FACTORS[key].unit, converted))
-    _cross_checks(out, sites_of, columns, lines, path, problems,
+    _cross_checks(out, sites_of, columns, line_numbers, path, problems,
                   check_ldh=check_ldh, check_nlr=check_nlr, check_liver=check_liver)
     out.attrs["factor_columns"] = {key: column for key, (column, _) in columns.items()}
     out.attrs["assessed"] = {key: int(out[key].notna().sum()) for key in out.columns}
@@ -344,7 +353,9 @@ def patient_factor_frame(frame, *, path, lines, decimal_comma: bool = False,
     return out, problems
 
 
-def _unit_mixup(key, column, name, codes, uniques, lines, path, problems, decimal_comma):
+def _unit_mixup(key: str, column: str, name: str, codes: npt.NDArray[np.intp], uniques: Any,
+                lines: npt.NDArray[Any], path: str | Path, problems: list[str],
+                decimal_comma: bool) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
     """Whole-column plausibility: bare numbers the vocabulary would call another unit's (an
     albumin column all below 10 g/L is g/dL; a column mixing both scales lists the lines of the
     minority). Returns (flagged, bare): per distinct value, implausible / written without unit."""
@@ -366,7 +377,7 @@ def _unit_mixup(key, column, name, codes, uniques, lines, path, problems, decima
             if not unit:
                 bare[at] = True
                 flagged[at] = mixup(number) is not None
-    if not flagged.any():
+    if mixup is None or not flagged.any():      # only a mix-up check flags values
         return flagged, bare
     bad_rows = np.isin(codes, np.flatnonzero(flagged))
     good_rows = np.isin(codes, np.flatnonzero(bare & ~flagged))
@@ -387,8 +398,11 @@ def _unit_mixup(key, column, name, codes, uniques, lines, path, problems, decima
     return flagged, bare
 
 
-def _parse_factor_values(key, column, name, codes, uniques, flagged, bare, lines, path,
-                         problems, decimal_comma):
+def _parse_factor_values(key: str, column: str, name: str, codes: npt.NDArray[np.intp],
+                         uniques: Any, flagged: npt.NDArray[np.bool_], bare: npt.NDArray[np.bool_],
+                         lines: npt.NDArray[Any], path: str | Path, problems: list[str],
+                         decimal_comma: bool
+                         ) -> tuple[npt.NDArray[np.float64], list[Any], int]:
     """Each distinct value of a factor column parsed once (the flagged ones left NaN).
     Returns (values, site lists, number of cells converted from a written unit); a value that
     cannot be parsed is a problem naming its lines."""
@@ -398,7 +412,7 @@ def _parse_factor_values(key, column, name, codes, uniques, flagged, bare, lines
 
     factor = FACTORS[key]
     values = np.full(len(uniques), np.nan)
-    site_lists: list = [None] * len(uniques)
+    site_lists: list[Any] = [None] * len(uniques)
     failed: list[tuple[int, str]] = []
     converted = 0
     for at, text in enumerate(uniques):
@@ -453,23 +467,28 @@ def _has_unit(text: str, decimal_comma: bool) -> bool:
         return False
 
 
-def _cross_checks(out, sites_of, columns, lines, path, problems, *, check_ldh, check_nlr,
-                  check_liver) -> None:
+def _cross_checks(out: pd.DataFrame, sites_of: dict[str, Any],
+                  columns: dict[str, tuple[str, str]], lines: npt.NDArray[Any],
+                  path: str | Path, problems: list[str], *, check_ldh: Callable[..., Any],
+                  check_nlr: Callable[..., Any], check_liver: Callable[..., Any]) -> None:
     """The row checks of ``build_factors`` over a frame, each distinct combination once."""
     import numpy as np
 
-    def column(key):
-        return out[key].to_numpy() if key in out.columns else np.full(len(out), np.nan)
+    def column(key: str) -> npt.NDArray[Any]:
+        values: npt.NDArray[Any] = (out[key].to_numpy() if key in out.columns
+                                    else np.full(len(out), np.nan))
+        return values
 
-    def plain(value):
+    def plain(value: Any) -> float | None:
         return None if value != value else float(value)
 
-    def per_combination(keys, check, derived_key, problem_column):
+    def per_combination(keys: tuple[str, ...], check: Callable[..., Any], derived_key: str,
+                        problem_column: str) -> tuple[npt.NDArray[np.float64], list[int]]:
         arrays = [column(k) for k in keys]
-        results: dict = {}
+        results: dict[tuple[Any, ...], Any] = {}
         derived = np.full(len(out), np.nan)
         bad: dict[str, list[int]] = {}
-        for row, combo in enumerate(zip(*arrays)):
+        for row, combo in enumerate(zip(*arrays, strict=True)):     # columns of one frame
             if all(v != v for v in combo):
                 continue
             if combo not in results:
@@ -500,7 +519,7 @@ def _cross_checks(out, sites_of, columns, lines, path, problems, *, check_ldh, c
         codes, lists = sites_of["codes"], sites_of["lists"]
         given = column("liver_metastases")
         liver = given.copy()
-        cache: dict = {}
+        cache: dict[tuple[int, bool | None], Any] = {}
         bad: dict[str, list[int]] = {}
         for row, code in enumerate(codes):
             sites = lists[code] if code >= 0 else None
