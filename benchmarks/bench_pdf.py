@@ -19,9 +19,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
+from pdfminer.pdfpage import PDFPage  # noqa: E402  (the test extra's PDF reader)
+
 from hpdgenomics.report.render import render_html, render_pdf  # noqa: E402
 from hpdgenomics.screen import ScreenInputs, screen_sample  # noqa: E402
-from pdfminer.pdfpage import PDFPage  # noqa: E402  (the test extra's PDF reader)
 
 
 def timed(function, repeats):

@@ -19,10 +19,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from cohort_fixtures import GENIE_COHORT_ARGS
 
 from hpdgenomics.cli import cli
-
-from cohort_fixtures import GENIE_COHORT_ARGS
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "cohort"

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-
 from clinical_rules import RULES
+
 from hpdgenomics.cli import cli
 from hpdgenomics.clinical.evaluate import MET, NOT_ASSESSED, NOT_MET, evaluate_clinical
 from hpdgenomics.clinical.factors import FactorProblems, build_factors

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from cohort_fixtures import GENIE_COHORT_ARGS
 from scipy.stats import fisher_exact
 
 from hpdgenomics.cli import cli
@@ -24,8 +25,6 @@ from hpdgenomics.cohort.join import join_clinical
 from hpdgenomics.errors import ClinicalDataError, InputError
 from hpdgenomics.io.clinical import read_clinical
 from hpdgenomics.io.maf import read_maf
-
-from cohort_fixtures import GENIE_COHORT_ARGS
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cohort_file_dialects"
 DAYS_PER_MONTH = 30.4375

@@ -14,8 +14,16 @@ import pandas as pd
 import pytest
 
 from hpdgenomics.errors import ClinicalDataError, InputError, UsageError
-from hpdgenomics.hpd import (DEFINITIONS, TSV_COLUMNS, HpdOptions, Scan, classify_hpd,
-                             definition_overlap, load_hpd_calls, select_scans)
+from hpdgenomics.hpd import (
+    DEFINITIONS,
+    TSV_COLUMNS,
+    HpdOptions,
+    Scan,
+    classify_hpd,
+    definition_overlap,
+    load_hpd_calls,
+    select_scans,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples" / "hpd"

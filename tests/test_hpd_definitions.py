@@ -15,13 +15,26 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from hpdgenomics.hpd.definitions import (DEFINITIONS, Call, PatientMeasures, all_of, any_of,
-                                         at_least, early_failure, hpd_champiat_2017,
-                                         hpd_ferrara_2018, hpd_kas_2020, hpd_kato_2017,
-                                         hpd_lo_russo_2019, hpd_matos_2020, hpd_saada_bouzid_2017,
-                                         lo_russo_ecog_deterioration,
-                                         recist_progression_first_eval, resolve_definition)
 from hpdgenomics.hpd import classify_hpd
+from hpdgenomics.hpd.definitions import (
+    DEFINITIONS,
+    Call,
+    PatientMeasures,
+    all_of,
+    any_of,
+    at_least,
+    early_failure,
+    hpd_champiat_2017,
+    hpd_ferrara_2018,
+    hpd_kas_2020,
+    hpd_kato_2017,
+    hpd_lo_russo_2019,
+    hpd_matos_2020,
+    hpd_saada_bouzid_2017,
+    lo_russo_ecog_deterioration,
+    recist_progression_first_eval,
+    resolve_definition,
+)
 from hpdgenomics.hpd.growth import Quantity, difference, growth_ratio
 
 UNKNOWN = Quantity(None, "no pre-baseline scan")

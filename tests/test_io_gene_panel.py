@@ -6,8 +6,12 @@ from pathlib import Path
 import pytest
 
 from hpdgenomics.errors import InputError
-from hpdgenomics.io.gene_panel import (NO_MATRIX_ASSUMPTION, ProfilingMap, read_gene_panel_matrix,
-                                       read_gene_panels)
+from hpdgenomics.io.gene_panel import (
+    NO_MATRIX_ASSUMPTION,
+    ProfilingMap,
+    read_gene_panel_matrix,
+    read_gene_panels,
+)
 from hpdgenomics.model import GeneStatus
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cohort"

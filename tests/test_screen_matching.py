@@ -2,8 +2,15 @@
 criterion, loss rules with LOH, copy-number criteria and co-occurrence."""
 from __future__ import annotations
 
-from hpdgenomics.model import (Consequence, CopyNumberCall, CopyNumberCriterion, GeneCopyNumber,
-                               Rule, VariantCall, VariantCriterion)
+from hpdgenomics.model import (
+    Consequence,
+    CopyNumberCall,
+    CopyNumberCriterion,
+    GeneCopyNumber,
+    Rule,
+    VariantCall,
+    VariantCriterion,
+)
 from hpdgenomics.screen.matching import match_rules, variant_meets
 
 EGFR = Rule(

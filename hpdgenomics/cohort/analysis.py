@@ -67,9 +67,19 @@ import pandas as pd
 
 from ..errors import InputError, UsageError
 from ..model import GeneStatus, Rule
-from ..screen.exposures import (ALL, ANY, STRONG, gene_components, gene_exposure_label,
-                                gene_is_whole, gene_supporting_criteria, is_whole_rule,
-                                rule_components, rule_exposure_label, supporting_criteria)
+from ..screen.exposures import (
+    ALL,
+    ANY,
+    STRONG,
+    gene_components,
+    gene_exposure_label,
+    gene_is_whole,
+    gene_supporting_criteria,
+    is_whole_rule,
+    rule_components,
+    rule_exposure_label,
+    supporting_criteria,
+)
 from ..stats import ROW_COLUMNS, AssociationResult, associate, bh_qvalues
 
 if TYPE_CHECKING:

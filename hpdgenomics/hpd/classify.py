@@ -28,10 +28,26 @@ import pandas as pd
 
 from .. import __version__
 from ..errors import ClinicalDataError, InputError, UsageError
-from .definitions import (DEFINITION_FUNCTIONS, DEFINITIONS, NONPOSITIVE_REFERENCE_POLICIES,
-                          THRESHOLDS, Call, PatientMeasures, recist_progression_first_eval)
-from .growth import (DAYS_PER_MONTH, Quantity, difference, growth_ratio, months_between,
-                     percent_change, tumour_growth_kinetics, tumour_growth_rate, undefined)
+from .definitions import (
+    DEFINITION_FUNCTIONS,
+    DEFINITIONS,
+    NONPOSITIVE_REFERENCE_POLICIES,
+    THRESHOLDS,
+    Call,
+    PatientMeasures,
+    recist_progression_first_eval,
+)
+from .growth import (
+    DAYS_PER_MONTH,
+    Quantity,
+    difference,
+    growth_ratio,
+    months_between,
+    percent_change,
+    tumour_growth_kinetics,
+    tumour_growth_rate,
+    undefined,
+)
 from .tables import DATE_ORDERS, HpdInputs, read_hpd_inputs
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,6 @@ import csv
 import io
 import re
 from collections import defaultdict
-
 from pathlib import Path
 from typing import Any
 

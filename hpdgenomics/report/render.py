@@ -302,7 +302,7 @@ def check_pdf_support() -> None:
 
 def _css_string(text: str) -> str:
     """``text`` as a quoted CSS string (for ``content:``); escaping left to tinycss2."""
-    from tinycss2.serializer import serialize_string_value   # a WeasyPrint dependency
+    from tinycss2.serializer import serialize_string_value  # a WeasyPrint dependency
 
     return '"' + serialize_string_value(" ".join(str(text).split())) + '"'
 

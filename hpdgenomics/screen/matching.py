@@ -9,8 +9,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..model import (NON_SYNONYMOUS, TRUNCATING, Consequence, CopyNumberCall, CopyNumberCriterion,
-                     GeneCopyNumber, Rule, VariantCall, VariantCriterion)
+from ..model import (
+    NON_SYNONYMOUS,
+    TRUNCATING,
+    Consequence,
+    CopyNumberCall,
+    CopyNumberCriterion,
+    GeneCopyNumber,
+    Rule,
+    VariantCall,
+    VariantCriterion,
+)
 from ..report.model import CAUTION_ORDER, Alteration, citation_dict, copy_number_dict
 
 LOH_QUALIFYING = TRUNCATING | {Consequence.MISSENSE}
