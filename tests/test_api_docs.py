@@ -25,7 +25,7 @@ def doc_blocks() -> list[str]:
 def expected_output(block: str) -> list[str]:
     """The comment beside each ``print`` line, in order; a print without one is a doc error."""
     lines = []
-    for number, line in enumerate(block.splitlines(), 1):
+    for line in block.splitlines():
         if line.lstrip().startswith("print("):
             match = EXPECTED.match(line)
             assert match, f"docs/api.md: a print without its output in a comment: {line!r}"

@@ -84,7 +84,7 @@ def _varied_cohort(folder: Path, seed: int, samples: int = 120, log2: bool = Fal
     # every fourth patient has a second tumour sample (PT004-T1, PT004-T2)
     ids = [f"PT{i - 1:03d}-T2" if i % 4 == 1 else f"PT{i:03d}-T1" for i in range(samples)]
     rows = []
-    for i, sample in enumerate(ids):
+    for sample in ids:
         for _ in range(int(rng.integers(0, 4))):
             gene, chrom, pos, ref, alt, protein, klass, exon = \
                 VARIANT_ROWS[int(rng.integers(len(VARIANT_ROWS)))]
@@ -298,7 +298,7 @@ def test_progress_is_reported_in_bounded_steps(knowledge, tmp_path):
             # the reference engine reports the same way; a smaller cohort keeps the test short
             paths = genie_like.write_study(tmp_path / "small", 120, seed=5)
         evaluate_cohort_files(knowledge, maf=paths["maf"], cna=paths["cna"], engine=engine,
-                              progress=lambda done, total: seen.append((done, total)))
+                              progress=lambda done, total, seen=seen: seen.append((done, total)))
         total = 1000 if engine == "columnar" else 120
         assert seen[-1] == (total, total)
         assert all(t == total for _, t in seen)

@@ -677,8 +677,8 @@ def _evaluate_columnar(inputs: _Inputs, progress: _Progress
         cluster_ids[:, c] = ids
         distinct, first = np.unique(ids, return_index=True)
         size = int(distinct.max()) + 1 if len(distinct) else 0
-        for field in fields:
-            part_of[field].append(np.full(size, -1, dtype=np.int64))
+        for status_field in fields:
+            part_of[status_field].append(np.full(size, -1, dtype=np.int64))
         cluster_templates: dict[int, list] = {}
         for ident, i in zip(distinct, first):
             positions = rows_of_cluster[c].get(int(i), [])
@@ -688,9 +688,9 @@ def _evaluate_columnar(inputs: _Inputs, progress: _Progress
             evaluation = evaluate_sample(cluster_rules, genes, variants, gene_cns, variant_gaps,
                                          cn_gaps)
             part = SampleCalls.from_evaluation(sample_ids[i], evaluation, source=SOURCE)
-            for field, value in _held_parts(part).items():
+            for status_field, value in _held_parts(part).items():
                 if value:
-                    part_of[field][c][ident] = part_dicts(tuple(value.items()))
+                    part_of[status_field][c][ident] = part_dicts(tuple(value.items()))
             if part.alterations:
                 cluster_templates[int(ident)] = _alteration_templates(part, variants, gene_index)
         templates.append(cluster_templates)
@@ -872,10 +872,10 @@ def _merged_fields(fields: list, key_order: list, part_of: dict, part_dicts: _Co
     parts_as_dicts = [dict(items) for items in part_dicts.values]
     field_codes = np.zeros((n_samples, len(fields)), dtype=np.int64)
     merged: list[list[dict | None]] = []
-    for f, field in enumerate(fields):
-        level = field[1][0] if field[1] else field[0].split("_")[0]
+    for f, status_field in enumerate(fields):
+        level = status_field[1][0] if status_field[1] else status_field[0].split("_")[0]
         order = rule_order if level == "rule" else gene_order
-        chosen = np.stack([part_of[field][c][cluster_ids[:, c]]
+        chosen = np.stack([part_of[status_field][c][cluster_ids[:, c]]
                            for c in range(n_clusters)], axis=1)
         codes, first = _row_codes(chosen)
         field_codes[:, f] = codes

@@ -420,8 +420,8 @@ def _count_outcomes(out: pd.DataFrame, clinical: ClinicalTable, report: JoinRepo
         "samples_analysed": len(out),
         "with_clinical": int(out["has_clinical"].sum()),
         "with_ttf": int(out["ttf_months"].notna().sum()),
-        "early_failure": int((out["early_failure"] == True).sum()),
-        "no_early_failure": int((out["early_failure"] == False).sum()),
+        "early_failure": int(out["early_failure"].eq(True).sum()),
+        "no_early_failure": int(out["early_failure"].eq(False).sum()),
         "censored_before_cutoff": int((out["has_clinical"] & out["ttf_months"].notna()
                                        & ~evaluable).sum()),
         "early_failure_not_evaluable": int((~evaluable).sum()),
