@@ -321,7 +321,7 @@ def derive(reference: Path, out: Path) -> None:
         missing = [r for r in parts37 if r[0] is not None and r not in cds37]
         if missing:
             raise SystemExit(f"{gene}: GRCh37 coding parts {missing} are not hg19 CDS rows")
-        if any(not (s <= cs <= ce <= e) for (s, e), (cs, ce) in zip(order37, parts37)
+        if any(not (s <= cs <= ce <= e) for (s, e), (cs, ce) in zip(order37, parts37, strict=True)
                if cs is not None):
             raise SystemExit(f"{gene}: GRCh37 coding parts fall outside the recovered exons")
 
@@ -339,7 +339,7 @@ def derive(reference: Path, out: Path) -> None:
                 "exon_count": len(order),
             })
             c = 0
-            for number, ((s, e), (cs, ce)) in enumerate(zip(order, parts), start=1):
+            for number, ((s, e), (cs, ce)) in enumerate(zip(order, parts, strict=True), start=1):
                 row = {"symbol": gene, "exon": number, "start": s, "end": e,
                        "coding_start": "", "coding_end": "", "cds_first": "", "cds_last": ""}
                 if cs is not None and ce >= cs:

@@ -86,7 +86,7 @@ def test_readme_lists_every_example_file():
 def test_header_declares_the_build_by_contig_lengths_and_reference(name):
     build, flavour_name, _ = EXPECTED[name]
     vcf, _ = _records(name)
-    lengths = {normalize_chrom(seq): length for seq, length in zip(vcf.seqnames, vcf.seqlens)}
+    lengths = {normalize_chrom(seq): length for seq, length in zip(vcf.seqnames, vcf.seqlens, strict=True)}
     assert lengths == CHROM_LENGTHS[build]
     reference = [line for line in vcf.raw_header.splitlines() if line.startswith("##reference=")]
     assert len(reference) == 1 and build_from_text(reference[0]) == build

@@ -120,7 +120,7 @@ def _varied_cohort(folder: Path, seed: int, samples: int = 120, log2: bool = Fal
 
     panel_ids = rng.choice(["FULL", "NO_MDM", "WES", "NA"], size=len(ids), p=[.5, .3, .1, .1])
     in_matrix = [s for k, s in enumerate(ids) if k % 13 != 5]    # some not in the matrix
-    panel_of = dict(zip(ids, panel_ids))
+    panel_of = dict(zip(ids, panel_ids, strict=True))
     matrix = pd.DataFrame({"SAMPLE_ID": in_matrix,
                            "mutations": [panel_of[s] for s in in_matrix],
                            "cna": [panel_of[s] if k % 7 else "NA"
@@ -159,7 +159,7 @@ def _both(knowledge, **kwargs):
                                           **kwargs))
     reference, columnar = runs
     assert [s.sample_id for s in columnar.samples] == [s.sample_id for s in reference.samples]
-    for ours, theirs in zip(columnar.samples, reference.samples):
+    for ours, theirs in zip(columnar.samples, reference.samples, strict=True):
         for name in ("rule_status", "gene_status", "rule_reason", "exposure_status",
                      "exposure_reason", "alterations", "source", "patient_id", "attributes"):
             assert getattr(ours, name) == getattr(theirs, name), (ours.sample_id, name)

@@ -167,7 +167,7 @@ def test_tcga_aliquot_barcodes_against_patient_barcodes_are_reported_not_guessed
                              time_unit="days")
     aliquots = sorted(set(_maf(GDC_MAF)["Tumor_Sample_Barcode"]))
     joined, report = join_clinical(aliquots, None, clinical, tcga_barcode_patients=True)
-    assert dict(zip(joined["sample_id"], joined["patient_id"])) == {a: a[:12] for a in aliquots}
+    assert dict(zip(joined["sample_id"], joined["patient_id"], strict=True)) == {a: a[:12] for a in aliquots}
     assert joined["has_clinical"].all()
     assert report.mapping == {"TCGA barcode's participant prefix (asked for)": 4}
 
@@ -283,7 +283,7 @@ def test_cbioportal_maf_without_hgvsp_short_takes_protein_change(tmp_path):
 
 def test_maftools_minimal_maf_reads_aachange():
     table = read_maf(FIXTURES / "maf_maftools_minimal_aachange.maf")
-    assert dict(zip(table.df["sample_id"], table.df["protein_change"])) == \
+    assert dict(zip(table.df["sample_id"], table.df["protein_change"], strict=True)) == \
         {"S1": "p.G12C", "S2": "p.T790M"}
 
 
@@ -345,11 +345,11 @@ def test_conflicting_duplicate_gene_rows_make_the_gene_not_evaluable(tmp_path):
 def test_cbioportal_five_header_lines_and_status_labels():
     clinical = read_clinical(FIXTURES / "clinical_cbioportal_five_header_lines_status_labels.txt",
                              time_col="PFS_MONTHS", status_col="PFS_STATUS")
-    assert dict(zip(clinical.df["patient_id"], clinical.df["ttf_event"])) == \
+    assert dict(zip(clinical.df["patient_id"], clinical.df["ttf_event"], strict=True)) == \
         {"P-0001": True, "P-0002": False, "P-0003": True, "P-0004": False}
     os_table = read_clinical(FIXTURES / "clinical_cbioportal_five_header_lines_status_labels.txt",
                              time_col="OS_MONTHS", status_col="OS_STATUS")
-    events = dict(zip(os_table.df["patient_id"], os_table.df["ttf_event"]))
+    events = dict(zip(os_table.df["patient_id"], os_table.df["ttf_event"], strict=True))
     assert events["P-0001"] == True and events["P-0002"] == False  # noqa: E712 (numpy bools)
     assert pd.isna(events["P-0003"])
 
@@ -380,7 +380,7 @@ def test_cbioportal_maf_cna_and_clinical_end_to_end(tmp_path):
 
 def test_excel_semicolon_csv_with_bom_and_decimal_commas_is_read():
     clinical = read_clinical(FIXTURES / "clinical_excel_semicolon_decimal_comma_bom.csv")
-    assert dict(zip(clinical.df["patient_id"], clinical.df["ttf_months"])) == \
+    assert dict(zip(clinical.df["patient_id"], clinical.df["ttf_months"], strict=True)) == \
         {"P-0001": 1.5, "P-0002": 12.25, "P-0003": 0.9}
     assert any("decimal comma" in w for w in clinical.warnings)
 

@@ -35,7 +35,7 @@ def _expected_events() -> dict[str, bool | None]:
 
 def _events(frame: pd.DataFrame) -> dict[str, bool | None]:
     return {p: (None if pd.isna(e) else bool(e))
-            for p, e in zip(frame["patient_id"], frame["ttf_event"])}
+            for p, e in zip(frame["patient_id"], frame["ttf_event"], strict=True)}
 
 
 def test_cohort_and_hpd_classify_read_every_status_and_missing_word_the_same():

@@ -26,7 +26,7 @@ MITO_SPELLINGS = ["M", "MT", "m", "mt", "Mt", "mT"]
 def any_case(text: str):
     """Strategy: ``text`` with each letter in upper or lower case."""
     return st.lists(st.booleans(), min_size=len(text), max_size=len(text)).map(
-        lambda flags: "".join(c.upper() if up else c.lower() for c, up in zip(text, flags)))
+        lambda flags: "".join(c.upper() if up else c.lower() for c, up in zip(text, flags, strict=True)))
 
 
 @st.composite

@@ -80,7 +80,7 @@ def assert_same(actual, expected, where="report"):
     elif isinstance(expected, list):
         assert isinstance(actual, list) and len(actual) == len(expected), \
             f"{where}: {len(actual)} items != {len(expected)}"
-        for i, (a, e) in enumerate(zip(actual, expected)):
+        for i, (a, e) in enumerate(zip(actual, expected, strict=True)):
             assert_same(a, e, f"{where}[{i}]")
     else:
         assert actual == expected, f"{where}: {actual!r} != {expected!r}"

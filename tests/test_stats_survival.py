@@ -135,7 +135,7 @@ def test_kaplan_meier_curve_and_numbers_at_risk_by_hand():
     assert [row["n_at_risk"] for row in result.at_risk] == [21, 15, 8]
     assert len(result.timeline) == len(result.survival) == len(result.survival_ci_low)
     assert all(low <= s <= high for low, s, high in
-               zip(result.survival_ci_low, result.survival, result.survival_ci_high))
+               zip(result.survival_ci_low, result.survival, result.survival_ci_high, strict=True))
 
 
 def test_logrank_matches_r(freireich):

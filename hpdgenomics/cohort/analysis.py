@@ -846,7 +846,7 @@ def analyse_cohort(samples: list[SampleCalls], rules: Iterable[Rule], *,
         pvalues = [a.crude.fisher.p_value if a.crude.fisher is not None else math.nan
                    for a in analysis.clinical_associations]
         for association, q in zip(analysis.clinical_associations,
-                                  bh_qvalues(np.asarray(pvalues, dtype=float))):
+                                  bh_qvalues(np.asarray(pvalues, dtype=float)), strict=True):
             association.fisher_q = float(q)
 
     for definitions, matrices, associations in (
@@ -865,7 +865,7 @@ def analyse_cohort(samples: list[SampleCalls], rules: Iterable[Rule], *,
         for family in families.values():
             pvalues = [a.crude.fisher.p_value if a.crude.fisher is not None else math.nan
                        for a in family]
-            for association, q in zip(family, bh_qvalues(np.asarray(pvalues, dtype=float))):
+            for association, q in zip(family, bh_qvalues(np.asarray(pvalues, dtype=float)), strict=True):
                 association.fisher_q = float(q)
     return analysis
 

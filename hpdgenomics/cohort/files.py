@@ -563,7 +563,7 @@ def _hotspot_column(rows: pd.DataFrame, kb: KnowledgeBase, build: str | None) ->
     marks = []
     for gene, chrom, pos, ref, alt, protein in zip(
             rows["gene"], rows["chrom"], rows["pos"], rows["ref"], rows["alt"],
-            rows["protein_change"]):
+            rows["protein_change"], strict=True):
         gene, protein = _none(gene), _none(protein)
         mark = None
         pos, ref, alt = _none(pos), _none(ref) or "", _none(alt) or ""
@@ -680,7 +680,7 @@ def _evaluate_columnar(inputs: _Inputs, progress: _Progress
         for status_field in fields:
             part_of[status_field].append(np.full(size, -1, dtype=np.int64))
         cluster_templates: dict[int, list] = {}
-        for ident, i in zip(distinct, first):
+        for ident, i in zip(distinct, first, strict=True):
             positions = rows_of_cluster[c].get(int(i), [])
             variants = [variant_of(r) for r in positions]
             gene_cns, variant_gaps, cn_gaps = _cell_inputs(
@@ -778,7 +778,7 @@ class _CopyNumberCodes:
         pairs = pd.DataFrame({"j": rows_j, "value": values})
         distinct = pairs.drop_duplicates()
         pair_code = {}
-        for j, value in zip(distinct["j"].to_numpy(), distinct["value"].to_numpy()):
+        for j, value in zip(distinct["j"].to_numpy(), distinct["value"].to_numpy(), strict=True):
             gene_cn = value_calls.setdefault((int(j), float(value)),
                                              self._call(j, [float(value)]))
             pair_code[(int(j), float(value))] = self._code_of(gene_cn)
@@ -839,7 +839,7 @@ def _variant_rows(inputs: _Inputs, samples_index: pd.Index, gene_index: dict[str
     for gene, protein, consequence, exon, hotspot, chrom, pos, ref, alt, hgvsc in zip(
             rows["gene"], rows["protein_change"], rows["consequence"], rows["exon"],
             rows["hotspot"], rows["chrom"], rows["pos"], rows["ref"], rows["alt"],
-            rows["hgvsc"]):
+            rows["hgvsc"], strict=True):
         key = (gene, _none(protein), consequence, _none(exon), hotspot)
         if consequence == "coding_undetermined":
             key += (_none(chrom), _none(pos), _none(ref), _none(alt), _none(hgvsc))
@@ -961,7 +961,7 @@ def _cell_inputs(i: int, genes: list[str], columns: list[int], gaps: np.ndarray,
     """What the rules of one cluster read of sample ``i`` besides its variants: the genes'
     copy-number calls, variant gaps and copy-number gaps."""
     gene_cns, variant_gaps, cn_gaps = {}, {}, {}
-    for g, j in zip(genes, columns):
+    for g, j in zip(genes, columns, strict=True):
         if gaps[i, j]:
             variant_gaps[g] = variant_gap.values[gaps[i, j]]
         kind, what = copy_numbers.descriptor.values[copy_numbers.cn[i, j]]
@@ -1019,7 +1019,7 @@ def _row_variants(rows) -> list[VariantCall]:
     if rows is None:
         return []
     row_variants = variant_calls_from_rows(rows)
-    for variant, hotspot in zip(row_variants, rows["hotspot"]):
+    for variant, hotspot in zip(row_variants, rows["hotspot"], strict=True):
         variant.hotspot = hotspot
     return row_variants
 

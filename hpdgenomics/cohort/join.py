@@ -84,7 +84,7 @@ class JoinReport:
     def to_dict(self) -> dict:
         """The report as JSON-ready data (unparseable values as records with named fields)."""
         data = asdict(self)
-        data["unparseable_values"] = [dict(zip(("file", "line", "column", "value", "why"), item))
+        data["unparseable_values"] = [dict(zip(("file", "line", "column", "value", "why"), item, strict=True))
                                       for item in self.unparseable_values]
         return data
 

@@ -173,7 +173,7 @@ class CohortReport:
     def patient_of(self) -> dict[str, str | None]:
         """sample id -> patient id, from the clinical join when there is one, else the manifest."""
         join = self.analysis.join
-        mapped = {} if join is None else dict(zip(join["sample_id"], join["patient_id"]))
+        mapped = {} if join is None else dict(zip(join["sample_id"], join["patient_id"], strict=True))
         return {s.sample_id: mapped.get(s.sample_id, s.patient_id) for s in self.analysis.samples}
 
     def calls_rows(self, limit: int | None = None) -> list[dict]:
@@ -634,7 +634,7 @@ def _manifest_samples(config: CohortConfig, rows, progress):
                                workers=config.workers, progress=step,
                                dask_scheduler=config.dask_scheduler)
     samples, summary = [], []
-    for row, outcome in zip(rows, outcomes):
+    for row, outcome in zip(rows, outcomes, strict=True):
         entry = {"sample_id": row.sample_id, "status": outcome.status, "error": outcome.error,
                  "report": outcome.json_path, "manifest_line": row.line}
         if outcome.report is not None:

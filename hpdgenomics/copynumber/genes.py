@@ -167,7 +167,7 @@ def _refuse_when_the_log_base_decides(data, results: list[GeneCopyNumber], call_
     other = copy.copy(data)
     other.segments = data.segments.assign(log2=data.segments["log2"] * math.log2(10))
     other.warnings = []
-    differing = [(as_log2, as_log10) for as_log2, as_log10 in zip(results, call_segments(other))
+    differing = [(as_log2, as_log10) for as_log2, as_log10 in zip(results, call_segments(other), strict=True)
                  if as_log2.call != as_log10.call]
     if not differing:
         return
@@ -273,7 +273,7 @@ def _overlaps(genes: list[PanelGene], segments: pd.DataFrame) -> pd.DataFrame:
 def _covered_bases(hits: pd.DataFrame) -> int:
     """Bases of the gene covered by at least one segment (segments may touch or overlap)."""
     covered, reach = 0, 0
-    for start, end in sorted(zip(hits["clip_start"], hits["clip_end"])):
+    for start, end in sorted(zip(hits["clip_start"], hits["clip_end"], strict=True)):
         start = max(start, reach + 1)
         if end >= start:
             covered += end - start + 1

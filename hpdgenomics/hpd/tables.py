@@ -480,7 +480,7 @@ def _read_measurements(path: Path, patients: pd.DataFrame | None, patients_path:
     reader = _ScanReader(
         path=path, patients_path=patients_path, table=table, columns=columns, size=size,
         lesion_rows=lesion_rows, problems=problems, dates=_DateReader(date_order),
-        starts=(dict(zip(patients["patient_id"], patients["ici_start"]))
+        starts=(dict(zip(patients["patient_id"], patients["ici_start"], strict=True))
                 if patients is not None else None),
         flags={name: _flag_column(frame, columns.get(name))
                for name in ("new_lesions", "new_lesion_organs")})

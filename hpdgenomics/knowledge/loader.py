@@ -196,7 +196,7 @@ def read_table(text: str, kind: str, source: str, problems: Problems) -> list[tu
         if len(fields) != len(header):
             problems.add(source, f"line {offset}", f"{len(fields)} fields, header has {len(header)}")
             continue
-        raw = dict(zip(header, fields))
+        raw = dict(zip(header, fields, strict=True))
         row, ok = {}, True
         for column, kind_ in columns.items():
             value = raw[column].strip()
