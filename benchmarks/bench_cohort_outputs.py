@@ -81,7 +81,8 @@ def replicate(report, paths: dict, samples: int, work: Path):
     """(samples, patient clinical path, sample clinical path) at the asked size."""
     base = report.analysis.samples
     copies = -(-samples // len(base))
-    patient_of = dict(zip(report.analysis.join["sample_id"], report.analysis.join["patient_id"], strict=True))
+    patient_of = dict(zip(report.analysis.join["sample_id"], report.analysis.join["patient_id"],
+                          strict=True))
     out = []
     for k in range(copies):
         for s in base:

@@ -70,7 +70,8 @@ def main() -> None:
         packed = plain.with_name("cohort.maf.gz")
         with open(plain, "rb") as source, gzip.open(packed, "wb", compresslevel=6) as target:
             target.write(source.read())
-        print(f"{plain.stat().st_size / 1e6:.0f} MB plain, {packed.stat().st_size / 1e6:.0f} MB gzip")
+        print(f"{plain.stat().st_size / 1e6:.0f} MB plain, "
+              f"{packed.stat().st_size / 1e6:.0f} MB gzip")
         for path in (plain, packed):
             for what, work in (("line loop", loop), ("pandas", frame)):
                 old = median_time(partial(work, bare, path), args.repeats)

@@ -198,8 +198,10 @@ def main() -> None:
         t_stream = timed(screen(large_unindexed), env, args.repeats, folder)
         t_large = timed(screen(large_indexed), env, args.repeats, folder)
         t_small = timed(screen(small_indexed), env, args.repeats, folder)
-        t_version = timed([sys.executable, "-m", "hpdgenomics", "--version"], env, args.repeats, folder)
-        done = subprocess.run([sys.executable, "-c", "import hpdgenomics; print(hpdgenomics.__file__)"],
+        t_version = timed([sys.executable, "-m", "hpdgenomics", "--version"], env, args.repeats,
+                          folder)
+        done = subprocess.run([sys.executable, "-c",
+                               "import hpdgenomics; print(hpdgenomics.__file__)"],
                               env=env, capture_output=True, text=True, cwd=folder)
         print(f"code: {done.stdout.strip()}; medians of {args.repeats}")
         print(f"(a) {args.records:,} records, no index: screen {t_stream}, bcftools view -H -T "

@@ -183,7 +183,8 @@ def test_albumin_on_two_scales_lists_the_lines():
 
 
 def test_cli_exit_2_names_file_line_and_column(tmp_path):
-    result = _run("cohort", "--maf", ROOT / "tests/fixtures/malformed/stats/cohort_twelve_samples.maf",
+    result = _run("cohort", "--maf",
+                  ROOT / "tests/fixtures/malformed/stats/cohort_twelve_samples.maf",
                   "--clinical", FIXTURES / "ecog_dead_and_ldh_implausible.tsv", "--no-plots",
                   "-o", tmp_path / "out")
     assert result.exit_code == 2, result.output
@@ -306,14 +307,16 @@ def test_mdm2_adjusted_for_metastatic_sites_and_ldh_matches_direct_fits(tmp_path
 
 
 def test_a_clin_covariate_needs_factor_columns(tmp_path):
-    result = _run("cohort", "--maf", ROOT / "tests/fixtures/malformed/stats/cohort_twelve_samples.maf",
-                  "--clinical", ROOT / "tests/fixtures/malformed/stats/clinical_covariate_1e308_scale.tsv",
+    result = _run("cohort", "--maf",
+                  ROOT / "tests/fixtures/malformed/stats/cohort_twelve_samples.maf",
+                  "--clinical",
+                  ROOT / "tests/fixtures/malformed/stats/clinical_covariate_1e308_scale.tsv",
                   "--covariate", "CLIN_METS_GT2", "--no-plots", "-o", tmp_path / "o")
     assert result.exit_code == 2
     assert "CLIN_METS_GT2 not found" in result.output
 
 
-# --- hpd-classify: the same reader -----------------------------------------------------------------
+# --- hpd-classify: the same reader ----------------------------------------------------------------
 
 def test_hpd_classify_patient_table_factor_columns_fail_as_in_cohort(tmp_path):
     examples = ROOT / "examples" / "hpd"

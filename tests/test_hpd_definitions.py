@@ -194,10 +194,12 @@ def test_saada_bouzid_tgk_ratio():
 # --- Kato 2017 ------------------------------------------------------------------------------------
 
 def test_kato_needs_all_three_criteria():
-    base = {"tgk_ref": 2.0, "tgk_exp": 5.0, "d_baseline": 50.0, "d_first_eval": 76.0}  # +52 %, pace 2.5
+    # +52 %, pace 2.5
+    base = {"tgk_ref": 2.0, "tgk_exp": 5.0, "d_baseline": 50.0, "d_first_eval": 76.0}
     assert hpd_kato_2017(measures(**base, ttf_months=1.5)).value is True
     assert hpd_kato_2017(measures(**base, ttf_months=2.0)).value is False     # TTF not < 2
-    assert hpd_kato_2017(measures(**{**base, "d_first_eval": 75.0})).value is False  # +50 %: not > 50
+    # +50 %: not > 50
+    assert hpd_kato_2017(measures(**{**base, "d_first_eval": 75.0})).value is False
     assert hpd_kato_2017(measures(**{**base, "tgk_exp": 4.0})).value is False  # pace 2.0: not > 2
 
 
@@ -291,7 +293,7 @@ def test_definitions_registry():
         resolve_definition("smith_2099")
 
 
-# --- end to end through the tables (hpd-classify) ---------------------------------------------------
+# --- end to end through the tables (hpd-classify) -------------------------------------------------
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hpd_definitions"
 

@@ -216,7 +216,8 @@ def test_every_format_is_registered():
 
 
 def test_wide_matrices_are_told_apart_by_their_values():
-    assert read_copy_number(FIXTURES / "wide_log2_matrix.txt", sample="S1").format == "cna-log2-wide"
+    assert read_copy_number(FIXTURES / "wide_log2_matrix.txt",
+                            sample="S1").format == "cna-log2-wide"
     assert read_copy_number(FIXTURES / "wide_discrete_matrix.txt",
                             sample="S1").format == "cna-discrete-wide"
     matrix = read_gene_matrix(FIXTURES / "wide_log2_matrix.txt")

@@ -44,7 +44,8 @@ ALTERATION_KEYS = ("rule_id", "gene", "evidence_type", "criterion", "grade", "ca
 def decisions(report: dict) -> dict:
     """The parts of a report that are decisions, not provenance."""
     def copy_number(cn):
-        return None if cn is None else {k: cn.get(k) for k in ("call", "copy_number", "focal", "loh")}
+        return None if cn is None else {k: cn.get(k)
+                                        for k in ("call", "copy_number", "focal", "loh")}
 
     return {
         "caution": report["caution"],

@@ -390,7 +390,8 @@ class CohortOptions:
 
 @dataclass
 class AlterationAssociation:
-    """Statistics for one rule or gene: the crude model and, with covariates/strata, the adjusted."""
+    """Statistics for one rule or gene: the crude model and, with covariates/strata, the
+    adjusted."""
 
     level: str                        # "rule" or "gene"
     id: str
@@ -865,7 +866,8 @@ def analyse_cohort(samples: list[SampleCalls], rules: Iterable[Rule], *,
         for family in families.values():
             pvalues = [a.crude.fisher.p_value if a.crude.fisher is not None else math.nan
                        for a in family]
-            for association, q in zip(family, bh_qvalues(np.asarray(pvalues, dtype=float)), strict=True):
+            for association, q in zip(family, bh_qvalues(np.asarray(pvalues, dtype=float)),
+                                      strict=True):
                 association.fisher_q = float(q)
     return analysis
 

@@ -11,8 +11,8 @@ Which samples are in the cohort
 -------------------------------
 The union of: the MAF's samples, the copy-number matrix's samples, the gene-panel matrix's samples
 and the samples named by the clinical table (``extra_samples``). A MAF lists alterations only, so a
-sample with no MAF row is *profiled and unaltered* for mutations, unless a gene-panel matrix says its
-assay did not cover the gene (then *not evaluable*). A copy-number matrix, by contrast, lists a
+sample with no MAF row is *profiled and unaltered* for mutations, unless a gene-panel matrix says
+its assay did not cover the gene (then *not evaluable*). A copy-number matrix, by contrast, lists a
 value for every profiled sample and gene: a sample or gene missing from it (or given as ``NA``) is
 *not evaluable* for copy number.
 
@@ -115,7 +115,8 @@ def _cn_from_value(gene: str, values: list[float], kind: str, thresholds) -> Gen
     value = distinct[0]
     if kind == "discrete":
         call = call_from_discrete(value)
-        return GeneCopyNumber(gene=gene, call=call, fraction_covered=1.0, caller="gene-level matrix",
+        return GeneCopyNumber(gene=gene, call=call, fraction_covered=1.0,
+                              caller="gene-level matrix",
                               basis=f"discrete value {value:g} from the matrix (cBioPortal scale)",
                               reason=f"discrete {value:g} = {call.value}")
     copies = log2_to_copies(value)
@@ -125,7 +126,8 @@ def _cn_from_value(gene: str, values: list[float], kind: str, thresholds) -> Gen
                           basis="log2 converted with purity 1 and ploidy 2 assumed (a matrix "
                                 "carries neither): CN = 2 * 2^log2",
                           reason=reason,
-                          warnings=["gene-level input: focal and broad events cannot be told apart"])
+                          warnings=["gene-level input: focal and broad events cannot be told "
+                                    "apart"])
 
 
 #: the tumour-sample part of a TCGA barcode (participant, sample type, vial): TCGA-05-4244-01A
@@ -580,8 +582,8 @@ def _hotspot_column(rows: pd.DataFrame, kb: KnowledgeBase, build: str | None) ->
 
 
 def _none(value):
-    return None if value is None or value is pd.NA or (isinstance(value, float) and value != value) \
-        else value
+    is_nan = isinstance(value, float) and value != value
+    return None if value is None or value is pd.NA or is_nan else value
 
 
 class _Codes:

@@ -169,7 +169,7 @@ def apply_sample_sheet(gathered: GatheredReports, rows: list, sheet: str | Path
     return {row.sample_id: row.patient_id for row in rows if row.patient_id}
 
 
-# --- reading one report ----------------------------------------------------------------------------
+# --- reading one report ---------------------------------------------------------------------------
 
 _NOT_A_REPORT = "is not a hpdgenomics single-sample report (<sample>.hpd.json from `screen`)"
 
@@ -299,7 +299,7 @@ class _SharedValues:
         return sample
 
 
-# --- checks over all reports -----------------------------------------------------------------------
+# --- checks over all reports ----------------------------------------------------------------------
 
 def _listed(items: list[str], limit: int = 10) -> str:
     return ", ".join(items[:limit]) + (f" (+{len(items) - limit} more)"

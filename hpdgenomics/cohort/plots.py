@@ -96,7 +96,8 @@ def km_figure(name: str, title: str, km_altered: dict, km_unaltered: dict,
     fig = MplFigure(figsize=(6.4, 4.6))
     grid = fig.add_gridspec(2, 1, height_ratios=[4, 1], hspace=0.35)
     ax = fig.add_subplot(grid[0])
-    groups = [("altered", km_altered, ALTERED_COLOUR), ("unaltered", km_unaltered, UNALTERED_COLOUR)]
+    groups = [("altered", km_altered, ALTERED_COLOUR),
+              ("unaltered", km_unaltered, UNALTERED_COLOUR)]
     for label, km, colour in groups:
         median = km.get("median")
         text = f"{label} (n={km.get('n', 0)}, median {median:.1f})" if median is not None \
@@ -149,9 +150,12 @@ def _finite(value) -> bool:
 
 
 def forest_figure(rows: list[dict], name: str = "forest") -> Figure | None:
-    """Forest plot from association rows (``AlterationAssociation.row()``); None if nothing to plot."""
-    panels = [("odds_ratio", "or_ci_low", "or_ci_high", "Odds ratio of early failure (Fisher, exact CI)"),
-              ("hazard_ratio", "hr_ci_low", "hr_ci_high", "Hazard ratio of treatment failure (Cox)")]
+    """Forest plot from association rows (``AlterationAssociation.row()``); None if nothing to
+    plot."""
+    panels = [("odds_ratio", "or_ci_low", "or_ci_high",
+               "Odds ratio of early failure (Fisher, exact CI)"),
+              ("hazard_ratio", "hr_ci_low", "hr_ci_high",
+               "Hazard ratio of treatment failure (Cox)")]
     shown = [r for r in rows if (r.get("n_altered") or 0) > 0]
     if not shown:
         return None

@@ -678,7 +678,8 @@ def _dedupe(items: list[str]) -> list[str]:
 
 
 def _now() -> str:
-    """UTC timestamp; SOURCE_DATE_EPOCH (reproducible-builds convention) pins it for golden files."""
+    """UTC timestamp; SOURCE_DATE_EPOCH (reproducible-builds convention) pins it for golden
+    files."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     moment = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
     return moment.replace(microsecond=0).isoformat()

@@ -164,7 +164,8 @@ def match_rules(rules: tuple[Rule, ...], variants: list[VariantCall],
             continue
         parts = [by_rule.get(rule_id, []) for rule_id in rule.requires_all]
         if all(parts):
-            components = [f"{a.rule_id}: {a.gene} {a.protein_change or a.consequence.replace('_', ' ')}"
+            components = [f"{a.rule_id}: {a.gene} "
+                          f"{a.protein_change or a.consequence.replace('_', ' ')}"
                           for part in parts for a in part]
             genes = sorted({a.gene for part in parts for a in part})
             # Each component contributes its best match, and the combination is only as strong
