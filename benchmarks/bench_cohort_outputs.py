@@ -33,7 +33,7 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from genie_like import write_study  # noqa: E402
+from genie_like import write_study  # noqa: E402 - after the sys.path line that finds it
 
 BASE_SAMPLES = 2000
 

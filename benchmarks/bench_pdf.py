@@ -17,13 +17,13 @@ import time
 from functools import partial
 from pathlib import Path
 
+from pdfminer.pdfpage import PDFPage  # the test extra's PDF reader
+
+from hpdgenomics.report.render import render_html, render_pdf
+from hpdgenomics.screen import ScreenInputs, screen_sample
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-
-from pdfminer.pdfpage import PDFPage  # noqa: E402  (the test extra's PDF reader)
-
-from hpdgenomics.report.render import render_html, render_pdf  # noqa: E402
-from hpdgenomics.screen import ScreenInputs, screen_sample  # noqa: E402
+sys.path.insert(0, str(ROOT / "tests"))     # main() imports test_report_pdf's fixture writer
 
 
 def timed(function, repeats):

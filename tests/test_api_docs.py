@@ -97,4 +97,4 @@ def test_entry_points_document_inputs_outputs_and_errors(name):
 
 def test_an_unknown_name_is_an_attribute_error():
     with pytest.raises(AttributeError, match="no attribute 'screen_samples'"):
-        hpdgenomics.screen_samples   # noqa: B018
+        hpdgenomics.screen_samples   # noqa: B018 - the attribute access is the test

@@ -28,7 +28,7 @@ from hpdgenomics.knowledge import load_knowledge
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "cohort_clinical_factors"
 sys.path.insert(0, str(ROOT / "benchmarks"))
-import genie_like  # noqa: E402
+import genie_like  # noqa: E402 - after the sys.path line that finds it
 
 #: the bundled CLIN_* rules (annotations/knowledge.yaml); the helper's are the same criteria
 BUNDLED = tuple(load_knowledge().clinical_rules)

@@ -25,7 +25,7 @@ from hpdgenomics.knowledge import load_knowledge
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
-import genie_like  # noqa: E402
+import genie_like  # noqa: E402 - after the sys.path line that finds it
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REALISTIC = FIXTURES / "cohort_file_dialects"

@@ -30,7 +30,7 @@ PAGE_SIZES = {"a4": (595.28, 841.89), "letter": (612.0, 792.0)}
 
 def _weasyprint_missing() -> str | None:
     try:
-        import weasyprint  # noqa: F401
+        import weasyprint  # noqa: F401 - importing is the check (pango must load)
     except (ImportError, OSError) as exc:   # OSError: installed but pango cannot be loaded
         return f"WeasyPrint unusable here ({exc}); install with {PDF_INSTALL}"
     return None

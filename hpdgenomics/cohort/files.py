@@ -915,7 +915,10 @@ def _assembled_samples(sample_ids: list[str], combos: np.ndarray, shared: list[t
     for c, cluster_templates in enumerate(templates):
         if cluster_templates:
             has_templates |= np.isin(cluster_ids[:, c], list(cluster_templates))
-    order_key = lambda a: (-CAUTION_ORDER.get(a["caution_level"], 0), a["rule_id"], a["gene"])  # noqa: E731
+
+    def order_key(a: dict) -> tuple:
+        return -CAUTION_ORDER.get(a["caution_level"], 0), a["rule_id"], a["gene"]
+
     result: list[SampleCalls] = []
     for i, sample_id in enumerate(sample_ids):
         rule_status, gene_status, rule_reason, status, reason = shared[combos[i]]
