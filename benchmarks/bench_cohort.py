@@ -34,7 +34,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import genie_like  # noqa: E402
+import genie_like  # noqa: E402 - after the sys.path line that finds it
 
 ENGINE_VARIABLE = "HPDGENOMICS_COHORT_ENGINE"
 

@@ -33,7 +33,7 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from genie_like import write_study  # noqa: E402
+from genie_like import write_study  # noqa: E402 - after the sys.path line that finds it
 
 BASE_SAMPLES = 2000
 
@@ -81,7 +81,8 @@ def replicate(report, paths: dict, samples: int, work: Path):
     """(samples, patient clinical path, sample clinical path) at the asked size."""
     base = report.analysis.samples
     copies = -(-samples // len(base))
-    patient_of = dict(zip(report.analysis.join["sample_id"], report.analysis.join["patient_id"]))
+    patient_of = dict(zip(report.analysis.join["sample_id"], report.analysis.join["patient_id"],
+                          strict=True))
     out = []
     for k in range(copies):
         for s in base:

@@ -14,6 +14,7 @@ import io
 import statistics
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -69,11 +70,12 @@ def main() -> None:
         packed = plain.with_name("cohort.maf.gz")
         with open(plain, "rb") as source, gzip.open(packed, "wb", compresslevel=6) as target:
             target.write(source.read())
-        print(f"{plain.stat().st_size / 1e6:.0f} MB plain, {packed.stat().st_size / 1e6:.0f} MB gzip")
+        print(f"{plain.stat().st_size / 1e6:.0f} MB plain, "
+              f"{packed.stat().st_size / 1e6:.0f} MB gzip")
         for path in (plain, packed):
             for what, work in (("line loop", loop), ("pandas", frame)):
-                old = median_time(lambda: work(bare, path), args.repeats)
-                new = median_time(lambda: work(bounded, path), args.repeats)
+                old = median_time(partial(work, bare, path), args.repeats)
+                new = median_time(partial(work, bounded, path), args.repeats)
                 print(f"{path.name:12} {what:9}  bare {old:6.2f} s   open_text {new:6.2f} s   "
                       f"({new / old:.2f}x)")
 

@@ -14,14 +14,16 @@ import statistics
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+from pdfminer.pdfpage import PDFPage  # the test extra's PDF reader
 
-from hpdgenomics.report.render import render_html, render_pdf  # noqa: E402
-from hpdgenomics.screen import ScreenInputs, screen_sample  # noqa: E402
-from pdfminer.pdfpage import PDFPage  # noqa: E402  (the test extra's PDF reader)
+from hpdgenomics.report.render import render_html, render_pdf
+from hpdgenomics.screen import ScreenInputs, screen_sample
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))     # main() imports test_report_pdf's fixture writer
 
 
 def timed(function, repeats):
@@ -49,8 +51,9 @@ def main() -> None:
         print("|---|---|---|---|---|")
         for name, inputs in cases.items():
             report = screen_sample(inputs)
-            html_wall, html_cpu, html = timed(lambda: render_html(report), args.repeats)
-            pdf_wall, pdf_cpu, pdf = timed(lambda: render_pdf(report, html=html), args.repeats)
+            html_wall, html_cpu, html = timed(partial(render_html, report), args.repeats)
+            pdf_wall, pdf_cpu, pdf = timed(partial(render_pdf, report, html=html),
+                                             args.repeats)
             pages = sum(1 for _page in PDFPage.get_pages(io.BytesIO(pdf)))
             print(f"| {name} | {len(report.alterations)} | {pages} | {html_wall:.3f} s / "
                   f"{html_cpu:.3f} s | {pdf_wall:.2f} s / {pdf_cpu:.2f} s |")

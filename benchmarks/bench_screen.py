@@ -87,7 +87,7 @@ def write_vcf(path: Path, n_records: int, avoid: list[tuple[str, int, int]], see
                 pos = next((end + 1 + i for start, end in spans if start <= pos <= end), pos)
                 ref = "ACGT"[rng.randrange(4)]
                 alt = "ACGT"[("ACGT".index(ref) + 1 + rng.randrange(3)) % 4]
-                rows.append((pos, ref, alt, "GENE%d" % rng.randrange(20000),
+                rows.append((pos, ref, alt, f"GENE{rng.randrange(20000)}",
                              rng.choice(("intron_variant", "intergenic_variant",
                                          "synonymous_variant", "missense_variant")), ""))
             rows += [(p[1], p[2], p[3], p[4], p[5], p[6]) for p in PANEL_RECORDS if p[0] == chrom]
@@ -198,8 +198,10 @@ def main() -> None:
         t_stream = timed(screen(large_unindexed), env, args.repeats, folder)
         t_large = timed(screen(large_indexed), env, args.repeats, folder)
         t_small = timed(screen(small_indexed), env, args.repeats, folder)
-        t_version = timed([sys.executable, "-m", "hpdgenomics", "--version"], env, args.repeats, folder)
-        done = subprocess.run([sys.executable, "-c", "import hpdgenomics; print(hpdgenomics.__file__)"],
+        t_version = timed([sys.executable, "-m", "hpdgenomics", "--version"], env, args.repeats,
+                          folder)
+        done = subprocess.run([sys.executable, "-c",
+                               "import hpdgenomics; print(hpdgenomics.__file__)"],
                               env=env, capture_output=True, text=True, cwd=folder)
         print(f"code: {done.stdout.strip()}; medians of {args.repeats}")
         print(f"(a) {args.records:,} records, no index: screen {t_stream}, bcftools view -H -T "

@@ -38,7 +38,8 @@ def write_vcf(path: Path, n_records: int, avoid: list[tuple[str, int, int]]) -> 
     bases = "ACGT"
     with open(path, "w") as out:
         out.write("##fileformat=VCFv4.2\n")
-        out.writelines(f"##contig=<ID={chrom},length={lengths[chrom]}>\n" for chrom in chroms + ["X", "Y"])
+        out.writelines(f"##contig=<ID={chrom},length={lengths[chrom]}>\n"
+                       for chrom in chroms + ["X", "Y"])
         out.write('##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
                   '##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allelic depths">\n'
                   '##FORMAT=<ID=AF,Number=A,Type=Float,Description="Allele fraction">\n'

@@ -84,7 +84,7 @@ def write_study(out: str | Path, samples: int, seed: int = 7,
     patient_of.sort()
     patients = np.array([f"GENIE-SYN-{i:07d}" for i in range(n_patients)])
     sample_ids = np.array([f"{patients[p]}-T{k:02d}" for k, p in
-                           zip(_occurrence(patient_of), patient_of)])
+                           zip(_occurrence(patient_of), patient_of, strict=True)])
     panel_names = np.array(list(PANELS))
     panel_of = rng.choice(len(PANELS), samples, p=PANEL_SHARE)
 
@@ -108,7 +108,8 @@ def write_study(out: str | Path, samples: int, seed: int = 7,
             gene, chrom, start = PASSENGERS[passenger[i]]
             pos, ref, alt = start + int(offsets[i]), "G", "A"
             klass = PASSENGER_CLASSES[classes[i]]
-            protein = f"p.R{100 + int(offsets[i]) % 900}{'*' if klass == 'Nonsense_Mutation' else 'W'}"
+            stop_or_trp = "*" if klass == "Nonsense_Mutation" else "W"
+            protein = f"p.R{100 + int(offsets[i]) % 900}{stop_or_trp}"
             if klass == "Frame_Shift_Del":
                 alt, protein = "-", f"p.R{100 + int(offsets[i]) % 900}fs"
         kind = "DEL" if alt == "-" else "SNP"

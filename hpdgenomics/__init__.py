@@ -16,10 +16,10 @@ Names are imported on first use (PEP 562), so ``import hpdgenomics`` loads neith
 cyvcf2 nor the statistics stack.
 """
 import logging
-from importlib.metadata import PackageNotFoundError, version as _dist_version
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _dist_version
 
-from .errors import (ClinicalDataError, HpdError, InputError, KnowledgeError, OutputError,
-                     UsageError)
+from .errors import ClinicalDataError, HpdError, InputError, KnowledgeError, OutputError, UsageError
 
 try:
     __version__ = _dist_version("hpdgenomics")

@@ -81,7 +81,8 @@ class BuildEvidence:
 
 _REFERENCE_PATTERNS = [
     (re.compile(r"grch38|hg38|assembly38|b38|hs38|GCA_000001405\.15", re.I), "GRCh38"),
-    (re.compile(r"grch37|hg19|b37|hs37|human_g1k_v37|assembly19|GCA_000001405\.1\b", re.I), "GRCh37"),
+    (re.compile(r"grch37|hg19|b37|hs37|human_g1k_v37|assembly19|GCA_000001405\.1\b", re.I),
+     "GRCh37"),
 ]
 
 

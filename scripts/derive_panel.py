@@ -21,13 +21,13 @@ How each table is derived (details and caveats in annotations/SCHEMA.md):
   hg19 row sharing the inner boundary is used and the difference is logged.
 * Coding parts: the CDS is chosen among the GENCODE CDS rows of the gene such that it is one
   contiguous stretch of the canonical exons (start inside the first coding exon, the exon's 3' end
-  covered, every internal exon fully coding, end inside the last coding exon) with a length divisible
-  by 3.  The CDS rows of these tables include the stop codon (checked: EGFR 3633 = 3 x (1210 + 1),
-  AKT1, STK11, VHL likewise), so the c. numbering ends with the stop codon.  Where several CDS
-  choices remain, the one whose codon numbering agrees with the most cancerhotspots SNV protein
-  positions wins, then the longest; an unresolved tie stops the script.  GRCh37 coding parts must
-  be the GRCh38 ones shifted by the same offset and be present among the hg19 CDS rows; otherwise
-  the script stops.
+  covered, every internal exon fully coding, end inside the last coding exon) with a length
+  divisible by 3.  The CDS rows of these tables include the stop codon (checked: EGFR 3633 = 3 x
+  (1210 + 1), AKT1, STK11, VHL likewise), so the c. numbering ends with the stop codon.  Where
+  several CDS choices remain, the one whose codon numbering agrees with the most cancerhotspots SNV
+  protein positions wins, then the longest; an unresolved tie stops the script.  GRCh37 coding parts
+  must be the GRCh38 ones shifted by the same offset and be present among the hg19 CDS rows;
+  otherwise the script stops.
 * Hotspots: panel-gene SNV/MNV rows of ``cancerhotspots_v2_*.tsv`` plus the checked DOMAIN.md
   section 3 table.  MAF-style indel rows are left out (see SCHEMA.md: VCF-style indels need a
   reference base the tables do not carry, and their protein labels name the hotspot group, not the
@@ -234,7 +234,8 @@ def recover_grch37(gene: str, mane: list[tuple[int, int]], strand: str, hg19_row
             continue
         first, last = idx == 0, idx == len(mane) - 1
         if not (first or last):
-            raise SystemExit(f"{gene}: internal MANE exon {s}-{e} has no hg19 row at offset {offset}")
+            raise SystemExit(f"{gene}: internal MANE exon {s}-{e} has no hg19 row at "
+                             f"offset {offset}")
         # outer (UTR) end may differ: keep the inner boundary, take the closest hg19 row
         if first and not last:
             options = [r for r in rows if r[1] == target[1] and r[0] <= target[1]]
@@ -275,7 +276,8 @@ def derive(reference: Path, out: Path) -> None:
     spans = {b: {r.gene: r for r in read_gencode(files[f"{UCSC[b]}_genes"])} for b in UCSC}
     exon_rows = {b: read_gencode(files[f"{UCSC[b]}_exons"]) for b in UCSC}
     cds_rows = {b: read_gencode(files[f"{UCSC[b]}_cds"]) for b in UCSC}
-    hotspot_rows = {"GRCh37": read_hotspots(files["hot37"]), "GRCh38": read_hotspots(files["hot38"])}
+    hotspot_rows = {"GRCh37": read_hotspots(files["hot37"]),
+                    "GRCh38": read_hotspots(files["hot38"])}
 
     genes_out = {b: [] for b in UCSC}
     exons_out = {b: [] for b in UCSC}
@@ -321,7 +323,7 @@ def derive(reference: Path, out: Path) -> None:
         missing = [r for r in parts37 if r[0] is not None and r not in cds37]
         if missing:
             raise SystemExit(f"{gene}: GRCh37 coding parts {missing} are not hg19 CDS rows")
-        if any(not (s <= cs <= ce <= e) for (s, e), (cs, ce) in zip(order37, parts37)
+        if any(not (s <= cs <= ce <= e) for (s, e), (cs, ce) in zip(order37, parts37, strict=True)
                if cs is not None):
             raise SystemExit(f"{gene}: GRCh37 coding parts fall outside the recovered exons")
 
@@ -339,7 +341,7 @@ def derive(reference: Path, out: Path) -> None:
                 "exon_count": len(order),
             })
             c = 0
-            for number, ((s, e), (cs, ce)) in enumerate(zip(order, parts), start=1):
+            for number, ((s, e), (cs, ce)) in enumerate(zip(order, parts, strict=True), start=1):
                 row = {"symbol": gene, "exon": number, "start": s, "end": e,
                        "coding_start": "", "coding_end": "", "cds_first": "", "cds_last": ""}
                 if cs is not None and ce >= cs:
@@ -363,7 +365,8 @@ def derive(reference: Path, out: Path) -> None:
                [f"canonical exons, {build}, 1-based closed, transcript order (5'->3')",
                 (("exons from " + provenance["bed"] + " (0-based half-open, converted)") if
                  build == "GRCh38" else
-                 ("MANE exons recovered from " + provenance["hg19_exons"] + " by order and length")),
+                 ("MANE exons recovered from " + provenance["hg19_exons"]
+                  + " by order and length")),
                 (f"coding parts from {provenance[UCSC[build] + '_cds']}; c. numbering includes "
                 "the stop codon")])
     hotspots = _hotspot_table(hotspot_rows, spans)

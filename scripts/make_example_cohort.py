@@ -1,5 +1,6 @@
 #!/usr/bin/env python
-"""Write the small synthetic example cohort in ``examples/cohort/`` (committed; rerun to regenerate).
+"""Write the small synthetic example cohort in ``examples/cohort/`` (committed; rerun to
+regenerate).
 
     python scripts/make_example_cohort.py [--out examples/cohort]
 

@@ -71,14 +71,16 @@ class Variant:
 def _tx(gene, gene_id, transcript, protein, canonical, mane, exon, hgvsc, hgvsp, one, cds_pos,
         prot_pos, aa, codons, so, eff, bcsq, bcsq_aa, strand, cds_len, prot_len, impact="MODERATE"):
     return Transcript(gene, gene_id, transcript, protein, canonical, mane, exon, hgvsc, hgvsp, one,
-                      cds_pos, prot_pos, aa, codons, so, eff, bcsq, bcsq_aa, strand, cds_len, prot_len,
-                      impact)
+                      cds_pos, prot_pos, aa, codons, so, eff, bcsq, bcsq_aa, strand, cds_len,
+                      prot_len, impact)
 
 
 def _missense(gene, gene_id, tx_by_build, hgvsc, hgvsp, one, pos, aa, codons, strand, cds_len,
               prot_len, term="missense_variant", eff="NON_SYNONYMOUS_CODING", bcsq="missense",
               impact="MODERATE"):
-    """Transcripts per build for a substitution; tx_by_build: build -> [(tx, protein, canonical, mane, exon)]."""
+    """Transcripts per build for a substitution.
+
+    tx_by_build: build -> [(tx, protein, canonical, mane, exon)]."""
     ref_aa, _, alt_aa = aa.partition("/")
     bcsq_aa = f"{pos}{ref_aa}>{pos}{alt_aa}" if alt_aa else f"{pos}{ref_aa}"
     cds_pos = hgvsc[2:].rstrip("ACGT>").rstrip("ACGT")
@@ -171,15 +173,18 @@ VARIANTS = {
                                     eff="SYNONYMOUS_CODING", bcsq="synonymous", impact="LOW")),
     "STK11_Q220*": Variant("STK11 p.Q220*", {"GRCh37": ("19", 1220640, "C", "T"),
                                              "GRCh38": ("19", 1220641, "C", "T")},
-                           _missense("STK11", STK11_ID, STK11_TX, "c.658C>T", "p.Gln220Ter", "Q220*",
-                                     220, "Q/*", "Cag/Tag", "+", 1302, 433, term="stop_gained",
-                                     eff="STOP_GAINED", bcsq="stop_gained", impact="HIGH")),
+                           _missense("STK11", STK11_ID, STK11_TX, "c.658C>T", "p.Gln220Ter",
+                                     "Q220*", 220, "Q/*", "Cag/Tag", "+", 1302, 433,
+                                     term="stop_gained", eff="STOP_GAINED", bcsq="stop_gained",
+                                     impact="HIGH")),
     "TP53_R273H": Variant("TP53 p.R273H (not a panel gene)",
-                          {"GRCh37": ("17", 7577120, "C", "T"), "GRCh38": ("17", 7673802, "C", "T")},
-                          _missense("TP53", TP53_ID, TP53_TX, "c.818G>A", "p.Arg273His", "R273H", 273,
-                                    "R/H", "cGt/cAt", "-", 1182, 393)),
+                          {"GRCh37": ("17", 7577120, "C", "T"),
+                           "GRCh38": ("17", 7673802, "C", "T")},
+                          _missense("TP53", TP53_ID, TP53_TX, "c.818G>A", "p.Arg273His", "R273H",
+                                    273, "R/H", "cGt/cAt", "-", 1182, 393)),
     "PIK3CA_H1047R": Variant("PIK3CA p.H1047R (not a panel gene)",
-                             {"GRCh37": ("3", 178952085, "A", "G"), "GRCh38": ("3", 179234297, "A", "G")},
+                             {"GRCh37": ("3", 178952085, "A", "G"),
+                              "GRCh38": ("3", 179234297, "A", "G")},
                              _missense("PIK3CA", PIK3CA_ID, PIK3CA_TX, "c.3140A>G", "p.His1047Arg",
                                        "H1047R", 1047, "H/R", "cAt/cGt", "+", 3207, 1068)),
 }
@@ -191,9 +196,10 @@ def _egfr_exon19_deletion() -> Variant:
     rows = {}
     for build, txs in _egfr(19).items():
         rows[build] = [_tx("EGFR", EGFR_ID, t, p, c, m, e, "c.2235_2249del", "p.Glu746_Ala750del",
-                           "E746_A750del", "2235-2249", "745-750", "KELREA/K", "aaGGAATTAAGAGAAGCa/aaa",
-                           "inframe_deletion", "CODON_CHANGE_PLUS_CODON_DELETION", "inframe_deletion",
-                           "745KELREA>745K", "+", 3633, 1210)
+                           "E746_A750del", "2235-2249", "745-750", "KELREA/K",
+                           "aaGGAATTAAGAGAAGCa/aaa", "inframe_deletion",
+                           "CODON_CHANGE_PLUS_CODON_DELETION", "inframe_deletion", "745KELREA>745K",
+                           "+", 3633, 1210)
                        for t, p, c, m, e in txs]
     return Variant("EGFR p.E746_A750del",
                    {"GRCh37": ("7", 55242464, "AGGAATTAAGAGAAGC", "A"),
@@ -207,7 +213,8 @@ VARIANTS["EGFR_E746_A750del"] = _egfr_exon19_deletion()
 _LENGTHS = {"ENST00000256078": (570, 189)}
 for _key, _variant in list(VARIANTS.items()):
     VARIANTS[_key] = replace(_variant, transcripts={
-        build: [replace(t, cds_length=_LENGTHS[t.transcript][0], protein_length=_LENGTHS[t.transcript][1])
+        build: [replace(t, cds_length=_LENGTHS[t.transcript][0],
+                        protein_length=_LENGTHS[t.transcript][1])
                 if t.transcript in _LENGTHS else t for t in txs]
         for build, txs in _variant.transcripts.items()})
 
@@ -233,8 +240,9 @@ def _sample_field(depth: int, alt_reads: int, *, normal: bool = False) -> str:
 
 # --- annotation writers ----------------------------------------------------------------------
 
-VEP_FIELDS = ("Allele|Consequence|IMPACT|SYMBOL|Gene|Feature_type|Feature|BIOTYPE|EXON|INTRON|HGVSc|"
-              "HGVSp|CDS_position|Protein_position|Amino_acids|Codons|STRAND|PICK|CANONICAL|MANE_SELECT")
+VEP_FIELDS = ("Allele|Consequence|IMPACT|SYMBOL|Gene|Feature_type|Feature|BIOTYPE|EXON|INTRON|"
+              "HGVSc|HGVSp|CDS_position|Protein_position|Amino_acids|Codons|STRAND|PICK|CANONICAL|"
+              "MANE_SELECT")
 
 
 def _vep_allele(ref: str, alt: str) -> str:
@@ -250,10 +258,10 @@ def vep_csq(variant: Variant, build: str) -> str:
         pick = "1" if t.canonical else ""
         hgvsp = f"{t.protein}:{t.hgvsp}".replace("=", "%3D")
         entries.append("|".join([
-            _vep_allele(ref, alt), t.so_term, t.impact, t.gene, t.gene_id, "Transcript", t.transcript,
-            "protein_coding", t.exon, "", f"{t.transcript}:{t.hgvsc}", hgvsp, t.cds_pos,
-            t.protein_pos, t.amino_acids, t.codons, "-1" if t.strand == "-" else "1", pick,
-            "YES" if t.canonical else "", t.mane]))
+            _vep_allele(ref, alt), t.so_term, t.impact, t.gene, t.gene_id, "Transcript",
+            t.transcript, "protein_coding", t.exon, "", f"{t.transcript}:{t.hgvsc}", hgvsp,
+            t.cds_pos, t.protein_pos, t.amino_acids, t.codons, "-1" if t.strand == "-" else "1",
+            pick, "YES" if t.canonical else "", t.mane]))
     return "CSQ=" + ",".join(entries)
 
 
@@ -263,13 +271,14 @@ def snpeff_ann(variant: Variant, build: str) -> str:
     for t in variant.transcripts[build]:
         term = t.so_term
         if term == "inframe_deletion":
-            term = "disruptive_inframe_deletion"   # SnpEff: the deletion does not start at a codon boundary
+            # SnpEff: the deletion does not start at a codon boundary
+            term = "disruptive_inframe_deletion"
         cds = t.cds_pos.split("-")[0]
         aa = t.protein_pos.split("-")[0]
         entries.append("|".join([
             alt, term, t.impact, t.gene, t.gene_id, "transcript", t.transcript.split(".")[0],
-            "protein_coding", t.exon, t.hgvsc, t.hgvsp.replace("Ter", "*"), "", f"{cds}/{t.cds_length}",
-            f"{aa}/{t.protein_length}", "", ""]))
+            "protein_coding", t.exon, t.hgvsc, t.hgvsp.replace("Ter", "*"), "",
+            f"{cds}/{t.cds_length}", f"{aa}/{t.protein_length}", "", ""]))
     return "ANN=" + ",".join(entries)
 
 
@@ -303,19 +312,23 @@ def contig_name(chrom: str, build: str) -> str:
     return f"chr{chrom}" if build == "GRCh38" else chrom
 
 
-def header(build: str, samples: list[str], annotation_lines: list[str], extra: list[str] = ()) -> list[str]:
+def header(build: str, samples: list[str], annotation_lines: list[str],
+           extra: list[str] = ()) -> list[str]:
     lines = ["##fileformat=VCFv4.2",
              '##FILTER=<ID=PASS,Description="All filters passed">',
-             '##FILTER=<ID=weak_evidence,Description="Mutation does not meet likelihood threshold">',
+             '##FILTER=<ID=weak_evidence,Description="Mutation does not meet likelihood '
+             'threshold">',
              '##INFO=<ID=DP,Number=1,Type=Integer,Description="Total read depth at the locus">',
              '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
-             '##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allelic depths for the ref and alt alleles">',
+             '##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allelic depths for the ref '
+             'and alt alleles">',
              '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Read depth">',
              '##FORMAT=<ID=AF,Number=A,Type=Float,Description="Allele fraction of the alt allele">',
              f"##reference={REFERENCE[build]}"]
     assembly = "GRCh38" if build == "GRCh38" else "GRCh37"
     for chrom, length in CHROM_LENGTHS[build].items():
-        lines.append(f"##contig=<ID={contig_name(chrom, build)},length={length},assembly={assembly}>")
+        lines.append(f"##contig=<ID={contig_name(chrom, build)},length={length},"
+                     f"assembly={assembly}>")
     lines.extend(extra)
     lines.extend(annotation_lines)
     lines.append("#" + "\t".join(["CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO",
@@ -333,32 +346,34 @@ VEP_HEADER = [
 ANN_HEADER = [
     '##SnpEffVersion="5.1d (build 2022-04-19 15:49), by Pablo Cingolani"',
     '##SnpEffCmd="SnpEff  -noStats GRCh37.75 tumour.vcf "',
-    ("##INFO=<ID=ANN,Number=.,Type=String,Description=\"Functional annotations: 'Allele | Annotation | "
-    "Annotation_Impact | Gene_Name | Gene_ID | Feature_Type | Feature_ID | Transcript_BioType | Rank | "
-    "HGVS.c | HGVS.p | cDNA.pos / cDNA.length | CDS.pos / CDS.length | AA.pos / AA.length | Distance | "
-    "ERRORS / WARNINGS / INFO' \">"),
+    ("##INFO=<ID=ANN,Number=.,Type=String,Description=\"Functional annotations: 'Allele | "
+     "Annotation | Annotation_Impact | Gene_Name | Gene_ID | Feature_Type | Feature_ID | "
+     "Transcript_BioType | Rank | HGVS.c | HGVS.p | cDNA.pos / cDNA.length | "
+     "CDS.pos / CDS.length | AA.pos / AA.length | Distance | ERRORS / WARNINGS / INFO' \">"),
 ]
 EFF_HEADER = [
     '##SnpEffVersion="4.1 (build 2015-01-07), by Pablo Cingolani"',
     '##SnpEffCmd="SnpEff  -classic GRCh37.75 tumour.vcf "',
     ("##INFO=<ID=EFF,Number=.,Type=String,Description=\"Predicted effects for this variant.Format: "
-    "'Effect ( Effect_Impact | Functional_Class | Codon_Change | Amino_Acid_Change| Amino_Acid_length | "
-    "Gene_Name | Transcript_BioType | Gene_Coding | Transcript_ID | Exon_Rank  | Genotype_Number "
-    "[ | ERRORS | WARNINGS ] )' \">"),
+    "'Effect ( Effect_Impact | Functional_Class | Codon_Change | Amino_Acid_Change| "
+    "Amino_Acid_length | Gene_Name | Transcript_BioType | Gene_Coding | Transcript_ID | "
+    "Exon_Rank  | Genotype_Number [ | ERRORS | WARNINGS ] )' \">"),
 ]
 BCSQ_HEADER = [
     "##bcftools_csqVersion=1.19+htslib-1.19",
     ("##bcftools_csqCommand=csq -f GRCh38_full_analysis_set_plus_decoy_hla.fa "
     "-g Homo_sapiens.GRCh38.110.gff3.gz -p a -Ov -o tumour.bcsq.vcf tumour.vcf.gz"),
-    ('##INFO=<ID=BCSQ,Number=.,Type=String,Description="Haplotype-aware consequence annotation from '
-    'BCFtools/csq, see http://samtools.github.io/bcftools/howtos/csq-calling.html for details. '
+    ('##INFO=<ID=BCSQ,Number=.,Type=String,Description="Haplotype-aware consequence '
+    'annotation from BCFtools/csq, see http://samtools.github.io/bcftools/howtos/csq-calling.html '
+    'for details. '
     'Format: Consequence|gene|transcript|biotype|strand|amino_acid_change|dna_change">'),
 ]
 
 
 def _vep_header(build: str) -> list[str]:
     patch, gencode = ("GRCh38.p14", "44") if build == "GRCh38" else ("GRCh37.p13", "19")
-    return [line.format(assembly=build, assembly_patch=patch, gencode=gencode) for line in VEP_HEADER]
+    return [line.format(assembly=build, assembly_patch=patch, gencode=gencode)
+            for line in VEP_HEADER]
 
 
 # --- files -------------------------------------------------------------------------------------
@@ -392,8 +407,9 @@ def render(example: ExampleFile) -> str:
                         "bcsq": BCSQ_HEADER, "none": []}[example.flavour]
     lines = header(example.build, example.samples, annotation_lines, example.extra_header)
     order = list(CHROM_LENGTHS[example.build])
-    calls = sorted(example.calls, key=lambda c: (order.index(VARIANTS[c.key].chrom[example.build][0]),
-                                                 VARIANTS[c.key].chrom[example.build][1]))
+    calls = sorted(example.calls,
+                   key=lambda c: (order.index(VARIANTS[c.key].chrom[example.build][0]),
+                                  VARIANTS[c.key].chrom[example.build][1]))
     for i, call in enumerate(calls):
         variant = VARIANTS[call.key]
         chrom, pos, ref, alt = variant.chrom[example.build]
@@ -429,7 +445,8 @@ EXAMPLES = [
         Call("AKT1_E17K", 389, 104), Call("EGFR_E746_A750del", 520, 151),
         Call("KRAS_Q61H_AT", 333, 90)]),
     ExampleFile("tumor_normal_grch38.vcf", "GRCh38", "none", [
-        Call("KRAS_G13D", 402, 128, normal=(188, 0)), Call("TP53_R273H", 356, 149, normal=(171, 1))],
+        Call("KRAS_G13D", 402, 128, normal=(188, 0)),
+        Call("TP53_R273H", 356, 149, normal=(171, 1))],
         samples=["PT002_NORMAL", "PT002_TUMOR"],
         extra_header=["##tumor_sample=PT002_TUMOR", "##normal_sample=PT002_NORMAL"]),
     ExampleFile("indexed_vep_grch38.vcf", "GRCh38", "vep", [

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import jsonschema   # in the test extra: pip install -e '.[test]'
+import jsonschema  # in the test extra: pip install -e '.[test]'
 import pytest
 from shared import ABSENT, SHARED_DATA
 

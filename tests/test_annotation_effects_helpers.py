@@ -40,5 +40,6 @@ def test_record_effects_alt_index_matches_vep_spellings_on_a_multiallelic_record
     record = RecordEffects(records("vep_multiallelic_minimal_alleles.vcf")[0], "CSQ")
     assert len(record.alts) > 1
     # every ALT as written in the VCF finds itself; an allele naming none of them finds nothing
-    assert [record.alt_index(alt, "VEP CSQ") for alt in record.alts] == list(range(len(record.alts)))
+    assert [record.alt_index(alt, "VEP CSQ")
+            for alt in record.alts] == list(range(len(record.alts)))
     assert record.alt_index("NOTANALLELE", "VEP CSQ") is None

@@ -28,7 +28,8 @@ ANNOTATIONS = ROOT / "annotations"
 EXPECTED = {
     "vep_grch38.vcf": ("GRCh38", "VEP CSQ", {("AKT1", "p.E17K"), ("KRAS", "p.G12C"),
                                              ("EGFR", "p.L858R"), ("EGFR", "p.E746_A750del")}),
-    "snpeff_ann_grch37.vcf": ("GRCh37", "SnpEff ANN", {("KRAS", "p.G12D"), ("EGFR", "p.E746_A750del")}),
+    "snpeff_ann_grch37.vcf": ("GRCh37", "SnpEff ANN",
+                              {("KRAS", "p.G12D"), ("EGFR", "p.E746_A750del")}),
     "snpeff_eff_grch37.vcf": ("GRCh37", "SnpEff EFF", {("KRAS", "p.G13D"), ("AKT1", "p.E17K")}),
     "bcsq_grch38.vcf": ("GRCh38", "bcftools BCSQ", {("KRAS", "p.Q61H"), ("EGFR", "p.T790M")}),
     "unannotated_grch37.vcf": ("GRCh37", None, {("KRAS", "p.G12C"), ("EGFR", "p.L858R")}),
@@ -51,7 +52,8 @@ def panel_genes() -> dict[str, dict[str, PanelGene]]:
     for build in ("GRCh37", "GRCh38"):
         table = _table(f"genes_{build}.tsv")
         genes[build] = {row.symbol: PanelGene(symbol=row.symbol, build=build, chrom=row.chrom,
-                                              start=int(row.start), end=int(row.end), strand=row.strand,
+                                              start=int(row.start), end=int(row.end),
+                                              strand=row.strand,
                                               transcript=row.transcript, refseq=row.refseq or None)
                         for row in table.itertuples()}
     return genes
@@ -86,7 +88,8 @@ def test_readme_lists_every_example_file():
 def test_header_declares_the_build_by_contig_lengths_and_reference(name):
     build, flavour_name, _ = EXPECTED[name]
     vcf, _ = _records(name)
-    lengths = {normalize_chrom(seq): length for seq, length in zip(vcf.seqnames, vcf.seqlens)}
+    lengths = {normalize_chrom(seq): length
+               for seq, length in zip(vcf.seqnames, vcf.seqlens, strict=True)}
     assert lengths == CHROM_LENGTHS[build]
     reference = [line for line in vcf.raw_header.splitlines() if line.startswith("##reference=")]
     assert len(reference) == 1 and build_from_text(reference[0]) == build
@@ -156,7 +159,8 @@ def test_indexed_file_can_be_queried_by_region():
 
 
 def _load_generator():
-    spec = importlib.util.spec_from_file_location("make_example_vcfs", ROOT / "scripts" / "make_example_vcfs.py")
+    spec = importlib.util.spec_from_file_location("make_example_vcfs",
+                                                  ROOT / "scripts" / "make_example_vcfs.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module          # dataclasses look their module up while defining
     try:
@@ -168,7 +172,8 @@ def _load_generator():
 
 def test_committed_examples_are_what_the_generator_writes(tmp_path):
     written = _load_generator().write_examples(tmp_path)
-    assert {p.name for p in written} == {p.name for p in EXAMPLES.iterdir() if p.name != "README.md"}
+    assert {p.name for p in written} == {p.name for p in EXAMPLES.iterdir()
+                                         if p.name != "README.md"}
     for path in written:
         if path.name.endswith(".tbi"):
             continue

@@ -85,7 +85,7 @@ def test_vep_without_hgvs_builds_the_protein_change_from_residues():
     assert (mane.mane_select, mane.canonical, mane.protein_change) == (True, True, "p.G12C")
 
 
-# --- SnpEff ----------------------------------------------------------------------------------------
+# --- SnpEff ---------------------------------------------------------------------------------------
 
 def test_snpeff_ann_keeps_plain_alts_and_ignores_cancer_pairs():
     flavour, [(_record, effects)] = read("snpeff_ann_multiallelic_cancer_pair.vcf")
@@ -106,7 +106,8 @@ def test_snpeff_eff_legacy_one_letter_forms():
     missense, intron = records[1][1]["T"]
     assert missense.protein_change == "p.E17K"
     assert missense.gene == "AKT1" and missense.transcript == "ENST00000407796"
-    assert intron.consequence is Consequence.INTRONIC and intron.exon is None   # rank numbers the intron
+    # rank numbers the intron
+    assert intron.consequence is Consequence.INTRONIC and intron.exon is None
     # no genotype field on a multi-allelic record: the entry cannot be tied to an ALT
     assert records[2][1] == {"C": [], "A": []}
 
@@ -117,7 +118,7 @@ def test_snpeff_eff_genotype_numbers_and_three_letter_changes():
     assert [(e.protein_change, e.hgvsc) for e in effects["A"]] == [("p.G12V", "c.35G>T")]
 
 
-# --- bcftools csq ----------------------------------------------------------------------------------
+# --- bcftools csq ---------------------------------------------------------------------------------
 
 def test_bcsq_back_references_downstream_of_stop_and_multiallelic():
     flavour, records = read("bcsq_compound_backrefs.vcf")
@@ -152,8 +153,8 @@ def test_vep_written_to_ann_is_still_vep(tmp_path):
     path = tmp_path / "vep_in_ann.vcf"
     path.write_text(
         "##fileformat=VCFv4.2\n##contig=<ID=7,length=159138663>\n"
-        '##INFO=<ID=ANN,Number=.,Type=String,Description="Consequence annotations from Ensembl VEP. '
-        'Format: Allele|Consequence|SYMBOL|Feature|HGVSp">\n'
+        '##INFO=<ID=ANN,Number=.,Type=String,Description="Consequence annotations from '
+        'Ensembl VEP. Format: Allele|Consequence|SYMBOL|Feature|HGVSp">\n'
         "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
         "7\t55259515\t.\tT\tG\t.\tPASS\tANN=G|missense_variant|EGFR|ENST00000275493|ENSP00000275493:p.Leu858Arg\n")
     vcf = cyvcf2.VCF(str(path))
@@ -162,16 +163,18 @@ def test_vep_written_to_ann_is_still_vep(tmp_path):
     assert flavour.effects(next(vcf))["G"][0].protein_change == "p.L858R"
 
 
-# --- choose_effect ---------------------------------------------------------------------------------
+# --- choose_effect --------------------------------------------------------------------------------
 
-KRAS = PanelGene(symbol="KRAS", build="GRCh38", chrom="12", start=25205246, end=25250936, strand="-",
+KRAS = PanelGene(symbol="KRAS", build="GRCh38", chrom="12", start=25205246, end=25250936,
+                 strand="-",
                  transcript="ENST00000311936", refseq="NM_004985.5",
                  exons=(CodingExon(2, 25245274, 25245395, 25245274, 25245384, 1, 111),))
 
 
 def effect(transcript, *, gene="KRAS", consequence=Consequence.MISSENSE, protein="p.G12C",
            canonical=None, mane=None, picked=None) -> TranscriptEffect:
-    return TranscriptEffect(allele="A", gene=gene, transcript=transcript, so_terms=("missense_variant",),
+    return TranscriptEffect(allele="A", gene=gene, transcript=transcript,
+                            so_terms=("missense_variant",),
                             consequence=consequence, hgvsc=None, protein_change=protein, exon=None,
                             canonical=canonical, mane_select=mane, biotype="protein_coding",
                             picked=picked)

@@ -28,7 +28,8 @@ FIXTURES = Path(__file__).parent / "fixtures" / "annotation"
 
 EGFR = PanelGene(symbol="EGFR", build="GRCh37", chrom="7", start=55086714, end=55324313, strand="+",
                  transcript="ENST00000275493", refseq="NM_005228.5")
-KRAS = PanelGene(symbol="KRAS", build="GRCh38", chrom="12", start=25205246, end=25250936, strand="-",
+KRAS = PanelGene(symbol="KRAS", build="GRCh38", chrom="12", start=25205246, end=25250936,
+                 strand="-",
                  transcript="ENST00000311936", refseq="NM_004985.5",
                  exons=(CodingExon(2, 25245274, 25245395, 25245274, 25245384, 1, 111),))
 
@@ -46,7 +47,8 @@ def read(name: str):
 def header_vcf(tmp_path: Path, *info_lines: str) -> cyvcf2.VCF:
     path = tmp_path / "header_only.vcf"
     path.write_text("\n".join(["##fileformat=VCFv4.2", "##contig=<ID=chr12,length=133275309>",
-                               *info_lines, "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO"]) + "\n")
+                               *info_lines,
+                               "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO"]) + "\n")
     return cyvcf2.VCF(str(path))
 
 
@@ -66,7 +68,8 @@ def test_field_list_is_read_after_the_preamble_and_gencode_names_match_by_suffix
     ("drug_%20_response_%2C_Pathogenic", "drug response,Pathogenic"),
     ("p.T790_%3D_", "p.T790="),
     ("a_%3B_b_%23_c_%09_d_%0A_e", "a;b#c\td\ne"),
-    ("KRAS_ENST00000256078.10_Missense_Mutation_p.G12C", "KRAS_ENST00000256078.10_Missense_Mutation_p.G12C"),
+    ("KRAS_ENST00000256078.10_Missense_Mutation_p.G12C",
+     "KRAS_ENST00000256078.10_Missense_Mutation_p.G12C"),
 ])
 def test_funcotator_escapes_are_decoded(escaped, plain):
     assert unescape_field(escaped) == plain
@@ -81,13 +84,15 @@ def test_funcotator_escapes_are_decoded(escaped, plain):
     ("IN_FRAME_INS", "", ("inframe_insertion",), Consequence.INFRAME_INSERTION),
     ("START_CODON_SNP", "", ("start_lost",), Consequence.START_LOST),
     ("SILENT", "", ("synonymous_variant",), Consequence.SYNONYMOUS),
-    ("DE_NOVO_START_OUT_FRAME", "", ("5_prime_UTR_premature_start_codon_gain_variant",), Consequence.UTR),
+    ("DE_NOVO_START_OUT_FRAME", "", ("5_prime_UTR_premature_start_codon_gain_variant",),
+     Consequence.UTR),
     ("THREE_PRIME_UTR", "", ("3_prime_UTR_variant",), Consequence.UTR),
     ("LINCRNA", "", ("non_coding_transcript_exon_variant",), Consequence.NONCODING),
     ("IGR", "", ("intergenic_variant",), Consequence.NONCODING),
     ("SPLICE_SITE", "", ("splice_site_variant",), Consequence.SPLICE_SITE),
     ("SPLICE_SITE", "INTRON", ("splice_site_variant",), Consequence.SPLICE_SITE),
-    ("SPLICE_SITE", "MISSENSE", ("missense_variant", "splice_region_variant"), Consequence.MISSENSE),
+    ("SPLICE_SITE", "MISSENSE", ("missense_variant", "splice_region_variant"),
+     Consequence.MISSENSE),
     ("SPLICE_SITE", "NONSENSE", ("stop_gained", "splice_region_variant"), Consequence.NONSENSE),
     ("COULD_NOT_DETERMINE", "", ("COULD_NOT_DETERMINE",), Consequence.OTHER),
 ])
@@ -98,19 +103,20 @@ def test_variant_classifications_map_to_project_classes(primary, secondary, term
 # --- detection -----------------------------------------------------------------------------------
 
 def test_funcotation_without_gencode_fields_is_not_a_flavour(tmp_path):
-    vcf = header_vcf(tmp_path, '##INFO=<ID=FUNCOTATION,Number=A,Type=String,Description="Functional '
-                               'annotation from the Funcotator tool.  Funcotation fields are: '
-                               'ClinVar_VCF_AF|gnomAD_exome_AF">')
+    vcf = header_vcf(tmp_path,
+                     '##INFO=<ID=FUNCOTATION,Number=A,Type=String,Description="Functional '
+                     'annotation from the Funcotator tool.  Funcotation fields are: '
+                     'ClinVar_VCF_AF|gnomAD_exome_AF">')
     assert detect_flavour(vcf) is None
 
 
 def test_vep_is_preferred_when_a_file_carries_both(tmp_path):
     vcf = header_vcf(tmp_path,
-                     '##INFO=<ID=FUNCOTATION,Number=A,Type=String,Description="Functional annotation '
-                     'from the Funcotator tool.  Funcotation fields are: Gencode_34_hugoSymbol|'
-                     'Gencode_34_variantClassification">',
-                     '##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from '
-                     'Ensembl VEP. Format: Allele|Consequence|SYMBOL|Feature">')
+                     '##INFO=<ID=FUNCOTATION,Number=A,Type=String,Description="Functional '
+                     'annotation from the Funcotator tool.  Funcotation fields are: '
+                     'Gencode_34_hugoSymbol|Gencode_34_variantClassification">',
+                     '##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations '
+                     'from Ensembl VEP. Format: Allele|Consequence|SYMBOL|Feature">')
     assert isinstance(detect_flavour(vcf), VepCsq)
 
 
@@ -165,10 +171,11 @@ def test_fewer_groups_than_alts_are_matched_on_the_tumour_allele():
     assert choose_effect(effects["A"], KRAS)[0] is effect
 
 
-# --- end to end ------------------------------------------------------------------------------------
+# --- end to end -----------------------------------------------------------------------------------
 
 def test_screen_of_a_funcotator_annotated_mutect2_vcf(tmp_path):
-    result = CliRunner().invoke(cli, ["screen", "--vcf", str(FIXTURES / "funcotator_mutect2_screen_grch38.vcf"),
+    result = CliRunner().invoke(cli, ["screen", "--vcf",
+                                      str(FIXTURES / "funcotator_mutect2_screen_grch38.vcf"),
                                       "-o", str(tmp_path)])
     assert result.exit_code == 0, result.output
     [report] = tmp_path.glob("*.hpd.json")

@@ -54,7 +54,8 @@ def test_protein_to_one_letter_gives_none_without_a_protein_change(text):
     ("Q", "*", 220, Consequence.NONSENSE, "p.Q220*"),
     ("T", None, 790, Consequence.SYNONYMOUS, "p.T790="),
     ("ELREA", "-", 746, Consequence.INFRAME_DELETION, "p.E746_A750del"),
-    ("KELREA", "K", 745, Consequence.INFRAME_DELETION, "p.E746_A750del"),   # flanking residue kept by VEP/bcftools
+    # flanking residue kept by VEP/bcftools
+    ("KELREA", "K", 745, Consequence.INFRAME_DELETION, "p.E746_A750del"),
     ("AL", "ASVL", 100, Consequence.INFRAME_INSERTION, "p.A100_L101insSV"),
     ("S", "SX", 10, Consequence.FRAMESHIFT, "p.S10fs"),
     ("M", "V", 1, Consequence.START_LOST, "p.M1?"),
@@ -78,7 +79,8 @@ def test_an_insertion_without_both_flanks_is_not_written():
     ("745KELREA>745K", Consequence.INFRAME_DELETION, "p.E746_A750del"),
     ("453IYNTQ>453LQYSTL*", Consequence.FRAMESHIFT, "p.I453fs"),
     ("25E..329>25G..94", Consequence.FRAMESHIFT, "p.E25fs"),             # --brief-predictions
-    ("25E..329>25G..94", Consequence.INFRAME_DELETION, None),            # truncated: not determinable
+    # truncated: not determinable
+    ("25E..329>25G..94", Consequence.INFRAME_DELETION, None),
     ("garbage", Consequence.MISSENSE, None),
     ("", Consequence.MISSENSE, None),
 ])

@@ -25,7 +25,7 @@ def doc_blocks() -> list[str]:
 def expected_output(block: str) -> list[str]:
     """The comment beside each ``print`` line, in order; a print without one is a doc error."""
     lines = []
-    for number, line in enumerate(block.splitlines(), 1):
+    for line in block.splitlines():
         if line.lstrip().startswith("print("):
             match = EXPECTED.match(line)
             assert match, f"docs/api.md: a print without its output in a comment: {line!r}"
@@ -97,4 +97,4 @@ def test_entry_points_document_inputs_outputs_and_errors(name):
 
 def test_an_unknown_name_is_an_attribute_error():
     with pytest.raises(AttributeError, match="no attribute 'screen_samples'"):
-        hpdgenomics.screen_samples   # noqa: B018
+        hpdgenomics.screen_samples   # noqa: B018 - the attribute access is the test

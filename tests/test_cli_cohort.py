@@ -1,4 +1,5 @@
-"""``hpdgenomics cohort`` in-process: manifest path, cohort files, real public cohorts, bad input."""
+"""``hpdgenomics cohort`` in-process: manifest path, cohort files, real public cohorts, bad
+input."""
 from __future__ import annotations
 
 import csv
@@ -67,7 +68,8 @@ def test_manifest_path_skips_a_broken_sample_and_reuses_finished_ones(tmp_path):
     assert (matrix["S01"]["MDM2_AMP"], matrix["S07"]["EGFR_MUT"], matrix["S10"]["EGFR_MUT"]) == \
         ("1", "1", "0")
     mdm2 = next(r for r in _tsv(out / "association.tsv") if r["rule_id"] == "MDM2_AMP")
-    assert (mdm2["n_altered"], mdm2["n_unaltered"], mdm2["early_failure_altered"]) == ("1", "2", "1")
+    assert (mdm2["n_altered"], mdm2["n_unaltered"], mdm2["early_failure_altered"]) \
+        == ("1", "2", "1")
 
     second = _run(args)
     assert second.exit_code == 0, second.output
@@ -95,7 +97,8 @@ def test_hpd_outcome_without_calls_is_a_usage_error(tmp_path):
 
 
 def test_manifest_and_cohort_files_together_are_refused(tmp_path):
-    result = _run(["--manifest", _small_manifest(tmp_path), "--maf", FIXTURES / "gene_panels_full_and_no_kras.tsv",
+    result = _run(["--manifest", _small_manifest(tmp_path), "--maf",
+                   FIXTURES / "gene_panels_full_and_no_kras.tsv",
                    "-o", tmp_path / "o"])
     assert result.exit_code == 2 and "not both" in result.output
 
@@ -228,7 +231,8 @@ def test_cohort_files_with_a_combined_patient_and_sample_table(tmp_path):
     out = tmp_path / "out"
     result = _run(["--maf", Path(__file__).parent / "fixtures" / "cohort"
                    / "maf_vcf2maf_version_header.maf",
-                   "--clinical", FIXTURES / "clinical_combined_patient_and_sample_rows_hpd_label.tsv",
+                   "--clinical",
+                   FIXTURES / "clinical_combined_patient_and_sample_rows_hpd_label.tsv",
                    "--outcome", "binary:HPD_LABEL", "--no-plots", "-o", out])
     assert result.exit_code == 0, result.output
     data = json.loads((out / "cohort.json").read_text())

@@ -106,7 +106,8 @@ def test_long_sample_id_still_writes_its_reports(tmp_path):
 
 def test_cohort_refuses_sample_ids_that_share_a_report_file_name(tmp_path):
     manifest = FIXTURES / "manifest_sample_ids_sharing_a_file_name.tsv"
-    result = invoke("cohort", "--manifest", manifest, "--workers", 1, "--no-plots", "-o", tmp_path / "c")
+    result = invoke("cohort", "--manifest", manifest, "--workers", 1, "--no-plots", "-o",
+                    tmp_path / "c")
     line = assert_one_line_error(result, 2, "line 3", "'a_b'", "'a/b' on line 2")
     assert "'s1'" in line and "'S1' on line 4" in line
 

@@ -194,7 +194,7 @@ def test_non_finite_thresholds_are_knowledge_errors_naming_rule_and_field(fixtur
         caught.value.problems
 
 
-# --- 3, 4. report sets all-new or all-old; ENOSPC and long names are exit 2 --------------------------
+# --- 3, 4. report sets all-new or all-old; ENOSPC and long names are exit 2 -----------------------
 
 class _DiskFull:
     """os.fdopen whose n-th file (counting from 1) fails on write with ENOSPC."""
@@ -338,7 +338,7 @@ def test_a_non_finite_value_reaching_the_screen_report_is_exit_2_and_writes_noth
     assert not (tmp_path / "out").exists()
 
 
-# --- 6. a reused sample whose JSON is truncated is screened again -----------------------------------
+# --- 6. a reused sample whose JSON is truncated is screened again ---------------------------------
 
 def test_a_reused_sample_whose_report_is_truncated_is_screened_again(tmp_path):
     """On main: the sample was marked failed and dropped from the statistics."""
@@ -379,7 +379,8 @@ def test_gene_list_typos_are_errors_listing_the_valid_genes(tmp_path, genes, exp
 def test_a_correct_gene_list_still_screens(tmp_path):
     result = _invoke(["screen", "--vcf", S01_VCF, "--genes", " KRAS, AKT1 ,", "-o", tmp_path])
     assert result.exit_code == 0, result.stderr
-    genes = {g["gene"]: g for g in json.loads(next(tmp_path.glob("*.hpd.json")).read_text())["genes"]}
+    genes = {g["gene"]: g
+             for g in json.loads(next(tmp_path.glob("*.hpd.json")).read_text())["genes"]}
     assert genes["KRAS"]["assay_coverage"] == genes["AKT1"]["assay_coverage"] == "listed in --genes"
     assert genes["EGFR"]["assay_coverage"] == "not listed in --genes"
 

@@ -49,7 +49,8 @@ def test_every_allele_is_accounted_for(tmp_path):
     assert records["alleles_read"] == 4
     assert records["filtered"] == 1 and records["off_panel"] == 1
     assert records["alleles_read"] == sum(records[k] for k in
-                                          ("filtered", "off_panel", "rejected", "off_assay", "screened"))
+                                          ("filtered", "off_panel", "rejected", "off_assay",
+                                           "screened"))
     assert records["screened"] == records["matched"] + records["unmatched"]
 
 
@@ -224,7 +225,8 @@ def test_cnv_sample_names_the_copy_number_sample_apart_from_the_vcf_sample(tmp_p
     # amplified) and TCGA-XX-0002-01 (MDM2 = 1, gain)
     without = run("screen", "--vcf", UNANNOTATED, "--cnv", TWO_SAMPLE_MATRIX, "-o", tmp_path / "a")
     assert without.exit_code == 2 and "multi-sample gene matrix" in without.output
-    for cnv_sample, mdm2_call in (("TCGA-XX-0001-01", "amplification"), ("TCGA-XX-0002-01", "gain")):
+    for cnv_sample, mdm2_call in (("TCGA-XX-0001-01", "amplification"),
+                                  ("TCGA-XX-0002-01", "gain")):
         out = tmp_path / cnv_sample
         result = run("screen", "--vcf", UNANNOTATED, "--sample", "TUMOUR_A", "--cnv",
                      TWO_SAMPLE_MATRIX, "--cnv-sample", cnv_sample, "-o", out)

@@ -19,10 +19,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from cohort_fixtures import GENIE_COHORT_ARGS
 
 from hpdgenomics.cli import cli
-
-from cohort_fixtures import GENIE_COHORT_ARGS
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "cohort"
@@ -55,10 +54,10 @@ def _validate_clinical_sample_file(path: Path) -> list[dict]:
         cells = line.split("\t")
         assert len(cells) == len(attributes), line
         assert "\r" not in line
-        row = dict(zip(attributes, cells))
+        row = dict(zip(attributes, cells, strict=True))
         assert row["SAMPLE_ID"].strip() and row["PATIENT_ID"].strip()
         assert re.fullmatch(r"[A-Za-z0-9_.-]+", row["SAMPLE_ID"])
-        for attribute, datatype in zip(attributes, datatypes):
+        for attribute, datatype in zip(attributes, datatypes, strict=True):
             value = row[attribute]
             if datatype == "NUMBER" and value != "NA":
                 assert math.isfinite(float(value)), (attribute, value)
@@ -95,7 +94,7 @@ def test_example_cohort_rows_match_each_samples_screen_report(tmp_path):
         manifest = list(csv.DictReader(handle, delimiter="\t"))
     assert [row["SAMPLE_ID"] for row in rows] == [m["sample_id"] for m in manifest]
     levels = set()
-    for row, entry in zip(rows, manifest):
+    for row, entry in zip(rows, manifest, strict=True):
         caution = json.loads((out / "samples" / f"{entry['sample_id']}.hpd.json")
                              .read_text())["caution"]
         assert row["PATIENT_ID"] == entry["patient_id"]
@@ -130,7 +129,7 @@ def test_genie_cohort_files_rows_match_matrix_and_calls(tmp_path):
     rules = [c for c in matrix[0] if c not in ("sample_id", "patient_id", "component", "grade")]
     calls = _tsv(out / "calls.tsv")
     assert [row["SAMPLE_ID"] for row in rows] == [m["sample_id"] for m in matrix]
-    for row, statuses in zip(rows, matrix):
+    for row, statuses in zip(rows, matrix, strict=True):
         sample = statuses["sample_id"]
         # a sample the clinical files do not map to a patient is its own patient, as in the join
         assert row["PATIENT_ID"] == (statuses["patient_id"] or sample)

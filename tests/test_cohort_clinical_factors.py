@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-
 from clinical_rules import RULES
+
 from hpdgenomics.cli import cli
 from hpdgenomics.clinical.evaluate import MET, NOT_ASSESSED, NOT_MET, evaluate_clinical
 from hpdgenomics.clinical.factors import FactorProblems, build_factors
@@ -28,7 +28,7 @@ from hpdgenomics.knowledge import load_knowledge
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "cohort_clinical_factors"
 sys.path.insert(0, str(ROOT / "benchmarks"))
-import genie_like  # noqa: E402
+import genie_like  # noqa: E402 - after the sys.path line that finds it
 
 #: the bundled CLIN_* rules (annotations/knowledge.yaml); the helper's are the same criteria
 BUNDLED = tuple(load_knowledge().clinical_rules)
@@ -183,7 +183,8 @@ def test_albumin_on_two_scales_lists_the_lines():
 
 
 def test_cli_exit_2_names_file_line_and_column(tmp_path):
-    result = _run("cohort", "--maf", ROOT / "tests/fixtures/malformed/stats/cohort_twelve_samples.maf",
+    result = _run("cohort", "--maf",
+                  ROOT / "tests/fixtures/malformed/stats/cohort_twelve_samples.maf",
                   "--clinical", FIXTURES / "ecog_dead_and_ldh_implausible.tsv", "--no-plots",
                   "-o", tmp_path / "out")
     assert result.exit_code == 2, result.output
@@ -306,14 +307,16 @@ def test_mdm2_adjusted_for_metastatic_sites_and_ldh_matches_direct_fits(tmp_path
 
 
 def test_a_clin_covariate_needs_factor_columns(tmp_path):
-    result = _run("cohort", "--maf", ROOT / "tests/fixtures/malformed/stats/cohort_twelve_samples.maf",
-                  "--clinical", ROOT / "tests/fixtures/malformed/stats/clinical_covariate_1e308_scale.tsv",
+    result = _run("cohort", "--maf",
+                  ROOT / "tests/fixtures/malformed/stats/cohort_twelve_samples.maf",
+                  "--clinical",
+                  ROOT / "tests/fixtures/malformed/stats/clinical_covariate_1e308_scale.tsv",
                   "--covariate", "CLIN_METS_GT2", "--no-plots", "-o", tmp_path / "o")
     assert result.exit_code == 2
     assert "CLIN_METS_GT2 not found" in result.output
 
 
-# --- hpd-classify: the same reader -----------------------------------------------------------------
+# --- hpd-classify: the same reader ----------------------------------------------------------------
 
 def test_hpd_classify_patient_table_factor_columns_fail_as_in_cohort(tmp_path):
     examples = ROOT / "examples" / "hpd"

@@ -25,7 +25,7 @@ from hpdgenomics.knowledge import load_knowledge
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
-import genie_like  # noqa: E402
+import genie_like  # noqa: E402 - after the sys.path line that finds it
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REALISTIC = FIXTURES / "cohort_file_dialects"
@@ -84,7 +84,7 @@ def _varied_cohort(folder: Path, seed: int, samples: int = 120, log2: bool = Fal
     # every fourth patient has a second tumour sample (PT004-T1, PT004-T2)
     ids = [f"PT{i - 1:03d}-T2" if i % 4 == 1 else f"PT{i:03d}-T1" for i in range(samples)]
     rows = []
-    for i, sample in enumerate(ids):
+    for sample in ids:
         for _ in range(int(rng.integers(0, 4))):
             gene, chrom, pos, ref, alt, protein, klass, exon = \
                 VARIANT_ROWS[int(rng.integers(len(VARIANT_ROWS)))]
@@ -120,7 +120,7 @@ def _varied_cohort(folder: Path, seed: int, samples: int = 120, log2: bool = Fal
 
     panel_ids = rng.choice(["FULL", "NO_MDM", "WES", "NA"], size=len(ids), p=[.5, .3, .1, .1])
     in_matrix = [s for k, s in enumerate(ids) if k % 13 != 5]    # some not in the matrix
-    panel_of = dict(zip(ids, panel_ids))
+    panel_of = dict(zip(ids, panel_ids, strict=True))
     matrix = pd.DataFrame({"SAMPLE_ID": in_matrix,
                            "mutations": [panel_of[s] for s in in_matrix],
                            "cna": [panel_of[s] if k % 7 else "NA"
@@ -159,7 +159,7 @@ def _both(knowledge, **kwargs):
                                           **kwargs))
     reference, columnar = runs
     assert [s.sample_id for s in columnar.samples] == [s.sample_id for s in reference.samples]
-    for ours, theirs in zip(columnar.samples, reference.samples):
+    for ours, theirs in zip(columnar.samples, reference.samples, strict=True):
         for name in ("rule_status", "gene_status", "rule_reason", "exposure_status",
                      "exposure_reason", "alterations", "source", "patient_id", "attributes"):
             assert getattr(ours, name) == getattr(theirs, name), (ours.sample_id, name)
@@ -298,7 +298,7 @@ def test_progress_is_reported_in_bounded_steps(knowledge, tmp_path):
             # the reference engine reports the same way; a smaller cohort keeps the test short
             paths = genie_like.write_study(tmp_path / "small", 120, seed=5)
         evaluate_cohort_files(knowledge, maf=paths["maf"], cna=paths["cna"], engine=engine,
-                              progress=lambda done, total: seen.append((done, total)))
+                              progress=lambda done, total, seen=seen: seen.append((done, total)))
         total = 1000 if engine == "columnar" else 120
         assert seen[-1] == (total, total)
         assert all(t == total for _, t in seen)

@@ -28,7 +28,8 @@ distributed = pytest.importorskip("distributed")
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "cohort"
-BROKEN_VCF = Path(__file__).parent / "fixtures" / "cohort_run" / "broken_sample_truncated_gzip.vcf.gz"
+BROKEN_VCF = (Path(__file__).parent / "fixtures" / "cohort_run"
+              / "broken_sample_truncated_gzip.vcf.gz")
 OUTPUTS = ("matrix.tsv", "matrix_genes.tsv", "calls.tsv", "association.tsv")
 
 
@@ -199,7 +200,8 @@ def test_a_bad_timeout_setting_is_a_usage_error(tmp_path):
 
 
 def _task_dies(row, options, out_dir):
-    """Stands for a task whose Dask worker dies each time it runs it (distributed's KilledWorker)."""
+    """Stands for a task whose Dask worker dies each time it runs it (distributed's
+    KilledWorker)."""
     if row.sample_id == "S02":
         raise RuntimeError("Attempted to run task on 3 different workers, but all died")
     from hpdgenomics.cohort.batch import SampleOutcome

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from cohort_fixtures import GENIE_COHORT_ARGS
 from scipy.stats import fisher_exact
 
 from hpdgenomics.cli import cli
@@ -24,8 +25,6 @@ from hpdgenomics.cohort.join import join_clinical
 from hpdgenomics.errors import ClinicalDataError, InputError
 from hpdgenomics.io.clinical import read_clinical
 from hpdgenomics.io.maf import read_maf
-
-from cohort_fixtures import GENIE_COHORT_ARGS
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cohort_file_dialects"
 DAYS_PER_MONTH = 30.4375
@@ -81,7 +80,8 @@ def _check_association(row: dict, altered: set[str], evaluable: set[str],
     unexposed = (analysed & evaluable) - altered
     assert (int(row["n_altered"]), int(row["n_unaltered"]), int(row["n_not_evaluable"])) == \
         (len(exposed), len(unexposed), len(analysed - evaluable))
-    table = [[sum(early_failure[s] is True for s in group), sum(early_failure[s] is False for s in group)]
+    table = [[sum(early_failure[s] is True for s in group),
+              sum(early_failure[s] is False for s in group)]
              for group in (exposed, unexposed)]
     assert [[int(row["early_failure_altered"]),
              int(row["early_failure_evaluable_altered"]) - int(row["early_failure_altered"])],
@@ -98,7 +98,8 @@ def _gdc_early_failure() -> dict[str, bool | None]:
     """Kept sample -> early failure, from the GDC table: one row per case (its rows repeat the
     case per treatment), "'--" missing, TTF in days, event = Dead."""
     clinical = pd.read_csv(GDC_CLINICAL, sep="\t", dtype=str).drop_duplicates("case_submitter_id")
-    samples = pd.read_csv(FIXTURES / "clinical_gdc_aliquot_to_case_samples.tsv", sep="\t", dtype=str)
+    samples = pd.read_csv(FIXTURES / "clinical_gdc_aliquot_to_case_samples.tsv", sep="\t",
+                          dtype=str)
     outcome = {}
     for row in clinical.itertuples():
         sample = samples.loc[samples["PATIENT_ID"] == row.case_submitter_id, "SAMPLE_ID"].iloc[0]
@@ -130,7 +131,7 @@ def test_gdc_masked_maf_and_gdc_clinical_match_an_independent_join(tmp_path):
     assert samples - evaluable == {"TCGA-44-2655-01A-01D-A273-08"}
     for rule, altered in {
         "EGFR_MUT": set(maf.loc[maf["HGVSp_Short"] == "p.L858R", "Tumor_Sample_Barcode"]),
-        "KRAS_MUT": _altered(maf, "KRAS", NON_SYNONYMOUS),       # G12C; the Splice_Region row is not
+        "KRAS_MUT": _altered(maf, "KRAS", NON_SYNONYMOUS),       # G12C; not the Splice_Region row
         "AKT1_E17K": set(maf.loc[maf["HGVSp_Short"] == "p.E17K", "Tumor_Sample_Barcode"]),
         "DNMT3A_ALT": _altered(maf, "DNMT3A", NON_SYNONYMOUS),
     }.items():
@@ -153,7 +154,8 @@ def test_gdc_masked_maf_and_gdc_clinical_match_an_independent_join(tmp_path):
 
 def test_tcga_aliquot_barcodes_against_patient_barcodes_are_reported_not_guessed(tmp_path):
     out = tmp_path / "out"
-    result = _run(["--maf", GDC_MAF, "--clinical", GDC_CLINICAL, *GDC_ARGS, "--no-plots", "-o", out])
+    result = _run(["--maf", GDC_MAF, "--clinical", GDC_CLINICAL, *GDC_ARGS, "--no-plots", "-o",
+                   out])
     assert result.exit_code == 0, result.output
     issues = (out / "join_report.tsv").read_text()
     assert ("4 sample(s) are TCGA barcodes whose first 12 characters are patient ids of the "
@@ -168,7 +170,8 @@ def test_tcga_aliquot_barcodes_against_patient_barcodes_are_reported_not_guessed
                              time_unit="days")
     aliquots = sorted(set(_maf(GDC_MAF)["Tumor_Sample_Barcode"]))
     joined, report = join_clinical(aliquots, None, clinical, tcga_barcode_patients=True)
-    assert dict(zip(joined["sample_id"], joined["patient_id"])) == {a: a[:12] for a in aliquots}
+    assert dict(zip(joined["sample_id"], joined["patient_id"], strict=True)) \
+        == {a: a[:12] for a in aliquots}
     assert joined["has_clinical"].all()
     assert report.mapping == {"TCGA barcode's participant prefix (asked for)": 4}
 
@@ -204,7 +207,8 @@ def test_gdc_maf_in_other_encodings_gives_the_same_outputs(tmp_path, dialect):
 
 def test_maf_and_copy_number_naming_one_tumour_by_two_tcga_aliquots_is_warned(tmp_path):
     out = tmp_path / "out"
-    result = _run(["--maf", GDC_MAF, "--cna", FIXTURES / "gistic_all_thresholded_by_genes_aliquot_barcodes.txt",
+    result = _run(["--maf", GDC_MAF, "--cna",
+                   FIXTURES / "gistic_all_thresholded_by_genes_aliquot_barcodes.txt",
                    "--no-plots", "-o", out])
     assert result.exit_code == 0, result.output
     warnings = " ".join(json.loads((out / "cohort.json").read_text())["warnings"])
@@ -219,7 +223,8 @@ def _genie_profiled(profile: str, gene: str) -> set[str]:
     matrix = pd.read_csv(FIXTURES / "data_gene_panel_genie_matrix.txt", sep="\t", dtype=str,
                          keep_default_na=False)
     panels = {}
-    for name in ("data_gene_panel_genie_dfci_without_mdm2.txt", "data_gene_panel_genie_impact468.txt"):
+    for name in ("data_gene_panel_genie_dfci_without_mdm2.txt",
+                 "data_gene_panel_genie_impact468.txt"):
         lines = dict(line.split(":", 1) for line in (FIXTURES / name).read_text().splitlines())
         panels[lines["stable_id"].strip()] = set(lines["gene_list"].split())
     return {row["SAMPLE_ID"] for _, row in matrix.iterrows()
@@ -284,7 +289,7 @@ def test_cbioportal_maf_without_hgvsp_short_takes_protein_change(tmp_path):
 
 def test_maftools_minimal_maf_reads_aachange():
     table = read_maf(FIXTURES / "maf_maftools_minimal_aachange.maf")
-    assert dict(zip(table.df["sample_id"], table.df["protein_change"])) == \
+    assert dict(zip(table.df["sample_id"], table.df["protein_change"], strict=True)) == \
         {"S1": "p.G12C", "S2": "p.T790M"}
 
 
@@ -346,11 +351,11 @@ def test_conflicting_duplicate_gene_rows_make_the_gene_not_evaluable(tmp_path):
 def test_cbioportal_five_header_lines_and_status_labels():
     clinical = read_clinical(FIXTURES / "clinical_cbioportal_five_header_lines_status_labels.txt",
                              time_col="PFS_MONTHS", status_col="PFS_STATUS")
-    assert dict(zip(clinical.df["patient_id"], clinical.df["ttf_event"])) == \
+    assert dict(zip(clinical.df["patient_id"], clinical.df["ttf_event"], strict=True)) == \
         {"P-0001": True, "P-0002": False, "P-0003": True, "P-0004": False}
     os_table = read_clinical(FIXTURES / "clinical_cbioportal_five_header_lines_status_labels.txt",
                              time_col="OS_MONTHS", status_col="OS_STATUS")
-    events = dict(zip(os_table.df["patient_id"], os_table.df["ttf_event"]))
+    events = dict(zip(os_table.df["patient_id"], os_table.df["ttf_event"], strict=True))
     assert events["P-0001"] == True and events["P-0002"] == False  # noqa: E712 (numpy bools)
     assert pd.isna(events["P-0003"])
 
@@ -359,7 +364,8 @@ def test_cbioportal_maf_cna_and_clinical_end_to_end(tmp_path):
     out = tmp_path / "out"
     result = _run(["--maf", FIXTURES / "maf_cbioportal_protein_change_without_hgvsp_short.txt",
                    "--cna", FIXTURES / "data_cna_entrez_duplicated_symbols.txt",
-                   "--clinical", FIXTURES / "clinical_cbioportal_five_header_lines_status_labels.txt",
+                   "--clinical",
+                   FIXTURES / "clinical_cbioportal_five_header_lines_status_labels.txt",
                    "--clinical-samples", FIXTURES / "data_clinical_sample_cbioportal.txt",
                    "--time-column", "PFS_MONTHS", "--status-column", "PFS_STATUS",
                    "--no-plots", "-o", out])
@@ -381,7 +387,7 @@ def test_cbioportal_maf_cna_and_clinical_end_to_end(tmp_path):
 
 def test_excel_semicolon_csv_with_bom_and_decimal_commas_is_read():
     clinical = read_clinical(FIXTURES / "clinical_excel_semicolon_decimal_comma_bom.csv")
-    assert dict(zip(clinical.df["patient_id"], clinical.df["ttf_months"])) == \
+    assert dict(zip(clinical.df["patient_id"], clinical.df["ttf_months"], strict=True)) == \
         {"P-0001": 1.5, "P-0002": 12.25, "P-0003": 0.9}
     assert any("decimal comma" in w for w in clinical.warnings)
 
@@ -438,4 +444,5 @@ def test_unknown_maf_class_is_still_refused_with_its_line(tmp_path):
                    "KRAS\tS1\tMissense_Mutation\nKRAS\tS2\tMissense\n")
     with pytest.raises(InputError) as caught:
         read_maf(bad)
-    assert "line 3: Variant_Classification 'Missense' is not a MAF classification" in str(caught.value)
+    assert "line 3: Variant_Classification 'Missense' is not a MAF classification" \
+        in str(caught.value)

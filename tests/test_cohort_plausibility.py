@@ -35,7 +35,7 @@ def _expected_events() -> dict[str, bool | None]:
 
 def _events(frame: pd.DataFrame) -> dict[str, bool | None]:
     return {p: (None if pd.isna(e) else bool(e))
-            for p, e in zip(frame["patient_id"], frame["ttf_event"])}
+            for p, e in zip(frame["patient_id"], frame["ttf_event"], strict=True)}
 
 
 def test_cohort_and_hpd_classify_read_every_status_and_missing_word_the_same():
@@ -62,7 +62,7 @@ def test_one_vocabulary_module_is_what_both_readers_use():
     assert not (vocabulary.EVENT_WORDS | vocabulary.CENSORED_WORDS) & vocabulary.MISSING_VALUES
 
 
-# --- clinical times: days read as months -----------------------------------------------------------
+# --- clinical times: days read as months ----------------------------------------------------------
 
 def _cohort(args: list, out: Path):
     from click.testing import CliRunner
@@ -171,7 +171,7 @@ def test_shared_cbioportal_months_pass_and_maftools_days_need_the_unit(shared_da
     assert table.plausibility_warnings == []
 
 
-# --- identifiers: letter case, and clinical ids without genomic data --------------------------------
+# --- identifiers: letter case, and clinical ids without genomic data ------------------------------
 
 UPPER_MAF = fixture("maf_upper_case_sample_ids.maf")
 
@@ -180,7 +180,8 @@ def test_ids_differing_only_by_case_are_matched_one_to_one_and_said_loudly(tmp_p
     # on main: PT-01/PT-02 (KRAS G12C) had no clinical data and pt-01..pt-04 counted as four
     # profiled-and-unaltered samples: 0 altered, 4 unaltered
     out = tmp_path / "out"
-    result = _cohort(["--maf", UPPER_MAF, "--clinical", fixture("clinical_lower_case_sample_ids.tsv")],
+    result = _cohort(["--maf", UPPER_MAF, "--clinical",
+                      fixture("clinical_lower_case_sample_ids.tsv")],
                      out)
     assert result.exit_code == 0, result.output
     kras = _association(out, "KRAS_MUT")
@@ -210,7 +211,8 @@ def test_clinical_samples_without_any_genomic_data_are_not_evaluable(tmp_path):
     # on main the two samples known only from --clinical-samples counted as unaltered (4, not 2)
     out = tmp_path / "out"
     result = _cohort(["--maf", UPPER_MAF, "--clinical", fixture("clinical_patients_six.tsv"),
-                      "--clinical-samples", fixture("clinical_samples_two_without_genomic_data.tsv")],
+                      "--clinical-samples",
+                      fixture("clinical_samples_two_without_genomic_data.tsv")],
                      out)
     assert result.exit_code == 0, result.output
     counts = {rule: tuple(_association(out, rule)[f"n_{k}"]
@@ -338,7 +340,8 @@ def test_gene_panel_cell_holding_a_semicolon_list_names_the_genes_and_the_separa
 
 def test_gene_panel_symbol_of_a_screened_gene_in_the_wrong_case_is_refused(tmp_path):
     result = _cohort(["--maf", UPPER_MAF, "--gene-panel-matrix", PANEL_MATRIX, "--gene-panel",
-                      fixture("gene_panel_lower_case_kras.txt"), fixture("gene_panels/panel_b.txt")],
+                      fixture("gene_panel_lower_case_kras.txt"),
+                      fixture("gene_panels/panel_b.txt")],
                      tmp_path / "out")
     assert result.exit_code == 2
     [line] = _error_lines(result.stderr)
@@ -458,7 +461,8 @@ def test_every_cohort_warning_reaches_stderr_once(tmp_path):
     # a MAF-only cohort with ids matched across letter case: every warning of cohort.json (the
     # join's, the analysis's) is on stderr too, once (issue 9: "in the report and on stderr")
     out = tmp_path / "out"
-    result = _cohort(["--maf", UPPER_MAF, "--clinical", fixture("clinical_lower_case_sample_ids.tsv")],
+    result = _cohort(["--maf", UPPER_MAF, "--clinical",
+                      fixture("clinical_lower_case_sample_ids.tsv")],
                      out)
     assert result.exit_code == 0, result.output
     warnings = json.loads((out / "cohort.json").read_text())["warnings"]

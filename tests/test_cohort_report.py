@@ -78,7 +78,8 @@ def test_cohort_json_is_strict_json_with_versions_inputs_and_join_report(written
     data = json.loads(paths["json"].read_text(), parse_constant=lambda name: pytest.fail(name))
     assert data["versions"]["lifelines"] and data["versions"]["hpdgenomics"]
     kinds = {i["kind"]: i for i in data["inputs"]}
-    assert len(kinds["copy_number_matrix"]["sha256"]) == 64 and len(kinds["clinical"]["sha256"]) == 64
+    assert len(kinds["copy_number_matrix"]["sha256"]) == 64
+    assert len(kinds["clinical"]["sha256"]) == 64
     assert data["join_report"]["outcome_counts"]["samples_analysed"] == 12
     assert any("no gene-panel matrix" in p for p in data["join_problems"])
     mdm2 = next(a for a in data["association"] if a["id"] == "MDM2_AMP")

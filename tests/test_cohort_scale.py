@@ -19,10 +19,21 @@ import pytest
 
 from hpdgenomics.cohort import plots
 from hpdgenomics.cohort import report as report_module
-from hpdgenomics.cohort.analysis import (SampleCalls, analyse_cohort, exposure_definitions,
-                                         exposure_matrices, not_evaluable_warnings, status_matrix)
-from hpdgenomics.cohort.report import (CALLS_COLUMNS, HTML_SAMPLE_LIMIT, CohortConfig, _tsv_text,
-                                       run_cohort, write_cohort_outputs)
+from hpdgenomics.cohort.analysis import (
+    analyse_cohort,
+    exposure_definitions,
+    exposure_matrices,
+    not_evaluable_warnings,
+    status_matrix,
+)
+from hpdgenomics.cohort.report import (
+    CALLS_COLUMNS,
+    HTML_SAMPLE_LIMIT,
+    CohortConfig,
+    _tsv_text,
+    run_cohort,
+    write_cohort_outputs,
+)
 from hpdgenomics.knowledge import load_knowledge
 from hpdgenomics.stats import firth, survival
 

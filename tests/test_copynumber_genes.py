@@ -36,7 +36,8 @@ def thresholds(knowledge):
 
 def calls_for(path, knowledge, thresholds, build="GRCh37", read=None, **options):
     data = read_copy_number(path, **(read or {}))
-    return {c.gene: c for c in call_genes(data, knowledge.panel(build), thresholds, **options)}, data
+    calls = call_genes(data, knowledge.panel(build), thresholds, **options)
+    return {c.gene: c for c in calls}, data
 
 
 def call_map(calls):

@@ -14,8 +14,16 @@ import pandas as pd
 import pytest
 
 from hpdgenomics.errors import ClinicalDataError, InputError, UsageError
-from hpdgenomics.hpd import (DEFINITIONS, TSV_COLUMNS, HpdOptions, Scan, classify_hpd,
-                             definition_overlap, load_hpd_calls, select_scans)
+from hpdgenomics.hpd import (
+    DEFINITIONS,
+    TSV_COLUMNS,
+    HpdOptions,
+    Scan,
+    classify_hpd,
+    definition_overlap,
+    load_hpd_calls,
+    select_scans,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples" / "hpd"
@@ -112,7 +120,8 @@ def test_calls_follow_the_definitions(cohort):
     # the definitions that require progression (Champiat, Ferrara, Kas) without TGR_ref
     assert pd.isna(d["tgr_ref"]) and pd.isna(d["delta_tgr"])
     assert pd.isna(d["hpd_saada_bouzid_2017"])
-    assert d["hpd_saada_bouzid_2017_reason"].endswith("no pre-baseline scan before the baseline scan")
+    assert d["hpd_saada_bouzid_2017_reason"].endswith("no pre-baseline scan before the "
+                                                      "baseline scan")
     assert value(d, "early_failure") is True and value(d, "recist_pd_first_eval") is False
     assert value(d, "hpd_champiat_2017") is False
     assert value(d, "hpd_kas_2020") is False
@@ -137,7 +146,8 @@ def test_scan_selection_windows():
     grace = select_scans(scans, HpdOptions(baseline_grace_days=3))
     assert (grace.pre_baseline.day, grace.baseline.day, grace.first_eval.day) == (-40, 2, 50)
     too_old = select_scans(scans, HpdOptions(max_baseline_age_days=30))
-    assert too_old.baseline is None and "older than max_baseline_age_days 30" in too_old.baseline_reason
+    assert too_old.baseline is None
+    assert "older than max_baseline_age_days 30" in too_old.baseline_reason
     late = select_scans(scans, HpdOptions(baseline_grace_days=3, max_first_eval_day=42))
     assert late.first_eval is None and "later than max_first_eval_day 42" in late.first_eval_reason
     assert select_scans([], HpdOptions()).baseline_reason.startswith("no scans")
@@ -198,7 +208,8 @@ def test_definition_overlap():
     })
     overlap = definition_overlap(calls)
     assert list(overlap.index) == ["ferrara_2018", "kas_2020", "early_failure"]
-    assert overlap.loc["kas_2020", ["labelled", "not_labelled", "not_evaluable"]].tolist() == [2, 1, 1]
+    assert overlap.loc["kas_2020", ["labelled", "not_labelled", "not_evaluable"]].tolist() \
+        == [2, 1, 1]
     assert overlap.loc["kas_2020", "ferrara_2018"] == 1          # only p1 under both
     assert overlap.loc["ferrara_2018", "early_failure"] == 1     # p3
     assert overlap.loc["ferrara_2018", "ferrara_2018"] == 3

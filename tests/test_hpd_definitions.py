@@ -15,13 +15,26 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from hpdgenomics.hpd.definitions import (DEFINITIONS, Call, PatientMeasures, all_of, any_of,
-                                         at_least, early_failure, hpd_champiat_2017,
-                                         hpd_ferrara_2018, hpd_kas_2020, hpd_kato_2017,
-                                         hpd_lo_russo_2019, hpd_matos_2020, hpd_saada_bouzid_2017,
-                                         lo_russo_ecog_deterioration,
-                                         recist_progression_first_eval, resolve_definition)
 from hpdgenomics.hpd import classify_hpd
+from hpdgenomics.hpd.definitions import (
+    DEFINITIONS,
+    Call,
+    PatientMeasures,
+    all_of,
+    any_of,
+    at_least,
+    early_failure,
+    hpd_champiat_2017,
+    hpd_ferrara_2018,
+    hpd_kas_2020,
+    hpd_kato_2017,
+    hpd_lo_russo_2019,
+    hpd_matos_2020,
+    hpd_saada_bouzid_2017,
+    lo_russo_ecog_deterioration,
+    recist_progression_first_eval,
+    resolve_definition,
+)
 from hpdgenomics.hpd.growth import Quantity, difference, growth_ratio
 
 UNKNOWN = Quantity(None, "no pre-baseline scan")
@@ -181,10 +194,12 @@ def test_saada_bouzid_tgk_ratio():
 # --- Kato 2017 ------------------------------------------------------------------------------------
 
 def test_kato_needs_all_three_criteria():
-    base = {"tgk_ref": 2.0, "tgk_exp": 5.0, "d_baseline": 50.0, "d_first_eval": 76.0}  # +52 %, pace 2.5
+    # +52 %, pace 2.5
+    base = {"tgk_ref": 2.0, "tgk_exp": 5.0, "d_baseline": 50.0, "d_first_eval": 76.0}
     assert hpd_kato_2017(measures(**base, ttf_months=1.5)).value is True
     assert hpd_kato_2017(measures(**base, ttf_months=2.0)).value is False     # TTF not < 2
-    assert hpd_kato_2017(measures(**{**base, "d_first_eval": 75.0})).value is False  # +50 %: not > 50
+    # +50 %: not > 50
+    assert hpd_kato_2017(measures(**{**base, "d_first_eval": 75.0})).value is False
     assert hpd_kato_2017(measures(**{**base, "tgk_exp": 4.0})).value is False  # pace 2.0: not > 2
 
 
@@ -278,7 +293,7 @@ def test_definitions_registry():
         resolve_definition("smith_2099")
 
 
-# --- end to end through the tables (hpd-classify) ---------------------------------------------------
+# --- end to end through the tables (hpd-classify) -------------------------------------------------
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hpd_definitions"
 

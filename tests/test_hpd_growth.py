@@ -9,9 +9,16 @@ from __future__ import annotations
 
 import pytest
 
-from hpdgenomics.hpd.growth import (DAYS_PER_MONTH, Quantity, difference, growth_ratio,
-                                    months_between, percent_change, tumour_growth_kinetics,
-                                    tumour_growth_rate)
+from hpdgenomics.hpd.growth import (
+    DAYS_PER_MONTH,
+    Quantity,
+    difference,
+    growth_ratio,
+    months_between,
+    percent_change,
+    tumour_growth_kinetics,
+    tumour_growth_rate,
+)
 
 
 def test_month_is_a_quarter_of_a_julian_year_over_twelve():

@@ -94,11 +94,11 @@ def test_cbioportal_style_fixture_with_samples_and_binary_outcome():
 def test_days_unit_and_status_vocabulary():
     table = read_clinical(FIXTURES / "clinical_days_and_status_words.tsv", time_col="ttf_days",
                           status_col="outcome", time_unit="days")
-    months = dict(zip(table.df.patient_id, table.df.ttf_months))
+    months = dict(zip(table.df.patient_id, table.df.ttf_months, strict=True))
     assert months["A"] == pytest.approx(1.0) and months["B"] == pytest.approx(2.0)
     assert months["C"] == pytest.approx(3.0) and months["D"] == 0.0
     assert months["E"] == pytest.approx(15 / DAYS_PER_MONTH)
-    events = dict(zip(table.df.patient_id, table.df.ttf_event.astype(bool)))
+    events = dict(zip(table.df.patient_id, table.df.ttf_event.astype(bool), strict=True))
     assert events == {"A": True, "B": False, "C": True, "D": False, "E": True, "F": False,
                       "G": True, "H": False}
 

@@ -224,9 +224,10 @@ def test_unsupported_files_say_what_they_are_and_list_the_formats(tmp_path, name
 
 @pytest.mark.parametrize(("name", "first_base"), [
     (f"gatk_gcnv_genotyped_segments_del_dup_alt_{FOCAL}.vcf", 68_500_001),   # POS is the first base
-    (f"dragen_cnv_contigs_before_format_{FOCAL}.vcf", 68_500_001),           # POS is the padding base
+    (f"dragen_cnv_contigs_before_format_{FOCAL}.vcf", 68_500_001),           # POS: padding base
 ])
 def test_vcf_segment_starts_follow_each_callers_pos_convention(tmp_path, name, first_base):
     data = read_copy_number(FIXTURES / name)
-    amplicon = data.segments[(data.segments["chrom"] == "12") & (data.segments["copy_number"] == 20)]
+    segments = data.segments
+    amplicon = segments[(segments["chrom"] == "12") & (segments["copy_number"] == 20)]
     assert amplicon[["start", "end"]].values.tolist() == [[first_base, 69_100_000]]

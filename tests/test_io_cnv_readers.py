@@ -131,7 +131,7 @@ def test_cbioportal_long_discrete_needs_a_sample_then_reads_it(shared_data):
         read_copy_number(path)
     data = read_copy_number(path, sample="TCGA-A2-A04U-01")
     assert data.format == "cna-discrete-long" and data.level == "gene"
-    assert dict(zip(data.segments["gene"], data.segments["discrete"]))["AGRN"] == 2
+    assert dict(zip(data.segments["gene"], data.segments["discrete"], strict=True))["AGRN"] == 2
 
 
 def test_gene_matrix_long_table_for_the_cohort(shared_data):
@@ -216,7 +216,8 @@ def test_every_format_is_registered():
 
 
 def test_wide_matrices_are_told_apart_by_their_values():
-    assert read_copy_number(FIXTURES / "wide_log2_matrix.txt", sample="S1").format == "cna-log2-wide"
+    assert read_copy_number(FIXTURES / "wide_log2_matrix.txt",
+                            sample="S1").format == "cna-log2-wide"
     assert read_copy_number(FIXTURES / "wide_discrete_matrix.txt",
                             sample="S1").format == "cna-discrete-wide"
     matrix = read_gene_matrix(FIXTURES / "wide_log2_matrix.txt")

@@ -6,12 +6,17 @@ from pathlib import Path
 import pytest
 
 from hpdgenomics.errors import InputError
-from hpdgenomics.io.gene_panel import (NO_MATRIX_ASSUMPTION, ProfilingMap, read_gene_panel_matrix,
-                                       read_gene_panels)
+from hpdgenomics.io.gene_panel import (
+    NO_MATRIX_ASSUMPTION,
+    ProfilingMap,
+    read_gene_panel_matrix,
+    read_gene_panels,
+)
 from hpdgenomics.model import GeneStatus
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cohort"
-PANELS = [FIXTURES / "gene_panel_cbioportal_panel_a.txt", FIXTURES / "gene_panel_cbioportal_panel_b.txt"]
+PANELS = [FIXTURES / "gene_panel_cbioportal_panel_a.txt",
+          FIXTURES / "gene_panel_cbioportal_panel_b.txt"]
 
 
 @pytest.fixture
@@ -77,7 +82,8 @@ def test_unknown_profile_is_named(profiling):
 def test_undefined_panel_is_refused():
     with pytest.raises(InputError) as caught:
         ProfilingMap.from_files(FIXTURES / "gene_panel_matrix_undefined_panel.txt", PANELS)
-    assert "PANEL_Z" in str(caught.value) and "gene_panel_matrix_undefined_panel.txt" in str(caught.value)
+    assert "PANEL_Z" in str(caught.value)
+    assert "gene_panel_matrix_undefined_panel.txt" in str(caught.value)
 
 
 def test_duplicate_and_blank_samples_listed_together():
@@ -85,7 +91,8 @@ def test_duplicate_and_blank_samples_listed_together():
         read_gene_panel_matrix(FIXTURES / "gene_panel_matrix_duplicate_sample.txt")
     message = str(caught.value)
     assert "2 problem(s)" in message
-    assert "line 3: sample 'S1' already on line 2" in message and "line 4: blank SAMPLE_ID" in message
+    assert "line 3: sample 'S1' already on line 2" in message
+    assert "line 4: blank SAMPLE_ID" in message
 
 
 def test_entrez_gene_lists_are_refused():

@@ -99,7 +99,8 @@ def test_vcf2maf_fixture_schema_vaf_alleles_and_versionless_transcript():
     assert {c: str(t) for c, t in table.df.dtypes.items()} == MAF_SCHEMA
     assert table.comments == ["version 2.4", "comment from a pipeline"]
     l858r = row(table, "S1", "EGFR", consequence="missense")
-    assert (l858r.chrom, l858r.pos, l858r.exon, l858r.vaf, l858r.depth) == ("7", 55191822, 21, 0.4, 100)
+    assert (l858r.chrom, l858r.pos, l858r.exon, l858r.vaf, l858r.depth) \
+        == ("7", 55191822, 21, 0.4, 100)
     assert l858r.transcript == "ENST00000275493" and l858r.source_line == 4
     # Allele2 equals the reference: the variant allele is Allele1 ("-")
     deletion = row(table, "S1", "EGFR", consequence="inframe_deletion")

@@ -19,7 +19,8 @@ MAX_LINES = 450
 
 
 def _runtime_imports(path: Path) -> set[str]:
-    """The package modules ``path`` imports at run time (``from .x import``, ``from . import x``)."""
+    """The package modules ``path`` imports at run time (``from .x import``,
+    ``from . import x``)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     typing_only = {id(node) for stmt in ast.walk(tree) if isinstance(stmt, ast.If)
                    and isinstance(stmt.test, ast.Name) and stmt.test.id == "TYPE_CHECKING"

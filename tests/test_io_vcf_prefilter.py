@@ -159,10 +159,12 @@ CASES = {
     "duplicates_and_filters": (_background(30) * 2 + [_record("7", 55259515, "T", "G",
                                                               filt="LowQual")] + HOTSPOTS, ""),
     # wrong number of sample columns off-panel (htslib decides)
-    "short_sample_columns": (_background(20) + ["1\t9000000\t.\tC\tA\t50\tPASS\tDP=1\tGT:AD\t0/0:5,0\n"]
+    "short_sample_columns": (_background(20)
+                             + ["1\t9000000\t.\tC\tA\t50\tPASS\tDP=1\tGT:AD\t0/0:5,0\n"]
                              + HOTSPOTS, ""),
     # POS that is not a number, off-panel
-    "broken_position": (_background(20) + ["1\t90x00\t.\tC\tA\t50\tPASS\tDP=1\tGT:AD\t0/0:5,0\t0/1:3,3\n"]
+    "broken_position": (_background(20)
+                        + ["1\t90x00\t.\tC\tA\t50\tPASS\tDP=1\tGT:AD\t0/0:5,0\t0/1:3,3\n"]
                         + HOTSPOTS, ""),
     # Windows line ends and no newline after the last record
     "crlf_no_final_newline": ([line.replace("\n", "\r\n") for line in _background(50)]

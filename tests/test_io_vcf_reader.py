@@ -74,7 +74,8 @@ def test_multiallelic_records_give_per_alt_values():
     by_alt = {(v.pos, v.ref, v.alt): v for v in result.variants}
     g12v = by_alt[(25398284, "C", "A")]             # not in the test panel's hotspots
     g12d = by_alt[(25398284, "C", "T")]
-    assert (g12v.vaf, g12v.alt_depth, g12v.consequence) == (0.3, 30, Consequence.CODING_UNDETERMINED)
+    assert (g12v.vaf, g12v.alt_depth, g12v.consequence) == (0.3, 30,
+                                                            Consequence.CODING_UNDETERMINED)
     assert (g12d.vaf, g12d.alt_depth, g12d.protein_change) == (0.2, 20, "p.G12D")
     # CA>C,AA: the second ALT is the SNV C>A (G12C) once the shared suffix is removed
     g12c = by_alt[(25398285, "C", "A")]

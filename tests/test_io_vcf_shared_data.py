@@ -47,7 +47,8 @@ def panels():
 SHARED_FILES = [
     ("vcf_vep/annotated.expression.vcf.gz", {}, ("GRCh38", "HCC1395_TUMOR_DNA", 0, 0, True)),
     ("vcf_vep/vcf2maf_test.vep.empty.vcf", {"sample": "TUMOR"}, ("GRCh37", "TUMOR", 0, 0, False)),
-    ("vcf_vep/vcf2maf_test_pindel.vep.vcf", {"sample": "TUMOR"}, ("GRCh37", "TUMOR", 31, 31, False)),
+    ("vcf_vep/vcf2maf_test_pindel.vep.vcf", {"sample": "TUMOR"},
+     ("GRCh37", "TUMOR", 31, 31, False)),
     ("vcf_snpeff/cancer.ann.vcf", {"sample": "Patient_01_Somatic"},
      ("GRCh37", "Patient_01_Somatic", 1, 2, False)),
     ("vcf_snpeff/cancer.eff.vcf", {"sample": "Patient_01_Somatic", "build": "GRCh37"},
@@ -122,7 +123,7 @@ def test_multi_sample_shared_file_needs_sample(panels, shared_data):
         read_vcf(shared_data / "vcf_callers/test-sage2-multitumor.vcf.gz", panels)
 
 
-# --- caller dialects on real records ---------------------------------------------------------------
+# --- caller dialects on real records --------------------------------------------------------------
 
 def probe(build: str, chrom: str, pos: int, symbol: str = "PROBE",
           transcript: str = "ENSTPROBE") -> dict[str, Panel]:

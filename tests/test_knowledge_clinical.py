@@ -7,6 +7,7 @@ The expected studies per rule are read off the review table in ``../shared/CLINI
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import logging
 from pathlib import Path
@@ -145,7 +146,7 @@ def test_clinical_rule_lookup_and_to_dict(kb):
                                 "label": "RMH score >= 2"}
     assert [p["label"] for p in rmh["score_parts"]] == ["LDH > ULN", "albumin < 35 g/L",
                                                         "> 2 metastatic sites"]
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         kb.clinical_rules[0].criterion.threshold = 99
 
 

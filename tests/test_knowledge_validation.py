@@ -73,7 +73,8 @@ def test_all_problems_of_one_rule_are_reported_together():
 
 
 def test_valid_files_pass_validation():
-    for name in ("valid_extension.yaml", "valid_override_bundled_rule.yaml", "replace_minimal.yaml"):
+    for name in ("valid_extension.yaml", "valid_override_bundled_rule.yaml",
+                 "replace_minimal.yaml"):
         kb = validate_knowledge_file(FIXTURES / name)
         assert str(FIXTURES / name) in kb.sources
 

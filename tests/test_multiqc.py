@@ -17,7 +17,8 @@ from click.testing import CliRunner
 
 from hpdgenomics.cli import cli
 
-pytest.importorskip("multiqc", reason="multiqc is not installed: pip install 'hpdgenomics[multiqc]'")
+pytest.importorskip("multiqc",
+                    reason="multiqc is not installed: pip install 'hpdgenomics[multiqc]'")
 
 pytestmark = pytest.mark.slow
 

@@ -32,7 +32,8 @@ def vcf_alleles(draw):
 
 
 def apply_allele(reference: str, pos: int, ref: str, alt: str) -> str:
-    """The sequence after replacing REF at 1-based POS with ALT (written here, not the library's)."""
+    """The sequence after replacing REF at 1-based POS with ALT (written here, not the
+    library's)."""
     assert reference[pos - 1:pos - 1 + len(ref)] == ref, "REF does not match the reference"
     return reference[:pos - 1] + alt + reference[pos - 1 + len(ref):]
 
@@ -44,7 +45,8 @@ def test_minimised_alleles_describe_the_same_change(case):
     # the minimised REF is still what the reference holds at the new position ...
     assert reference[new_pos - 1:new_pos - 1 + len(new_ref)] == new_ref
     # ... and applying it gives the same edited sequence as the record as written
-    assert apply_allele(reference, new_pos, new_ref, new_alt) == apply_allele(reference, pos, ref, alt)
+    assert apply_allele(reference, new_pos, new_ref, new_alt) \
+        == apply_allele(reference, pos, ref, alt)
 
 
 @given(vcf_alleles())

@@ -1,4 +1,5 @@
-"""Property-based tests of chromosome-name and genome-build normalisation (:mod:`hpdgenomics.genome`).
+"""Property-based tests of chromosome-name and genome-build normalisation
+(:mod:`hpdgenomics.genome`).
 
 Every spelling of one chromosome (``chr7``, ``CHR7``, ``7``, ``NC_000007.14``) must give one name,
 and normalising twice must give what normalising once gives: a reader and the panel both normalise.
@@ -26,7 +27,8 @@ MITO_SPELLINGS = ["M", "MT", "m", "mt", "Mt", "mT"]
 def any_case(text: str):
     """Strategy: ``text`` with each letter in upper or lower case."""
     return st.lists(st.booleans(), min_size=len(text), max_size=len(text)).map(
-        lambda flags: "".join(c.upper() if up else c.lower() for c, up in zip(text, flags)))
+        lambda flags: "".join(c.upper() if up else c.lower()
+                              for c, up in zip(text, flags, strict=True)))
 
 
 @st.composite
@@ -43,7 +45,8 @@ def primary_spelling(draw):
         core = draw(st.sampled_from(MITO_SPELLINGS)) if name == "MT" else draw(any_case(name))
         spelling = draw(CHR_PREFIXES) + core
     if kind == "padded":
-        spelling = draw(st.sampled_from(["", " ", "\t"])) + spelling + draw(st.sampled_from(["", " "]))
+        spelling = (draw(st.sampled_from(["", " ", "\t"])) + spelling
+                    + draw(st.sampled_from(["", " "])))
     return name, spelling
 
 
@@ -55,7 +58,8 @@ def test_every_spelling_of_a_primary_chromosome_gives_its_name(case):
 
 # other contig names a file may carry: decoys, alt and unplaced contigs, HLA, GenBank accessions
 OTHER_CONTIGS = st.one_of(
-    st.from_regex(r"(chr)?(Un|[1-9]|1[0-9]|2[0-2])_(GL|KI|JH)\d{6}v1(_random|_alt)?", fullmatch=True),
+    st.from_regex(r"(chr)?(Un|[1-9]|1[0-9]|2[0-2])_(GL|KI|JH)\d{6}v1(_random|_alt)?",
+                  fullmatch=True),
     st.from_regex(r"(GL|KI)\d{6}\.1", fullmatch=True),
     st.from_regex(r"HLA-[A-C]\*\d{2}:\d{2}", fullmatch=True),
     st.sampled_from(["hs37d5", "chrEBV", "NC_007605", "NC_000099.1"]),

@@ -107,7 +107,8 @@ def test_legacy_spelling_without_p_dot(one):
 def test_a_substitution_to_the_same_residue_is_synonymous(residue, pos):
     expected = f"p.{residue}{pos}="
     assert protein_to_one_letter(f"p.{residue}{pos}{residue}") == expected
-    assert protein_to_one_letter(f"p.{ONE_TO_THREE[residue]}{pos}{ONE_TO_THREE[residue]}") == expected
+    three = ONE_TO_THREE[residue]
+    assert protein_to_one_letter(f"p.{three}{pos}{three}") == expected
 
 
 # any text made of the characters protein changes use, to look for a non-idempotent corner

@@ -17,8 +17,13 @@ from click.testing import CliRunner
 
 from hpdgenomics.cli import cli
 from hpdgenomics.report.model import copy_number_threshold
-from hpdgenomics.report.render import (TSV_COLUMNS, doi_url, not_evaluable_causes, pubmed_url,
-                                       render_html)
+from hpdgenomics.report.render import (
+    TSV_COLUMNS,
+    doi_url,
+    not_evaluable_causes,
+    pubmed_url,
+    render_html,
+)
 from hpdgenomics.screen.engine import ScreenInputs, screen_sample
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -30,7 +30,7 @@ PAGE_SIZES = {"a4": (595.28, 841.89), "letter": (612.0, 792.0)}
 
 def _weasyprint_missing() -> str | None:
     try:
-        import weasyprint  # noqa: F401
+        import weasyprint  # noqa: F401 - importing is the check (pango must load)
     except (ImportError, OSError) as exc:   # OSError: installed but pango cannot be loaded
         return f"WeasyPrint unusable here ({exc}); install with {PDF_INSTALL}"
     return None
@@ -92,8 +92,8 @@ def assert_every_page_is_stamped(report: dict, pdf: Pdf) -> None:
     total = len(pdf.pages)
     for number, text in enumerate(pdf.page_texts(), start=1):
         assert squeeze(f"Sample {report['sample']['id']}") in text, number
-        assert squeeze(f"Knowledge base {kb['name']} {kb['version']} (sha256 {kb['sha256'][:12]})") \
-            in text, number
+        knowledge_line = f"Knowledge base {kb['name']} {kb['version']} (sha256 {kb['sha256'][:12]})"
+        assert squeeze(knowledge_line) in text, number
         assert "Researchuseonly" in text, number
         assert text.endswith(f"Page{number}of{total}"), text[-40:]
 
@@ -183,7 +183,7 @@ def test_a_sample_id_with_markup_and_quotes_is_printed_verbatim_in_every_page_he
     assert_every_page_is_stamped(report, pdf)
 
 
-# --- a wide, long report: many findings, a long unbroken allele, a long sample id ------------------
+# --- a wide, long report: many findings, a long unbroken allele, a long sample id -----------------
 
 LONG_SAMPLE = "PATIENT-000123_TUMOUR_FFPE-BLOCK-A3_RESECTION_REPLICATE-2"
 LONG_INSERTION = "GGCAGCCGTAGCTACCAATGCAGG" * 5   # 120 bases inserted into EGFR exon 20

@@ -11,8 +11,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 from click.testing import CliRunner
-
 from conftest import schema_errors
+
 from hpdgenomics.cli import cli
 from hpdgenomics.errors import UsageError
 from hpdgenomics.knowledge.validate import CAUTION_LEVELS, EVIDENCE_LEVELS, GRADES

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from hpdgenomics.clinical.evaluate import STATUSES
 from hpdgenomics.cli import cli
+from hpdgenomics.clinical.evaluate import STATUSES
 from hpdgenomics.errors import UsageError
 from hpdgenomics.knowledge import load_knowledge
 from hpdgenomics.schemas import load_schema

@@ -44,7 +44,8 @@ ALTERATION_KEYS = ("rule_id", "gene", "evidence_type", "criterion", "grade", "ca
 def decisions(report: dict) -> dict:
     """The parts of a report that are decisions, not provenance."""
     def copy_number(cn):
-        return None if cn is None else {k: cn.get(k) for k in ("call", "copy_number", "focal", "loh")}
+        return None if cn is None else {k: cn.get(k)
+                                        for k in ("call", "copy_number", "focal", "loh")}
 
     return {
         "caution": report["caution"],
@@ -80,7 +81,7 @@ def assert_same(actual, expected, where="report"):
     elif isinstance(expected, list):
         assert isinstance(actual, list) and len(actual) == len(expected), \
             f"{where}: {len(actual)} items != {len(expected)}"
-        for i, (a, e) in enumerate(zip(actual, expected)):
+        for i, (a, e) in enumerate(zip(actual, expected, strict=True)):
             assert_same(a, e, f"{where}[{i}]")
     else:
         assert actual == expected, f"{where}: {actual!r} != {expected!r}"

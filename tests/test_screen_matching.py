@@ -2,8 +2,15 @@
 criterion, loss rules with LOH, copy-number criteria and co-occurrence."""
 from __future__ import annotations
 
-from hpdgenomics.model import (Consequence, CopyNumberCall, CopyNumberCriterion, GeneCopyNumber,
-                               Rule, VariantCall, VariantCriterion)
+from hpdgenomics.model import (
+    Consequence,
+    CopyNumberCall,
+    CopyNumberCriterion,
+    GeneCopyNumber,
+    Rule,
+    VariantCall,
+    VariantCriterion,
+)
 from hpdgenomics.screen.matching import match_rules, variant_meets
 
 EGFR = Rule(
@@ -49,7 +56,8 @@ def test_first_matching_criterion_wins_so_known_mutation_is_strong():
 
 
 def test_other_missense_is_supporting_with_lower_caution():
-    [alteration] = match_rules(RULES, [variant("EGFR", "p.A289V", "missense", exon=7)], {}).alterations
+    [alteration] = match_rules(RULES, [variant("EGFR", "p.A289V", "missense", exon=7)],
+                               {}).alterations
     assert alteration.grade == "supporting" and alteration.caution_level == "low"
 
 
@@ -85,7 +93,8 @@ def test_deep_deletion_and_amplification_match_copy_number_criteria():
              "MDM2": GeneCopyNumber("MDM2", CopyNumberCall.AMPLIFICATION, copy_number=24.0),
              "EGFR": GeneCopyNumber("EGFR", CopyNumberCall.GAIN, copy_number=4.0)}
     found = {(a.rule_id, a.gene, a.consequence) for a in match_rules(RULES, [], calls).alterations}
-    assert found == {("STK11_LOSS", "STK11", "deep_deletion"), ("MDM2_AMP", "MDM2", "amplification")}
+    assert found == {("STK11_LOSS", "STK11", "deep_deletion"),
+                     ("MDM2_AMP", "MDM2", "amplification")}
 
 
 def test_co_occurrence_needs_every_component():

@@ -62,7 +62,8 @@ def test_strelka2_indels_snpeff_grch37_bgzip_tabix(tmp_path):
     assert data["inputs"][0]["details"]["index_used"] is True
     assert findings(data) == {("EGFR_MUT", "EGFR", "p.E746_A750del"),
                               ("STK11_LOSS", "STK11", "p.Q37fs")}
-    assert unmatched(data) == {("TSC2", "inframe_deletion")}     # one-codon deletion: not truncating
+    # one-codon deletion: not truncating
+    assert unmatched(data) == {("TSC2", "inframe_deletion")}
     stk11 = next(a for a in data["alterations"] if a["gene"] == "STK11")
     assert stk11["vaf"] == pytest.approx(48 / 128)                  # TIR / (TIR + TAR), tier 1
 
@@ -72,9 +73,11 @@ def test_vardict_snpeff_one_letter_grch38_bgzip_csi(tmp_path):
     assert data["inputs"][0]["details"]["index_used"] is True
     assert findings(data) == {
         ("KRAS_MUT", "KRAS", "p.Q61H"), ("DNMT3A_ALT", "DNMT3A", "p.R882H"),
-        ("STK11_LOSS", "STK11", "p.Q37*"), ("STK11_LOSS", "STK11", None),   # splice donor c.290+1G>T
+        # splice donor c.290+1G>T
+        ("STK11_LOSS", "STK11", "p.Q37*"), ("STK11_LOSS", "STK11", None),
         ("KRAS_STK11_CO", "KRAS+STK11", None)}
-    splice = next(a for a in data["alterations"] if a["gene"] == "STK11" and not a["protein_change"])
+    splice = next(a for a in data["alterations"] if a["gene"] == "STK11"
+                  and not a["protein_change"])
     assert splice["consequence"] == "splice_site" and splice["hgvsc"] == "c.290+1G>T"
     assert unmatched(data) == {("KRAS", "synonymous"), ("STK11", "intronic")}
 
@@ -91,7 +94,8 @@ def test_mutect2_funcotator_grch38(tmp_path):
     data = screen(tmp_path, "mutect2_funcotator_grch38.vcf")
     # STK11 Q37* is outside the hotspot table: only the FUNCOTATION NONSENSE call makes it a finding
     assert findings(data) == {("EGFR_MUT", "EGFR", "p.L858R"), ("KRAS_MUT", "KRAS", "p.G12C"),
-                              ("STK11_LOSS", "STK11", "p.Q37*"), ("KRAS_STK11_CO", "KRAS+STK11", None)}
+                              ("STK11_LOSS", "STK11", "p.Q37*"),
+                              ("KRAS_STK11_CO", "KRAS+STK11", None)}
     assert unmatched(data) == set()
     assert all(a["annotation_source"] == "GATK Funcotator" for a in data["alterations"]
                if a["evidence_type"] == "variant")
@@ -109,7 +113,8 @@ def test_freebayes_tumour_only_unannotated_grch37(tmp_path):
         ("EGFR_MUT", "EGFR", None),         # exon 20 insertion (set: one entry)
         ("KRAS_MUT", "KRAS", "p.G12F"),     # MNP matched to the hotspot table's mnv row
         ("AKT1_E17K", "AKT1", "p.E17K"),    # second ALT of a multi-allelic record
-        ("STK11_LOSS", "STK11", None), ("VHL_LOSS", "VHL", None), ("KRAS_STK11_CO", "KRAS+STK11", None)}
+        ("STK11_LOSS", "STK11", None), ("VHL_LOSS", "VHL", None),
+        ("KRAS_STK11_CO", "KRAS+STK11", None)}
     egfr = sorted(a["criterion"] for a in data["alterations"] if a["gene"] == "EGFR")
     assert egfr == ["EGFR exon 19 in-frame deletion", "EGFR exon 20 insertion"]
     assert {a["consequence"] for a in data["alterations"] if a["gene"] in ("STK11", "VHL")} == \
@@ -117,7 +122,7 @@ def test_freebayes_tumour_only_unannotated_grch37(tmp_path):
     assert unmatched(data) == {("EGFR", "intronic"), ("KRAS", "intronic"), ("AKT1", "nonsense")}
 
 
-# --- malformed variations: a correct report with a warning, or one clear error ----------------------
+# --- malformed variations: a correct report with a warning, or one clear error --------------------
 
 def test_csq_in_records_but_not_declared_falls_back_with_a_warning(tmp_path):
     data = screen(tmp_path, "vep_csq_not_declared_in_header.vcf")

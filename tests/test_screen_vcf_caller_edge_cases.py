@@ -26,7 +26,8 @@ def screen(tmp_path: Path, name: str, *options: str) -> dict:
 
 
 def vafs(report: dict) -> dict[str | None, float | None]:
-    return {a["protein_change"]: a["vaf"] for a in report["alterations"] if a["evidence_type"] == "variant"}
+    return {a["protein_change"]: a["vaf"] for a in report["alterations"]
+            if a["evidence_type"] == "variant"}
 
 
 def records(report: dict) -> dict:
@@ -43,7 +44,8 @@ def test_dragen_tumour_normal_tumour_named_only_on_the_command_line(tmp_path):
                               ("STK11_LOSS", "STK11", None), CO}
     stk11 = next(a for a in data["alterations"] if a["gene"] == "STK11")
     assert stk11["consequence"] == "frameshift"
-    assert vafs(data)["p.G12C"] == pytest.approx(0.305)          # the tumour column, not the normal's
+    # the tumour column, not the normal's
+    assert vafs(data)["p.G12C"] == pytest.approx(0.305)
     assert records(data)["filtered"] == 1                         # T790M weak_evidence
     assert records(data)["off_panel"] == 2                        # TP53 and chrUn
 
@@ -139,7 +141,8 @@ def test_vep_merged_refseq_and_ensembl_entries(tmp_path):
 
 def test_vep_minimal_alleles_on_multiallelic_records(tmp_path):
     data = screen(tmp_path, "vep_minimal_multiallelic_grch38.vcf")
-    assert findings(data) == {("EGFR_MUT", "EGFR", "p.E746_A750del"), ("KRAS_MUT", "KRAS", "p.G12V")}
+    assert findings(data) == {("EGFR_MUT", "EGFR", "p.E746_A750del"),
+                              ("KRAS_MUT", "KRAS", "p.G12V")}
     assert unmatched(data) == {("EGFR", "synonymous")}             # second ALT: c.2235G>A, K745=
     assert vafs(data)["p.E746_A750del"] == pytest.approx(0.3)
     assert any("no reads support" in w and "25245350 C>T" in w for w in data["warnings"])
@@ -158,7 +161,8 @@ def test_vep_writing_to_ann_is_read_as_vep(tmp_path):
     assert findings(data) == {("KRAS_MUT", "KRAS", "p.G12C"), ("AKT1_E17K", "AKT1", "p.E17K")}
     assert {a["annotation_source"] for a in data["alterations"]} == {"VEP CSQ"}
     # PICK sits on KRAS-201; the knowledge-base transcript is still the one reported
-    assert next(a for a in data["alterations"] if a["gene"] == "KRAS")["transcript"] == "ENST00000311936"
+    assert next(a for a in data["alterations"]
+                if a["gene"] == "KRAS")["transcript"] == "ENST00000311936"
 
 
 def test_pcgr_vep113_sites_only_vaf_from_tvaf(tmp_path):
@@ -190,7 +194,8 @@ def test_snpeff_cancer_pedigree_names_the_tumour_and_allele_pairs_are_ignored(tm
 
 def test_snpeff5_warnings_and_lof_tags(tmp_path):
     data = screen(tmp_path, "snpeff5_warnings_lof_nmd_grch38.vcf")
-    assert findings(data) == {("EGFR_MUT", "EGFR", "p.E746_A750del"), ("STK11_LOSS", "STK11", "p.Q37*")}
+    assert findings(data) == {("EGFR_MUT", "EGFR", "p.E746_A750del"),
+                              ("STK11_LOSS", "STK11", "p.Q37*")}
     assert data["warnings"] == []
 
 

@@ -1,4 +1,5 @@
-"""associate(): counts and denominators, the association.tsv row, degenerate cohorts, coding errors."""
+"""associate(): counts and denominators, the association.tsv row, degenerate cohorts, coding
+errors."""
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
-"""Fisher's exact test, conditional odds ratio and BH q-values: published and hand-computed values."""
+"""Fisher's exact test, conditional odds ratio and BH q-values: published and hand-computed
+values."""
 from __future__ import annotations
 
 import math
@@ -12,7 +13,8 @@ from hpdgenomics.stats import bh_qvalues, fisher_test
 
 
 def test_fisher_matches_r_reference_table():
-    # DOMAIN.md section 7, R fisher.test(matrix(c(3,1,1,3), 2)): p 0.4857, OR 6.408309, CI 0.2117-621.9
+    # DOMAIN.md section 7, R fisher.test(matrix(c(3,1,1,3), 2)):
+    # p 0.4857, OR 6.408309, CI 0.2117-621.9
     result = fisher_test(3, 4, 1, 4)
     assert result.p_value == pytest.approx(0.4857, abs=5e-5)
     assert result.odds_ratio == pytest.approx(6.408309, rel=1e-5)
@@ -47,7 +49,8 @@ def test_fisher_kato_like_table_by_hypergeometric_sum():
     assert observed == pytest.approx(math.comb(26, 6) / math.comb(155, 6), rel=1e-12)
     # zero cell: conditional MLE on the boundary; exact lower limit solves P(X >= 6; psi) = 0.025
     assert math.isinf(result.odds_ratio) and math.isinf(result.ci_high)
-    lower = brentq(lambda psi: _conditional_pmf(support, altered_n, events, total_n, psi)[6] - 0.025,
+    lower = brentq(lambda psi: (_conditional_pmf(support, altered_n, events, total_n, psi)[6]
+                                - 0.025),
                    1e-3, 1e4)
     assert result.ci_low == pytest.approx(lower, rel=1e-4)
     assert any("zero cell (altered without early failure)" in w for w in result.warnings)

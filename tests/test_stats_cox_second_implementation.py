@@ -20,7 +20,8 @@ from statsmodels.duration.hazard_regression import PHReg
 
 from hpdgenomics.stats import cox_ph
 
-FIXTURE = Path(__file__).parent / "fixtures" / "stats" / "cox_small_cohort_ties_covariates_strata.tsv"
+FIXTURE = (Path(__file__).parent / "fixtures" / "stats"
+           / "cox_small_cohort_ties_covariates_strata.tsv")
 
 
 @pytest.fixture(scope="module")

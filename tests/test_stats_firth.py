@@ -5,7 +5,8 @@ Independent checks used here (none restates the implementation):
   k_j + 1/2 = (n_j + 1) pi_j in each group, so the Firth odds ratio is the odds ratio of the table
   with 0.5 added to every cell (Firth 1993; Heinze & Schemper 2002);
 * for that model the penalised log-likelihood has the closed form
-  sum_j [k_j log pi_j + (n_j - k_j) log(1 - pi_j)] + 1/2 log(n_0 n_1 w_0 w_1), w_j = pi_j (1 - pi_j),
+  sum_j [k_j log pi_j + (n_j - k_j) log(1 - pi_j)] + 1/2 log(n_0 n_1 w_0 w_1),
+  w_j = pi_j (1 - pi_j),
   which the tests profile with SciPy to get the likelihood-ratio p-value and the profile CI;
 * on a large non-separated sample the penalty's effect is O(1/n), so Firth agrees with ordinary
   logistic regression (statsmodels Logit).
@@ -178,7 +179,7 @@ def test_bad_codes_and_absent_columns_are_reported():
         firth_logistic(_table_frame(3, 6, 10, 40), "early_failure", "altered", ["smoking"])
 
 
-# --- an adjusted model whose likelihood-ratio refit stalls ------------------------------------------
+# --- an adjusted model whose likelihood-ratio refit stalls ----------------------------------------
 
 STALLING = Path(__file__).parent / "fixtures" / "stats" / "firth_adjusted_age_lrt_refit_stalls.tsv"
 

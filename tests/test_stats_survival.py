@@ -135,7 +135,7 @@ def test_kaplan_meier_curve_and_numbers_at_risk_by_hand():
     assert [row["n_at_risk"] for row in result.at_risk] == [21, 15, 8]
     assert len(result.timeline) == len(result.survival) == len(result.survival_ci_low)
     assert all(low <= s <= high for low, s, high in
-               zip(result.survival_ci_low, result.survival, result.survival_ci_high))
+               zip(result.survival_ci_low, result.survival, result.survival_ci_high, strict=True))
 
 
 def test_logrank_matches_r(freireich):
@@ -182,7 +182,8 @@ def test_cox_with_covariate_reports_every_term(freireich):
 
 
 def test_non_proportional_hazards_produce_warning():
-    # crossing hazards: altered fail early or survive long (Weibull shape 0.4), unaltered exponential
+    # crossing hazards: altered fail early or survive long (Weibull shape 0.4), unaltered are
+    # exponential
     quantiles = (np.arange(200) + 0.5) / 200
     altered_times = (-np.log1p(-quantiles)) ** (1 / 0.4) * 6
     unaltered_times = -np.log1p(-quantiles) * 6
@@ -218,7 +219,8 @@ def test_degenerate_survival_data_gives_nan_with_reason(freireich):
 
 
 @pytest.mark.parametrize("altered_times, altered_failed, expected", [
-    # altered fail at 1-3; no unaltered failure (4-10) has an altered patient at risk: HR -> infinity
+    # altered fail at 1-3; no unaltered failure (4-10) has an altered patient at risk:
+    # HR -> infinity
     ([1.0, 2.0, 3.0], [1, 1, 1], "every unaltered failure happened while no altered patient was "
                                  "at risk: the Cox likelihood is monotone and the hazard ratio is "
                                  "infinite"),
@@ -246,7 +248,8 @@ def test_overlapping_groups_are_fitted_even_when_small():
 
 
 def test_bad_survival_input_is_reported_with_positions():
-    with pytest.raises(ClinicalDataError, match=r"patient #1: duration -3.0, expected a non-negative"):
+    with pytest.raises(ClinicalDataError,
+                       match=r"patient #1: duration -3.0, expected a non-negative"):
         kaplan_meier([2.0, -3.0], [1, 1], label="altered")
     with pytest.raises(ClinicalDataError, match=r"patient #0: event 2, expected 1 \(failure\)"):
         kaplan_meier([2.0, 3.0], [2, 1], label="altered")

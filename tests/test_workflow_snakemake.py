@@ -202,8 +202,9 @@ def test_per_row_settings_and_unsafe_sample_ids_reach_the_screen_jobs(tmp_path):
         assert (tmp_path / options["--vcf"]).resolve() == (sheet / "data" / "tumour.vcf").resolve()
         assert "--include-filtered" in command
         if row.sample_id == "tumour 1/relapse":
-            assert (tmp_path / options["--cnv"]).resolve() == (sheet / "data" / "tumour.call.cns").resolve()
-            assert (tmp_path / options["--panel"]).resolve() == (sheet / "data" / "assay.bed").resolve()
+            data = sheet / "data"
+            assert (tmp_path / options["--cnv"]).resolve() == (data / "tumour.call.cns").resolve()
+            assert (tmp_path / options["--panel"]).resolve() == (data / "assay.bed").resolve()
             settings = {k: options[k] for k in ("--sample", "--cnv-sample", "--build",
                                                 "--cnv-format", "--seg-log-base", "--purity",
                                                 "--ploidy", "--sex")}

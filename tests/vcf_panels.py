@@ -22,7 +22,8 @@ def _egfr(build: str) -> PanelGene:
                                              (20, 55181293, 55181478, 2284, 2469),
                                              (21, 55191719, 55191874, 2470, 2625)]
     return PanelGene("EGFR", build, "7", span[0], span[1], "+", "ENST00000275493", "NM_005228",
-                     tuple(CodingExon(n, s, e, s, e, first, last) for n, s, e, first, last in exons))
+                     tuple(CodingExon(n, s, e, s, e, first, last)
+                           for n, s, e, first, last in exons))
 
 
 def _kras(build: str) -> PanelGene:

@@ -1,4 +1,4 @@
-"""Variant annotations: VEP CSQ, SnpEff ANN/EFF, bcftools BCSQ and GATK Funcotator parsers, HGVS notation.
+"""Variant annotations: VEP CSQ, SnpEff ANN/EFF, bcftools BCSQ, Funcotator parsers; HGVS notation.
 
 Public API: :class:`TranscriptEffect`, :class:`AnnotationFlavour`, :func:`detect_flavour`,
 :func:`choose_effect`, :func:`protein_to_one_letter`, :func:`so_to_consequence`; the flavour

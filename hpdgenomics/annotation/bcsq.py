@@ -1,9 +1,11 @@
 """bcftools csq annotations (INFO/BCSQ).
 
 Header line read (bcftools csq; the wording varies between releases, the tag may be renamed
-with ``-c``, and old releases wrote ``CSQ``)::
+with ``-c``, and old releases wrote ``CSQ``; one line in the file, wrapped here)::
 
-    ##INFO=<ID=BCSQ,Number=.,Type=String,Description="Haplotype-aware consequence annotation from BCFtools/csq, see http://samtools.github.io/bcftools/howtos/csq-calling.html for details. Format: Consequence|gene|transcript|biotype|strand|amino_acid_change|dna_change">
+    ##INFO=<ID=BCSQ,Number=.,Type=String,Description="Haplotype-aware consequence annotation
+        from BCFtools/csq, see http://samtools.github.io/bcftools/howtos/csq-calling.html for
+        details. Format: Consequence|gene|transcript|biotype|strand|amino_acid_change|dna_change">
 
 Layout (bcftools manual, csq section, and ``csq.c``): entries separated by ``,``; each entry is
 ``[*]consequence|gene|transcript|biotype[|strand|amino_acid_change|dna_change]`` - the last three

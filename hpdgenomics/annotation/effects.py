@@ -44,7 +44,8 @@ logger = logging.getLogger(__name__)
 class TranscriptEffect:
     """The effect of one VCF ALT allele on one transcript, as one annotator reported it."""
 
-    allele: str                  # the VCF ALT allele this entry belongs to, as written in the VCF ALT
+    # the VCF ALT allele this entry belongs to, as written in the VCF ALT
+    allele: str
     gene: str | None             # HGNC symbol as annotated
     transcript: str | None       # versionless Ensembl/RefSeq id (ENST00000275493)
     so_terms: tuple[str, ...]    # Sequence Ontology names (SnpEff EFF / bcftools terms mapped)
@@ -225,7 +226,8 @@ def _names_gene(effect: TranscriptEffect, gene: PanelGene, kb_transcripts: set[s
     return effect.transcript is not None and effect.transcript in kb_transcripts
 
 
-def choose_effect(effects: list[TranscriptEffect], gene: PanelGene) -> tuple[TranscriptEffect | None, str]:
+def choose_effect(effects: list[TranscriptEffect],
+                  gene: PanelGene) -> tuple[TranscriptEffect | None, str]:
     """The effect that represents ``gene``, and why it was chosen.
 
     Among effects naming the gene (by symbol, or by the knowledge-base transcript id): the
@@ -251,7 +253,9 @@ def choose_effect(effects: list[TranscriptEffect], gene: PanelGene) -> tuple[Tra
     for accept, reason in steps:
         chosen = most_severe(e for e in on_gene if accept(e))
         if chosen is not None:
-            if reason.startswith("knowledge-base") and chosen.transcript != versionless(gene.transcript):
+            if reason.startswith("knowledge-base") \
+                    and chosen.transcript != versionless(gene.transcript):
                 reason = f"knowledge-base canonical transcript {gene.refseq} (RefSeq)"
             return chosen, reason
-    return most_severe(on_gene), f"most severe effect on {gene.symbol} (no canonical transcript annotated)"
+    return most_severe(on_gene), (f"most severe effect on {gene.symbol} "
+                                   "(no canonical transcript annotated)")

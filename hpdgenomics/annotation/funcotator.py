@@ -1,8 +1,10 @@
 """GATK Funcotator annotations (INFO/FUNCOTATION), as Funcotator's VCF output writes them.
 
-Header line read (GATK 4.x ``VcfOutputRenderer``)::
+Header line read (GATK 4.x ``VcfOutputRenderer``; one line in the file, wrapped here)::
 
-    ##INFO=<ID=FUNCOTATION,Number=A,Type=String,Description="Functional annotation from the Funcotator tool.  Funcotation fields are: Gencode_34_hugoSymbol|Gencode_34_ncbiBuild|...|Gencode_34_otherTranscripts|ClinVar_VCF_AF|...">
+    ##INFO=<ID=FUNCOTATION,Number=A,Type=String,Description="Functional annotation from the
+        Funcotator tool.  Funcotation fields are: Gencode_34_hugoSymbol|Gencode_34_ncbiBuild|...
+        |Gencode_34_otherTranscripts|ClinVar_VCF_AF|...">
 
 The field order is taken from the list after ``Funcotation fields are:``. The Gencode fields are
 named ``Gencode_<release>_<field>`` and the release varies with the data-source bundle (19, 27,
@@ -113,7 +115,8 @@ def funcotation_fields(description: str) -> list[str]:
     return [name.strip() for name in tail.split("|") if name.strip()]
 
 
-def classification_effect(primary: str | None, secondary: str | None) -> tuple[tuple[str, ...], Consequence]:
+def classification_effect(primary: str | None,
+                          secondary: str | None) -> tuple[tuple[str, ...], Consequence]:
     """SO terms and project class of a Funcotator (primary, secondary) classification pair."""
     key = (primary or "").strip().upper()
     if key == "SPLICE_SITE":

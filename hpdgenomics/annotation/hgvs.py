@@ -63,7 +63,8 @@ def _rows(consequence: Consequence, *names: str) -> dict[str, tuple[str, Consequ
     return {name.lower(): (name, consequence) for name in names}
 
 
-def _aliases(so_name: str, consequence: Consequence, *names: str) -> dict[str, tuple[str, Consequence]]:
+def _aliases(so_name: str, consequence: Consequence,
+             *names: str) -> dict[str, tuple[str, Consequence]]:
     return {name.lower(): (so_name, consequence) for name in names}
 
 
@@ -97,7 +98,8 @@ TERM_TABLE: dict[str, tuple[str, Consequence]] = {
             "regulatory_region_amplification", "TF_binding_site_variant", "TFBS_ablation",
             "TFBS_amplification", "exon_variant", "gene_variant", "transcript_variant",
             "miRNA"),
-    **_rows(C.OTHER, "transcript_amplification", "feature_elongation", "incomplete_terminal_codon_variant",
+    **_rows(C.OTHER, "transcript_amplification", "feature_elongation",
+            "incomplete_terminal_codon_variant",
             "sequence_variant", "structural_interaction_variant", "protein_protein_contact",
             "sequence_feature", "gene_fusion", "bidirectional_gene_fusion", "feature_fusion",
             "duplication", "inversion", "chromosome_number_variation", "custom"),
@@ -297,7 +299,8 @@ def protein_change_from_residues(ref: str, alt: str | None, start: int,
             return f"p.*{pos}{alt_core}ext*?"
         return f"p.{ref_core}{pos}{alt_core}"
     if ref_core and not alt_core:
-        span = f"{ref_core}{pos}" if len(ref_core) == 1 else f"{ref_core[0]}{pos}_{ref_core[-1]}{end}"
+        span = f"{ref_core}{pos}" if len(ref_core) == 1 else \
+            f"{ref_core[0]}{pos}_{ref_core[-1]}{end}"
         return f"p.{span}del"
     if alt_core and not ref_core:
         if left_flank is None or right_flank is None:

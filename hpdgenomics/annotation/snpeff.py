@@ -1,21 +1,28 @@
 """SnpEff annotations: the current ``ANN`` field and the legacy ``EFF`` field.
 
-ANN - header line read::
+ANN - header line read (one line in the file, wrapped here)::
 
-    ##INFO=<ID=ANN,...,Description="Functional annotations: 'Allele | Annotation | Annotation_Impact | Gene_Name | Gene_ID | Feature_Type | Feature_ID | Transcript_BioType | Rank | HGVS.c | HGVS.p | cDNA.pos / cDNA.length | CDS.pos / CDS.length | AA.pos / AA.length | Distance | ERRORS / WARNINGS / INFO' ">
+    ##INFO=<ID=ANN,...,Description="Functional annotations: 'Allele | Annotation |
+        Annotation_Impact | Gene_Name | Gene_ID | Feature_Type | Feature_ID | Transcript_BioType |
+        Rank | HGVS.c | HGVS.p | cDNA.pos / cDNA.length | CDS.pos / CDS.length | AA.pos /
+        AA.length | Distance | ERRORS / WARNINGS / INFO' ">
 
 Entries separated by ``,``, fields by ``|`` in the order the description lists (names matched
 case-insensitively, the standard positions used when a name is missing). ``Annotation`` holds
-SO terms joined by ``&`` (older releases used ``+``, e.g. ``5_prime_UTR_truncation+exon_loss_variant``).
+SO terms joined by ``&`` (older releases used ``+``, e.g.
+``5_prime_UTR_truncation+exon_loss_variant``).
 ``Allele`` is the ALT as written in the VCF; with ``-cancer`` SnpEff adds entries for
 somatic-versus-germline allele pairs written ``ALT-REFERENCE`` (``G-C``): those compare two
 samples, not the reference, and are ignored. An empty ``Allele`` on a single-ALT record belongs to
 that ALT. ``Rank`` is an exon number except for intronic effects, where it numbers the intron
 (not used as an exon then). ``HGVS.c``/``HGVS.p`` are used as given (``p.Gly12Asp`` -> ``p.G12D``).
 
-EFF (SnpEff 4 with ``-classic``, SnpEff 2-3) - header line read::
+EFF (SnpEff 4 with ``-classic``, SnpEff 2-3) - header line read (one line, wrapped here)::
 
-    ##INFO=<ID=EFF,...,Description="Predicted effects for this variant.Format: 'Effect ( Effect_Impact | Functional_Class | Codon_Change | Amino_Acid_Change| Amino_Acid_length | Gene_Name | Transcript_BioType | Gene_Coding | Transcript_ID | Exon_Rank  | Genotype_Number [ | ERRORS | WARNINGS ] )' ">
+    ##INFO=<ID=EFF,...,Description="Predicted effects for this variant.Format: 'Effect (
+        Effect_Impact | Functional_Class | Codon_Change | Amino_Acid_Change| Amino_Acid_length |
+        Gene_Name | Transcript_BioType | Gene_Coding | Transcript_ID | Exon_Rank  |
+        Genotype_Number [ | ERRORS | WARNINGS ] )' ">
 
 Each entry is ``EFFECT(f1|f2|...)``; the field names inside the brackets come from the
 description (SnpEff 2 had no ``Amino_Acid_length``). ``Amino_Acid_Change`` may be one-letter
@@ -38,8 +45,9 @@ from .hgvs import protein_to_one_letter, so_name, so_to_consequence, split_terms
 logger = logging.getLogger(__name__)
 
 _ANN_DEFAULT = ["Allele", "Annotation", "Annotation_Impact", "Gene_Name", "Gene_ID", "Feature_Type",
-                "Feature_ID", "Transcript_BioType", "Rank", "HGVS.c", "HGVS.p", "cDNA.pos / cDNA.length",
-                "CDS.pos / CDS.length", "AA.pos / AA.length", "Distance", "ERRORS / WARNINGS / INFO"]
+                "Feature_ID", "Transcript_BioType", "Rank", "HGVS.c", "HGVS.p",
+                "cDNA.pos / cDNA.length", "CDS.pos / CDS.length", "AA.pos / AA.length",
+                "Distance", "ERRORS / WARNINGS / INFO"]
 _INTRONIC_TERMS = {"intron_variant", "splice_acceptor_variant", "splice_donor_variant",
                    "conserved_intron_variant", "splice_branch_variant"}
 
@@ -110,7 +118,8 @@ class SnpEffAnn:
             allele=alt,
             gene=self._get(values, "Gene_Name"),
             transcript=versionless(self._get(values, "Feature_ID"))
-            if (self._get(values, "Feature_Type") or "transcript").lower() == "transcript" else None,
+            if (self._get(values, "Feature_Type") or "transcript").lower() == "transcript"
+            else None,
             so_terms=so_terms,
             consequence=so_to_consequence(terms),
             hgvsc=hgvsc if hgvsc and hgvsc.startswith(("c.", "n.")) else None,
@@ -209,7 +218,8 @@ class SnpEffEff:
         if change and consequence is Consequence.SYNONYMOUS and re.fullmatch(r"[A-Z*]\d+", change):
             change += "="   # legacy EFF writes a synonymous change as the residue alone ("S60")
         codon = self._get(values, "codon_change") or ""
-        hgvsc = next((part for part in (change or "").split("/") + [codon] if part.startswith("c.")), None)
+        hgvsc = next((part for part in (change or "").split("/") + [codon]
+                      if part.startswith("c.")), None)
         return TranscriptEffect(
             allele=alt,
             gene=self._get(values, "gene_name"),

@@ -113,7 +113,8 @@ def classify_by_coordinates(chrom: str, pos: int, ref: str, alt: str, gene: Pane
     if hotspots:
         change = hotspots[0].protein_change
         consequence = consequence_of_protein_change(change)
-        return effect(consequence, protein=change, exon=Panel.exon_at(gene, pos, pos + len(ref) - 1),
+        return effect(consequence, protein=change,
+                      exon=Panel.exon_at(gene, pos, pos + len(ref) - 1),
                       hgvsc=_hgvsc_substitution(gene, pos, ref, alt))
 
     if not gene.exons:

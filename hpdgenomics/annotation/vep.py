@@ -1,8 +1,9 @@
 """Ensembl VEP annotations (INFO/CSQ, or whatever tag VEP was told to write).
 
-Header line read::
+Header line read (one line in the file, wrapped here)::
 
-    ##INFO=<ID=CSQ,...,Description="Consequence annotations from Ensembl VEP. Format: Allele|Consequence|IMPACT|SYMBOL|Gene|Feature_type|Feature|BIOTYPE|EXON|INTRON|HGVSc|HGVSp|...">
+    ##INFO=<ID=CSQ,...,Description="Consequence annotations from Ensembl VEP. Format:
+        Allele|Consequence|IMPACT|SYMBOL|Gene|Feature_type|Feature|BIOTYPE|EXON|INTRON|HGVSc|HGVSp|...">
 
 The field order is taken from that ``Format:`` list, never assumed. Entries are separated by
 ``,``, fields by ``|``; consequences inside an entry are joined by ``&``. Fields used:
@@ -78,16 +79,18 @@ class VepCsq:
         """Warnings for the report: entries that did not fit the header's field list."""
         messages = []
         if self._field_counts:
-            seen = ", ".join(f"{n} entries with {k} fields" for k, n in sorted(self._field_counts.items()))
+            seen = ", ".join(f"{n} entries with {k} fields"
+                             for k, n in sorted(self._field_counts.items()))
             messages.append(f"INFO/{self.tag}: the header lists {len(self.fields)} VEP fields but "
                             f"the records hold {seen}; values were read by the header's field "
                             "order (check that the header belongs to this VEP run)")
         if self._misfits:
             shown = "; ".join(self._misfits[:5]) + (f"; +{len(self._misfits) - 5} more"
                                                    if len(self._misfits) > 5 else "")
-            messages.append(f"INFO/{self.tag}: entries whose Consequence/Feature_type values do not "
-                            "fit the header's field list were not used (the header is probably from "
-                            f"another VEP run); those alleles were classified by coordinates ({shown})")
+            messages.append(f"INFO/{self.tag}: entries whose Consequence/Feature_type values "
+                            "do not fit the header's field list were not used (the header is "
+                            "probably from another VEP run); those alleles were classified by "
+                            f"coordinates ({shown})")
         return messages
 
     def _fits(self, values: list[str]) -> bool:
@@ -154,7 +157,8 @@ class VepCsq:
             hgvsc=strip_transcript_prefix(self._get(values, "HGVSc")),
             protein_change=protein,
             exon=exon_number(self._get(values, "EXON")),
-            canonical=(self._get(values, "CANONICAL") == "YES") if "CANONICAL" in self._index else None,
+            canonical=(self._get(values, "CANONICAL") == "YES") if "CANONICAL" in self._index
+            else None,
             mane_select=is_mane if has_mane_field else None,
             biotype=self._get(values, "BIOTYPE"),
             picked=(self._get(values, "PICK") == "1") if "PICK" in self._index else None,

@@ -55,7 +55,8 @@ def _set_debug(ctx: click.Context, _param, value):
 def _set_verbosity(ctx: click.Context, param, value):
     if value:
         state = ctx.ensure_object(_State)
-        state.verbosity = getattr(state, "verbosity", 0) + (value if param.name == "verbose" else -value)
+        state.verbosity = getattr(state, "verbosity", 0) + (value if param.name == "verbose"
+                                                            else -value)
         configure_logging(state.verbosity)
     return value
 

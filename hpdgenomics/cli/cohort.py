@@ -130,8 +130,8 @@ def command(manifest, reports, maf, cna, cna_format, gene_panel_matrix, gene_pan
             clinical_samples, id_column, time_column, status_column, time_unit, on_invalid,
             outcome, hpd_calls, early_failure_months, covariates, clinical_factors, strata,
             multi_sample_policy,
-            tcga_barcodes_to_patients, build, knowledge_path, knowledge_mode, include_filtered, workers,
-            dask_scheduler, no_plots, cbioportal_study_id, out_dir):
+            tcga_barcodes_to_patients, build, knowledge_path, knowledge_mode, include_filtered,
+            workers, dask_scheduler, no_plots, cbioportal_study_id, out_dir):
     """Screen a cohort and test HPD-associated alterations against treatment outcome.
 
     Three ways in: --manifest (per-sample VCF/copy-number files, screened in parallel; a rerun

@@ -23,7 +23,8 @@ log = logging.getLogger("hpdgenomics")
 @click.option("--baseline-grace-days", type=click.FloatRange(min=0), default=0.0, show_default=True,
               help="A scan up to this many days after ICI start still counts as the baseline.")
 @click.option("--max-baseline-age-days", type=click.FloatRange(min=0, min_open=True),
-              help="Ignore a baseline older than this many days before ICI start (default: no limit).")
+              help="Ignore a baseline older than this many days before ICI start "
+                   "(default: no limit).")
 @click.option("--max-first-eval-day", type=click.FloatRange(min=0, min_open=True),
               help="Ignore a first evaluation later than this many days after ICI start "
                    "(default: no limit).")

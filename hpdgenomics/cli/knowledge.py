@@ -17,7 +17,8 @@ def command():
 @click.option("--knowledge", "knowledge_file", type=INPUT_FILE,
               help="Show the bundled rules extended (or replaced) by this file.")
 @click.option("--knowledge-mode", type=click.Choice(["extend", "replace"]), default="extend")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
 @common_options
 def show(knowledge_file, knowledge_mode, fmt):
     """Print the rules and clinical rules (to stdout) with version and sha256."""

@@ -12,26 +12,34 @@ log = logging.getLogger("hpdgenomics")
 
 
 @click.command("screen")
-@click.option("--vcf", type=INPUT_FILE, help="Somatic VCF (.vcf or .vcf.gz; indexed files are read by region).")
-@click.option("--cnv", type=INPUT_FILE, help="Copy-number file (CNVkit, SEG, GATK, PURPLE, FACETS, ASCAT, Sequenza, PCGR, cBioPortal, CN VCF).")
+@click.option("--vcf", type=INPUT_FILE,
+              help="Somatic VCF (.vcf or .vcf.gz; indexed files are read by region).")
+@click.option("--cnv", type=INPUT_FILE,
+              help="Copy-number file (CNVkit, SEG, GATK, PURPLE, FACETS, ASCAT, Sequenza, PCGR, "
+                   "cBioPortal, CN VCF).")
 @click.option("-o", "--out", "out_dir", type=OUTPUT_DIR,
-              required=True, help="Output folder for <sample>.hpd.json/.tsv/.clinical.tsv/.html (and .pdf with --pdf).")
+              required=True, help="Output folder for <sample>.hpd.json/.tsv/.clinical.tsv/.html "
+                                  "(and .pdf with --pdf).")
 @click.option("--sample", help="Tumour sample name in a multi-sample VCF or copy-number file.")
 @click.option("--cnv-sample",
               help="Tumour sample name in the copy-number file, when the callers named it "
                    "differently (default: the value of --sample).")
-@click.option("--sample-id", help="Name used for the report and its files (default: the tumour sample).")
-@click.option("--build", type=click.Choice(["GRCh37", "GRCh38", "hg19", "hg38"], case_sensitive=False),
+@click.option("--sample-id",
+              help="Name used for the report and its files (default: the tumour sample).")
+@click.option("--build", type=click.Choice(["GRCh37", "GRCh38", "hg19", "hg38"],
+                                           case_sensitive=False),
               help="Genome build (default: detected from the VCF header).")
 @click.option("--panel", "panel_bed", type=INPUT_FILE, help="BED of the assay's target regions.")
 @click.option("--genes", help="Comma-separated genes the assay covers (instead of --panel); "
                                "each must be a knowledge-base gene, upper case (see "
                                "`hpdgenomics knowledge show`).")
 @click.option("--knowledge", "knowledge_file", type=INPUT_FILE,
-              help="A knowledge-base YAML that extends (or with --knowledge-mode replace, replaces) the bundled rules.")
+              help="A knowledge-base YAML that extends (or with --knowledge-mode replace, "
+                   "replaces) the bundled rules.")
 @click.option("--knowledge-mode", type=click.Choice(["extend", "replace"]), default="extend",
               show_default=True)
-@click.option("--include-filtered", is_flag=True, help="Also screen records whose FILTER is not PASS.")
+@click.option("--include-filtered", is_flag=True,
+              help="Also screen records whose FILTER is not PASS.")
 @click.option("--cnv-format", help="Copy-number format name (default: detected).")
 @click.option("--seg-log-base", type=click.Choice([f"{b:g}" for b in SEG_LOG_BASES]),
               help="Log base of SEG values (default 2).")
@@ -40,7 +48,8 @@ log = logging.getLogger("hpdgenomics")
 @click.option("--ploidy", type=click.FloatRange(*PLOIDY_RANGE),
               help="Tumour ploidy (default: from the caller, else 2).")
 @click.option("--sex", type=click.Choice(SEXES),
-              help="Sample sex, for copy-number calls on X and Y (default: from the caller, else X/Y not called).")
+              help="Sample sex, for copy-number calls on X and Y (default: from the caller, else "
+                   "X/Y not called).")
 @click.option("--patient", type=INPUT_FILE,
               help="The patient's pre-treatment clinical factors (YAML, key/value table or wide "
                    "table; docs/clinical.md): shown in a separate Clinical factors section, "
@@ -53,7 +62,8 @@ log = logging.getLogger("hpdgenomics")
                    "(needs: pip install 'hpdgenomics[pdf]').")
 @click.option("--paper", type=click.Choice(["a4", "letter"], case_sensitive=False),
               help="Paper size of the PDF (default a4; needs --pdf).")
-@click.option("--print-summary", is_flag=True, help="Print the caution level and output paths on stdout.")
+@click.option("--print-summary", is_flag=True,
+              help="Print the caution level and output paths on stdout.")
 @common_options
 def command(vcf, cnv, out_dir, sample, cnv_sample, sample_id, build, panel_bed, genes,
             knowledge_file, knowledge_mode, include_filtered, cnv_format, seg_log_base, purity,
@@ -61,8 +71,8 @@ def command(vcf, cnv, out_dir, sample, cnv_sample, sample_id, build, panel_bed, 
     """Screen one tumour's somatic VCF and/or copy-number results for HPD-associated alterations.
 
     Writes <sample>.hpd.json, <sample>.hpd.tsv, <sample>.hpd.clinical.tsv and <sample>.hpd.html
-    (and with --pdf, <sample>.hpd.pdf) into --out. stdout stays empty unless --print-summary is given.
-    """
+    (and with --pdf, <sample>.hpd.pdf) into --out. stdout stays empty unless --print-summary is
+    given. """
     from ..knowledge import load_knowledge
     from ..knowledge.validate import check_gene_list, knowledge_genes
     from ..outputs import check_output_dir

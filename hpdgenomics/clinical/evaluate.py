@@ -158,7 +158,8 @@ def _check(criterion: ClinicalCriterion, factors: PatientFactors | None) -> dict
     met = OPERATORS[criterion.operator](value, criterion.threshold)
     row["value_text"] = _value_text(criterion.factor, value)
     row.update(status=MET if met else NOT_MET,
-               reason=f"{criterion.factor} {row['value_text']} {'meets' if met else 'does not meet'}"
+               reason=f"{criterion.factor} {row['value_text']} "
+                      f"{'meets' if met else 'does not meet'}"
                       f" {row['threshold_text']}")
     return row
 

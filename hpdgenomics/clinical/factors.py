@@ -70,8 +70,9 @@ def _albumin_dl_mixup(value: float) -> str | None:
 def _count_mixup(what: str) -> Callable[[float], str | None]:
     def check(value: float) -> str | None:
         if value > 200:
-            return (f"{value:g} x 10^9/L {what} is implausible and looks like cells per microlitre: "
-                    f"give 10^9/L ({value / 1000:g}), or write the unit ('{value:g} /uL')")
+            return (f"{value:g} x 10^9/L {what} is implausible and looks like cells per "
+                    f"microlitre: give 10^9/L ({value / 1000:g}), or write the unit "
+                    f"('{value:g} /uL')")
         return None
     return check
 
@@ -177,7 +178,8 @@ MAX_DAYS_BEFORE_START = 90
 _TEXT_LIMIT = 200
 _SITE_SEPARATORS = re.compile(r"\s*[;,|/+]\s*|\s+and\s+")
 _LIVER_WORDS = ("liver", "hepatic", "hepar")
-_NUMBER_WITH_UNIT = re.compile(r"^\s*([-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
+_NUMBER_WITH_UNIT = re.compile(r"^\s*([-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][-+]?\d+)?)"  # number
+                               r"\s*(.*?)\s*$")                                   # unit
 
 
 def canonical_name(name: str) -> str:
@@ -239,7 +241,8 @@ def parse_value(name: str, raw: Any, *, decimal_comma: bool = False) -> Any:
         try:
             return vocabulary.parse_flag(raw)
         except ValueError:
-            raise ValueError(f"{raw!r} is not yes/no (expected {vocabulary.EXPECTED_FLAG})") from None
+            raise ValueError(f"{raw!r} is not yes/no "
+                             f"(expected {vocabulary.EXPECTED_FLAG})") from None
     if factor.kind == "text":
         text = " ".join(str(raw).split())
         if len(text) > _TEXT_LIMIT:

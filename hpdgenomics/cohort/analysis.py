@@ -67,9 +67,19 @@ import pandas as pd
 
 from ..errors import InputError, UsageError
 from ..model import GeneStatus, Rule
-from ..screen.exposures import (ALL, ANY, STRONG, gene_components, gene_exposure_label,
-                                gene_is_whole, gene_supporting_criteria, is_whole_rule,
-                                rule_components, rule_exposure_label, supporting_criteria)
+from ..screen.exposures import (
+    ALL,
+    ANY,
+    STRONG,
+    gene_components,
+    gene_exposure_label,
+    gene_is_whole,
+    gene_supporting_criteria,
+    is_whole_rule,
+    rule_components,
+    rule_exposure_label,
+    supporting_criteria,
+)
 from ..stats import ROW_COLUMNS, AssociationResult, associate, bh_qvalues
 
 if TYPE_CHECKING:
@@ -380,7 +390,8 @@ class CohortOptions:
 
 @dataclass
 class AlterationAssociation:
-    """Statistics for one rule or gene: the crude model and, with covariates/strata, the adjusted."""
+    """Statistics for one rule or gene: the crude model and, with covariates/strata, the
+    adjusted."""
 
     level: str                        # "rule" or "gene"
     id: str
@@ -836,7 +847,7 @@ def analyse_cohort(samples: list[SampleCalls], rules: Iterable[Rule], *,
         pvalues = [a.crude.fisher.p_value if a.crude.fisher is not None else math.nan
                    for a in analysis.clinical_associations]
         for association, q in zip(analysis.clinical_associations,
-                                  bh_qvalues(np.asarray(pvalues, dtype=float))):
+                                  bh_qvalues(np.asarray(pvalues, dtype=float)), strict=True):
             association.fisher_q = float(q)
 
     for definitions, matrices, associations in (
@@ -855,7 +866,8 @@ def analyse_cohort(samples: list[SampleCalls], rules: Iterable[Rule], *,
         for family in families.values():
             pvalues = [a.crude.fisher.p_value if a.crude.fisher is not None else math.nan
                        for a in family]
-            for association, q in zip(family, bh_qvalues(np.asarray(pvalues, dtype=float))):
+            for association, q in zip(family, bh_qvalues(np.asarray(pvalues, dtype=float)),
+                                      strict=True):
                 association.fisher_q = float(q)
     return analysis
 

@@ -242,7 +242,7 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
             process.join(1.0)
 
 
-# --- executors -------------------------------------------------------------------------------------
+# --- executors ------------------------------------------------------------------------------------
 # One code path submits the samples, collects their outcomes and handles failures for every
 # executor: in this process (one worker), a local process pool, or a Dask cluster. The executors
 # differ only in how they start, which function a worker runs, and how they stop.

@@ -4,8 +4,8 @@
 (tab-separated; four ``#`` header lines: display names, descriptions, datatypes
 ``STRING``/``NUMBER``/``BOOLEAN``, priorities; then the attribute ids and one row per sample), and
 ``cbioportal/meta_clinical_sample_hpd.txt`` its meta file (``genetic_alteration_type: CLINICAL``,
-``datatype: SAMPLE_ATTRIBUTES``). A study imports them next to its own clinical files; docs/cohort.md
-describes the columns.
+``datatype: SAMPLE_ATTRIBUTES``). A study imports them next to its own clinical files;
+docs/cohort.md describes the columns.
 
 Each sample's caution level, flagged rules and not-evaluable rules are computed exactly as the
 single-sample screen computes its report's ``caution`` block (:func:`sample_caution`, the rule of

@@ -11,8 +11,8 @@ Which samples are in the cohort
 -------------------------------
 The union of: the MAF's samples, the copy-number matrix's samples, the gene-panel matrix's samples
 and the samples named by the clinical table (``extra_samples``). A MAF lists alterations only, so a
-sample with no MAF row is *profiled and unaltered* for mutations, unless a gene-panel matrix says its
-assay did not cover the gene (then *not evaluable*). A copy-number matrix, by contrast, lists a
+sample with no MAF row is *profiled and unaltered* for mutations, unless a gene-panel matrix says
+its assay did not cover the gene (then *not evaluable*). A copy-number matrix, by contrast, lists a
 value for every profiled sample and gene: a sample or gene missing from it (or given as ``NA``) is
 *not evaluable* for copy number.
 
@@ -115,7 +115,8 @@ def _cn_from_value(gene: str, values: list[float], kind: str, thresholds) -> Gen
     value = distinct[0]
     if kind == "discrete":
         call = call_from_discrete(value)
-        return GeneCopyNumber(gene=gene, call=call, fraction_covered=1.0, caller="gene-level matrix",
+        return GeneCopyNumber(gene=gene, call=call, fraction_covered=1.0,
+                              caller="gene-level matrix",
                               basis=f"discrete value {value:g} from the matrix (cBioPortal scale)",
                               reason=f"discrete {value:g} = {call.value}")
     copies = log2_to_copies(value)
@@ -125,7 +126,8 @@ def _cn_from_value(gene: str, values: list[float], kind: str, thresholds) -> Gen
                           basis="log2 converted with purity 1 and ploidy 2 assumed (a matrix "
                                 "carries neither): CN = 2 * 2^log2",
                           reason=reason,
-                          warnings=["gene-level input: focal and broad events cannot be told apart"])
+                          warnings=["gene-level input: focal and broad events cannot be told "
+                                    "apart"])
 
 
 #: the tumour-sample part of a TCGA barcode (participant, sample type, vial): TCGA-05-4244-01A
@@ -563,7 +565,7 @@ def _hotspot_column(rows: pd.DataFrame, kb: KnowledgeBase, build: str | None) ->
     marks = []
     for gene, chrom, pos, ref, alt, protein in zip(
             rows["gene"], rows["chrom"], rows["pos"], rows["ref"], rows["alt"],
-            rows["protein_change"]):
+            rows["protein_change"], strict=True):
         gene, protein = _none(gene), _none(protein)
         mark = None
         pos, ref, alt = _none(pos), _none(ref) or "", _none(alt) or ""
@@ -580,8 +582,8 @@ def _hotspot_column(rows: pd.DataFrame, kb: KnowledgeBase, build: str | None) ->
 
 
 def _none(value):
-    return None if value is None or value is pd.NA or (isinstance(value, float) and value != value) \
-        else value
+    is_nan = isinstance(value, float) and value != value
+    return None if value is None or value is pd.NA or is_nan else value
 
 
 class _Codes:
@@ -677,10 +679,10 @@ def _evaluate_columnar(inputs: _Inputs, progress: _Progress
         cluster_ids[:, c] = ids
         distinct, first = np.unique(ids, return_index=True)
         size = int(distinct.max()) + 1 if len(distinct) else 0
-        for field in fields:
-            part_of[field].append(np.full(size, -1, dtype=np.int64))
+        for status_field in fields:
+            part_of[status_field].append(np.full(size, -1, dtype=np.int64))
         cluster_templates: dict[int, list] = {}
-        for ident, i in zip(distinct, first):
+        for ident, i in zip(distinct, first, strict=True):
             positions = rows_of_cluster[c].get(int(i), [])
             variants = [variant_of(r) for r in positions]
             gene_cns, variant_gaps, cn_gaps = _cell_inputs(
@@ -688,9 +690,9 @@ def _evaluate_columnar(inputs: _Inputs, progress: _Progress
             evaluation = evaluate_sample(cluster_rules, genes, variants, gene_cns, variant_gaps,
                                          cn_gaps)
             part = SampleCalls.from_evaluation(sample_ids[i], evaluation, source=SOURCE)
-            for field, value in _held_parts(part).items():
+            for status_field, value in _held_parts(part).items():
                 if value:
-                    part_of[field][c][ident] = part_dicts(tuple(value.items()))
+                    part_of[status_field][c][ident] = part_dicts(tuple(value.items()))
             if part.alterations:
                 cluster_templates[int(ident)] = _alteration_templates(part, variants, gene_index)
         templates.append(cluster_templates)
@@ -778,7 +780,7 @@ class _CopyNumberCodes:
         pairs = pd.DataFrame({"j": rows_j, "value": values})
         distinct = pairs.drop_duplicates()
         pair_code = {}
-        for j, value in zip(distinct["j"].to_numpy(), distinct["value"].to_numpy()):
+        for j, value in zip(distinct["j"].to_numpy(), distinct["value"].to_numpy(), strict=True):
             gene_cn = value_calls.setdefault((int(j), float(value)),
                                              self._call(j, [float(value)]))
             pair_code[(int(j), float(value))] = self._code_of(gene_cn)
@@ -839,7 +841,7 @@ def _variant_rows(inputs: _Inputs, samples_index: pd.Index, gene_index: dict[str
     for gene, protein, consequence, exon, hotspot, chrom, pos, ref, alt, hgvsc in zip(
             rows["gene"], rows["protein_change"], rows["consequence"], rows["exon"],
             rows["hotspot"], rows["chrom"], rows["pos"], rows["ref"], rows["alt"],
-            rows["hgvsc"]):
+            rows["hgvsc"], strict=True):
         key = (gene, _none(protein), consequence, _none(exon), hotspot)
         if consequence == "coding_undetermined":
             key += (_none(chrom), _none(pos), _none(ref), _none(alt), _none(hgvsc))
@@ -872,10 +874,10 @@ def _merged_fields(fields: list, key_order: list, part_of: dict, part_dicts: _Co
     parts_as_dicts = [dict(items) for items in part_dicts.values]
     field_codes = np.zeros((n_samples, len(fields)), dtype=np.int64)
     merged: list[list[dict | None]] = []
-    for f, field in enumerate(fields):
-        level = field[1][0] if field[1] else field[0].split("_")[0]
+    for f, status_field in enumerate(fields):
+        level = status_field[1][0] if status_field[1] else status_field[0].split("_")[0]
         order = rule_order if level == "rule" else gene_order
-        chosen = np.stack([part_of[field][c][cluster_ids[:, c]]
+        chosen = np.stack([part_of[status_field][c][cluster_ids[:, c]]
                            for c in range(n_clusters)], axis=1)
         codes, first = _row_codes(chosen)
         field_codes[:, f] = codes
@@ -913,7 +915,10 @@ def _assembled_samples(sample_ids: list[str], combos: np.ndarray, shared: list[t
     for c, cluster_templates in enumerate(templates):
         if cluster_templates:
             has_templates |= np.isin(cluster_ids[:, c], list(cluster_templates))
-    order_key = lambda a: (-CAUTION_ORDER.get(a["caution_level"], 0), a["rule_id"], a["gene"])  # noqa: E731
+
+    def order_key(a: dict) -> tuple:
+        return -CAUTION_ORDER.get(a["caution_level"], 0), a["rule_id"], a["gene"]
+
     result: list[SampleCalls] = []
     for i, sample_id in enumerate(sample_ids):
         rule_status, gene_status, rule_reason, status, reason = shared[combos[i]]
@@ -961,7 +966,7 @@ def _cell_inputs(i: int, genes: list[str], columns: list[int], gaps: np.ndarray,
     """What the rules of one cluster read of sample ``i`` besides its variants: the genes'
     copy-number calls, variant gaps and copy-number gaps."""
     gene_cns, variant_gaps, cn_gaps = {}, {}, {}
-    for g, j in zip(genes, columns):
+    for g, j in zip(genes, columns, strict=True):
         if gaps[i, j]:
             variant_gaps[g] = variant_gap.values[gaps[i, j]]
         kind, what = copy_numbers.descriptor.values[copy_numbers.cn[i, j]]
@@ -1019,7 +1024,7 @@ def _row_variants(rows) -> list[VariantCall]:
     if rows is None:
         return []
     row_variants = variant_calls_from_rows(rows)
-    for variant, hotspot in zip(row_variants, rows["hotspot"]):
+    for variant, hotspot in zip(row_variants, rows["hotspot"], strict=True):
         variant.hotspot = hotspot
     return row_variants
 

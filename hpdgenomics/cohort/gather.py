@@ -140,7 +140,7 @@ def apply_sample_sheet(gathered: GatheredReports, rows: list, sheet: str | Path
     Every manifest sample must have a report and every report a manifest row (InputError listing
     both kinds otherwise). Returns sample id -> patient id for the rows that name a patient.
     """
-    by_id = {s.sample_id: (s, o) for s, o in zip(gathered.samples, gathered.outcomes)}
+    by_id = {s.sample_id: (s, o) for s, o in zip(gathered.samples, gathered.outcomes, strict=True)}
     listed = {row.sample_id for row in rows}
     without_report = [row.sample_id for row in rows if row.sample_id not in by_id]
     without_row = [o["sample_id"] + f" ({o['report']})" for o in gathered.outcomes
@@ -169,7 +169,7 @@ def apply_sample_sheet(gathered: GatheredReports, rows: list, sheet: str | Path
     return {row.sample_id: row.patient_id for row in rows if row.patient_id}
 
 
-# --- reading one report ----------------------------------------------------------------------------
+# --- reading one report ---------------------------------------------------------------------------
 
 _NOT_A_REPORT = "is not a hpdgenomics single-sample report (<sample>.hpd.json from `screen`)"
 
@@ -299,7 +299,7 @@ class _SharedValues:
         return sample
 
 
-# --- checks over all reports -----------------------------------------------------------------------
+# --- checks over all reports ----------------------------------------------------------------------
 
 def _listed(items: list[str], limit: int = 10) -> str:
     return ", ".join(items[:limit]) + (f" (+{len(items) - limit} more)"
@@ -308,7 +308,7 @@ def _listed(items: list[str], limit: int = 10) -> str:
 
 def _check_unique_samples(samples: list[SampleCalls], files: list[Path]) -> None:
     by_id: dict[str, list[Path]] = {}
-    for sample, path in zip(samples, files):
+    for sample, path in zip(samples, files, strict=True):
         by_id.setdefault(sample.sample_id, []).append(path)
     repeated = [f"{sample_id} in {' and '.join(map(str, paths))}"
                 for sample_id, paths in by_id.items() if len(paths) > 1]
@@ -321,7 +321,7 @@ def _check_unique_samples(samples: list[SampleCalls], files: list[Path]) -> None
 def _check_one_screen_setting(headers: list[tuple[dict, str]], samples: list[SampleCalls],
                               files: list[Path]) -> None:
     groups: dict[tuple[str, str], list[str]] = {}
-    for (knowledge, version), sample, path in zip(headers, samples, files):
+    for (knowledge, version), sample, path in zip(headers, samples, files, strict=True):
         groups.setdefault((knowledge["sha256"], version), []).append(
             f"{sample.sample_id} ({path})")
     if len(groups) > 1:
@@ -346,7 +346,7 @@ def _check_knowledge(knowledge, reports_knowledge: dict, samples: list[SampleCal
             f"sha256 {knowledge.sha256[:12]}...",
             hint="give the --knowledge file (and --knowledge-mode) the screen jobs used")
     rule_ids = {rule.id for rule in knowledge.rules}
-    for sample, path in zip(samples, files):
+    for sample, path in zip(samples, files, strict=True):
         if set(sample.rule_status) != rule_ids:
             missing = sorted(rule_ids - set(sample.rule_status))
             extra = sorted(set(sample.rule_status) - rule_ids)

@@ -17,9 +17,9 @@ have mapped are left unmapped and the join report says how many, with an example
 
 A sample-level clinical table is looked up by sample id (its rows of one patient carry the same
 outcome, :func:`hpdgenomics.io.clinical.read_clinical` checks that); a patient-level table by the
-mapped patient id. A patient with several analysed samples counts once. ``policy="first"`` keeps the sample whose id
-sorts first (Python string order) and leaves the others out of the analysis, listing them;
-``policy="error"`` raises ClinicalDataError naming every such patient.
+mapped patient id. A patient with several analysed samples counts once. ``policy="first"`` keeps the
+sample whose id sorts first (Python string order) and leaves the others out of the analysis, listing
+them; ``policy="error"`` raises ClinicalDataError naming every such patient.
 
 Early failure (Kato et al., Clin Cancer Res 2017): TTF < ``early_failure_months`` (default 2) with
 an event is True; TTF >= the cut-off is False whether or not an event followed; a patient censored
@@ -84,7 +84,8 @@ class JoinReport:
     def to_dict(self) -> dict:
         """The report as JSON-ready data (unparseable values as records with named fields)."""
         data = asdict(self)
-        data["unparseable_values"] = [dict(zip(("file", "line", "column", "value", "why"), item))
+        data["unparseable_values"] = [dict(zip(("file", "line", "column", "value", "why"), item,
+                                               strict=True))
                                       for item in self.unparseable_values]
         return data
 
@@ -243,7 +244,7 @@ def join_clinical(sample_ids: list[str], sample_to_patient: dict[str, str] | Non
     return out, report
 
 
-# --- join_clinical's jobs --------------------------------------------------------------------------
+# --- join_clinical's jobs -------------------------------------------------------------------------
 
 def _check_join_options(policy: str, early_failure_months: float) -> None:
     """UsageError for an unknown multi-sample policy or a non-positive early-failure cut-off."""
@@ -420,8 +421,8 @@ def _count_outcomes(out: pd.DataFrame, clinical: ClinicalTable, report: JoinRepo
         "samples_analysed": len(out),
         "with_clinical": int(out["has_clinical"].sum()),
         "with_ttf": int(out["ttf_months"].notna().sum()),
-        "early_failure": int((out["early_failure"] == True).sum()),
-        "no_early_failure": int((out["early_failure"] == False).sum()),
+        "early_failure": int(out["early_failure"].eq(True).sum()),
+        "no_early_failure": int(out["early_failure"].eq(False).sum()),
         "censored_before_cutoff": int((out["has_clinical"] & out["ttf_months"].notna()
                                        & ~evaluable).sum()),
         "early_failure_not_evaluable": int((~evaluable).sum()),

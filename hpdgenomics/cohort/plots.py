@@ -96,7 +96,8 @@ def km_figure(name: str, title: str, km_altered: dict, km_unaltered: dict,
     fig = MplFigure(figsize=(6.4, 4.6))
     grid = fig.add_gridspec(2, 1, height_ratios=[4, 1], hspace=0.35)
     ax = fig.add_subplot(grid[0])
-    groups = [("altered", km_altered, ALTERED_COLOUR), ("unaltered", km_unaltered, UNALTERED_COLOUR)]
+    groups = [("altered", km_altered, ALTERED_COLOUR),
+              ("unaltered", km_unaltered, UNALTERED_COLOUR)]
     for label, km, colour in groups:
         median = km.get("median")
         text = f"{label} (n={km.get('n', 0)}, median {median:.1f})" if median is not None \
@@ -122,7 +123,7 @@ def km_figure(name: str, title: str, km_altered: dict, km_unaltered: dict,
     table = fig.add_subplot(grid[1], sharex=ax)
     table.set_axis_off()
     table.set_title("Number at risk", fontsize=8, loc="left")
-    for y, (label, km, colour) in zip((0.65, 0.15), groups):
+    for y, (label, km, colour) in zip((0.65, 0.15), groups, strict=True):
         for row in km.get("at_risk") or []:
             table.text(row["time"], y, str(row["n_at_risk"]), ha="center", va="center",
                        fontsize=8, color=colour)
@@ -149,9 +150,12 @@ def _finite(value) -> bool:
 
 
 def forest_figure(rows: list[dict], name: str = "forest") -> Figure | None:
-    """Forest plot from association rows (``AlterationAssociation.row()``); None if nothing to plot."""
-    panels = [("odds_ratio", "or_ci_low", "or_ci_high", "Odds ratio of early failure (Fisher, exact CI)"),
-              ("hazard_ratio", "hr_ci_low", "hr_ci_high", "Hazard ratio of treatment failure (Cox)")]
+    """Forest plot from association rows (``AlterationAssociation.row()``); None if nothing to
+    plot."""
+    panels = [("odds_ratio", "or_ci_low", "or_ci_high",
+               "Odds ratio of early failure (Fisher, exact CI)"),
+              ("hazard_ratio", "hr_ci_low", "hr_ci_high",
+               "Hazard ratio of treatment failure (Cox)")]
     shown = [r for r in rows if (r.get("n_altered") or 0) > 0]
     if not shown:
         return None
@@ -159,11 +163,11 @@ def forest_figure(rows: list[dict], name: str = "forest") -> Figure | None:
     axes = fig.subplots(1, 2, sharey=True)
     labels = [r.get("rule_id") or r.get("gene") for r in shown]
     positions = np.arange(len(shown))[::-1]
-    for ax, (point, low, high, title) in zip(axes, panels):
+    for ax, (point, low, high, title) in zip(axes, panels, strict=True):
         values = [v for r in shown for v in (r.get(point), r.get(low), r.get(high)) if _finite(v)]
         lo = min(values + [0.5]) / 2
         hi = max(values + [2.0]) * 2
-        for y, row in zip(positions, shown):
+        for y, row in zip(positions, shown, strict=True):
             estimate, ci_low, ci_high = row.get(point), row.get(low), row.get(high)
             left = ci_low if _finite(ci_low) else lo
             right = ci_high if _finite(ci_high) else hi
@@ -185,7 +189,7 @@ def forest_figure(rows: list[dict], name: str = "forest") -> Figure | None:
         ax.grid(axis="x", alpha=0.3)
     axes[0].set_yticks(positions)
     axes[0].set_yticklabels([f"{lab} ({r.get('n_altered')}/{r.get('n_unaltered')})"
-                             for lab, r in zip(labels, shown)], fontsize=8)
+                             for lab, r in zip(labels, shown, strict=True)], fontsize=8)
     axes[0].set_ylim(-0.8, len(shown) - 0.2)
     fig.suptitle("Altered vs profiled-and-unaltered (n altered / n unaltered); log scale",
                  fontsize=9, y=1.0 + 0.25 / fig.get_figheight())
@@ -241,7 +245,7 @@ def oncoprint_figure(matrix: pd.DataFrame, name: str = "oncoprint",
               cmap=cmap, vmin=0, vmax=3, interpolation="nearest")
     _hatch_not_evaluable(ax, codes == 2)
     ax.set_yticks(range(data.shape[0]))
-    ax.set_yticklabels([f"{rid} ({n})" for rid, n in zip(data.index, altered_counts)],
+    ax.set_yticklabels([f"{rid} ({n})" for rid, n in zip(data.index, altered_counts, strict=True)],
                        fontsize=8)
     if note:
         ax.set_xticks([])
@@ -278,7 +282,7 @@ def _hatch_not_evaluable(ax, mask: np.ndarray) -> None:
     for r in range(mask.shape[0]):
         row = np.concatenate([[False], mask[r], [False]]).astype(np.int8)
         edges = np.flatnonzero(np.diff(row))
-        for start, stop in zip(edges[::2], edges[1::2]):
+        for start, stop in zip(edges[::2], edges[1::2], strict=True):
             ax.add_patch(Rectangle((start - 0.5, r - 0.5), stop - start, 1, fill=False,
                                    hatch="////", edgecolor="#999999", linewidth=0))
 

@@ -142,7 +142,8 @@ class CohortConfig:
     knowledge_mode: str = "extend"
     include_filtered: bool = False
     workers: int | None = None
-    dask_scheduler: str | None = None  # manifest path: tcp://host:port of a Dask scheduler, or local
+    # manifest path: tcp://host:port of a Dask scheduler, or local
+    dask_scheduler: str | None = None
     tcga_barcode_patients: bool = False
     # patient factor columns named explicitly: "KEY=COLUMN" (--clinical-factor), e.g.
     # "ldh=LDH_IU"; others are found by the vocabulary (hpdgenomics.clinical.factors)
@@ -173,7 +174,8 @@ class CohortReport:
     def patient_of(self) -> dict[str, str | None]:
         """sample id -> patient id, from the clinical join when there is one, else the manifest."""
         join = self.analysis.join
-        mapped = {} if join is None else dict(zip(join["sample_id"], join["patient_id"]))
+        mapped = {} if join is None else dict(zip(join["sample_id"], join["patient_id"],
+                                                  strict=True))
         return {s.sample_id: mapped.get(s.sample_id, s.patient_id) for s in self.analysis.samples}
 
     def calls_rows(self, limit: int | None = None) -> list[dict]:
@@ -437,7 +439,7 @@ def _config_dict(config: CohortConfig) -> dict:
                 else v) for k, v in vars(config).items()}
 
 
-# --- running ---------------------------------------------------------------------------------------
+# --- running --------------------------------------------------------------------------------------
 
 def run_cohort(config: CohortConfig,
                progress: Callable[[int, int, str], None] | None = None) -> CohortReport:
@@ -480,7 +482,8 @@ def run_cohort(config: CohortConfig,
     outcome = parse_outcome(config.outcome)
     if outcome.kind == "hpd" and config.hpd_calls is None:
         raise UsageError(f"--outcome {config.outcome} needs --hpd-calls",
-                         hint="pass the hpd_calls.tsv (or its folder) from hpdgenomics hpd-classify")
+                         hint="pass the hpd_calls.tsv (or its folder) from "
+                              "hpdgenomics hpd-classify")
     if outcome.kind != "ttf" and config.clinical is None:
         raise UsageError(f"--outcome {config.outcome} needs --clinical")
     if (config.covariates or config.strata) and config.clinical is None:
@@ -634,7 +637,7 @@ def _manifest_samples(config: CohortConfig, rows, progress):
                                workers=config.workers, progress=step,
                                dask_scheduler=config.dask_scheduler)
     samples, summary = [], []
-    for row, outcome in zip(rows, outcomes):
+    for row, outcome in zip(rows, outcomes, strict=True):
         entry = {"sample_id": row.sample_id, "status": outcome.status, "error": outcome.error,
                  "report": outcome.json_path, "manifest_line": row.line}
         if outcome.report is not None:
@@ -648,7 +651,7 @@ def _manifest_samples(config: CohortConfig, rows, progress):
     return samples, summary, mapping
 
 
-# --- writing ---------------------------------------------------------------------------------------
+# --- writing --------------------------------------------------------------------------------------
 
 def _cell(value) -> str:
     if value is None:
@@ -676,7 +679,8 @@ def _tsv_lines(columns, rows) -> str:
 
 
 def cohort_figures(report: CohortReport) -> dict:
-    """The report's figures: ``{"oncoprint": Figure|None, "forest": Figure|None, "km": [Figure]}``."""
+    """The report's figures:
+    ``{"oncoprint": Figure|None, "forest": Figure|None, "km": [Figure]}``."""
     from .plots import forest_figure, km_figure, oncoprint_figure
 
     analysis = report.analysis
@@ -785,5 +789,6 @@ def render_cohort_html(report: CohortReport, data: dict | None = None,
         other_gene_rows=report.other_exposure_rows("gene"))
 
 
-__all__ = ["CALLS_COLUMNS", "HTML_SAMPLE_LIMIT", "JSON_SAMPLE_LIMIT", "CohortConfig", "CohortReport", "cohort_figures",
-           "render_cohort_html", "run_cohort", "write_cohort_outputs"]
+__all__ = ["CALLS_COLUMNS", "HTML_SAMPLE_LIMIT", "JSON_SAMPLE_LIMIT", "CohortConfig",
+           "CohortReport", "cohort_figures", "render_cohort_html", "run_cohort",
+           "write_cohort_outputs"]

@@ -97,7 +97,8 @@ def call_genes(data, panel: Panel, thresholds: CopyNumberThresholds, *,
     if purity is not None and not 0 < purity <= 1:
         raise UsageError(f"--purity {purity} out of range", hint="give a fraction in (0, 1]")
     if ploidy is not None and not 0 < ploidy <= 10:
-        raise UsageError(f"--ploidy {ploidy} out of range", hint="give the tumour ploidy, e.g. 2 or 3.1")
+        raise UsageError(f"--ploidy {ploidy} out of range",
+                         hint="give the tumour ploidy, e.g. 2 or 3.1")
     if sex is not None and sex not in ("male", "female"):
         raise UsageError(f"sex {sex!r} not understood", hint="use male or female")
     _check_build(data, panel)
@@ -167,7 +168,8 @@ def _refuse_when_the_log_base_decides(data, results: list[GeneCopyNumber], call_
     other = copy.copy(data)
     other.segments = data.segments.assign(log2=data.segments["log2"] * math.log2(10))
     other.warnings = []
-    differing = [(as_log2, as_log10) for as_log2, as_log10 in zip(results, call_segments(other))
+    differing = [(as_log2, as_log10)
+                 for as_log2, as_log10 in zip(results, call_segments(other), strict=True)
                  if as_log2.call != as_log10.call]
     if not differing:
         return
@@ -273,7 +275,7 @@ def _overlaps(genes: list[PanelGene], segments: pd.DataFrame) -> pd.DataFrame:
 def _covered_bases(hits: pd.DataFrame) -> int:
     """Bases of the gene covered by at least one segment (segments may touch or overlap)."""
     covered, reach = 0, 0
-    for start, end in sorted(zip(hits["clip_start"], hits["clip_end"])):
+    for start, end in sorted(zip(hits["clip_start"], hits["clip_end"], strict=True)):
         start = max(start, reach + 1)
         if end >= start:
             covered += end - start + 1
@@ -294,7 +296,8 @@ def _expected_copies(gene: PanelGene, ploidy: float, sex: str | None, value_kind
     if gene.chrom == "Y" and sex == "female":
         return None, "chromosome Y in a female sample: no copies expected"
     if sex == "male":
-        return ploidy / 2, f"chromosome {gene.chrom} in a male sample: {ploidy / 2:g} copies expected"
+        return ploidy / 2, (f"chromosome {gene.chrom} in a male sample: {ploidy / 2:g} copies "
+                            "expected")
     return ploidy, "chromosome X in a female sample: called like an autosome"
 
 

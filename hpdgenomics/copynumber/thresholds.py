@@ -91,7 +91,8 @@ def thresholds_from_knowledge(section: Mapping | None) -> CopyNumberThresholds:
     if section is None:
         return CopyNumberThresholds()
     if not isinstance(section, Mapping):
-        raise KnowledgeError(f"copy_number section must be a mapping, found {type(section).__name__}")
+        raise KnowledgeError("copy_number section must be a mapping, found "
+                             f"{type(section).__name__}")
     values: dict = {}
     problems: list[str] = []
 

@@ -8,13 +8,37 @@ each published HPD definition as true, false or not evaluable with a reason (:mo
 """
 from __future__ import annotations
 
-from .classify import (CALLS_JSON, CALLS_TSV, TSV_COLUMNS, HpdClassification, HpdOptions,
-                       PatientHpdResult, ScanSelection, Scan, classify_hpd, classify_inputs,
-                       definition_overlap, load_hpd_calls, measure_patient, select_scans)
-from .definitions import (DEFINITIONS, THRESHOLDS, Call, HpdDefinition, PatientMeasures,
-                          resolve_definition)
-from .growth import (DAYS_PER_MONTH, Quantity, percent_change, tumour_growth_kinetics,
-                     tumour_growth_rate)
+from .classify import (
+                       CALLS_JSON,
+                       CALLS_TSV,
+                       TSV_COLUMNS,
+                       HpdClassification,
+                       HpdOptions,
+                       PatientHpdResult,
+                       Scan,
+                       ScanSelection,
+                       classify_hpd,
+                       classify_inputs,
+                       definition_overlap,
+                       load_hpd_calls,
+                       measure_patient,
+                       select_scans,
+)
+from .definitions import (
+                       DEFINITIONS,
+                       THRESHOLDS,
+                       Call,
+                       HpdDefinition,
+                       PatientMeasures,
+                       resolve_definition,
+)
+from .growth import (
+                       DAYS_PER_MONTH,
+                       Quantity,
+                       percent_change,
+                       tumour_growth_kinetics,
+                       tumour_growth_rate,
+)
 from .tables import HpdInputs, read_hpd_inputs
 
 __all__ = [

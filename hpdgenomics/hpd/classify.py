@@ -28,10 +28,26 @@ import pandas as pd
 
 from .. import __version__
 from ..errors import ClinicalDataError, InputError, UsageError
-from .definitions import (DEFINITION_FUNCTIONS, DEFINITIONS, NONPOSITIVE_REFERENCE_POLICIES,
-                          THRESHOLDS, Call, PatientMeasures, recist_progression_first_eval)
-from .growth import (DAYS_PER_MONTH, Quantity, difference, growth_ratio, months_between,
-                     percent_change, tumour_growth_kinetics, tumour_growth_rate, undefined)
+from .definitions import (
+    DEFINITION_FUNCTIONS,
+    DEFINITIONS,
+    NONPOSITIVE_REFERENCE_POLICIES,
+    THRESHOLDS,
+    Call,
+    PatientMeasures,
+    recist_progression_first_eval,
+)
+from .growth import (
+    DAYS_PER_MONTH,
+    Quantity,
+    difference,
+    growth_ratio,
+    months_between,
+    percent_change,
+    tumour_growth_kinetics,
+    tumour_growth_rate,
+    undefined,
+)
 from .tables import DATE_ORDERS, HpdInputs, read_hpd_inputs
 
 log = logging.getLogger(__name__)
@@ -45,7 +61,8 @@ QUANTITY_COLUMNS = ("tgr_ref", "tgr_exp", "delta_tgr", "tgr_ratio", "tgk_ref", "
 CALL_COLUMNS = ("recist_pd_first_eval",) + tuple(d.column for d in DEFINITIONS.values())
 SCAN_COLUMNS = ("prebaseline_day", "baseline_day", "first_eval_day", "target_sum_prebaseline_mm",
                 "target_sum_baseline_mm", "target_sum_first_eval_mm")
-#: hpd_calls.tsv columns, in order: quantities, each call followed by its reason, then the scans used
+#: hpd_calls.tsv columns, in order: quantities, each call followed by its reason, then the
+#: scans used
 TSV_COLUMNS = (("patient_id",) + QUANTITY_COLUMNS
                + tuple(c for call in CALL_COLUMNS for c in (call, f"{call}_reason")) + SCAN_COLUMNS)
 
@@ -54,7 +71,8 @@ TSV_COLUMNS = (("patient_id",) + QUANTITY_COLUMNS
 class HpdOptions:
     """Choices with documented defaults (docs/hpd_definitions.md)."""
 
-    baseline_grace_days: float = 0.0        # a scan this many days after ICI start may still be baseline
+    # a scan this many days after ICI start may still be baseline
+    baseline_grace_days: float = 0.0
     max_baseline_age_days: float | None = None  # baseline older than this -> no baseline
     max_first_eval_day: float | None = None  # first scan later than this -> no first evaluation
     max_prebaseline_age_days: float | None = None  # pre-baseline older than this -> none
@@ -142,7 +160,8 @@ def select_scans(scans: list[Scan], options: HpdOptions) -> ScanSelection:
     if baseline is None:
         baseline_reason = (f"no baseline: no scan on or before ICI start"
                            f"{f' (+{grace:g} days grace)' if grace else ''}")
-    elif options.max_baseline_age_days is not None and -baseline.day > options.max_baseline_age_days:
+    elif options.max_baseline_age_days is not None \
+            and -baseline.day > options.max_baseline_age_days:
         baseline_reason = (f"no baseline: last scan before ICI start is {-baseline.day:g} days "
                            f"before it, older than max_baseline_age_days "
                            f"{options.max_baseline_age_days:g}")
@@ -419,7 +438,8 @@ def load_hpd_calls(path: str | Path) -> pd.DataFrame:
     for column in frame.columns:
         if column in CALL_COLUMNS:
             bad = ~frame[column].str.lower().isin(labels)
-            problems += [f"line {i + 2}: column {column}: found {v!r}, expected true, false or empty"
+            problems += [f"line {i + 2}: column {column}: found {v!r}, expected true, "
+                         "false or empty"
                          for i, v in frame.loc[bad, column].items()]
             frame[column] = frame[column].str.lower().map(labels).astype("boolean")
         elif column in QUANTITY_COLUMNS or column in SCAN_COLUMNS:

@@ -1,8 +1,8 @@
 """The published HPD and early-failure definitions, one function each.
 
 Each function takes a :class:`PatientMeasures` (the per-patient quantities) and returns a
-:class:`Call`: true, false, or not evaluable (``value=None``), always with a reason. Definitions that
-combine criteria use Kleene's three-valued logic: a conjunction is false as soon as one part is
+:class:`Call`: true, false, or not evaluable (``value=None``), always with a reason. Definitions
+that combine criteria use Kleene's three-valued logic: a conjunction is false as soon as one part is
 false (even if another part cannot be evaluated), true only when every part is true, and otherwise
 not evaluable; "at least k of n" is true when k parts are true and false when even counting every
 unevaluable part as true could not reach k. Thresholds live in :data:`THRESHOLDS` and are written
@@ -270,7 +270,8 @@ def _ratio_at_least(m: PatientMeasures, ratio: Quantity, reference: Quantity,
             grows = experimental.value > 0
             return Call(grows, f"reference rate {reference.value:.4g} <= 0 and experimental rate "
                                f"{experimental.value:.4g} {'>' if grows else '<='} 0 "
-                               "(policy 'accelerated': growth after no growth counts as acceleration)")
+                               "(policy 'accelerated': growth after no growth counts as "
+                               "acceleration)")
         return Call(None, f"{ratio.reason} (policy 'not_evaluable')")
     return compare(ratio, name, ">" if strict else ">=", threshold)
 
@@ -294,8 +295,9 @@ def hpd_kas_2020(m: PatientMeasures) -> Call:
     """Kas 2020: RECIST 1.1 progression at first evaluation and ΔTGR > 100.
 
     Kas et al. assessed HPD among progressors: the proposed definition is progression by RECIST
-    (a > 20 % increase of the target sum) with ΔTGR > 100. ΔTGR alone is not enough: with a shrinking
-    reference period (TGR_ref very negative) a stable tumour (+16 %) can have ΔTGR > 100."""
+    (a > 20 % increase of the target sum) with ΔTGR > 100. ΔTGR alone is not enough: with a
+    shrinking reference period (TGR_ref very negative) a stable tumour (+16 %) can have
+    ΔTGR > 100."""
     return all_of(recist_progression_first_eval(m),
                   compare(m.delta_tgr, "ΔTGR", ">", THRESHOLDS["kas_delta_tgr_gt"]))
 
@@ -312,7 +314,8 @@ def hpd_kato_2017(m: PatientMeasures) -> Call:
     return all_of(early_failure(m),
                   compare(m.pct_change_first_eval, "target-sum change %", ">",
                           THRESHOLDS["kato_burden_increase_pct_gt"]),
-                  _ratio_at_least(m, m.tgk_ratio, m.tgk_ref, m.tgk_exp, "progression pace (TGK ratio)",
+                  _ratio_at_least(m, m.tgk_ratio, m.tgk_ref, m.tgk_exp,
+                                  "progression pace (TGK ratio)",
                                   THRESHOLDS["kato_pace_fold_gt"], strict=True))
 
 

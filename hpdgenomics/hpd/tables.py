@@ -11,8 +11,9 @@ style) are accepted. Column names are matched ignoring case, spaces and punctuat
 ``Patient ID`` is ``patient_id`` and ``Target Sum (mm)`` is ``target_sum_mm``. Missing values are
 those of :mod:`hpdgenomics.io.vocabulary`, the same as in the cohort's clinical table: blank,
 ``NA``, ``N/A``, ``NaN``, ``null``, ``none``, ``.``, ``[Not Available]``, ``[Not Applicable]``,
-``[Unknown]``, any ``[Not ...]``, and GDC's ``'--``, ``not reported`` and ``unknown``. Numbers may use a decimal comma (``45,5``) only in
-``;``-separated files, where that is the locale's convention; elsewhere ``45,5`` is an error.
+``[Unknown]``, any ``[Not ...]``, and GDC's ``'--``, ``not reported`` and ``unknown``. Numbers may
+use a decimal comma (``45,5``) only in ``;``-separated files, where that is the locale's convention;
+elsewhere ``45,5`` is an error.
 
 Dates (``date``, ``ici_start``): ISO ``2021-03-04``, ISO date-times ``2021-03-04T10:30:00`` (the
 time of day is dropped: intervals count calendar days), ``2021/03/04``, ``20210304``, month names in
@@ -20,15 +21,15 @@ English (``4-Mar-2021``, ``4 March 2021``, ``Mar 4, 2021``), Excel serial day nu
 and 80000 (1954-2119; the 1900 date system of Windows Excel and LibreOffice: serial 44259 is
 2021-03-04; a workbook using the Mac 1904 system must be converted first), and ``dd/mm/yyyy`` or
 ``mm/dd/yyyy`` (also with ``.`` or ``-``). A numeric date whose first or second part exceeds 12,
-or whose two parts are equal (``05/05/2021``), is unambiguous; ``04/03/2021`` is not, and is an error naming the line unless ``date_order``
-(``dmy`` or ``mdy``, CLI ``--date-order``) says which. A file holding both day-first and
-month-first dates is an error. Two-digit years are refused.
+or whose two parts are equal (``05/05/2021``), is unambiguous; ``04/03/2021`` is not, and is an
+error naming the line unless ``date_order`` (``dmy`` or ``mdy``, CLI ``--date-order``) says which. A
+file holding both day-first and month-first dates is an error. Two-digit years are refused.
 
 *Measurements* (one row per scan, or one row per target lesion per scan):
 
-===================== ========= =====================================================================
+===================== ========= ====================================================================
 column                required  meaning
-===================== ========= =====================================================================
+===================== ========= ====================================================================
 patient_id            yes       links to the patient table (compared exactly, as text: ``007`` stays
                                 ``007``)
 date                  one of    date of the scan (see above)
@@ -52,7 +53,7 @@ new_lesion_organs     no        number of organs holding those new lesions, thei
                                 by ``;`` (distinct names counted), or a flag as above
                                 (``no``/``none`` = 0)
 new_organ_involved    no        yes/no, Y/N, true/false, 1/0: spread to an organ not involved before
-===================== ========= =====================================================================
+===================== ========= ====================================================================
 
 *Patients* (one row per patient): ``patient_id``, ``ici_start`` (a date; may be blank only when
 every scan of the patient is given as ``days_from_start``), ``TTF_MONTHS`` (>= 0, may be blank) or
@@ -61,9 +62,10 @@ every scan of the patient is given as ``days_from_start``), ``TTF_MONTHS`` (>= 0
 ``dead``/``alive`` ...: the status words of :mod:`hpdgenomics.io.vocabulary`; may be blank) and
 optional ``ecog_within_2mo`` (worst ECOG PS 0-5 in the first two months, or true/false meaning
 "PS >= 2") and ``ecog_baseline`` (ECOG PS 0-5 at ICI start: Lo Russo's criterion is deterioration
-to PS >= 2, so it needs the baseline). Two ids differing only by letter case are refused (they are almost always one patient
-typed twice); an id in the measurements that is missing from the patient table is reported with the
-patient it probably is (other case, or leading zeros a spreadsheet dropped: ``7`` for ``007``).
+to PS >= 2, so it needs the baseline). Two ids differing only by letter case are refused (they are
+almost always one patient typed twice); an id in the measurements that is missing from the patient
+table is reported with the patient it probably is (other case, or leading zeros a spreadsheet
+dropped: ``7`` for ``007``).
 
 Normalised output
 -----------------
@@ -308,8 +310,8 @@ def _cell(frame: pd.DataFrame, row: int, columns: dict[str, str], name: str, pat
 def _load(path: Path, problems: list[str], required: list[str], optional: list[str],
           one_of: tuple[str, ...] = (), missing_hint: str = ""
           ) -> tuple[TextTable, dict[str, str]] | None:
-    """:func:`~hpdgenomics.io.table.read_rows` and :func:`~hpdgenomics.io.table.column_map` of one file; None (problems noted) when either
-    fails."""
+    """:func:`~hpdgenomics.io.table.read_rows` and :func:`~hpdgenomics.io.table.column_map` of one
+    file; None (problems noted) when either fails."""
     table = read_rows(path, problems)
     if table is None:
         return None
@@ -480,7 +482,7 @@ def _read_measurements(path: Path, patients: pd.DataFrame | None, patients_path:
     reader = _ScanReader(
         path=path, patients_path=patients_path, table=table, columns=columns, size=size,
         lesion_rows=lesion_rows, problems=problems, dates=_DateReader(date_order),
-        starts=(dict(zip(patients["patient_id"], patients["ici_start"]))
+        starts=(dict(zip(patients["patient_id"], patients["ici_start"], strict=True))
                 if patients is not None else None),
         flags={name: _flag_column(frame, columns.get(name))
                for name in ("new_lesions", "new_lesion_organs")})

@@ -314,8 +314,9 @@ def _check_rules_against(rules, rule_sources, panels, copy_number, cn_source, pr
         where = f"rule {rule.id}"
         for gene in rule.genes:
             if gene not in panel_genes:
-                problems.add(source, f"{where}: genes", f"{gene!r} is not a panel gene "
-                                                        f"(panel: {', '.join(sorted(panel_genes))})")
+                problems.add(source, f"{where}: genes",
+                             f"{gene!r} is not a panel gene "
+                             f"(panel: {', '.join(sorted(panel_genes))})")
         for criterion in rule.variant_criteria:
             field = f"variant_criteria[label {criterion.label!r}]"
             for gene in rule.genes:

@@ -20,7 +20,6 @@ import csv
 import io
 import re
 from collections import defaultdict
-
 from pathlib import Path
 from typing import Any
 
@@ -195,9 +194,10 @@ def read_table(text: str, kind: str, source: str, problems: Problems) -> list[tu
         if not fields or all(not f for f in fields):
             continue
         if len(fields) != len(header):
-            problems.add(source, f"line {offset}", f"{len(fields)} fields, header has {len(header)}")
+            problems.add(source, f"line {offset}",
+                         f"{len(fields)} fields, header has {len(header)}")
             continue
-        raw = dict(zip(header, fields))
+        raw = dict(zip(header, fields, strict=True))
         row, ok = {}, True
         for column, kind_ in columns.items():
             value = raw[column].strip()
@@ -244,7 +244,8 @@ def build_panels(texts: dict[str, tuple[str, str]], problems: Problems) -> dict[
                                   t for t in (g.get("msk_impact_transcript"),
                                               g.get("msk_impact_refseq"))
                                   if t and t.split(".")[0] not in
-                                  {(x or "").split(".")[0] for x in (g["transcript"], g["refseq"])}))
+                                  {(x or "").split(".")[0]
+                                   for x in (g["transcript"], g["refseq"])}))
             for symbol, g in genes.items()}
     if set(genes_by_build["GRCh37"]) != set(genes_by_build["GRCh38"]):
         problems.add(texts["genes_GRCh37"][0], "",
@@ -273,7 +274,8 @@ def _genes(rows, build, source, problems) -> dict[str, dict]:
         if row["strand"] not in ("+", "-"):
             problems.add(source, where, f"strand {row['strand']!r}, expected + or -")
         if row["cds_length"] != 3 * (row["protein_length"] + 1):
-            problems.add(source, where, f"cds_length {row['cds_length']} is not 3 x (protein_length "
+            problems.add(source, where,
+                         f"cds_length {row['cds_length']} is not 3 x (protein_length "
                                         f"{row['protein_length']} + 1 stop codon)")
         if row["symbol"] in genes:
             problems.add(source, where, "duplicate gene")

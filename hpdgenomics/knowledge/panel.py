@@ -65,7 +65,8 @@ class Panel:
         """The canonical exon whose *coding part* overlaps ``pos..end``, if any."""
         end = pos if end is None else end
         for exon in gene.exons:
-            if exon.coding_start is not None and exon.coding_start <= end and pos <= exon.coding_end:
+            if exon.coding_start is not None \
+                    and exon.coding_start <= end and pos <= exon.coding_end:
                 return exon
         return None
 

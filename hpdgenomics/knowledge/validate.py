@@ -135,13 +135,15 @@ def check_document(doc: Any, source: str, problems: Problems, *, bundled: bool) 
                                  f"{type(doc).__name__}")
         return {}
     for key in sorted(set(doc) - TOP_LEVEL_KEYS):
-        problems.add(source, key, f"unknown top-level key (allowed: {_choices(sorted(TOP_LEVEL_KEYS))})")
+        problems.add(source, key,
+                     f"unknown top-level key (allowed: {_choices(sorted(TOP_LEVEL_KEYS))})")
     if doc.get("schema_version") != SCHEMA_VERSION:
         problems.add(source, "schema_version",
                      f"found {doc.get('schema_version')!r}, expected {SCHEMA_VERSION}")
     version = doc.get("version")
     if not isinstance(version, str) or not VERSION_RE.match(version):
-        problems.add(source, "version", f"found {version!r}, expected a quoted \"YYYY.MM.N\" string")
+        problems.add(source, "version",
+                     f"found {version!r}, expected a quoted \"YYYY.MM.N\" string")
     if not isinstance(doc.get("name"), str) or not doc.get("name"):
         problems.add(source, "name", "missing or empty")
     if "rules" in doc and not isinstance(doc["rules"], list):
@@ -158,7 +160,8 @@ def check_document(doc: Any, source: str, problems: Problems, *, bundled: bool) 
             problems.add(source, "tables", "expected a mapping of table name to file")
         else:
             for key in sorted(set(tables) - set(TABLE_KEYS)):
-                problems.add(source, f"tables.{key}", f"unknown table (allowed: {_choices(TABLE_KEYS)})")
+                problems.add(source, f"tables.{key}",
+                             f"unknown table (allowed: {_choices(TABLE_KEYS)})")
     return doc
 
 
@@ -323,8 +326,9 @@ def _variant_criterion(item, field, bad) -> VariantCriterion | None:
                 ok = False
             else:
                 if not pattern.startswith("p\\."):
-                    bad(f"{field}.protein_pattern", f"{pattern!r} must start with 'p\\.' (it is "
-                                                    "matched against the whole change, e.g. p.G12C)")
+                    bad(f"{field}.protein_pattern",
+                        f"{pattern!r} must start with 'p\\.' (it is matched against the whole "
+                        "change, e.g. p.G12C)")
                     ok = False
     consequences = item.get("consequences") or []
     if not isinstance(consequences, list):
@@ -360,7 +364,8 @@ def _cn_criterion(item, field, rule_genes, bad) -> CopyNumberCriterion | None:
     genes = item.get("genes") or []
     for gene in genes:
         if gene not in rule_genes:
-            bad(f"{field}.genes", f"{gene!r} is not one of the rule's genes ({_choices(rule_genes)})")
+            bad(f"{field}.genes",
+                f"{gene!r} is not one of the rule's genes ({_choices(rule_genes)})")
             ok = False
     if not ok:
         return None
@@ -589,7 +594,8 @@ def check_cn_blocks(section: Any, source: str, where: str, problems: Problems, *
         return
     for key, value in section.items():
         if key not in allowed:
-            problems.add(source, f"{where}.{key}", f"unknown key (allowed: {_choices(sorted(allowed))})")
+            problems.add(source, f"{where}.{key}",
+                         f"unknown key (allowed: {_choices(sorted(allowed))})")
             continue
         if key == "focal_max_length":
             if not _is_number(value) or value <= 0:

@@ -23,9 +23,9 @@ CAUTION_ORDER = {"high": 3, "moderate": 2, "low": 1}
 DISCLAIMER = (
     "Research use only. This report lists tumour genomic findings that published studies have "
     "reported in patients with hyper-progressive disease or early failure on immune checkpoint "
-    "inhibitors. The evidence is limited and mixed (see the neutral and contrary studies listed with "
-    "each finding). A flag is a prompt for discussion by a molecular tumour board; it is not a "
-    "contraindication to immunotherapy, not a prediction for this patient, and not a diagnosis. "
+    "inhibitors. The evidence is limited and mixed (see the neutral and contrary studies listed "
+    "with each finding). A flag is a prompt for discussion by a molecular tumour board; it is not "
+    "a contraindication to immunotherapy, not a prediction for this patient, and not a diagnosis. "
     "A gene marked not evaluable was not assessed; it is not evidence of absence."
 )
 
@@ -111,7 +111,8 @@ class InputSummary:
     kind: str                      # "vcf", "copy_number", "panel_bed", "patient", "knowledge"
     format: str
     sha256: str
-    records: dict                  # accounting, e.g. read/filtered/off_panel/rejected/screened/matched
+    # accounting, e.g. read/filtered/off_panel/rejected/screened/matched
+    records: dict
     details: dict = field(default_factory=dict)
 
 

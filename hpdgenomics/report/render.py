@@ -3,9 +3,9 @@
 The files are views of one report model. The PDF is the HTML laid out for print by WeasyPrint
 (optional extra ``hpdgenomics[pdf]``). All are serialised, then written to
 temporary names and renamed together (:func:`hpdgenomics.outputs.write_file_set`), so a failed run
-(a full disk, an interruption) never leaves a partial report, nor a new JSON beside an old HTML. File names come from the sample id through
-:func:`hpdgenomics.outputs.safe_file_stem` (documented in docs/report-schema.md).
-"""
+(a full disk, an interruption) never leaves a partial report, nor a new JSON beside an old HTML.
+File names come from the sample id through :func:`hpdgenomics.outputs.safe_file_stem` (documented in
+docs/report-schema.md). """
 from __future__ import annotations
 
 import csv
@@ -302,7 +302,7 @@ def check_pdf_support() -> None:
 
 def _css_string(text: str) -> str:
     """``text`` as a quoted CSS string (for ``content:``); escaping left to tinycss2."""
-    from tinycss2.serializer import serialize_string_value   # a WeasyPrint dependency
+    from tinycss2.serializer import serialize_string_value  # a WeasyPrint dependency
 
     return '"' + serialize_string_value(" ".join(str(text).split())) + '"'
 
@@ -362,8 +362,8 @@ def write_reports(report: ScreenReport, out_dir: str | Path, *, pdf: bool = Fals
     Inputs: a :class:`~hpdgenomics.report.model.ScreenReport` (from
     :func:`~hpdgenomics.screen.screen_sample`), the output folder (created when missing), and
     optionally ``pdf=True`` with ``paper`` ``"a4"`` or ``"letter"``.
-    Returns ``{"json": path, "tsv": path, "clinical_tsv": path, "html": path}`` (plus ``"pdf"``); the file stem is the
-    sample id made safe as a file name (docs/report-schema.md, "File names").
+    Returns ``{"json": path, "tsv": path, "clinical_tsv": path, "html": path}`` (plus ``"pdf"``);
+    the file stem is the sample id made safe as a file name (docs/report-schema.md, "File names").
 
     The files are one set: all are rendered, then written to temporary names, then renamed
     together (:func:`~hpdgenomics.outputs.write_file_set`), so a full disk or an interruption

@@ -47,7 +47,8 @@ def _coding_ranges(panel: Panel, genes: list[str]) -> pr.PyRanges:
     return pr.PyRanges(pd.DataFrame(rows, columns=["Chromosome", "Start", "End", "Name"]))
 
 
-def coverage_from_bed(bed: pr.PyRanges, panel: Panel, genes: list[str], label: str) -> AssayCoverage:
+def coverage_from_bed(bed: pr.PyRanges, panel: Panel, genes: list[str],
+                      label: str) -> AssayCoverage:
     import pandas as pd
 
     coding = _coding_ranges(panel, genes)

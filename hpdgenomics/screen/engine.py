@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -17,14 +17,31 @@ from .. import __version__
 from ..errors import UsageError
 from ..genome import normalize_build
 from ..io.text import sha256_file
-from ..model import (Consequence, GeneCopyNumber, GeneStatus, Rule, VariantCall,
-                     VariantCriterion)
-from ..report.model import (CAUTION_ORDER, GeneResult, InputSummary, RuleResult, ScreenReport,
-                            copy_number_dict, variant_dict)
+from ..model import Consequence, GeneCopyNumber, GeneStatus, Rule, VariantCall, VariantCriterion
+from ..report.model import (
+    CAUTION_ORDER,
+    GeneResult,
+    InputSummary,
+    RuleResult,
+    ScreenReport,
+    copy_number_dict,
+    variant_dict,
+)
 from .coverage import AssayCoverage, assumed_coverage, coverage_from_bed, coverage_from_gene_list
-from .exposures import (COMPONENT_EVIDENCE, COPY_NUMBER, STRONG, VARIANT, component_label,
-                        gene_component_label, gene_components, gene_is_whole, gene_rules,
-                        is_whole_rule, rule_components, rule_genes)
+from .exposures import (
+    COMPONENT_EVIDENCE,
+    COPY_NUMBER,
+    STRONG,
+    VARIANT,
+    component_label,
+    gene_component_label,
+    gene_components,
+    gene_is_whole,
+    gene_rules,
+    is_whole_rule,
+    rule_components,
+    rule_genes,
+)
 from .matching import GRADE_ORDER, describe_variant, match_rules
 
 if TYPE_CHECKING:
@@ -159,7 +176,7 @@ def _read_variants(inputs: ScreenInputs, kb: KnowledgeBase, warnings: list[str])
     build_source = "--build option" if build else ""
     vcf_result, variants = None, []
     if inputs.vcf is not None:
-        from ..io.vcf import read_vcf   # imported here: cyvcf2 only when a VCF is screened
+        from ..io.vcf import read_vcf  # imported here: cyvcf2 only when a VCF is screened
 
         vcf_result = read_vcf(inputs.vcf, kb.panels, sample=inputs.sample, build=inputs.build,
                               include_filtered=inputs.include_filtered)
@@ -661,7 +678,8 @@ def _dedupe(items: list[str]) -> list[str]:
 
 
 def _now() -> str:
-    """UTC timestamp; SOURCE_DATE_EPOCH (reproducible-builds convention) pins it for golden files."""
+    """UTC timestamp; SOURCE_DATE_EPOCH (reproducible-builds convention) pins it for golden
+    files."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    moment = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch else datetime.now(timezone.utc)
+    moment = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
     return moment.replace(microsecond=0).isoformat()

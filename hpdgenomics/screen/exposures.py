@@ -122,7 +122,7 @@ def rule_exposure_label(rule: Rule, component: str, grade: str,
             f"{grade_label(supporting_criteria(rule, component, rules_by_id), grade)}")
 
 
-# --- genes -----------------------------------------------------------------------------------------
+# --- genes ----------------------------------------------------------------------------------------
 
 def rule_genes(rule: Rule) -> tuple[list[str], list[str]]:
     """(genes the rule's variant criteria screen, genes its copy-number criteria screen)."""
@@ -180,6 +180,7 @@ def gene_exposure_label(gene: str, component: str, grade: str, rules: Iterable[R
 
 
 __all__ = ["ALL", "ANY", "COMPONENTS", "COMPONENT_EVIDENCE", "COPY_NUMBER", "STRONG", "VARIANT",
-           "component_label", "gene_component_label", "gene_components", "gene_exposure_label", "gene_rules",
-           "gene_is_whole", "gene_supporting_criteria", "grade_label", "is_loss_rule", "is_whole_rule", "rule_components",
+           "component_label", "gene_component_label", "gene_components", "gene_exposure_label",
+           "gene_rules", "gene_is_whole", "gene_supporting_criteria", "grade_label", "is_loss_rule",
+           "is_whole_rule", "rule_components",
            "rule_exposure_label", "rule_genes", "supporting_criteria"]

@@ -9,8 +9,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..model import (NON_SYNONYMOUS, TRUNCATING, Consequence, CopyNumberCall, CopyNumberCriterion,
-                     GeneCopyNumber, Rule, VariantCall, VariantCriterion)
+from ..model import (
+    NON_SYNONYMOUS,
+    TRUNCATING,
+    Consequence,
+    CopyNumberCall,
+    CopyNumberCriterion,
+    GeneCopyNumber,
+    Rule,
+    VariantCall,
+    VariantCriterion,
+)
 from ..report.model import CAUTION_ORDER, Alteration, citation_dict, copy_number_dict
 
 LOH_QUALIFYING = TRUNCATING | {Consequence.MISSENSE}
@@ -155,7 +164,8 @@ def match_rules(rules: tuple[Rule, ...], variants: list[VariantCall],
             continue
         parts = [by_rule.get(rule_id, []) for rule_id in rule.requires_all]
         if all(parts):
-            components = [f"{a.rule_id}: {a.gene} {a.protein_change or a.consequence.replace('_', ' ')}"
+            components = [f"{a.rule_id}: {a.gene} "
+                          f"{a.protein_change or a.consequence.replace('_', ' ')}"
                           for part in parts for a in part]
             genes = sorted({a.gene for part in parts for a in part})
             # Each component contributes its best match, and the combination is only as strong
