@@ -467,6 +467,84 @@ def _has_unit(text: str, decimal_comma: bool) -> bool:
         return False
 
 
+def _column_values(out: pd.DataFrame, key: str) -> npt.NDArray[Any]:
+    """The column ``key`` of ``out`` as an array, all NaN when the frame lacks it."""
+    import numpy as np
+
+    values: npt.NDArray[Any] = (out[key].to_numpy() if key in out.columns
+                                else np.full(len(out), np.nan))
+    return values
+
+
+def _plain(value: Any) -> float | None:
+    """A cell as the checks take it: None for NaN, else a float."""
+    return None if value != value else float(value)
+
+
+def _report_rows(bad: dict[str, list[int]], lines: npt.NDArray[Any], path: str | Path,
+                 column: str, problems: list[str], prefix: str = "") -> None:
+    """One problem line per distinct problem, naming every file line that has it."""
+    for problem, rows in bad.items():
+        problems.append(f"{path} {_lines_text([int(lines[r]) for r in rows])}, column "
+                        f"{column}: {prefix}{problem}")
+
+
+def _per_combination(out: pd.DataFrame, keys: tuple[str, ...], check: Callable[..., Any],
+                     lines: npt.NDArray[Any], path: str | Path, problem_column: str,
+                     problems: list[str]) -> tuple[npt.NDArray[Any], list[int]]:
+    """Run ``check`` once per distinct combination of the ``keys`` columns.
+
+    Returns the derived value per row (NaN where none or a problem) and the rows with a problem;
+    the problems are added to ``problems``.
+    """
+    import numpy as np
+
+    arrays = [_column_values(out, k) for k in keys]
+    results: dict[tuple[Any, ...], Any] = {}
+    derived = np.full(len(out), np.nan)
+    bad: dict[str, list[int]] = {}
+    for row, combo in enumerate(zip(*arrays, strict=True)):     # columns of one frame
+        if all(v != v for v in combo):
+            continue
+        if combo not in results:
+            results[combo] = check(*(_plain(v) for v in combo))
+        value, problem = results[combo][0], results[combo][1]
+        if problem:
+            bad.setdefault(problem, []).append(row)
+        elif value is not None:
+            derived[row] = float(value)
+    _report_rows(bad, lines, path, problem_column, problems)
+    return derived, [r for rows in bad.values() for r in rows]
+
+
+def _liver_from_sites(out: pd.DataFrame, sites_of: dict[str, Any],
+                      check_liver: Callable[..., Any], lines: npt.NDArray[Any], path: str | Path,
+                      problem_column: str, problems: list[str]) -> npt.NDArray[Any]:
+    """``liver_metastases`` per row: the given flag checked against (or derived from) the sites."""
+    import numpy as np
+
+    codes, lists = sites_of["codes"], sites_of["lists"]
+    given = _column_values(out, "liver_metastases")
+    liver: npt.NDArray[Any] = given.copy()
+    cache: dict[tuple[int, bool | None], Any] = {}
+    bad: dict[str, list[int]] = {}
+    for row, code in enumerate(codes):
+        sites = lists[code] if code >= 0 else None
+        if sites is None:
+            continue
+        flag = None if given[row] != given[row] else bool(given[row])
+        if (code, flag) not in cache:
+            cache[(code, flag)] = check_liver(flag, sites)
+        derived, problem = cache[(code, flag)]
+        if problem:
+            bad.setdefault(problem, []).append(row)
+            liver[row] = np.nan
+        elif derived is not None:
+            liver[row] = float(derived)
+    _report_rows(bad, lines, path, problem_column, problems, prefix="liver_metastases ")
+    return liver
+
+
 def _cross_checks(out: pd.DataFrame, sites_of: dict[str, Any],
                   columns: dict[str, tuple[str, str]], lines: npt.NDArray[Any],
                   path: str | Path, problems: list[str], *, check_ldh: Callable[..., Any],
@@ -474,68 +552,19 @@ def _cross_checks(out: pd.DataFrame, sites_of: dict[str, Any],
     """The row checks of ``build_factors`` over a frame, each distinct combination once."""
     import numpy as np
 
-    def column(key: str) -> npt.NDArray[Any]:
-        values: npt.NDArray[Any] = (out[key].to_numpy() if key in out.columns
-                                    else np.full(len(out), np.nan))
-        return values
-
-    def plain(value: Any) -> float | None:
-        return None if value != value else float(value)
-
-    def per_combination(keys: tuple[str, ...], check: Callable[..., Any], derived_key: str,
-                        problem_column: str) -> tuple[npt.NDArray[np.float64], list[int]]:
-        arrays = [column(k) for k in keys]
-        results: dict[tuple[Any, ...], Any] = {}
-        derived = np.full(len(out), np.nan)
-        bad: dict[str, list[int]] = {}
-        for row, combo in enumerate(zip(*arrays, strict=True)):     # columns of one frame
-            if all(v != v for v in combo):
-                continue
-            if combo not in results:
-                results[combo] = check(*(plain(v) for v in combo))
-            value, problem = results[combo][0], results[combo][1]
-            if problem:
-                bad.setdefault(problem, []).append(row)
-            elif value is not None:
-                derived[row] = float(value)
-        for problem, rows in bad.items():
-            problems.append(f"{path} {_lines_text([int(lines[r]) for r in rows])}, column "
-                            f"{problem_column}: {problem}")
-        return derived, [r for rows in bad.values() for r in rows]
-
     if "ldh" in out.columns or "ldh_uln" in out.columns:
-        ratio, bad_rows = per_combination(("ldh", "ldh_uln"), check_ldh, "ldh_ratio",
-                                          columns.get("ldh", ("ldh",))[0])
+        ratio, _ = _per_combination(out, ("ldh", "ldh_uln"), check_ldh, lines, path,
+                                    columns.get("ldh", ("ldh",))[0], problems)
         out["ldh_ratio"] = ratio
     if {"nlr", "neutrophils", "lymphocytes"} & set(out.columns):
-        computed, bad_rows = per_combination(("nlr", "neutrophils", "lymphocytes"), check_nlr,
-                                             "nlr", columns.get("nlr", columns.get(
-                                                 "neutrophils", ("nlr",)))[0])
-        given = column("nlr")
+        computed, bad_rows = _per_combination(
+            out, ("nlr", "neutrophils", "lymphocytes"), check_nlr, lines, path,
+            columns.get("nlr", columns.get("neutrophils", ("nlr",)))[0], problems)
+        given = _column_values(out, "nlr")
         nlr = np.where(np.isnan(given), computed, given)
         nlr[bad_rows] = np.nan
         out["nlr"] = nlr
     if sites_of and any(lst is not None for lst in sites_of["lists"]):
-        codes, lists = sites_of["codes"], sites_of["lists"]
-        given = column("liver_metastases")
-        liver = given.copy()
-        cache: dict[tuple[int, bool | None], Any] = {}
-        bad: dict[str, list[int]] = {}
-        for row, code in enumerate(codes):
-            sites = lists[code] if code >= 0 else None
-            if sites is None:
-                continue
-            flag = None if given[row] != given[row] else bool(given[row])
-            if (code, flag) not in cache:
-                cache[(code, flag)] = check_liver(flag, sites)
-            derived, problem = cache[(code, flag)]
-            if problem:
-                bad.setdefault(problem, []).append(row)
-                liver[row] = np.nan
-            elif derived is not None:
-                liver[row] = float(derived)
-        for problem, rows in bad.items():
-            problems.append(f"{path} {_lines_text([int(lines[r]) for r in rows])}, column "
-                            f"{columns.get('liver_metastases', ('liver_metastases',))[0]}: "
-                            f"liver_metastases {problem}")
-        out["liver_metastases"] = liver
+        out["liver_metastases"] = _liver_from_sites(
+            out, sites_of, check_liver, lines, path,
+            columns.get("liver_metastases", ("liver_metastases",))[0], problems)
