@@ -68,8 +68,8 @@ _OUTPUT_HINTS = {
 def output_error(exc: OSError, path: str | Path, doing: str = "cannot write the file"
                  ) -> OutputError:
     """An :class:`OutputError` for an OSError met while writing ``path``, with what to do."""
-    hint = _OUTPUT_HINTS.get(exc.errno, "check that the folder exists, is a folder and is "
-                                        "writable, or choose another --out")
+    hint = _OUTPUT_HINTS.get(exc.errno or 0, "check that the folder exists, is a folder and is "
+                                             "writable, or choose another --out")
     return OutputError(f"{doing} ({_os_reason(exc)})", path=path, hint=hint)
 
 
@@ -137,8 +137,9 @@ def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-
     fd, tmp = _temporary_beside(path)
     try:
         try:
-            with os.fdopen(fd, mode, encoding=encoding if "b" not in mode else None,
-                           **({"newline": ""} if "b" not in mode else {})) as handle:
+            binary = "b" in mode
+            with os.fdopen(fd, mode, encoding=None if binary else encoding,
+                           newline=None if binary else "") as handle:
                 yield handle
         except OSError as exc:
             if exc.errno not in _OUTPUT_HINTS:
@@ -212,8 +213,9 @@ def _commit(staged: list[tuple[Path, str]]) -> None:
     except BaseException:
         for path in done:
             try:
-                if backups.get(path):
-                    os.replace(backups.pop(path), path)
+                earlier = backups.pop(path, None)
+                if earlier:
+                    os.replace(earlier, path)
                 else:
                     os.unlink(path)
             except OSError:

@@ -42,8 +42,12 @@ log = logging.getLogger("hpdgenomics")
 
 
 class _State:
-    def __init__(self):
+    """What the common options set on the click context: --debug, and -v/-q counted."""
+
+    def __init__(self) -> None:
         self.debug = False
+        self.verbosity = 0
+        self.logging_configured = False
 
 
 def _set_debug(ctx: click.Context, _param, value):
@@ -55,9 +59,9 @@ def _set_debug(ctx: click.Context, _param, value):
 def _set_verbosity(ctx: click.Context, param, value):
     if value:
         state = ctx.ensure_object(_State)
-        state.verbosity = getattr(state, "verbosity", 0) + (value if param.name == "verbose"
-                                                            else -value)
+        state.verbosity += value if param.name == "verbose" else -value
         configure_logging(state.verbosity)
+        state.logging_configured = True
     return value
 
 
@@ -119,6 +123,8 @@ class _StderrHandler(logging.StreamHandler):
     """Writes to whatever ``sys.stderr`` is at the time of the record (it may be replaced, e.g.
     by click's test runner between invocations), never to a stream captured once and closed."""
 
+    _hpd_cli = True     # marks the handler configure_logging adds, so it is added once
+
     def __init__(self):
         super().__init__(sys.stderr)
 
@@ -141,7 +147,6 @@ def configure_logging(verbosity: int = 0) -> None:
     if not any(getattr(h, "_hpd_cli", False) for h in logger.handlers):
         handler = _StderrHandler()
         handler.setFormatter(logging.Formatter("hpdgenomics: %(levelname)s: %(message)s"))
-        handler._hpd_cli = True
         logger.addHandler(handler)
     logger.setLevel(level)
 
@@ -313,9 +318,9 @@ def cli(ctx):
     Exit codes: 0 success; 2 bad input or usage (one line on stderr); 1 internal error.
     """
     state = ctx.ensure_object(_State)
-    if not hasattr(state, "verbosity"):
-        state.verbosity = 0
+    if not state.logging_configured:
         configure_logging(0)
+        state.logging_configured = True
 
 
 def main(argv=None):

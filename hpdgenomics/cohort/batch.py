@@ -154,9 +154,9 @@ def _screen_one(row: ManifestRow, options: BatchOptions, out_dir: str) -> Sample
         key = cache_key(row, options, kb.sha256)
         paths = sample_output_paths(out_dir, row.sample_id)
         key_path = paths["key"]
-        report = _reusable_report(paths, key, row.sample_id)
-        if report is not None:
-            return SampleOutcome(row.sample_id, "reused", report, json_path=str(paths["json"]))
+        reused = _reusable_report(paths, key, row.sample_id)
+        if reused is not None:
+            return SampleOutcome(row.sample_id, "reused", reused, json_path=str(paths["json"]))
         inputs = ScreenInputs(vcf=row.vcf, cnv=row.cnv, sample=row.sample,
                               cnv_sample=row.cnv_sample, sample_id=row.sample_id,
                               build=row.build or options.build, panel_bed=row.panel,
@@ -349,8 +349,11 @@ def _this_dask_worker() -> str:
 
 
 def _absolute(row: ManifestRow) -> ManifestRow:
-    return replace(row, **{name: Path(os.path.abspath(getattr(row, name)))
-                           for name in ("vcf", "cnv", "panel") if getattr(row, name) is not None})
+    """``row`` with its input paths made absolute (a Dask worker may run in another folder)."""
+    def absolute(path: Path | None) -> Path | None:
+        return None if path is None else Path(os.path.abspath(path))
+
+    return replace(row, vcf=absolute(row.vcf), cnv=absolute(row.cnv), panel=absolute(row.panel))
 
 
 @contextmanager

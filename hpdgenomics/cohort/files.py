@@ -69,9 +69,14 @@ from ..screen.engine import evaluate_sample
 from .analysis import SampleCalls
 
 if TYPE_CHECKING:
+    from ..copynumber.thresholds import CopyNumberThresholds
+    from ..io.maf import MafTable
     from ..knowledge import KnowledgeBase
 
 log = logging.getLogger(__name__)
+
+#: a status or reason field of SampleCalls: (field, exposure key or None for the plain fields)
+_FieldKey = tuple[str, "tuple[str, str, str] | None"]
 
 #: gene-panel matrix columns read as the copy-number profile, first found wins
 CN_PROFILES = ("cna", "gistic", "copy_number")
@@ -96,7 +101,8 @@ def _mark_hotspots(variants: list[VariantCall], kb: KnowledgeBase, build: str | 
     panels = [kb.panel(build)] if build else list(kb.panels.values())
     by_protein = {(h.gene, h.protein_change) for panel in panels for h in panel.hotspots}
     for variant in variants:
-        if build and variant.pos is not None and variant.ref and variant.alt and \
+        if build and variant.chrom is not None and variant.pos is not None and variant.ref \
+                and variant.alt and \
                 "-" not in (variant.ref, variant.alt):
             hits = panels[0].hotspots_at(variant.chrom, variant.pos, variant.ref, variant.alt)
             variant.hotspot = hits[0].protein_change if hits else None
@@ -104,8 +110,13 @@ def _mark_hotspots(variants: list[VariantCall], kb: KnowledgeBase, build: str | 
             variant.hotspot = variant.protein_change
 
 
-def _cn_from_value(gene: str, values: list[float], kind: str, thresholds) -> GeneCopyNumber:
+def _cn_from_value(gene: str, values: list[float], kind: str | None,
+                   thresholds: CopyNumberThresholds) -> GeneCopyNumber:
+    """The call of one gene of one sample from its matrix value(s) (``kind``: discrete, log2)."""
     from ..copynumber import call_from_copies, call_from_discrete, log2_to_copies
+
+    if kind not in ("discrete", "log2"):     # never silently read an unknown scale as log2
+        raise RuntimeError(f"copy-number matrix of unknown value kind {kind!r} (a bug)")
 
     distinct = sorted(set(values))
     if len(distinct) > 1:
@@ -387,7 +398,7 @@ class _Inputs:
     screened: list[str]
     sample_ids: list[str]
     clinical_only: list[str]
-    maf_table: object | None                 # io.maf.MafTable
+    maf_table: MafTable | None
     no_variant_data: bool
     cn_long: pd.DataFrame | None             # sample, gene, value of the screened genes
     cn_kind: str | None
@@ -395,7 +406,7 @@ class _Inputs:
     profiling: ProfilingMap
     cn_profile: str | None
     has_mutation_profile: bool
-    thresholds: object
+    thresholds: CopyNumberThresholds
     build: str | None
 
 
@@ -658,10 +669,12 @@ def _evaluate_columnar(inputs: _Inputs, progress: _Progress
     variant_of = _row_variants(rows).__getitem__
     key_order, rule_order, gene_order = _reference_order(knowledge, screened)
     # the fields of SampleCalls that hold statuses and reasons, each a dict of rule or gene ids
-    fields = [("rule_status", None), ("rule_reason", None), ("gene_status", None)]
+    fields: list[_FieldKey] = [("rule_status", None), ("rule_reason", None),
+                               ("gene_status", None)]
     fields += [(what, key) for key in key_order for what in ("status", "reason")]
     part_dicts = _Codes()                          # distinct dicts of every cluster's parts
-    part_of = {field: [] for field in fields}      # field -> per cluster: id -> part (-1: none)
+    # field -> per cluster: id -> part (-1: none)
+    part_of: dict[_FieldKey, list[np.ndarray]] = {field: [] for field in fields}
 
     rows_of_cluster: list[dict[int, list[int]]] = [{} for _ in clusters]
     for (i, c), positions in sample_rows.items():
@@ -752,7 +765,7 @@ class _CopyNumberCodes:
             self.cn[:] = self.descriptor(("gap", "no copy-number matrix"))
         else:
             self.cn[:] = self.descriptor(("gap", "gene not in the copy-number matrix (or NA)"))
-            self._read_values(samples_index, gene_index)
+            self._read_values(inputs.cn_long, samples_index, gene_index)
             self._mark_gaps(samples_index, clinical_only)
 
     def _call(self, j: int, values: list[float]) -> GeneCopyNumber:
@@ -763,10 +776,11 @@ class _CopyNumberCodes:
         return self.descriptor(("call", gene_cn.call.value) if gene_cn.call is not None
                                else ("bad", gene_cn.reason))
 
-    def _read_values(self, samples_index: pd.Index, gene_index: dict[str, int]) -> None:
-        """Each cell's value and its descriptor; one call per distinct (gene, value)."""
+    def _read_values(self, long: pd.DataFrame, samples_index: pd.Index,
+                     gene_index: dict[str, int]) -> None:
+        """Each cell's value of ``long`` (the inputs' ``cn_long``) and its descriptor; one call
+        per distinct (gene, value)."""
         cn, value_calls = self.cn, self.value_calls
-        long = self.inputs.cn_long
         cells = pd.DataFrame({"i": samples_index.get_indexer(long["sample"].astype(str)),
                               "j": long["gene"].map(gene_index).to_numpy(),
                               "value": long["value"].to_numpy(dtype=float)})
@@ -842,7 +856,7 @@ def _variant_rows(inputs: _Inputs, samples_index: pd.Index, gene_index: dict[str
             rows["gene"], rows["protein_change"], rows["consequence"], rows["exon"],
             rows["hotspot"], rows["chrom"], rows["pos"], rows["ref"], rows["alt"],
             rows["hgvsc"], strict=True):
-        key = (gene, _none(protein), consequence, _none(exon), hotspot)
+        key: tuple[object, ...] = (gene, _none(protein), consequence, _none(exon), hotspot)
         if consequence == "coding_undetermined":
             key += (_none(chrom), _none(pos), _none(ref), _none(alt), _none(hgvsc))
         row_key.append(variant_key(key))
@@ -973,15 +987,18 @@ def _cell_inputs(i: int, genes: list[str], columns: list[int], gaps: np.ndarray,
         if kind == "gap":
             cn_gaps[g] = what
             continue
-        gene_cns[g] = copy_numbers.gene_copy_number(i, j)
+        gene_cn = copy_numbers.gene_copy_number(i, j)
+        if gene_cn is None:     # a "call" or "bad" descriptor always has a value or a conflict
+            raise RuntimeError(f"copy-number cell ({i}, {j}) of kind {kind!r} has no value (a bug)")
+        gene_cns[g] = gene_cn
         if kind == "bad":
             cn_gaps[g] = what
     return gene_cns, variant_gaps, cn_gaps
 
 
-def _held_parts(part: SampleCalls) -> dict:
+def _held_parts(part: SampleCalls) -> dict[_FieldKey, dict[str, str]]:
     """The status and reason dicts of a cluster's SampleCalls, keyed by (field, exposure key)."""
-    held = {("rule_status", None): part.rule_status,
+    held: dict[_FieldKey, dict[str, str]] = {("rule_status", None): part.rule_status,
             ("rule_reason", None): part.rule_reason,
             ("gene_status", None): part.gene_status}
     for key, value in (part.exposure_status or {}).items():

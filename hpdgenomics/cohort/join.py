@@ -329,7 +329,8 @@ def _map_samples(samples: list[str], given: dict[str, str], clinical: ClinicalTa
             how["sample id equals a clinical patient id (no mapping given)"] += 1
         else:
             participant = tcga_participant(sample)
-            if not sample_level and participant in clinical_patients:
+            if not sample_level and participant is not None \
+                    and participant in clinical_patients:
                 by_prefix[sample] = participant
             if tcga_barcode_patients and sample in by_prefix:
                 patient_of[sample] = by_prefix[sample]
@@ -390,8 +391,8 @@ def _joined_frame(analysed: list[str], patient_of: dict[str, str | None],
     else:
         rows = table.set_index("patient_id")
         keys = set(rows.index)
-        lookup = {s: patient_of[s] for s in analysed
-                  if patient_of[s] is not None and patient_of[s] in keys}
+        lookup = {s: patient for s in analysed
+                  if (patient := patient_of[s]) is not None and patient in keys}
     report.samples_without_clinical = [s for s in analysed if s not in lookup]
     mapped_patients = {p for p in patient_of.values() if p is not None}
     report.patients_without_samples = sorted(set(table["patient_id"]) - mapped_patients)

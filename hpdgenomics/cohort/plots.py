@@ -29,6 +29,7 @@ import base64
 import io
 import math
 from dataclasses import dataclass
+from typing import TypeGuard
 
 import matplotlib
 import numpy as np
@@ -144,7 +145,8 @@ def _censor_ticks(times) -> np.ndarray:
     return distinct
 
 
-def _finite(value) -> bool:
+def _finite(value: object) -> TypeGuard[float]:
+    """A positive finite number (what a log-scale forest plot can draw)."""
     return value is not None and isinstance(value, (int, float)) and math.isfinite(value) \
         and value > 0
 

@@ -11,7 +11,7 @@ import math
 
 from .render import stylesheet, template_environment
 
-NO_FIGURES = {"oncoprint": None, "forest": None, "km": []}
+NO_FIGURES: dict[str, object] = {"oncoprint": None, "forest": None, "km": []}
 
 
 def render_cohort_html(data: dict, figures: dict | None = None, *, sample_limit: int,

@@ -210,9 +210,10 @@ def not_evaluable_causes(rules: list[dict]) -> dict:
             continue
         # the tail names what *was* assessed; the summary lists only what was not
         body = reason[len("not evaluable: "):].split(". Assessed without a finding:")[0]
-        parts = [_NOT_EVALUABLE_PART.match(part.strip())
-                 for part in _split_outside_parentheses(body)]
-        if not all(parts):
+        matches = [_NOT_EVALUABLE_PART.match(part.strip())
+                   for part in _split_outside_parentheses(body)]
+        parts = [match for match in matches if match is not None]
+        if len(parts) < len(matches):
             other.append(rule)
             continue
         for part in parts:
@@ -375,7 +376,7 @@ def write_reports(report: ScreenReport, out_dir: str | Path, *, pdf: bool = Fals
     """
     paths = output_paths(out_dir, report.sample_id, pdf=pdf)
     html = render_html(report)
-    contents = {
+    contents: dict[str, str | bytes] = {
         "json": finite_json(report.to_dict(), what=f"the JSON report of {report.sample_id}"),
         "tsv": render_tsv(report),
         "clinical_tsv": render_clinical_tsv(report),
