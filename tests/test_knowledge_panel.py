@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import filecmp
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from shared import SHARED
 
 from hpdgenomics.knowledge import load_knowledge
+from hpdgenomics.knowledge.panel import Panel, coding_part
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_REFERENCE = SHARED / "reference"
@@ -172,3 +174,25 @@ def test_tables_are_what_derive_panel_produces(tmp_path):
     for name in ("genes_GRCh37.tsv", "genes_GRCh38.tsv", "exons_GRCh37.tsv", "exons_GRCh38.tsv",
                  "hotspots.tsv"):
         assert filecmp.cmp(tmp_path / name, REPO / "annotations" / name, shallow=False), name
+
+
+def test_coding_part_of_an_exon_is_all_or_nothing(kb):
+    """An exon's coding fields are read together: all set (coding), all empty (non-coding), and
+    one set without the others is a broken invariant that raises, never read as non-coding."""
+    panel = kb.panel("GRCh38")
+    kras = panel.gene("KRAS")
+    exon2 = next(e for e in kras.exons if e.number == 2)
+    assert coding_part(exon2) == (exon2.coding_start, exon2.coding_end, exon2.cds_first)
+    assert panel.cds_position(kras, 25245351) == 34          # KRAS c.34 (G12C), DOMAIN.md
+
+    non_coding = replace(exon2, coding_start=None, coding_end=None, cds_first=None, cds_last=None)
+    assert coding_part(non_coding) is None
+    only_non_coding = replace(kras, exons=(non_coding,))
+    assert Panel.coding_exon_at(only_non_coding, 25245351) is None
+    assert Panel.cds_position(only_non_coding, 25245351) is None
+
+    half_coding = replace(exon2, coding_end=None)
+    with pytest.raises(RuntimeError, match="only part of its coding fields"):
+        coding_part(half_coding)
+    with pytest.raises(RuntimeError, match="a bug"):
+        Panel.cds_position(replace(kras, exons=(half_coding,)), 25245351)

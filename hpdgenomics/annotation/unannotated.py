@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 
-from ..knowledge.panel import Panel
+from ..knowledge.panel import Panel, coding_part
 from ..model import CodingExon, Consequence, PanelGene
 from .effects import TranscriptEffect
 
@@ -111,9 +111,9 @@ def classify_by_coordinates(chrom: str, pos: int, ref: str, alt: str, gene: Pane
 
     hotspots = [h for h in panel.hotspots_at(chrom, pos, ref, alt) if h.gene == gene.symbol]
     if hotspots:
-        change = hotspots[0].protein_change
-        consequence = consequence_of_protein_change(change)
-        return effect(consequence, protein=change,
+        protein_change = hotspots[0].protein_change
+        consequence = consequence_of_protein_change(protein_change)
+        return effect(consequence, protein=protein_change,
                       exon=Panel.exon_at(gene, pos, pos + len(ref) - 1),
                       hgvsc=_hgvsc_substitution(gene, pos, ref, alt))
 
@@ -192,10 +192,10 @@ def _nearest_exon(gene: PanelGene, pos: int) -> CodingExon | None:
 
 
 def _utr_term(gene: PanelGene, pos: int) -> str:
-    coding = [e for e in gene.exons if e.coding_start is not None]
-    if not coding:
+    coding_starts = [part[0] for e in gene.exons if (part := coding_part(e)) is not None]
+    if not coding_starts:
         return "non_coding_transcript_exon_variant"
-    cds_lo = min(e.coding_start for e in coding)
+    cds_lo = min(coding_starts)
     before = pos < cds_lo
     five_prime = before if gene.strand == "+" else not before
     return "5_prime_UTR_variant" if five_prime else "3_prime_UTR_variant"

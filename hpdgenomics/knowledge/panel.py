@@ -11,6 +11,21 @@ from dataclasses import dataclass, field
 from ..model import CodingExon, Hotspot, PanelGene
 
 
+def coding_part(exon: CodingExon) -> tuple[int, int, int] | None:
+    """``(coding_start, coding_end, cds_first)`` of ``exon``, or None for a wholly non-coding exon.
+
+    The knowledge loader accepts an exon only with all of its coding fields given or all empty;
+    one given without the others is a broken invariant, never read as "non-coding".
+    """
+    start, end, first = exon.coding_start, exon.coding_end, exon.cds_first
+    if start is None and end is None and first is None:
+        return None
+    if start is None or end is None or first is None:
+        raise RuntimeError(f"exon {exon.number} ({exon.start}-{exon.end}) has only part of its "
+                           "coding fields (a bug: the knowledge loader rejects such an exon)")
+    return start, end, first
+
+
 @dataclass(frozen=True)
 class Region:
     chrom: str
@@ -65,8 +80,8 @@ class Panel:
         """The canonical exon whose *coding part* overlaps ``pos..end``, if any."""
         end = pos if end is None else end
         for exon in gene.exons:
-            if exon.coding_start is not None \
-                    and exon.coding_start <= end and pos <= exon.coding_end:
+            coding = coding_part(exon)
+            if coding is not None and coding[0] <= end and pos <= coding[1]:
                 return exon
         return None
 
@@ -103,11 +118,13 @@ class Panel:
     def cds_position(gene: PanelGene, pos: int) -> int | None:
         """The c. number of genomic ``pos`` in the canonical CDS, or None outside the CDS."""
         for exon in gene.exons:
-            if exon.coding_start is None or not (exon.coding_start <= pos <= exon.coding_end):
+            coding = coding_part(exon)
+            if coding is None or not (coding[0] <= pos <= coding[1]):
                 continue
+            coding_start, coding_end, cds_first = coding
             if gene.strand == "+":
-                return exon.cds_first + (pos - exon.coding_start)
-            return exon.cds_first + (exon.coding_end - pos)
+                return cds_first + (pos - coding_start)
+            return cds_first + (coding_end - pos)
         return None
 
     # --- hotspots ----------------------------------------------------------------------------
