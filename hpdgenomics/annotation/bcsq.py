@@ -110,7 +110,7 @@ class BcftoolsCsq:
             names = list(_DEFAULT_FIELDS)
         return cls(tag=tag, fields=names)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self._index = {name.lower(): i for i, name in enumerate(self.fields)}
         for i, name in enumerate(_DEFAULT_FIELDS):
             self._index.setdefault(name, i)

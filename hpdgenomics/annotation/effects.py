@@ -236,7 +236,7 @@ def choose_effect(effects: list[TranscriptEffect],
     flag; else the most severe effect on the gene.
     """
     kb_transcripts = {t for t in (versionless(gene.transcript), versionless(gene.refseq)) if t}
-    alternates = {versionless(t) for t in gene.alternate_transcripts if t}
+    alternates = {v for t in gene.alternate_transcripts if (v := versionless(t))}
     on_gene = [e for e in effects if _names_gene(e, gene, kb_transcripts | alternates)]
     if not on_gene:
         return None, f"no annotation names {gene.symbol}"

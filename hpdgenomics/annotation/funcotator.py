@@ -148,7 +148,7 @@ class Funcotator:
         """The parser for INFO ``tag``, with the field names its header ``description`` lists."""
         return cls(tag=tag, fields=funcotation_fields(description))
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self._index: dict[str, int] = {}
         for i, name in enumerate(self.fields):
             match = _GENCODE_FIELD.match(name)

@@ -60,7 +60,7 @@ def _quoted_fields(description: str) -> list[str]:
 
 
 def _is_cancer_pair(allele: str | None) -> bool:
-    return bool(allele) and "-" in allele.strip("-")
+    return allele is not None and "-" in allele.strip("-")
 
 
 def _exon_from_rank(rank: str | None, so_terms: tuple[str, ...]) -> int | None:
@@ -85,7 +85,7 @@ class SnpEffAnn:
         fields = _quoted_fields(description)
         return cls(tag=tag, fields=fields or list(_ANN_DEFAULT))
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self._index = {name.lower(): i for i, name in enumerate(self.fields)}
         for i, name in enumerate(_ANN_DEFAULT):
             self._index.setdefault(name.lower(), i)
@@ -166,7 +166,7 @@ class SnpEffEff:
             names = [name for name in names if name]
         return cls(tag=tag, fields=names or list(_EFF_DEFAULT))
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         lowered = [name.lower() for name in self.fields]
         self._index: dict[str, int] = {}
         for key, names in _EFF_ALIASES.items():

@@ -70,7 +70,7 @@ class VepCsq:
         """The parser for INFO ``tag``, with the field names its header ``description`` lists."""
         return cls(tag=tag, fields=header_format_fields(description))
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self._index = {name.upper(): i for i, name in enumerate(self.fields)}
         self._field_counts: Counter[int] = Counter()    # entries whose field count differs
         self._misfits: list[str] = []                  # records with entries that were not used
