@@ -39,7 +39,14 @@ class InputError(HpdError):
 
 
 class KnowledgeError(HpdError):
-    """The knowledge base (rules, panel genes, hotspots) is malformed or inconsistent."""
+    """The knowledge base (rules, panel genes, hotspots) is malformed or inconsistent.
+
+    ``problems`` lists each problem of a load on its own (the message joins them all).
+    """
+
+    def __init__(self, message: str, *, problems: list[str] | None = None, **kwargs):
+        self.problems = list(problems or [])
+        super().__init__(message, **kwargs)
 
 
 class ClinicalDataError(HpdError):

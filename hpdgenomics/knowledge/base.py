@@ -222,7 +222,8 @@ def _load_user(path: Path, mode: str, bundled: KnowledgeBase) -> KnowledgeBase:
 
     (_bundled_source, _), bundled_tables = _bundled_texts()
     tables = dict(bundled_tables)
-    table_files = doc.get("tables") if isinstance(doc.get("tables"), dict) else {}
+    raw_tables = doc.get("tables")
+    table_files = raw_tables if isinstance(raw_tables, dict) else {}
     for key, name in table_files.items():
         if key not in TABLE_KEYS:
             continue
@@ -245,9 +246,10 @@ def _load_user(path: Path, mode: str, bundled: KnowledgeBase) -> KnowledgeBase:
         clinical = [overridden_clinical.pop(r.id, r) for r in bundled.clinical_rules] + \
             list(overridden_clinical.values())
         bundled_clinical = {r.id for r in bundled.clinical_rules}
-        for rule in user_clinical:
-            if rule.id in bundled_clinical:
-                log.info("knowledge: %s replaces bundled clinical rule %s", source, rule.id)
+        for clinical_rule in user_clinical:
+            if clinical_rule.id in bundled_clinical:
+                log.info("knowledge: %s replaces bundled clinical rule %s", source,
+                         clinical_rule.id)
         copy_number = _deep_merge(thaw(bundled.copy_number), doc.get("copy_number") or {})
         name = f"{bundled.name}+{doc.get('name', '')}"
         version = f"{bundled.version}+{doc.get('version', '')}"

@@ -198,7 +198,8 @@ def read_table(text: str, kind: str, source: str, problems: Problems) -> list[tu
                          f"{len(fields)} fields, header has {len(header)}")
             continue
         raw = dict(zip(header, fields, strict=True))
-        row, ok = {}, True
+        row: dict[str, int | str | None] = {}
+        ok = True
         for column, kind_ in columns.items():
             value = raw[column].strip()
             if kind_ in ("int", "opt_int"):

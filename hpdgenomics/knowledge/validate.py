@@ -93,12 +93,10 @@ class Problems:
         if not self.items:
             return
         shown = "; ".join(self.items)
-        error = KnowledgeError(f"{len(self.items)} problem(s) in the knowledge base: {shown}",
-                               path=path,
-                               hint="fix every listed field (schema: annotations/SCHEMA.md) and "
-                                    "check with `hpdgenomics knowledge validate FILE`")
-        error.problems = list(self.items)
-        raise error
+        raise KnowledgeError(f"{len(self.items)} problem(s) in the knowledge base: {shown}",
+                             path=path, problems=self.items,
+                             hint="fix every listed field (schema: annotations/SCHEMA.md) and "
+                                  "check with `hpdgenomics knowledge validate FILE`")
 
 
 def _choices(values: Iterable[str]) -> str:
@@ -226,9 +224,9 @@ def _parse_rule(raw: Any, index: int, source: str, problems: Problems) -> Rule |
         c for i, item in enumerate(_as_list(raw.get("variant_criteria"), "variant_criteria", bad))
         if (c := _variant_criterion(item, f"variant_criteria[{i}]", bad)) is not None)
     cn_criteria = tuple(
-        c for i, item in enumerate(_as_list(raw.get("copy_number_criteria"),
+        cn for i, item in enumerate(_as_list(raw.get("copy_number_criteria"),
                                             "copy_number_criteria", bad))
-        if (c := _cn_criterion(item, f"copy_number_criteria[{i}]", genes or [], bad)) is not None)
+        if (cn := _cn_criterion(item, f"copy_number_criteria[{i}]", genes or [], bad)) is not None)
     requires_all = raw.get("requires_all") or []
     if not isinstance(requires_all, list) or not all(isinstance(r, str) for r in requires_all):
         bad("requires_all", "expected a list of rule ids")
@@ -495,6 +493,9 @@ def _parse_clinical_rule(raw: Any, index: int, source: str,
                           required=False)
     if len(problems.items) > before or criterion is None:
         return None          # a clinical rule with problems is never used
+    if not isinstance(rule_id, str) or not isinstance(evidence, str):
+        # both are required fields checked above: a missing or non-text one is a problem already
+        raise RuntimeError(f"{where}: id or evidence_level passed unchecked (a bug)")
     return ClinicalRule(id=rule_id, title=str(raw["title"]).strip(), evidence_level=evidence,
                         criterion=criterion, score_parts=tuple(parts),
                         threshold_source=str(raw["threshold_source"]).strip(),
@@ -575,6 +576,10 @@ def _clinical_criterion(item: Any, field: str, bad, rule_factors, flag_factors, 
                 ok = False
     if not ok:
         return None
+    if factor is None or operator is None or threshold is None:
+        # required fields: each missing one set ok = False above
+        raise RuntimeError(f"{field}: a missing factor, operator or threshold passed unchecked "
+                           "(a bug)")
     return ClinicalCriterion(factor=factor, operator=operator, threshold=threshold,
                              label=str(item["label"]).strip())
 
