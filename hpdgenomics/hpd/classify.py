@@ -220,11 +220,12 @@ def measure_patient(scans: ScanSelection, *, ttf_months: float | None, ttf_event
     tgk_exp = _period(*exp_args, tumour_growth_kinetics, shortest)
     pct = _period(*exp_args, lambda d0, d1, _t: percent_change(d0, d1))
     # "new" means new since the baseline scan, so the findings count only when both scans exist
-    paired = base is not None and first is not None
-    new_lesions = first.new_lesions if paired else None
-    organs = first.new_lesion_organs if paired else None
-    new_organ = first.new_organ_involved if paired else None
-    present = first.new_lesions_present if paired else None
+    paired_first = first if base is not None else None
+    paired = paired_first is not None
+    new_lesions = paired_first.new_lesions if paired_first is not None else None
+    organs = paired_first.new_lesion_organs if paired_first is not None else None
+    new_organ = paired_first.new_organ_involved if paired_first is not None else None
+    present = paired_first.new_lesions_present if paired_first is not None else None
     if paired and options.missing_new_lesions == "none" and not present:
         # a "yes" without a count is not a blank: its count stays unknown
         new_lesions = 0 if new_lesions is None else new_lesions

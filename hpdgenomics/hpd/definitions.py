@@ -183,9 +183,9 @@ def compare(quantity: Quantity, name: str, op: str, threshold: float) -> Call:
     """``quantity op threshold`` as a call (``op`` is ``>``, ``>=`` or ``<``); not evaluable when
     the quantity is unknown, with its reason.
     """
-    if not quantity.known:
-        return Call(None, quantity.reason)
     value = quantity.value
+    if value is None:
+        return Call(None, quantity.reason)
     met = {">": value > threshold, ">=": value >= threshold, "<": value < threshold}[op]
     negation = {">": "<=", ">=": "<", "<": ">="}[op]
     return Call(met, f"{name} {value:.4g} {op if met else negation} {threshold:g}")
@@ -265,7 +265,8 @@ def early_failure(m: PatientMeasures) -> Call:
 def _ratio_at_least(m: PatientMeasures, ratio: Quantity, reference: Quantity,
                     experimental: Quantity, name: str, threshold: float, strict: bool) -> Call:
     """A growth-ratio criterion, with the chosen treatment of a non-growing reference period."""
-    if (not ratio.known and reference.known and experimental.known and reference.value <= 0):
+    if (not ratio.known and reference.value is not None and experimental.value is not None
+            and reference.value <= 0):
         if m.nonpositive_reference == "accelerated":
             grows = experimental.value > 0
             return Call(grows, f"reference rate {reference.value:.4g} <= 0 and experimental rate "

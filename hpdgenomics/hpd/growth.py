@@ -93,9 +93,9 @@ def percent_change(d_start: float, d_end: float) -> Quantity:
 
 def difference(experimental: Quantity, reference: Quantity, name: str) -> Quantity:
     """experimental - reference (ΔTGR); defined whenever both are, whatever their signs."""
-    if not reference.known:
+    if reference.value is None:
         return undefined(f"{name} needs the reference value: {reference.reason}")
-    if not experimental.known:
+    if experimental.value is None:
         return undefined(f"{name} needs the experimental value: {experimental.reason}")
     return finite(experimental.value - reference.value, name)
 
@@ -107,9 +107,9 @@ def growth_ratio(experimental: Quantity, reference: Quantity, name: str) -> Quan
     infinite, or its sign flips), so it is left undefined; each definition then states how it treats
     a non-growing reference period.
     """
-    if not reference.known:
+    if reference.value is None:
         return undefined(f"{name} needs the reference value: {reference.reason}")
-    if not experimental.known:
+    if experimental.value is None:
         return undefined(f"{name} needs the experimental value: {experimental.reason}")
     if reference.value <= 0:
         return undefined(f"{name} not meaningful: reference rate {reference.value:.4g} <= 0 "

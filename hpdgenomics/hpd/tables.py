@@ -576,8 +576,14 @@ class _ScanReader:
             return None
         new_lesions, lesions_present = lesions if lesions is not None else (None, None)
         new_organs, organs_present = organs if organs is not None else (None, None)
+        if size_ne:
+            target_sum_mm = float("nan")
+        elif target is None:     # _complete has noted an empty size that is not NE
+            raise RuntimeError(f"{self.path}: line {line}: empty size passed unchecked (a bug)")
+        else:
+            target_sum_mm = target * SIZE_COLUMNS[size]
         return {"patient_id": patient, "day": days, "from_date": date is not None,
-                "target_sum_mm": float("nan") if size_ne else target * SIZE_COLUMNS[size],
+                "target_sum_mm": target_sum_mm,
                 "new_lesions": new_lesions, "new_lesion_organs": new_organs,
                 "new_lesions_present": True if lesions_present or organs_present else None,
                 "new_organ_involved": new_organ, "lesion_id": lesion_id, "line": line}
@@ -747,6 +753,8 @@ def read_hpd_inputs(measurements: str | Path, patients: str | Path, *,
     if problems:
         raise ClinicalDataError("HPD input tables cannot be used", problems=problems,
                                 hint="fix the listed lines and rerun")
+    if patient_table is None or scans is None:   # each reader notes why it returns no table
+        raise RuntimeError(f"{patients} or {measurements} gave no table and no problem (a bug)")
     log.info("read %d scans of %d patients from %s and %d patients from %s", len(scans),
              scans["patient_id"].nunique(), measurements, len(patient_table), patients)
     return HpdInputs(scans=scans, patients=patient_table, measurements_path=str(measurements),
