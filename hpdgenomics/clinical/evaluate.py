@@ -165,8 +165,9 @@ def _check(criterion: ClinicalCriterion, factors: PatientFactors | None) -> dict
 
 
 def _rule(rule: ClinicalRule, factors: PatientFactors | None) -> dict:
-    row = {"rule_id": rule.id, "title": rule.title, "evidence_level": rule.evidence_level,
-           "threshold_source": rule.threshold_source, "score": None}
+    row: dict[str, Any] = {"rule_id": rule.id, "title": rule.title,
+                           "evidence_level": rule.evidence_level,
+                           "threshold_source": rule.threshold_source, "score": None}
     if not rule.score_parts:
         row.update(_check(rule.criterion, factors))
     else:

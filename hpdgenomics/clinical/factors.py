@@ -430,8 +430,8 @@ def build_factors(raw: Mapping[str, Any], *, source: str, decimal_comma: bool = 
         factors.given[key] = _shown(value)
         if canonical_name(name) in UNIT_KEYS or (isinstance(value, str) and
                                                  FACTORS[key].units and
-                                                 _NUMBER_WITH_UNIT.match(value) and
-                                                 _NUMBER_WITH_UNIT.match(value).group(2)):
+                                                 (unit_match := _NUMBER_WITH_UNIT.match(value)) and
+                                                 unit_match.group(2)):
             factors.notes[key] = f"{_shown(value)} ({name}) read as {parsed:g} {FACTORS[key].unit}"
         if key == "metastatic_sites":
             factors.sites = parsed["sites"]

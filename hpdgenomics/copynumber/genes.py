@@ -362,7 +362,7 @@ def _call_segment_gene(data, gene: PanelGene, hits: pd.DataFrame, segments: pd.D
     level_call = call
     event_start, event_end = _event(rows.index.to_numpy(), segments, expected, thresholds, call)
     length = event_end - event_start + 1
-    focal = length <= thresholds.focal_max_length
+    focal: bool | None = length <= thresholds.focal_max_length
     if call is CopyNumberCall.AMPLIFICATION and not focal:
         call, reason = call_from_copies(value, expected, thresholds, focal=False)
         warnings.append(f"amplification-level copy number ({value:.1f}) on a broad event "
