@@ -11,6 +11,7 @@ from hpdgenomics.model import (
     VariantCall,
     VariantCriterion,
 )
+from hpdgenomics.screen.coverage import AssayCoverage
 from hpdgenomics.screen.matching import match_rules, variant_meets
 
 EGFR = Rule(
@@ -95,6 +96,14 @@ def test_deep_deletion_and_amplification_match_copy_number_criteria():
     found = {(a.rule_id, a.gene, a.consequence) for a in match_rules(RULES, [], calls).alterations}
     assert found == {("STK11_LOSS", "STK11", "deep_deletion"),
                      ("MDM2_AMP", "MDM2", "amplification")}
+
+
+def test_a_gene_less_variant_or_an_uncalled_gene_matches_nothing():
+    # a MAF row without Hugo_Symbol, and copy number not evaluable (no coverage)
+    geneless = variant(None, "p.L858R", "missense", exon=21, hotspot="p.L858R")
+    uncalled = {"MDM2": GeneCopyNumber("MDM2", None)}
+    assert match_rules(RULES, [geneless], uncalled).alterations == []
+    assert AssayCoverage("--genes", {"EGFR": 1.0}).is_covered(None) is False
 
 
 def test_co_occurrence_needs_every_component():

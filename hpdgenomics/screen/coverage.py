@@ -21,8 +21,9 @@ class AssayCoverage:
     covered_fraction: dict[str, float] = field(default_factory=dict)
     assumption: str | None = None
 
-    def is_covered(self, gene: str) -> bool:
-        return self.covered_fraction.get(gene, 0.0) > 0.0
+    def is_covered(self, gene: str | None) -> bool:
+        """Whether the assay covers any coding base of ``gene`` (never for a gene-less call)."""
+        return gene is not None and self.covered_fraction.get(gene, 0.0) > 0.0
 
     def describe(self, gene: str) -> str:
         if self.assumption:

@@ -314,15 +314,20 @@ def _missing_input_assumptions(inputs: ScreenInputs) -> list[str]:
 def _sample_id(inputs: ScreenInputs, vcf_result, cn_data) -> str:
     """The report's sample id: as given, else the VCF's sample, the copy-number file's, or the
     file name."""
-    return inputs.sample_id or (vcf_result.sample if vcf_result else None) or \
-        (cn_data.sample if cn_data and cn_data.sample else None) or \
-        Path(inputs.vcf or inputs.cnv).name.split(".")[0]
+    named = inputs.sample_id or (vcf_result.sample if vcf_result else None) or \
+        (cn_data.sample if cn_data and cn_data.sample else None)
+    if named:
+        return named
+    source = inputs.vcf or inputs.cnv
+    if source is None:    # screen_sample refuses inputs without a VCF and a copy-number file
+        raise RuntimeError("no VCF and no copy-number file to name the sample after (a bug)")
+    return Path(source).name.split(".")[0]
 
 
 def _thresholds(inputs: ScreenInputs, kb: KnowledgeBase, coverage: AssayCoverage,
                 cn_thresholds) -> dict:
     """The report's ``thresholds``: the FILTER policy, splice window, coverage, copy number."""
-    thresholds = {
+    thresholds: dict[str, object] = {
         "vcf_filter": "all FILTER values" if inputs.include_filtered else "PASS (or '.') only",
         "unannotated_splice_window_bp": SPLICE_WINDOW_BP,
         "assay_coverage": coverage.source,
@@ -428,7 +433,8 @@ def could_meet(variant: VariantCall, criterion: VariantCriterion,
     if criterion.hotspot:
         return False
     if criterion.protein_changes and not criterion.protein_pattern and hotspot_changes is not None:
-        if set(criterion.protein_changes) <= hotspot_changes.get(variant.gene, set()):
+        if variant.gene is not None and \
+                set(criterion.protein_changes) <= hotspot_changes.get(variant.gene, set()):
             return False
     if criterion.consequences and not _UNDETERMINED_COULD_BE & set(criterion.consequences):
         return False
@@ -591,7 +597,7 @@ def _rule_result(rule: Rule, alterations, rule_gaps, cn_gaps, rules_by_id) -> Ru
 def _gene_result(gene, rules, alterations, rule_gaps, cn_gaps, gene_cns) -> GeneResult:
     rules_of_gene = gene_rules(gene, rules)
     # the gene's variants are not evaluable when any of its variant rules cannot assess them
-    variant_gaps = {}
+    variant_gaps: dict[str, str] = {}
     for rule in rules_of_gene:
         if gene in _rule_genes(rule)[0] and gene in rule_gaps[rule.id]:
             variant_gaps.setdefault(gene, rule_gaps[rule.id][gene])

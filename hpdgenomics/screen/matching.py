@@ -23,7 +23,7 @@ from ..model import (
 from ..report.model import CAUTION_ORDER, Alteration, citation_dict, copy_number_dict
 
 LOH_QUALIFYING = TRUNCATING | {Consequence.MISSENSE}
-GRADE_ORDER = {"strong": 2, "supporting": 1}
+GRADE_ORDER: dict[str | None, int] = {"strong": 2, "supporting": 1}   # no grade ranks 0
 
 
 def _strip_p(change: str | None) -> str | None:
@@ -90,6 +90,16 @@ def _variant_fields(variant: VariantCall) -> dict:
                 annotation_source=variant.annotation_source)
 
 
+def _change_text(alteration: Alteration) -> str:
+    """The protein change of a matched alteration, else its consequence in words."""
+    if alteration.protein_change:
+        return alteration.protein_change
+    if alteration.consequence is None:   # every match above records its consequence
+        raise RuntimeError(f"{alteration.rule_id}: {alteration.gene} alteration without a "
+                           "consequence (a bug)")
+    return alteration.consequence.replace("_", " ")
+
+
 def describe_variant(variant: VariantCall) -> str:
     change = variant.protein_change or variant.hgvsc or variant.consequence.value
     if variant.pos is None:
@@ -117,7 +127,7 @@ def match_rules(rules: tuple[Rule, ...], variants: list[VariantCall],
         rule_matched: set[int] = set()
         for variant in variants:
             criterion = first_variant_criterion(variant, rule)
-            if criterion is None:
+            if criterion is None or variant.gene is None:   # a gene-less variant matches no rule
                 continue
             matched.add(id(variant))
             rule_matched.add(id(variant))
@@ -150,10 +160,10 @@ def match_rules(rules: tuple[Rule, ...], variants: list[VariantCall],
                         note="a heterozygous variant plus loss of the other allele"))
 
         for gene_cn in gene_copy_numbers.values():
-            criterion = first_copy_number_criterion(gene_cn, rule)
-            if criterion is None:
+            cn_criterion = first_copy_number_criterion(gene_cn, rule)
+            if cn_criterion is None or gene_cn.call is None:   # no call matches no criterion
                 continue
-            found.append(Alteration(**_base(rule, gene_cn.gene, criterion, "copy_number"),
+            found.append(Alteration(**_base(rule, gene_cn.gene, cn_criterion, "copy_number"),
                                     consequence=gene_cn.call.value,
                                     copy_number=copy_number_dict(gene_cn)))
         by_rule[rule.id] = found
@@ -164,8 +174,7 @@ def match_rules(rules: tuple[Rule, ...], variants: list[VariantCall],
             continue
         parts = [by_rule.get(rule_id, []) for rule_id in rule.requires_all]
         if all(parts):
-            components = [f"{a.rule_id}: {a.gene} "
-                          f"{a.protein_change or a.consequence.replace('_', ' ')}"
+            components = [f"{a.rule_id}: {a.gene} {_change_text(a)}"
                           for part in parts for a in part]
             genes = sorted({a.gene for part in parts for a in part})
             # Each component contributes its best match, and the combination is only as strong
