@@ -98,7 +98,7 @@ def _yaml(text: str, path: Path) -> dict[str, Any]:
     from ..knowledge.loader import parse_yaml
     from ..knowledge.validate import Problems
 
-    problems = Problems()  # type: ignore[no-untyped-call]  # knowledge/validate.py: unannotated
+    problems = Problems()
     doc = parse_yaml(text, str(path), problems)   # bounded: aliases and expansion
     if problems:
         raise ClinicalDataError("not a usable YAML file", problems=problems.items, path=path,

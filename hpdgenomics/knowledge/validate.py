@@ -76,7 +76,7 @@ CONTRAINDICATION_RE = re.compile(r"contraindicat", re.IGNORECASE)
 class Problems:
     """Collects problems of one load; each entry already names file, rule and field."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.items: list[str] = []
 
     def add(self, source: str, where: str, message: str) -> None:
