@@ -181,3 +181,14 @@ def test_variant_calls_for_the_rule_engine():
     assert stk11.consequence is Consequence.NONSENSE and stk11.vaf == 0.0
     with pytest.raises(InputError, match="'S9' has no rows"):
         maf_to_variant_calls(table.df, "S9")
+
+
+def test_blank_lines_are_not_rows_and_keep_later_lines_exact():
+    # blank lines (empty, or only tabs) between rows: not counted as rows, and the rows after
+    # them keep their own file lines; a row with several problems lists them in reading order
+    table = read_maf(FIXTURES / "maf_blank_lines_between_rows.maf", on_invalid="skip")
+    assert table.rows_read == 3 and table.df.source_line.tolist() == [3, 5]
+    assert table.rejected == [(7, "Variant_Classification 'Missense_Mutaton' is not a MAF "
+                                  "classification; position 999,999,999 lies beyond the end of "
+                                  "chromosome 17 in GRCh38 (length 83,257,441); t_alt_count 25 "
+                                  "exceeds t_depth 20")]

@@ -69,7 +69,7 @@ import pandas as pd
 from ..errors import InputError, UsageError
 from ..genome import CHROM_LENGTHS, normalize_build, normalize_chrom
 from ..model import Consequence, VariantCall
-from .table import find_column, read_delimited
+from .table import DelimitedTable, find_column, read_delimited
 from .text import sha256_file
 from .vocabulary import MAF_MISSING_VALUES
 
@@ -247,6 +247,69 @@ def _one_letter(text: str) -> str | None:
     return text
 
 
+@dataclass
+class _Rows:
+    """The MAF's data rows (blank rows left out) and what reading them found: per row index the
+    reasons to reject it (in the order found), and the file's warnings."""
+
+    raw: pd.DataFrame
+    lines: pd.Series                                 # 1-based file line of each row
+    reasons: dict[int, list[str]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def reject(self, mask: pd.Series, why: str | Callable[[int], str]) -> None:
+        """Add ``why`` (text, or made from the row index) to the reasons of each row in ``mask``."""
+        for index in mask[mask].index:
+            self.reasons.setdefault(index, []).append(why(index) if callable(why) else why)
+
+    def text(self, name: str) -> pd.Series:
+        """The column meant by ``name`` as text; empty strings when the MAF has no such column."""
+        column = _column(self.raw, name)
+        if column is None:
+            return pd.Series([""] * len(self.raw), index=self.raw.index, dtype=object)
+        return self.raw[column]
+
+
+@dataclass
+class _Coordinates:
+    """Each row's normalised chromosome and whole positions (missing where not given)."""
+
+    chrom: pd.Series
+    pos: pd.Series
+    end: pd.Series
+
+
+@dataclass
+class _Alleles:
+    """Each row's reference and tumour alleles, its alternative allele and whether it has none."""
+
+    ref: pd.Series
+    allele2: pd.Series
+    alt: pd.Series
+    no_alt: pd.Series
+
+
+@dataclass
+class _Counts:
+    """Each row's read depth, alternative read count and VAF."""
+
+    depth: pd.Series
+    alt_depth: pd.Series
+    vaf: pd.Series
+
+
+@dataclass
+class _Annotations:
+    """Each row's optional annotations: never reasons to reject a row."""
+
+    protein_text: pd.Series
+    protein: pd.Series
+    transcript: pd.Series
+    exon: pd.Series
+    hgvsc: pd.Series
+    filter: pd.Series
+
+
 def read_maf(path: str | Path, *, on_invalid: str = "error",
              build_for_rows: str | None = None) -> MafTable:
     """Read a MAF into :data:`MAF_SCHEMA` (see the module docstring for every rule).
@@ -258,66 +321,110 @@ def read_maf(path: str | Path, *, on_invalid: str = "error",
         raise UsageError(f"on_invalid {on_invalid!r} is not one of error, skip")
     path = Path(path)
     table = read_delimited(path, what="MAF", kind="maf")
-    raw = table.df
-    lacking = [name for name in REQUIRED_COLUMNS if _column(raw, name) is None]
+    _require_columns(table, path)
+    rows = _data_rows(table)
+    sample, gene = _sample_and_gene(rows)
+    classification, consequence = _classification(rows)
+    coordinates = _coordinates(rows)
+    alleles = _alleles(rows)
+    build = _builds(rows)
+    _check_chromosome_ends(rows, coordinates, build, build_for_rows)
+    counts = _read_counts(rows)
+    annotations = _annotations(rows)
+    df = pd.DataFrame({
+        "sample_id": sample.str.strip(), "gene": gene.str.strip(), "chrom": coordinates.chrom,
+        "pos": coordinates.pos, "end": coordinates.end, "ref": alleles.ref, "alt": alleles.alt,
+        "variant_classification": classification.str.strip(), "consequence": consequence,
+        "protein_change": annotations.protein, "hgvsc": annotations.hgvsc,
+        "transcript": annotations.transcript, "exon": annotations.exon, "vaf": counts.vaf,
+        "depth": counts.depth, "alt_depth": counts.alt_depth, "build": build,
+        "filter": annotations.filter, "source_line": rows.lines,
+    }, index=rows.raw.index)
+    no_variant = _no_variant_rows(rows, path, gene, alleles, annotations.protein_text)
+    rejected = _apply_policy(rows, path, on_invalid, no_variant)
+    df = df.drop(index=list(rows.reasons) + no_variant)
+    file_build = _one_build(df, path)
+    _warn_duplicates(rows, df)
+    df = df.astype(MAF_SCHEMA).reset_index(drop=True)
+    for message in rows.warnings:
+        if not (no_variant and message.startswith(f"{len(no_variant)} row(s) have no alt")):
+            log.info("%s: %s", path, message)
+    return MafTable(path=str(path), sha256=sha256_file(path), df=df, build=file_build,
+                    comments=table.comments, rows_read=int(len(rows.raw)), rejected=rejected,
+                    warnings=rows.warnings)
+
+
+def _require_columns(table: DelimitedTable, path: Path) -> None:
+    """InputError naming the :data:`REQUIRED_COLUMNS` the MAF lacks."""
+    lacking = [name for name in REQUIRED_COLUMNS if _column(table.df, name) is None]
     if lacking:
         raise InputError(f"MAF lacks required column(s) {', '.join(lacking)}", path=path,
                          where=f"header, line {table.header_line}",
                          hint="a MAF needs Hugo_Symbol, Tumor_Sample_Barcode and "
                               "Variant_Classification; is this a MAF?")
-    blank = (raw == "").all(axis=1)
-    raw = raw[~blank]
-    lines = pd.Series(table.header_line + 1 + raw.index.to_numpy(), index=raw.index)
-    reasons: dict[int, list[str]] = {}
-    warnings: list[str] = []
 
-    def reject(mask: pd.Series, why: str | Callable[[int], str]) -> None:
-        for index in mask[mask].index:
-            reasons.setdefault(index, []).append(why(index) if callable(why) else why)
 
-    def text(name: str) -> pd.Series:
-        column = _column(raw, name)
-        if column is None:
-            return pd.Series([""] * len(raw), index=raw.index, dtype=object)
-        return raw[column]
+def _data_rows(table: DelimitedTable) -> _Rows:
+    """The table's rows without its blank ones, each with its file line."""
+    raw = table.df
+    raw = raw[~(raw == "").all(axis=1)]
+    return _Rows(raw, pd.Series(table.header_line + 1 + raw.index.to_numpy(), index=raw.index))
 
-    sample = text("Tumor_Sample_Barcode")
-    gene = text("Hugo_Symbol")
-    reject(~_present(sample), "blank Tumor_Sample_Barcode")
-    reject(~_present(gene), "blank Hugo_Symbol")
 
-    classification = text("Variant_Classification")
+def _sample_and_gene(rows: _Rows) -> tuple[pd.Series, pd.Series]:
+    """Tumor_Sample_Barcode and Hugo_Symbol; rows with either blank are rejected."""
+    sample = rows.text("Tumor_Sample_Barcode")
+    gene = rows.text("Hugo_Symbol")
+    rows.reject(~_present(sample), "blank Tumor_Sample_Barcode")
+    rows.reject(~_present(gene), "blank Hugo_Symbol")
+    return sample, gene
+
+
+def _classification(rows: _Rows) -> tuple[pd.Series, pd.Series]:
+    """Variant_Classification and its Consequence value; unknown classes are rejected."""
+    classification = rows.text("Variant_Classification")
     consequence = _per_value(classification, lambda v: _CLASSIFICATION_LOOKUP.get(
         v.strip().lower()) if isinstance(v, str) else None)
-    reject(consequence.isna(),
-           lambda i: f"Variant_Classification {classification[i]!r} is not a MAF classification")
+    rows.reject(consequence.isna(),
+                lambda i: f"Variant_Classification {classification[i]!r} is not a MAF "
+                          "classification")
+    return classification, consequence
 
-    # Coordinates: optional, but what is given must be whole.
-    chrom_raw = text("Chromosome")
-    start_raw = text("Start_Position")
-    end_raw = text("End_Position")
+
+def _coordinates(rows: _Rows) -> _Coordinates:
+    """Chromosome and positions: optional, but what is given must be whole and in order."""
+    chrom_raw = rows.text("Chromosome")
+    start_raw = rows.text("Start_Position")
+    end_raw = rows.text("End_Position")
     has_chrom, has_start, has_end = _present(chrom_raw), _present(start_raw), _present(end_raw)
-    reject(has_chrom != has_start, "Chromosome and Start_Position must be given together")
+    rows.reject(has_chrom != has_start, "Chromosome and Start_Position must be given together")
     start_whole, end_whole = start_raw.str.match(_INTEGER), end_raw.str.match(_INTEGER)
-    reject(has_start & ~start_whole,
-           lambda i: f"Start_Position {start_raw[i]!r} is not a whole number of at most 15 digits")
-    reject(has_end & ~end_whole,
-           lambda i: f"End_Position {end_raw[i]!r} is not a whole number of at most 15 digits")
+    rows.reject(has_start & ~start_whole,
+                lambda i: f"Start_Position {start_raw[i]!r} is not a whole number of at most 15 "
+                          "digits")
+    rows.reject(has_end & ~end_whole,
+                lambda i: f"End_Position {end_raw[i]!r} is not a whole number of at most 15 "
+                          "digits")
     pos = pd.to_numeric(start_raw.where(has_start & start_whole),
                         errors="coerce").astype("Int64")
     end = pd.to_numeric(end_raw.where(has_end & end_whole), errors="coerce").astype("Int64")
-    reject((end < pos).fillna(False).astype(bool),
-           lambda i: f"End_Position {end[i]} is before Start_Position {pos[i]}")
-    reject((pos < 1).fillna(False).astype(bool), "Start_Position below 1 (MAF is 1-based)")
+    rows.reject((end < pos).fillna(False).astype(bool),
+                lambda i: f"End_Position {end[i]} is before Start_Position {pos[i]}")
+    rows.reject((pos < 1).fillna(False).astype(bool), "Start_Position below 1 (MAF is 1-based)")
     chrom = _per_value(chrom_raw.where(has_chrom),
                        lambda c: None if c is None or c != c else
                        {"23": "X", "24": "Y"}.get(normalize_chrom(c), normalize_chrom(c)))
     if has_chrom.any() and chrom_raw[has_chrom].str.strip().isin(["23", "24"]).any():
-        warnings.append("chromosomes 23/24 read as X/Y (TCGA numeric convention)")
+        rows.warnings.append("chromosomes 23/24 read as X/Y (TCGA numeric convention)")
+    return _Coordinates(chrom, pos, end)
 
-    ref = text("Reference_Allele").where(lambda s: _present(s))
-    allele1 = text("Tumor_Seq_Allele1")
-    allele2 = text("Tumor_Seq_Allele2")
+
+def _alleles(rows: _Rows) -> _Alleles:
+    """Reference, alternative (Allele2, else Allele1) and the rows whose tumour alleles all
+    equal the reference."""
+    ref = rows.text("Reference_Allele").where(lambda s: _present(s))
+    allele1 = rows.text("Tumor_Seq_Allele1")
+    allele2 = rows.text("Tumor_Seq_Allele2")
     alt = allele2.where(_present(allele2) & (allele2 != ref), allele1)
     alt = alt.where(_present(alt.fillna("")) & (alt != ref))
     # A row whose tumour alleles all equal the reference describes no variant, whatever its
@@ -329,9 +436,13 @@ def read_maf(path: str | Path, *, on_invalid: str = "error",
     no_alt = ref.notna() & allele_given & \
         (~_present(allele1) | (allele1.map(upper) == upper_ref)) & \
         (~_present(allele2) | (allele2.map(upper) == upper_ref))
+    return _Alleles(ref, allele2, alt, no_alt)
 
-    # Build, per row; one file should hold one build.
-    build_raw = text("NCBI_Build")
+
+def _builds(rows: _Rows) -> pd.Series:
+    """Each row's NCBI_Build as GRCh37/GRCh38 (None when not given); other builds are
+    rejected."""
+    build_raw = rows.text("NCBI_Build")
     builds: dict[str, str | None] = {}
     for value in build_raw[_present(build_raw)].unique():
         try:
@@ -339,18 +450,35 @@ def read_maf(path: str | Path, *, on_invalid: str = "error",
         except UsageError:
             builds[value] = None
     build = _per_value(build_raw, builds.get)
-    reject(_present(build_raw) & build.isna(),
-           lambda i: f"NCBI_Build {build_raw[i]!r} is not GRCh37 or GRCh38")
+    rows.reject(_present(build_raw) & build.isna(),
+                lambda i: f"NCBI_Build {build_raw[i]!r} is not GRCh37 or GRCh38")
+    return build
 
-    # A position past the end of its chromosome (the VCF reader's check, genome.CHROM_LENGTHS):
-    # in the row's build, else the given one, else past the end in both builds.
+
+def _check_chromosome_ends(rows: _Rows, coordinates: _Coordinates, build: pd.Series,
+                           build_for_rows: str | None) -> None:
+    """Reject a position past the end of its chromosome (the VCF reader's check,
+    genome.CHROM_LENGTHS): in the row's build, else the given one, else in both builds."""
+    chrom = coordinates.chrom
     default_build = normalize_build(build_for_rows) if build_for_rows else None
-    last = end.fillna(pos)
+    last = coordinates.end.fillna(coordinates.pos)
     placed = last.notna() & chrom.notna()
-    row_builds = build.where(build.notna(), default_build)
-    # the longest the row's chromosome may be: in its build, else in every build (unknown
-    # chromosomes and builds: no limit)
-    limit = pd.Series(np.inf, index=raw.index)
+    limit = _chromosome_limits(chrom, build.where(build.notna(), default_build))
+    past = placed & (last.astype(float) > limit)
+    for index in past[past].index:
+        row_build = build[index] or default_build
+        lengths = ([CHROM_LENGTHS[row_build].get(chrom[index])] if row_build else
+                   [CHROM_LENGTHS[b].get(chrom[index]) for b in CHROM_LENGTHS])
+        rows.reasons.setdefault(index, []).append(
+            f"position {int(last[index]):,} lies beyond the end of chromosome {chrom[index]} "
+            + (f"in {row_build} (length {lengths[0]:,})" if row_build else
+               f"in both GRCh37 and GRCh38 (lengths {lengths[0]:,} and {lengths[1]:,})"))
+
+
+def _chromosome_limits(chrom: pd.Series, row_builds: pd.Series) -> pd.Series:
+    """The longest each row's chromosome may be: in its build, else in every build (unknown
+    chromosomes and builds: no limit)."""
+    limit = pd.Series(np.inf, index=chrom.index)
     for known in CHROM_LENGTHS:
         lengths = chrom.map(CHROM_LENGTHS[known]).astype(float)
         in_build = (row_builds == known).fillna(False).astype(bool)
@@ -360,20 +488,15 @@ def read_maf(path: str | Path, *, on_invalid: str = "error",
         each = pd.concat([chrom[unbuilt].map(CHROM_LENGTHS[b]).astype(float)
                           for b in CHROM_LENGTHS], axis=1)
         limit[unbuilt] = each.max(axis=1).where(each.notna().all(axis=1), np.inf)
-    past = placed & (last.astype(float) > limit)
-    for index in past[past].index:
-        row_build = build[index] or default_build
-        lengths = ([CHROM_LENGTHS[row_build].get(chrom[index])] if row_build else
-                   [CHROM_LENGTHS[b].get(chrom[index]) for b in CHROM_LENGTHS])
-        reasons.setdefault(index, []).append(
-            f"position {int(last[index]):,} lies beyond the end of chromosome {chrom[index]} "
-            + (f"in {row_build} (length {lengths[0]:,})" if row_build else
-               f"in both GRCh37 and GRCh38 (lengths {lengths[0]:,} and {lengths[1]:,})"))
+    return limit
 
-    # Read counts.
+
+def _read_counts(rows: _Rows) -> _Counts:
+    """t_depth, t_ref_count, t_alt_count as whole numbers, and the VAF; counts that are not
+    whole, or more alternative reads than the depth, are rejected."""
     counts = {}
     for name in ("t_depth", "t_ref_count", "t_alt_count"):
-        values = text(name)
+        values = rows.text(name)
         given = _present(values)
         # read counts repeat a lot: each distinct text is matched once
         whole = _per_value(values, lambda v: bool(isinstance(v, str) and _INTEGER.match(v))
@@ -382,86 +505,106 @@ def read_maf(path: str | Path, *, on_invalid: str = "error",
         def not_whole(index: int, name: str = name, values: pd.Series = values) -> str:
             return f"{name} {values[index]!r} is not a whole number of at most 15 digits"
 
-        reject(given & ~whole, not_whole)
+        rows.reject(given & ~whole, not_whole)
         counts[name] = _numbers(values.where(given & whole)).astype("Int64")
     depth = counts["t_depth"].fillna(counts["t_ref_count"] + counts["t_alt_count"])
     alt_depth = counts["t_alt_count"]
-    reject((alt_depth > depth).fillna(False).astype(bool),
-           lambda i: f"t_alt_count {alt_depth[i]} exceeds t_depth {depth[i]}")
+    rows.reject((alt_depth > depth).fillna(False).astype(bool),
+                lambda i: f"t_alt_count {alt_depth[i]} exceeds t_depth {depth[i]}")
     with np.errstate(divide="ignore", invalid="ignore"):
         vaf = (alt_depth.astype(float) / depth.astype(float)).where(depth > 0)
+    return _Counts(depth, alt_depth, vaf)
 
-    # Protein change, transcript, exon: optional annotations, never reasons to reject.
+
+def _annotations(rows: _Rows) -> _Annotations:
+    """Protein change, transcript, exon, HGVSc and FILTER; unreadable values become missing
+    with a warning."""
+    raw = rows.raw
     protein_text = _first_present(raw, _PROTEIN_COLUMNS)
     unique = {value: _one_letter(value) for value in protein_text.dropna().unique()}
     protein = _per_value(protein_text, lambda v: None if v is None else unique[v])
     unconverted = [v for v, converted in unique.items() if converted is None]
     if unconverted:
-        warnings.append(f"{len(unconverted)} protein change(s) could not be converted to "
-                        f"one-letter HGVS and are left empty (e.g. {unconverted[0]!r})")
+        rows.warnings.append(f"{len(unconverted)} protein change(s) could not be converted to "
+                             f"one-letter HGVS and are left empty (e.g. {unconverted[0]!r})")
     transcript = _per_value(_first_present(raw, _TRANSCRIPT_COLUMNS),
                             lambda v: None if v is None else v.split(".")[0].strip())
-    exon_text = _first_present(raw, _EXON_COLUMNS)
+    hgvsc = _per_value(_first_present(raw, ("HGVSc",)),
+                       lambda v: None if v is None else v.split(":")[-1].strip())
+    return _Annotations(protein_text, protein, transcript, _exons(rows), hgvsc,
+                        _first_present(raw, ("FILTER",)))
+
+
+def _exons(rows: _Rows) -> pd.Series:
+    """The exon number before ``/`` (Exon_Number, else EXON); an unreadable one (a spreadsheet
+    date) becomes missing with a warning."""
+    exon_text = _first_present(rows.raw, _EXON_COLUMNS)
     exon_match = _per_value(exon_text, lambda v: None if v is None else _EXON.match(v))
     exon = _per_value(exon_match, lambda m: None if m is None else int(m.group(1))).astype("Int64")
     bad_exon = exon_text.notna() & exon_match.isna()
     if bad_exon.any():
         dates = exon_text[bad_exon].str.match(_EXCEL_DATE)
         example = exon_text[bad_exon].iloc[0]
-        warnings.append(f"{int(bad_exon.sum())} exon number(s) unreadable and left empty (e.g. "
-                        f"{example!r} at line {int(lines[bad_exon].iloc[0])}"
-                        + (f"; {int(dates.sum())} look like spreadsheet dates made from 'n/N'"
-                           if dates.any() else "") + ")")
-    hgvsc = _per_value(_first_present(raw, ("HGVSc",)),
-                       lambda v: None if v is None else v.split(":")[-1].strip())
-    filter_values = _first_present(raw, ("FILTER",))
+        rows.warnings.append(
+            f"{int(bad_exon.sum())} exon number(s) unreadable and left empty (e.g. "
+            f"{example!r} at line {int(rows.lines[bad_exon].iloc[0])}"
+            + (f"; {int(dates.sum())} look like spreadsheet dates made from 'n/N'"
+               if dates.any() else "") + ")")
+    return exon
 
-    df = pd.DataFrame({
-        "sample_id": sample.str.strip(), "gene": gene.str.strip(), "chrom": chrom, "pos": pos,
-        "end": end, "ref": ref, "alt": alt, "variant_classification": classification.str.strip(),
-        "consequence": consequence, "protein_change": protein, "hgvsc": hgvsc,
-        "transcript": transcript, "exon": exon, "vaf": vaf, "depth": depth,
-        "alt_depth": alt_depth, "build": build, "filter": filter_values, "source_line": lines,
-    }, index=raw.index)
 
-    no_variant = [i for i in no_alt[no_alt].index if i not in reasons]
+def _no_variant_rows(rows: _Rows, path: Path, gene: pd.Series, alleles: _Alleles,
+                     protein_text: pd.Series) -> list[int]:
+    """The rows, not otherwise rejected, that describe no variant; warned of (also logged)."""
+    no_alt = alleles.no_alt
+    no_variant = [i for i in no_alt[no_alt].index if i not in rows.reasons]
     if no_variant:
         first = no_variant[0]
-        warnings.append(f"{len(no_variant)} row(s) have no alternative allele (Tumor_Seq_Allele1/2 "
-                        f"equal Reference_Allele, e.g. line {int(lines[first])}: "
-                        f"{gene[first]} {ref[first]}>{allele2[first]}"
-                        f"{' ' + protein_text[first] if protein_text[first] else ''}); they "
-                        "describe no variant and are left out")
-        log.warning("%s: %s", path, warnings[-1])
-    dropped = [(int(lines[i]), "no alternative allele: Tumor_Seq_Allele1/2 equal "
-                               "Reference_Allele") for i in no_variant]
-    rejected = sorted((int(lines[i]), "; ".join(why)) for i, why in reasons.items())
+        rows.warnings.append(
+            f"{len(no_variant)} row(s) have no alternative allele (Tumor_Seq_Allele1/2 "
+            f"equal Reference_Allele, e.g. line {int(rows.lines[first])}: "
+            f"{gene[first]} {alleles.ref[first]}>{alleles.allele2[first]}"
+            f"{' ' + protein_text[first] if protein_text[first] else ''}); they "
+            "describe no variant and are left out")
+        log.warning("%s: %s", path, rows.warnings[-1])
+    return no_variant
+
+
+def _apply_policy(rows: _Rows, path: Path, on_invalid: str,
+                  no_variant: list[int]) -> list[tuple[int, str]]:
+    """``on_invalid="error"``: one InputError listing the rejected rows; else every row left
+    out (rejected, or describing no variant) as (line, reasons), by line."""
+    rejected = sorted((int(rows.lines[i]), "; ".join(why)) for i, why in rows.reasons.items())
     if rejected and on_invalid == "error":
         shown = "; ".join(f"line {line}: {why}" for line, why in rejected[:20])
         more = f" (+{len(rejected) - 20} more)" if len(rejected) > 20 else ""
         raise InputError(f"{len(rejected)} row(s) cannot be read: {shown}{more}", path=path,
                          hint="fix the rows named, or read with on_invalid='skip' to leave them "
                               "out (they are then listed in the record accounting)")
-    df = df.drop(index=list(reasons) + no_variant)
-    rejected = sorted(rejected + dropped)
+    dropped = [(int(rows.lines[i]), "no alternative allele: Tumor_Seq_Allele1/2 equal "
+                                    "Reference_Allele") for i in no_variant]
+    return sorted(rejected + dropped)
+
+
+def _one_build(df: pd.DataFrame, path: Path) -> str | None:
+    """The one build of the kept rows (None if no row says); InputError when they mix builds."""
     file_builds = sorted(set(df["build"].dropna()))
     if len(file_builds) > 1:
         per_build = Counter(df["build"].dropna())
         listed = ", ".join(f"{b}: {n} rows" for b, n in sorted(per_build.items()))
         raise InputError(f"MAF mixes genome builds ({listed})", path=path,
                          hint="split the file by NCBI_Build or lift it over to one build")
+    return str(file_builds[0]) if file_builds else None
+
+
+def _warn_duplicates(rows: _Rows, df: pd.DataFrame) -> None:
+    """Warn of kept rows that repeat a sample's variant listed before them (they are kept)."""
     duplicated = df.duplicated(subset=["sample_id", "chrom", "pos", "ref", "alt"], keep="first") \
         & df["pos"].notna()
     if duplicated.any():
-        warnings.append(f"{int(duplicated.sum())} row(s) repeat a sample's variant already listed "
-                        f"(e.g. line {int(df.loc[duplicated, 'source_line'].iloc[0])}); kept")
-    df = df.astype(MAF_SCHEMA).reset_index(drop=True)
-    for message in warnings:
-        if not (no_variant and message.startswith(f"{len(no_variant)} row(s) have no alt")):
-            log.info("%s: %s", path, message)
-    return MafTable(path=str(path), sha256=sha256_file(path), df=df,
-                    build=file_builds[0] if file_builds else None, comments=table.comments,
-                    rows_read=int(len(raw)), rejected=rejected, warnings=warnings)
+        rows.warnings.append(f"{int(duplicated.sum())} row(s) repeat a sample's variant already "
+                             f"listed (e.g. line {int(df.loc[duplicated, 'source_line'].iloc[0])}"
+                             "); kept")
 
 
 def _none(value: Any) -> Any:
