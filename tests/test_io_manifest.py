@@ -108,3 +108,13 @@ def test_a_quote_left_open_is_refused_rather_than_swallowing_the_next_samples(tm
     manifest.write_text('sample_id\tvcf\nS1\t"a.vcf"\nS2\tb.vcf\n')
     assert [(row.sample_id, row.line) for row in read_manifest(manifest, sample_sheet=True)] \
         == [("S1", 2), ("S2", 3)]
+
+
+def test_a_quote_left_open_before_a_long_tail_is_an_input_error(tmp_path):
+    # bug before this test: past 128 KiB the csv module stops with "field larger than field
+    # limit", which escaped as a bare csv.Error (a traceback and exit 1 from the CLI)
+    manifest = tmp_path / "sheet.tsv"
+    manifest.write_text('sample_id\tvcf\nS1\t"a.vcf\n'
+                        + "".join(f"S{i}\tb{i}.vcf\n" for i in range(2, 20000)))
+    with pytest.raises(InputError, match=r"\(line 2\): a double quote opened on this line"):
+        read_manifest(manifest, sample_sheet=True)

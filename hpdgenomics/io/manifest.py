@@ -194,13 +194,21 @@ def read_manifest(path: str | Path, *, sample_sheet: bool = False) -> list[Manif
     file_stems: dict[str, tuple[str, int]] = {}    # casefolded report stem -> (sample_id, line)
     # manifests hold no quoted multi-line fields, so the n-th record is the n-th data line; a
     # quote left open would pull the following lines into one field and drop their samples
-    records = list(reader)
+    try:
+        records = list(reader)
+    except csv.Error as exc:
+        # past 128 KiB the csv module gives up on a field ("field larger than field limit"):
+        # with a quote left open that is the quote's doing, otherwise the line is unreadable
+        opened = next((number for number, line in numbered if line.count('"') % 2), None)
+        if opened is None:
+            line = numbered[min(reader.line_num, len(numbered)) - 1][0]
+            raise InputError(f"line cannot be split into fields ({exc})", path=path,
+                             where=f"line {line}", hint="check the line's quotes and tabs"
+                             ) from None
+        raise _open_quote(path, opened) from None
     if len(records) != len(numbered) - 1:
-        opened = next((number for number, line in numbered[1:] if line.count('"') % 2),
-                      header_number)
-        raise InputError("a double quote opened on this line is not closed on it, so the lines "
-                         "after it would be read as one value", path=path, where=f"line {opened}",
-                         hint="remove the stray double quote (or close it on the same line)")
+        raise _open_quote(path, next((number for number, line in numbered[1:]
+                                      if line.count('"') % 2), header_number))
     for (index, _), raw in zip(numbered[1:], records, strict=True):
         record = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
         row = _manifest_row(record, index, path, sample_sheet, seen, file_stems, problems)
@@ -212,6 +220,13 @@ def read_manifest(path: str | Path, *, sample_sheet: bool = False) -> list[Manif
         raise InputError(f"{len(problems)} problem(s) in the manifest: {shown}", path=path,
                          hint="fix every line named and rerun")
     return rows
+
+
+def _open_quote(path: Path, line: int) -> InputError:
+    """The error for a double quote opened on ``line`` and not closed on it."""
+    return InputError("a double quote opened on this line is not closed on it, so the lines "
+                      "after it would be read as one value", path=path, where=f"line {line}",
+                      hint="remove the stray double quote (or close it on the same line)")
 
 
 def _manifest_row(record: dict[str, str], index: int, path: Path, sample_sheet: bool,
