@@ -118,3 +118,33 @@ def test_a_quote_left_open_before_a_long_tail_is_an_input_error(tmp_path):
                         + "".join(f"S{i}\tb{i}.vcf\n" for i in range(2, 20000)))
     with pytest.raises(InputError, match=r"\(line 2\): a double quote opened on this line"):
         read_manifest(manifest, sample_sheet=True)
+
+
+def test_a_row_of_empty_fields_is_a_blank_line_in_either_separator(tmp_path):
+    # the shared row splitter's rule (issue 13): a spreadsheet's empty row ',,' in a .csv
+    # manifest is skipped like '\t\t' in a tab-separated one (it was an 'empty sample_id' before)
+    vcf = EXAMPLE / "vcf" / "S01.vcf"
+    csv_manifest = tmp_path / "manifest.csv"
+    csv_manifest.write_text(f"sample_id,vcf\n,,\nS01,{vcf}\n")
+    tsv_manifest = tmp_path / "manifest.tsv"
+    tsv_manifest.write_text(f"sample_id\tvcf\n\t\t\nS01\t{vcf}\n")
+    for manifest in (csv_manifest, tsv_manifest):
+        assert [(row.sample_id, row.line) for row in read_manifest(manifest)] == [("S01", 3)]
+
+
+def test_the_open_quote_is_found_past_a_quote_inside_a_value(tmp_path):
+    # a quote inside a value (a"b) is a character of it; the quote left open is the one that
+    # starts the value on line 3 (line 2 was named before issue 13)
+    manifest = tmp_path / "sheet.tsv"
+    manifest.write_text('sample_id\tvcf\tnote\nS1\ta.vcf\ta"b\nS2\tb.vcf\t"c\nS3\tc.vcf\tok\n')
+    with pytest.raises(InputError, match=r"\(line 3\): a double quote opened on this line"):
+        read_manifest(manifest, sample_sheet=True)
+
+
+def test_comments_blank_lines_and_crlf_keep_the_files_own_line_numbers(tmp_path):
+    vcf = EXAMPLE / "vcf" / "S01.vcf"
+    manifest = tmp_path / "manifest.tsv"
+    manifest.write_bytes(f"# top\r\n\r\nsample_id\tvcf\r\n# between\r\nS01\t{vcf}\r\n\r\n"
+                         f"#S09\t{vcf}\r\nS02\t{vcf}\r\n".encode())
+    assert [(row.sample_id, row.line) for row in read_manifest(manifest)] \
+        == [("S01", 5), ("S02", 8)]

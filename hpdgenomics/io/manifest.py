@@ -2,7 +2,9 @@
 
 Format: tab-separated text with one header row (comma-separated only when the file is named
 ``.csv``; a comma-separated header in any other file is refused with a message that says so).
-Blank lines and lines starting with ``#`` are skipped; line numbers in messages are the file's own.
+Blank lines (also rows of empty values only, ``,,``) and lines starting with ``#`` are skipped;
+line numbers in messages are the file's own. Rows are split by
+:func:`hpdgenomics.io.table.split_rows`; a double quote left open is refused, naming its line.
 Required: ``sample_id`` and at least one of ``vcf`` / ``cnv`` per row. Optional, as the
 ``hpdgenomics screen`` options of the same names:
 
@@ -28,7 +30,6 @@ whose samples were screened elsewhere), only ``sample_id`` is required: the ``vc
 """
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +38,7 @@ from typing import Any
 from ..errors import InputError, UsageError
 from ..genome import normalize_build
 from ..outputs import safe_file_stem
-from .table import refuse_binary
+from .table import RowSplitError, SplitRows, refuse_binary, split_rows
 from .text import open_text
 from .vocabulary import is_missing
 
@@ -155,11 +156,39 @@ def _text(record: dict[str, str], column: str) -> str | None:
     return None if is_missing(value) else value
 
 
-def _data_lines(path: Path) -> list[tuple[int, str]]:
+def _split(path: Path, is_csv: bool) -> tuple[SplitRows, str]:
+    """The manifest's rows split by :func:`~hpdgenomics.io.table.split_rows` (stripped fields,
+    blank rows left out, each row's file line), and its header line as written."""
     refuse_binary(path, "manifest")
     with open_text(path) as handle:
-        return [(number, line) for number, line in enumerate(handle, start=1)
-                if line.strip() and not line.startswith("#")]
+        lines = list(handle)
+    # Two of the manifest's rules differ from the shared reader's, so the text is prepared:
+    # a '#' line is a comment wherever it is (the shared reader: only before the header), and
+    # is emptied so that every later row keeps its file line; each line ends in one '\n' (an
+    # old-Mac '\r' file has always been read line by line here, as the file iterator splits it).
+    text = "".join("\n" if line.startswith("#") else line.rstrip("\r\n") + "\n"
+                   for line in lines)
+    # the separator is not sniffed: '.csv' names a comma-separated manifest, any other is
+    # tab-separated (and a comma-separated header in it is refused, below)
+    try:
+        split = split_rows(text, path, skip_blank_lines=True, separator="," if is_csv else "\t")
+    except RowSplitError as exc:
+        # past 128 KiB the csv module gives up on a field ("field larger than field limit"):
+        # when the row began on an earlier line, that is a quote left open there
+        if exc.row_line < exc.line:
+            raise _open_quote(path, exc.row_line) from None
+        raise InputError(f"line cannot be split into fields ({exc.reason})", path=path,
+                         where=f"line {exc.line}", hint="check the line's quotes and tabs"
+                         ) from None
+    if split is None:
+        raise InputError("manifest is empty", path=path,
+                         hint="write a header row with sample_id and vcf and/or cnv columns")
+    # manifests hold no quoted multi-line fields: a quote left open would pull the following
+    # lines into one field and drop their samples
+    for first, last in zip(split.lines, split.last_lines, strict=True):
+        if last > first:
+            raise _open_quote(path, first)
+    return split, lines[split.first_line - 1]
 
 
 def read_manifest(path: str | Path, *, sample_sheet: bool = False) -> list[ManifestRow]:
@@ -168,18 +197,14 @@ def read_manifest(path: str | Path, *, sample_sheet: bool = False) -> list[Manif
     ``sample_sheet``: only ``sample_id`` is required and files need not exist."""
     path = Path(path)
     is_csv = path.suffix.lower() == ".csv"
-    numbered = _data_lines(path)
-    if not numbered:
-        raise InputError("manifest is empty", path=path,
-                         hint="write a header row with sample_id and vcf and/or cnv columns")
-    header_number, header = numbered[0]
+    split, header = _split(path, is_csv)
+    header_number = split.first_line
     if not is_csv and "\t" not in header and "," in header:
         raise InputError("the manifest must be tab-separated; this file looks comma-separated "
                          f"(header: {header.strip()})", path=path, where=f"line {header_number}",
                          hint="save it as tab-separated text (a spreadsheet's 'Text (Tab "
                               "delimited)'), or name it .csv to have it read as comma-separated")
-    reader = csv.DictReader([line for _, line in numbered], delimiter="," if is_csv else "\t")
-    columns = [c.strip() for c in (reader.fieldnames or [])]
+    columns = split.rows[0]
     if sample_sheet and "sample_id" not in columns:
         raise InputError(f"sample sheet header {columns} lacks sample_id", path=path,
                          where=f"line {header_number}",
@@ -192,25 +217,9 @@ def read_manifest(path: str | Path, *, sample_sheet: bool = False) -> list[Manif
     problems: list[str] = []
     seen: dict[str, int] = {}
     file_stems: dict[str, tuple[str, int]] = {}    # casefolded report stem -> (sample_id, line)
-    # manifests hold no quoted multi-line fields, so the n-th record is the n-th data line; a
-    # quote left open would pull the following lines into one field and drop their samples
-    try:
-        records = list(reader)
-    except csv.Error as exc:
-        # past 128 KiB the csv module gives up on a field ("field larger than field limit"):
-        # with a quote left open that is the quote's doing, otherwise the line is unreadable
-        opened = next((number for number, line in numbered if line.count('"') % 2), None)
-        if opened is None:
-            line = numbered[min(reader.line_num, len(numbered)) - 1][0]
-            raise InputError(f"line cannot be split into fields ({exc})", path=path,
-                             where=f"line {line}", hint="check the line's quotes and tabs"
-                             ) from None
-        raise _open_quote(path, opened) from None
-    if len(records) != len(numbered) - 1:
-        raise _open_quote(path, next((number for number, line in numbered[1:]
-                                      if line.count('"') % 2), header_number))
-    for (index, _), raw in zip(numbered[1:], records, strict=True):
-        record = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
+    for index, fields in zip(split.lines[1:], split.rows[1:], strict=True):
+        # values past the header's columns are ignored, missing ones are empty
+        record = dict(zip(columns, fields + [""] * (len(columns) - len(fields)), strict=False))
         row = _manifest_row(record, index, path, sample_sheet, seen, file_stems, problems)
         if row is not None:
             rows.append(row)

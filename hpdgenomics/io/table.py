@@ -34,7 +34,7 @@ import io
 import re
 import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -231,11 +231,14 @@ def column_map(columns: Iterable[str], path: Path, required: list[str], optional
 
 class RowSplitError(ValueError):
     """A line that the csv module cannot split into fields (a stray quote, a bare carriage return
-    inside a field); ``line`` is its 1-based file line, ``reason`` the csv module's words."""
+    inside a field); ``line`` is its 1-based file line, ``reason`` the csv module's words,
+    ``row_line`` the line where the row being split starts (before ``line`` when a quoted field
+    has pulled in the lines after it)."""
 
-    def __init__(self, line: int, reason: str):
+    def __init__(self, line: int, reason: str, row_line: int | None = None):
         super().__init__(f"line {line}: cannot be split into fields ({reason})")
         self.line, self.reason = line, reason
+        self.row_line = line if row_line is None else row_line
 
 
 @dataclass
@@ -247,6 +250,8 @@ class SplitRows:
     separator: str
     comments: list[str]              # the leading '#' lines, without '#'
     first_line: int                  # 1-based line of the first row (the header, if any)
+    # 1-based line where each row ends: after its start when a quoted field spans lines
+    last_lines: list[int] = field(default_factory=list)
 
 
 def csv_name(path: Path) -> bool:
@@ -255,11 +260,13 @@ def csv_name(path: Path) -> bool:
     return path.name.lower().removesuffix(".gz").endswith(".csv")
 
 
-def split_rows(text: str, path: Path, *, skip_blank_lines: bool = False) -> SplitRows | None:
+def split_rows(text: str, path: Path, *, skip_blank_lines: bool = False,
+               separator: str | None = None) -> SplitRows | None:
     """``text`` split into rows of stripped fields, with the file line of each row.
 
     Leading ``#`` lines are comments (and, with ``skip_blank_lines``, blank lines too); the
-    separator is sniffed from the first remaining line. Rows whose fields are all empty are left
+    separator is ``separator``, else sniffed from the first remaining line. Rows whose fields
+    are all empty are left
     out. None when nothing is left after the comments; :class:`RowSplitError` for a line the csv
     module cannot split.
     """
@@ -273,20 +280,22 @@ def split_rows(text: str, path: Path, *, skip_blank_lines: bool = False) -> Spli
         skipped += 1
     if skipped >= len(lines) or not lines[skipped].strip():
         return None
-    separator = sniff_delimiter(lines[skipped].rstrip("\r\n"), csv_name=csv_name(path))
+    if separator is None:
+        separator = sniff_delimiter(lines[skipped].rstrip("\r\n"), csv_name=csv_name(path))
     reader = csv.reader(io.StringIO("".join(lines[skipped:])), delimiter=separator)
-    rows, numbers = [], []
+    rows, numbers, ends = [], [], []
+    last = 0
     try:
-        last = 0
         for fields in reader:
             line, last = skipped + last + 1, reader.line_num
             fields = [f.strip() for f in fields]
             if any(fields):
                 rows.append(fields)
                 numbers.append(line)
+                ends.append(skipped + last)
     except csv.Error as exc:
-        raise RowSplitError(skipped + reader.line_num, str(exc)) from None
-    return SplitRows(rows, numbers, separator, comments, skipped + 1)
+        raise RowSplitError(skipped + reader.line_num, str(exc), skipped + last + 1) from None
+    return SplitRows(rows, numbers, separator, comments, skipped + 1, ends)
 
 
 @dataclass
