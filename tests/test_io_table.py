@@ -224,3 +224,12 @@ def test_clinical_table_matches_columns_like_the_hpd_tables(tmp_path):
     assert table.df["patient_id"].tolist() == ["P1", "P2"]
     assert table.df["ttf_months"].tolist() == [3.5, 12.0]
     assert table.df["ttf_event"].tolist() == [True, False]
+
+
+def test_a_line_separator_inside_a_leading_comment_does_not_end_its_line():
+    # bug before this test: str.splitlines also splits at U+2028, form feeds and the like, so
+    # the rest of such a comment line became the header and every row's line was one too far
+    split = split_rows("# exported\u2028by a tool\x0c\nid\tvalue\nP1\t1\n", Path("t.tsv"))
+    assert split is not None
+    assert split.rows == [["id", "value"], ["P1", "1"]] and split.lines == [2, 3]
+    assert split.comments == [" exported\u2028by a tool"]

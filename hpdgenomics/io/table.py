@@ -270,7 +270,9 @@ def split_rows(text: str, path: Path, *, skip_blank_lines: bool = False,
     out. None when nothing is left after the comments; :class:`RowSplitError` for a line the csv
     module cannot split.
     """
-    lines = text.splitlines(keepends=True)
+    # the lines the csv module counts (\n, \r\n, \r); str.splitlines would also split at
+    # U+2028, form feeds and the like, shifting every row's line
+    lines = io.StringIO(text, newline="").readlines()
     skipped = 0
     comments: list[str] = []
     while skipped < len(lines) and (lines[skipped].startswith("#") or
