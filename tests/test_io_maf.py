@@ -192,3 +192,12 @@ def test_blank_lines_are_not_rows_and_keep_later_lines_exact():
                                   "classification; position 999,999,999 lies beyond the end of "
                                   "chromosome 17 in GRCh38 (length 83,257,441); t_alt_count 25 "
                                   "exceeds t_depth 20")]
+
+
+def test_rows_after_a_quoted_cell_spanning_lines_keep_their_file_line():
+    # a comma-separated MAF whose HGVSp_Short cell of line 2 runs on to line 3: the misspelt
+    # classification of the next row is on line 4, and that is the line the rejection names
+    table = read_maf(FIXTURES / "maf_quoted_cell_spanning_two_lines.csv", on_invalid="skip")
+    assert table.df.source_line.tolist() == [2]
+    assert table.rejected == [(4, "Variant_Classification 'Missense_Mutaton' is not a MAF "
+                                  "classification")]

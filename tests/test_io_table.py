@@ -233,3 +233,18 @@ def test_a_line_separator_inside_a_leading_comment_does_not_end_its_line():
     assert split is not None
     assert split.rows == [["id", "value"], ["P1", "1"]] and split.lines == [2, 3]
     assert split.comments == [" exported\u2028by a tool"]
+
+
+def test_read_delimited_rows_after_a_quoted_field_spanning_lines_keep_their_file_line(tmp_path):
+    # a comma-separated table (and a quoted TSV) may hold a line break inside a quoted cell:
+    # the rows after it start one file line later per break, and line_of must say so
+    path = _write(tmp_path, "multi.csv", 'gene,sample,note\nEGFR,S1,"p.L858R\nseen twice"\n'
+                                         "KRAS,S2,\n\nTP53,S3,\"a\r\nb\nc\"\nMET,S4,x\n")
+    table = read_delimited(path)
+    assert table.df["gene"].tolist() == ["EGFR", "KRAS", "", "TP53", "MET"]
+    assert [table.line_of(i) for i in range(len(table.df))] == [2, 4, 5, 6, 9]
+    assert table.row_lines().tolist() == [2, 4, 5, 6, 9]
+    quoted = _write(tmp_path, "quoted.tsv", '"gene"\t"note"\n"EGFR"\t"a\nb"\n"KRAS"\t"c"\n')
+    assert read_delimited(quoted).row_lines().tolist() == [2, 4]
+    plain = _write(tmp_path, "plain.tsv", 'gene\tnote\nEGFR\t"a\nKRAS\tb"\n')
+    assert read_delimited(plain).row_lines().tolist() == [2, 3]    # quotes are data in a TSV

@@ -368,7 +368,7 @@ def _data_rows(table: DelimitedTable) -> _Rows:
     """The table's rows without its blank ones, each with its file line."""
     raw = table.df
     raw = raw[~(raw == "").all(axis=1)]
-    return _Rows(raw, pd.Series(table.header_line + 1 + raw.index.to_numpy(), index=raw.index))
+    return _Rows(raw, pd.Series(table.row_lines()[raw.index.to_numpy()], index=raw.index))
 
 
 def _sample_and_gene(rows: _Rows) -> tuple[pd.Series, pd.Series]:

@@ -42,7 +42,9 @@ from ..errors import InputError
 from .text import open_text, sniff_delimiter
 
 if TYPE_CHECKING:           # pandas and numpy are imported where a table is read: a screen
-    import pandas as pd  # that reads only a patient file (split_rows) never loads them
+    import numpy as np  # that reads only a patient file (split_rows) never loads them
+    import numpy.typing as npt
+    import pandas as pd
 
 # --- pandas reader (every cell a string) -------------------------------------------------------
 
@@ -89,10 +91,21 @@ class DelimitedTable:
     header_line: int                 # 1-based line of the header row
     comments: list[str]              # the leading '#' lines, without '#'
     delimiter: str
+    # line breaks inside quoted cells of the rows before each row (None: there are none)
+    breaks_before: npt.NDArray[np.int64] | None = None
 
     def line_of(self, index: int) -> int:
-        """1-based file line of data row ``index`` (blank lines count; rows are never skipped)."""
-        return self.header_line + 1 + int(index)
+        """1-based file line where data row ``index`` starts (blank lines count; rows are never
+        skipped; a quoted cell spanning lines moves every later row down)."""
+        extra = 0 if self.breaks_before is None else int(self.breaks_before[int(index)])
+        return self.header_line + 1 + int(index) + extra
+
+    def row_lines(self) -> npt.NDArray[np.int64]:
+        """:meth:`line_of` of every row, as an array in row order."""
+        import numpy as np
+
+        lines = self.header_line + 1 + np.arange(len(self.df), dtype=np.int64)
+        return lines if self.breaks_before is None else lines + self.breaks_before
 
 
 def _delimiter_for(path: Path, header: str) -> str:
@@ -149,11 +162,12 @@ def read_delimited(path: str | Path, *, what: str = "table",
                          hint="name every column or remove the stray delimiter"
                               + ("; a first column without a name is R's row names: write the "
                                  "file with row.names = FALSE" if names[0] == "" else ""))
+    quoting = csv.QUOTE_NONE if delimiter == "\t" and not quoted_tsv else csv.QUOTE_MINIMAL
     try:
         with open_text(path, kind=kind) as handle:
             df = pd.read_csv(handle, sep=delimiter, dtype=str, skiprows=len(comments),
                              keep_default_na=False, na_filter=False, skip_blank_lines=False,
-                             quoting=3 if delimiter == "\t" and not quoted_tsv else 0)
+                             quoting=quoting)
     except pd.errors.ParserError as exc:
         found = re.search(r"line (\d+)", str(exc))
         where = f"line {int(found.group(1)) + len(comments)}" if found else None
@@ -162,8 +176,24 @@ def read_delimited(path: str | Path, *, what: str = "table",
     except (OSError, EOFError, UnicodeError) as exc:
         raise InputError(f"{what} cannot be read ({exc})", path=path) from None
     df.columns = names
+    df = df.reset_index(drop=True)
+    breaks = _breaks_before(df) if quoting != csv.QUOTE_NONE else None
     df = df.apply(_stripped) if len(df) else df
-    return DelimitedTable(path, df.reset_index(drop=True), len(comments) + 1, comments, delimiter)
+    return DelimitedTable(path, df, len(comments) + 1, comments, delimiter, breaks)
+
+
+def _breaks_before(df: pd.DataFrame) -> npt.NDArray[np.int64] | None:
+    """Per row, the line breaks inside quoted cells of the rows before it; None when no cell
+    holds one (the usual case, checked column by column without counting)."""
+    import numpy as np
+
+    spanning = [column for column in df.columns
+                if df[column].str.contains("\n", regex=False).any()]
+    if not spanning:
+        return None
+    per_row = sum(df[column].str.count("\n").to_numpy(dtype=np.int64) for column in spanning)
+    before: npt.NDArray[np.int64] = np.concatenate(([0], np.cumsum(per_row)[:-1]))
+    return before
 
 
 def _stripped(column: pd.Series) -> pd.Series:
