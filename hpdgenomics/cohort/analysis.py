@@ -663,7 +663,39 @@ def analyse_cohort(samples: list[SampleCalls], rules: Iterable[Rule], *,
     rules = list(rules)
     if not samples:
         raise UsageError("no sample could be analysed", hint="see the per-sample errors above")
-    rule_ids = [r.id for r in rules]
+    analysis = _matrices(samples, rules, options)
+    if clinical is None:
+        analysis.assumptions.append("no clinical table: alteration counts only, no statistics")
+        return analysis
+    if options.outcome.kind == "hpd" and hpd_calls is None:
+        raise UsageError(f"--outcome {options.outcome.text()} needs the HPD calls",
+                         hint="pass --hpd-calls PATH (hpd_calls.tsv from hpdgenomics hpd-classify)")
+    patients = _join_patients(analysis, clinical, sample_to_patient, profiling_assumption)
+    _add_sample_attributes(patients, samples)
+    _add_clinical_rules(analysis, patients, clinical, list(clinical_rules))
+    binary = _add_outcome_columns(analysis, patients, clinical, hpd_calls)
+    check_model_columns(options.covariates, options.strata,
+                        [c for c in patients.columns if not c.startswith("_") and c not in (
+                            "sample_id", "patient_id", "has_clinical", "ttf_months", "ttf_event",
+                            "early_failure", EVENT_COLUMN)], path=clinical.path)
+    analysis.patients = patients
+    if not _note_available_outcomes(analysis, patients, clinical, binary):
+        return analysis
+    if options.covariates or options.strata:
+        analysis.assumptions.append(
+            "adjusted models (Firth, Cox) include covariates "
+            f"{', '.join(options.covariates) or 'none'} and strata "
+            f"{', '.join(options.strata) or 'none'}; Fisher and log-rank are unadjusted")
+    fits = _Fits(analysis, patients, binary)
+    if analysis.clinical_matrix is not None:
+        _clinical_associations(analysis, analysis.clinical_matrix, fits)
+    _exposure_associations(analysis, fits)
+    return analysis
+
+
+def _matrices(samples: list[SampleCalls], rules: list[Rule],
+              options: CohortOptions) -> CohortAnalysis:
+    """The analysis with its status matrices and not-evaluable warnings, before clinical data."""
     rule_info = [{"rule_id": r.id, "title": r.title, "genes": list(r.genes),
                   "evidence_level": r.evidence_level, "caution_level": r.caution_level}
                  for r in rules]
@@ -671,7 +703,7 @@ def analyse_cohort(samples: list[SampleCalls], rules: Iterable[Rule], *,
     rule_matrices = exposure_matrices(samples, rule_exposures)
     gene_matrices = exposure_matrices(samples, gene_exposures)
     analysis = CohortAnalysis(samples=samples, rules=rule_info,
-                              rule_matrix=status_matrix(samples, "rule", rule_ids),
+                              rule_matrix=status_matrix(samples, "rule", [r.id for r in rules]),
                               gene_matrix=status_matrix(samples, "gene", _rule_genes(rules)),
                               options=options, rule_exposures=rule_exposures,
                               gene_exposures=gene_exposures, rule_matrices=rule_matrices,
@@ -679,14 +711,16 @@ def analyse_cohort(samples: list[SampleCalls], rules: Iterable[Rule], *,
     analysis.warnings.extend(not_evaluable_warnings(samples, analysis.rule_matrix,
                                                     rule_matrices=rule_matrices,
                                                     definitions=rule_exposures))
-    if clinical is None:
-        analysis.assumptions.append("no clinical table: alteration counts only, no statistics")
-        return analysis
-    if options.outcome.kind == "hpd" and hpd_calls is None:
-        raise UsageError(f"--outcome {options.outcome.text()} needs the HPD calls",
-                         hint="pass --hpd-calls PATH (hpd_calls.tsv from hpdgenomics hpd-classify)")
+    return analysis
+
+
+def _join_patients(analysis: CohortAnalysis, clinical: ClinicalTable,
+                   sample_to_patient: dict[str, str] | None,
+                   profiling_assumption: str | None) -> pd.DataFrame:
+    """Join the samples to the clinical table; returns the rows with clinical data."""
     from .join import join_clinical
 
+    samples, options = analysis.samples, analysis.options
     # join_clinical applies the clinical table's own sample mapping; these take precedence
     mapping = dict(sample_to_patient or {})
     mapping.update({s.sample_id: s.patient_id for s in samples
@@ -698,9 +732,11 @@ def analyse_cohort(samples: list[SampleCalls], rules: Iterable[Rule], *,
                                    profiling_assumption=profiling_assumption)
     analysis.join, analysis.join_report = joined, report
     analysis.warnings.extend(report.warnings)     # plausibility and id-case: the loud ones
-    patients = joined[joined["has_clinical"]].copy().reset_index(drop=True)
+    return joined[joined["has_clinical"]].copy().reset_index(drop=True)
 
-    # sample attributes (manifest columns such as tumor_type) fill covariates the clinical lacks
+
+def _add_sample_attributes(patients: pd.DataFrame, samples: list[SampleCalls]) -> None:
+    """Sample attributes (manifest columns such as tumor_type) fill columns the clinical lacks."""
     attributes = {s.sample_id: s.attributes for s in samples}
     for name in sorted({k for s in samples for k in s.attributes}):
         if name not in patients.columns:
@@ -710,13 +746,15 @@ def analyse_cohort(samples: list[SampleCalls], rules: Iterable[Rule], *,
             patients[name] = (pd.to_numeric(values, errors="coerce")
                               if len(numeric) and numeric.notna().all() else values)
 
-    # the CLIN_* rules on the parsed factor columns: a column each, named by the rule id
+
+def _add_clinical_rules(analysis: CohortAnalysis, patients: pd.DataFrame,
+                        clinical: ClinicalTable, clinical_rules: list) -> None:
+    """The CLIN_* rules on the parsed factor columns: a column each, named by the rule id."""
+    from .clinical import rule_columns, rules_apply
+
     analysis.clinical_factor_info = {"columns": dict(clinical.factor_columns),
                                      "assessed_in_table": dict(clinical.factor_assessed),
                                      "conversions": list(clinical.factor_conversions)}
-    clinical_rules = list(clinical_rules)
-    from .clinical import rule_columns, rules_apply
-
     # only a table with a factor some rule tests (not, say, AGE alone) gets the CLIN rows
     if clinical_rules and rules_apply(clinical_rules, clinical.factor_assessed):
         analysis.clinical_rules = [{"rule_id": r.id, "title": r.title,
@@ -725,42 +763,52 @@ def analyse_cohort(samples: list[SampleCalls], rules: Iterable[Rule], *,
         for rule_id in analysis.clinical_matrix.columns:
             patients[rule_id] = analysis.clinical_matrix[rule_id]
 
+
+def _add_outcome_columns(analysis: CohortAnalysis, patients: pd.DataFrame,
+                         clinical: ClinicalTable, hpd_calls: pd.DataFrame | None) -> str:
+    """The duration, event and binary outcome columns; returns the binary column's name."""
     patients[DURATION_COLUMN] = patients["ttf_months"].astype(float)
     patients[EVENT_COLUMN] = _binary_column(patients["ttf_event"])
-    outcome = options.outcome
+    outcome = analysis.options.outcome
     if outcome.kind == "ttf":
-        binary = "early_failure"
-        patients[binary] = _binary_column(patients["early_failure"])
-    elif outcome.kind == "binary":
+        patients["early_failure"] = _binary_column(patients["early_failure"])
+        return "early_failure"
+    if outcome.kind == "binary":
         if outcome.column not in patients.columns:
             raise UsageError(f"--outcome binary:{outcome.column}: no such clinical column",
                              path=clinical.path,
                              hint="name a true/false column of the clinical table")
-        binary = outcome.column
-        patients[binary] = _binary_column(patients[outcome.column])
-    else:
-        from ..hpd import DEFINITIONS, definition_overlap
+        patients[outcome.column] = _binary_column(patients[outcome.column])
+        return outcome.column
+    assert hpd_calls is not None   # analyse_cohort raised a UsageError without them
+    return _add_hpd_labels(analysis, patients, hpd_calls)
 
-        definition = DEFINITIONS[outcome.column]
-        labels = hpd_calls.set_index("patient_id")[definition.column]
-        binary = definition.column
-        patients[binary] = _binary_column(patients["patient_id"].map(labels))
-        absent = patients.loc[~patients["patient_id"].isin(labels.index), "patient_id"]
-        if len(absent):
-            analysis.warnings.append(f"{len(absent)} patient(s) have no row in the HPD calls and "
-                                     f"are not evaluable for {outcome.label}: "
-                                     + ", ".join(map(str, absent.head(10))))
-        analysed_calls = hpd_calls[hpd_calls["patient_id"].isin(set(patients["patient_id"]))]
-        analysis.hpd_overlap = definition_overlap(analysed_calls)
-        analysis.assumptions.append(f"HPD labels ({definition.label}: {definition.summary}; "
-                                    f"{definition.citation}) are used as hpd-classify wrote them")
 
-    check_model_columns(options.covariates, options.strata,
-                        [c for c in patients.columns if not c.startswith("_") and c not in (
-                            "sample_id", "patient_id", "has_clinical", "ttf_months", "ttf_event",
-                            "early_failure", EVENT_COLUMN)], path=clinical.path)
+def _add_hpd_labels(analysis: CohortAnalysis, patients: pd.DataFrame,
+                    hpd_calls: pd.DataFrame) -> str:
+    """The HPD-label outcome column, its warning, overlap and assumption; returns its name."""
+    from ..hpd import DEFINITIONS, definition_overlap
 
-    analysis.patients = patients
+    outcome = analysis.options.outcome
+    definition = DEFINITIONS[outcome.column]
+    labels = hpd_calls.set_index("patient_id")[definition.column]
+    binary = definition.column
+    patients[binary] = _binary_column(patients["patient_id"].map(labels))
+    absent = patients.loc[~patients["patient_id"].isin(labels.index), "patient_id"]
+    if len(absent):
+        analysis.warnings.append(f"{len(absent)} patient(s) have no row in the HPD calls and "
+                                 f"are not evaluable for {outcome.label}: "
+                                 + ", ".join(map(str, absent.head(10))))
+    analysed_calls = hpd_calls[hpd_calls["patient_id"].isin(set(patients["patient_id"]))]
+    analysis.hpd_overlap = definition_overlap(analysed_calls)
+    analysis.assumptions.append(f"HPD labels ({definition.label}: {definition.summary}; "
+                                f"{definition.citation}) are used as hpd-classify wrote them")
+    return binary
+
+
+def _note_available_outcomes(analysis: CohortAnalysis, patients: pd.DataFrame,
+                             clinical: ClinicalTable, binary: str) -> bool:
+    """Record which statistics can run and warn about the others; False when none can."""
     analysis.survival_available = bool(patients[DURATION_COLUMN].notna().any())
     analysis.binary_available = bool(patients[binary].notna().any())
     if not analysis.survival_available:
@@ -771,105 +819,127 @@ def analyse_cohort(samples: list[SampleCalls], rules: Iterable[Rule], *,
                                  + analysis.survival_skipped)
     if not analysis.binary_available:
         analysis.binary_skipped = (f"no analysed patient with clinical data is evaluable for "
-                                   f"{outcome.label}")
+                                   f"{analysis.options.outcome.label}")
         analysis.warnings.append("binary statistics (Fisher, Firth) not run: "
                                  + analysis.binary_skipped)
     if not analysis.survival_available and not analysis.binary_available:
         analysis.warnings.append("no sample with clinical data has a usable outcome: no statistics")
-        return analysis
-    risk_times = _risk_times(patients[DURATION_COLUMN])
-    adjusted = bool(options.covariates or options.strata)
-    if adjusted:
-        analysis.assumptions.append(
-            "adjusted models (Firth, Cox) include covariates "
-            f"{', '.join(options.covariates) or 'none'} and strata "
-            f"{', '.join(options.strata) or 'none'}; Fisher and log-rank are unadjusted")
+        return False
+    return True
 
-    # definitions with the same exposure over the analysed patients (a component of a rule with
-    # one kind of criteria, a grade with nothing supporting-grade in the cohort) share one fit
-    fitted: dict[bytes, tuple[AssociationResult, AssociationResult | None]] = {}
 
-    # every matrix has the samples' index: the patients' rows in it, looked up once
-    sample_index = analysis.rule_matrix.index
-    rows_of_patients = (sample_index.get_indexer(patients["sample_id"])
-                        if sample_index.is_unique else None)
+def _exposure_key(exposure: pd.Series) -> bytes:
+    """An exposure's bytes (NaN written as -1, so every NaN compares equal): a cache key."""
+    values = exposure.to_numpy()
+    return np.where(np.isnan(values), -1.0, values).tobytes()
 
-    def run(matrix: pd.DataFrame, key: str) -> tuple[AssociationResult, AssociationResult | None]:
-        if rows_of_patients is not None and matrix.index.equals(sample_index):
+
+class _Fits:
+    """The crude and adjusted fits of one analysis, cached by exposure: definitions with the same
+    exposure over the analysed patients (a component of a rule with one kind of criteria, a grade
+    with nothing supporting-grade in the cohort) share one fit."""
+
+    def __init__(self, analysis: CohortAnalysis, patients: pd.DataFrame, binary: str) -> None:
+        options = analysis.options
+        self.patients = patients
+        self.options = options
+        self.adjusted = bool(options.covariates or options.strata)
+        self.risk_times = _risk_times(patients[DURATION_COLUMN])
+        self.binary = binary if analysis.binary_available else None
+        self.survival = analysis.survival_available
+        self.skipped = [f"{what} not run: {why}" for what, why in (
+            ("survival statistics", analysis.survival_skipped),
+            ("binary statistics", analysis.binary_skipped)) if why]
+        self.fitted: dict[bytes, tuple[AssociationResult, AssociationResult | None]] = {}
+        # every matrix has the samples' index: the patients' rows in it, looked up once
+        self.sample_index = analysis.rule_matrix.index
+        self.rows_of_patients = (self.sample_index.get_indexer(patients["sample_id"])
+                                 if self.sample_index.is_unique else None)
+
+    def of_matrix(self, matrix: pd.DataFrame, key: str
+                  ) -> tuple[AssociationResult, AssociationResult | None]:
+        """The fits of one matrix column as the exposure over the analysed patients."""
+        rows = self.rows_of_patients
+        if rows is not None and matrix.index.equals(self.sample_index):
             values = matrix[key].to_numpy(dtype=float)
-            values = np.where(rows_of_patients >= 0, values[rows_of_patients], math.nan)
-            exposure = pd.Series(values, index=patients.index, dtype=float)
+            values = np.where(rows >= 0, values[rows], math.nan)
+            exposure = pd.Series(values, index=self.patients.index, dtype=float)
         else:
-            exposure = patients["sample_id"].map(matrix[key]).astype(float)
-        # the exposure's bytes (NaN written as -1, so every NaN compares equal) key the cache
-        cache_key = np.where(np.isnan(exposure.to_numpy()), -1.0, exposure.to_numpy()).tobytes()
-        if cache_key not in fitted:
-            fitted[cache_key] = fit(exposure)
-        return fitted[cache_key]
+            exposure = self.patients["sample_id"].map(matrix[key]).astype(float)
+        cache_key = _exposure_key(exposure)
+        if cache_key not in self.fitted:
+            self.fitted[cache_key] = self.fit(exposure)
+        return self.fitted[cache_key]
 
-    def fit(exposure: pd.Series, itself: str | None = None
+    def of_clinical_rule(self, rule_id: str, exposure: pd.Series
+                         ) -> tuple[AssociationResult, AssociationResult | None]:
+        """The fits of a clinical rule's column (not adjusted for itself)."""
+        cache_key = rule_id.encode() + _exposure_key(exposure)
+        if cache_key not in self.fitted:
+            self.fitted[cache_key] = self.fit(exposure, itself=rule_id)
+        return self.fitted[cache_key]
+
+    def fit(self, exposure: pd.Series, itself: str | None = None
             ) -> tuple[AssociationResult, AssociationResult | None]:
+        """The crude and (with covariates or strata) adjusted association of one exposure."""
+        options = self.options
         # a clinical rule named as a covariate is not adjusted for itself (its own row)
         covariates = tuple(c for c in options.covariates if c != itself)
-        frame = patients.copy()
+        frame = self.patients.copy()
         frame[EXPOSURE_COLUMN] = exposure
         kwargs = {"exposure": EXPOSURE_COLUMN,
-                  "early_failure": binary if analysis.binary_available else None,
-                  "duration": DURATION_COLUMN if analysis.survival_available else None,
-                  "event": EVENT_COLUMN if analysis.survival_available else None,
-                  "alpha": options.alpha, "km_at_times": risk_times}
+                  "early_failure": self.binary,
+                  "duration": DURATION_COLUMN if self.survival else None,
+                  "event": EVENT_COLUMN if self.survival else None,
+                  "alpha": options.alpha, "km_at_times": self.risk_times}
         crude = associate(frame, **kwargs)
         adjusted_result = (associate(frame, covariates=covariates,
-                                     strata=options.strata, **kwargs) if adjusted else None)
+                                     strata=options.strata, **kwargs) if self.adjusted else None)
         for result in filter(None, (crude, adjusted_result)):   # an empty cell says why
-            result.warnings += skipped
+            result.warnings += self.skipped
         return crude, adjusted_result
 
-    skipped = [f"{what} not run: {why}" for what, why in (
-        ("survival statistics", analysis.survival_skipped),
-        ("binary statistics", analysis.binary_skipped)) if why]
 
-    if analysis.clinical_matrix is not None:
-        from .clinical import CLINICAL_COMPONENT, CLINICAL_EXPOSURE, CLINICAL_GRADE
+def _set_fisher_q(family: list[AlterationAssociation]) -> None:
+    """Benjamini-Hochberg q-values of the crude Fisher p-values over one family of rows."""
+    pvalues = [a.crude.fisher.p_value if a.crude.fisher is not None else math.nan
+               for a in family]
+    for association, q in zip(family, bh_qvalues(np.asarray(pvalues, dtype=float)), strict=True):
+        association.fisher_q = float(q)
 
-        titles = {r["rule_id"]: r for r in analysis.clinical_rules}
-        for rule_id in analysis.clinical_matrix.columns:
-            exposure = analysis.clinical_matrix[rule_id].astype(float)
-            cache_key = rule_id.encode() + np.where(np.isnan(exposure.to_numpy()), -1.0,
-                                                    exposure.to_numpy()).tobytes()
-            if cache_key not in fitted:
-                fitted[cache_key] = fit(exposure, itself=rule_id)
-            crude, adjusted_result = fitted[cache_key]
-            analysis.clinical_associations.append(AlterationAssociation(
-                "clinical", rule_id, titles[rule_id]["title"], titles[rule_id]["evidence_level"],
-                outcome.text(), crude, adjusted_result, component=CLINICAL_COMPONENT,
-                grade=CLINICAL_GRADE, exposure=CLINICAL_EXPOSURE))
-        pvalues = [a.crude.fisher.p_value if a.crude.fisher is not None else math.nan
-                   for a in analysis.clinical_associations]
-        for association, q in zip(analysis.clinical_associations,
-                                  bh_qvalues(np.asarray(pvalues, dtype=float)), strict=True):
-            association.fisher_q = float(q)
 
+def _clinical_associations(analysis: CohortAnalysis, matrix: pd.DataFrame, fits: _Fits) -> None:
+    """The association rows of level ``clinical``: one per CLIN_* rule, their own BH family."""
+    from .clinical import CLINICAL_COMPONENT, CLINICAL_EXPOSURE, CLINICAL_GRADE
+
+    titles = {r["rule_id"]: r for r in analysis.clinical_rules}
+    for rule_id in matrix.columns:
+        crude, adjusted_result = fits.of_clinical_rule(rule_id, matrix[rule_id].astype(float))
+        analysis.clinical_associations.append(AlterationAssociation(
+            "clinical", rule_id, titles[rule_id]["title"], titles[rule_id]["evidence_level"],
+            analysis.options.outcome.text(), crude, adjusted_result,
+            component=CLINICAL_COMPONENT, grade=CLINICAL_GRADE, exposure=CLINICAL_EXPOSURE))
+    _set_fisher_q(analysis.clinical_associations)
+
+
+def _exposure_associations(analysis: CohortAnalysis, fits: _Fits) -> None:
+    """The rule and gene association rows, one per exposure definition, BH per definition."""
+    outcome = analysis.options.outcome.text()
     for definitions, matrices, associations in (
-            (rule_exposures, rule_matrices, analysis.rule_associations),
-            (gene_exposures, gene_matrices, analysis.gene_associations)):
+            (analysis.rule_exposures, analysis.rule_matrices, analysis.rule_associations),
+            (analysis.gene_exposures, analysis.gene_matrices, analysis.gene_associations)):
         for definition in definitions:
-            crude, adjusted_result = run(matrices[definition.key], definition.id)
+            crude, adjusted_result = fits.of_matrix(matrices[definition.key], definition.id)
             associations.append(AlterationAssociation(
                 definition.level, definition.id, definition.title, definition.evidence_level,
-                outcome.text(), crude, adjusted_result, component=definition.component,
+                outcome, crude, adjusted_result, component=definition.component,
                 grade=definition.grade, exposure=definition.label))
         # one family per exposure definition: the rules (genes) tested under it
         families: dict[tuple[str, str], list[AlterationAssociation]] = {}
         for association in associations:
             families.setdefault((association.component, association.grade), []).append(association)
         for family in families.values():
-            pvalues = [a.crude.fisher.p_value if a.crude.fisher is not None else math.nan
-                       for a in family]
-            for association, q in zip(family, bh_qvalues(np.asarray(pvalues, dtype=float)),
-                                      strict=True):
-                association.fisher_q = float(q)
-    return analysis
+            _set_fisher_q(family)
 
 
 __all__ = [
