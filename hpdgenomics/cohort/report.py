@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -60,12 +61,18 @@ from .analysis import (
     RULE_ASSOCIATION_COLUMNS,
     CohortAnalysis,
     CohortOptions,
+    OutcomeSpec,
     SampleCalls,
     analyse_cohort,
     check_model_columns,
     parse_outcome,
 )
 from .clinical import rules_apply
+
+if TYPE_CHECKING:
+    from ..io.clinical import ClinicalTable
+    from ..io.manifest import ManifestRow
+    from ..knowledge.base import KnowledgeBase
 
 log = logging.getLogger(__name__)
 
@@ -461,10 +468,42 @@ def run_cohort(config: CohortConfig,
     unreadable or malformed manifest, report, MAF, copy-number or panel file, and
     :class:`~hpdgenomics.errors.KnowledgeError` for a bad ``knowledge_path``.
     """
-    from ..io.clinical import read_clinical
-    from ..io.gene_panel import ProfilingMap
     from ..knowledge import load_knowledge
 
+    outcome = _checked_outcome(config)
+    knowledge = load_knowledge(config.knowledge_path, mode=config.knowledge_mode)
+    inputs: list[dict] = []
+    clinical = _read_clinical_input(config, outcome, inputs)
+    clinical_rules = knowledge_clinical_rules(knowledge)
+    hpd_calls = _read_hpd_calls(config, outcome, inputs)
+    manifest_rows = _read_manifest_rows(config)
+    if clinical is not None and (config.covariates or config.strata):
+        _check_model_columns_early(config, clinical, manifest_rows, clinical_rules)
+    gathered = _gather_samples(config, knowledge, clinical, manifest_rows, progress)
+    inputs.extend(gathered.inputs)
+    options = CohortOptions(outcome=outcome, early_failure_months=config.early_failure_months,
+                            covariates=tuple(config.covariates), strata=tuple(config.strata),
+                            policy=config.policy, alpha=config.alpha,
+                            tcga_barcode_patients=config.tcga_barcode_patients)
+    analysis = analyse_cohort(gathered.samples, knowledge.rules, clinical=clinical,
+                              options=options,
+                              sample_to_patient=gathered.sample_to_patient or None,
+                              profiling_assumption=gathered.profiling_assumption,
+                              hpd_calls=hpd_calls, clinical_rules=clinical_rules)
+    assumptions = list(gathered.assumptions)
+    if gathered.profiling_assumption and clinical is None:
+        assumptions.append(gathered.profiling_assumption)
+    return CohortReport(
+        tool_version=__version__, created=_now(),
+        knowledge={"name": knowledge.name, "version": knowledge.version,
+                   "sha256": knowledge.sha256, "sources": list(knowledge.sources)},
+        config=_config_dict(config), inputs=inputs, analysis=analysis,
+        sample_outcomes=gathered.outcomes, assumptions=assumptions,
+        warnings=list(dict.fromkeys(gathered.warnings)), build=gathered.build)
+
+
+def _checked_outcome(config: CohortConfig) -> OutcomeSpec:
+    """The parsed outcome, after refusing options that contradict each other or name nothing."""
     if config.reports and (config.maf is not None or config.cna is not None):
         raise UsageError("give either --reports or cohort files (--maf/--cna), not both")
     if config.manifest is not None and (config.maf is not None or config.cna is not None):
@@ -488,134 +527,170 @@ def run_cohort(config: CohortConfig,
         raise UsageError(f"--outcome {config.outcome} needs --clinical")
     if (config.covariates or config.strata) and config.clinical is None:
         raise UsageError("--covariate/--strata need --clinical")
+    return outcome
 
-    knowledge = load_knowledge(config.knowledge_path, mode=config.knowledge_mode)
-    inputs: list[dict] = []
-    warnings: list[str] = []
-    assumptions: list[str] = []
 
-    clinical = None
-    if config.clinical is not None:   # read first: a bad clinical file fails before any screening
-        # the TTF columns a user named, or any outcome that needs them, must be there; the
-        # default names are only looked for when the outcome is binary or HPD
-        named = config.time_column is not None or config.status_column is not None
-        clinical = read_clinical(
-            config.clinical, time_col=config.time_column or DEFAULT_TIME_COLUMN,
-            status_col=config.status_column or DEFAULT_STATUS_COLUMN,
-            time_unit=config.time_unit, samples_path=config.clinical_samples,
-            binary_cols=[outcome.column] if outcome.kind == "binary" else [],
-            id_col=config.id_column, on_invalid=config.on_invalid,
-            require_time_to_event=outcome.kind == "ttf" or named,
-            factor_mapping=factor_mapping(config.clinical_factors))
-        inputs.append({"kind": "clinical", "path": str(config.clinical), "sha256": clinical.sha256,
-                       "level": clinical.level, "columns_used": clinical.columns_used,
-                       "time_unit": clinical.time_unit})
-        if clinical.samples_path:
-            inputs.append({"kind": "clinical_samples", "path": clinical.samples_path,
-                           "sha256": clinical.samples_sha256})
-    elif config.clinical_factors:
-        raise UsageError("--clinical-factor needs --clinical")
-    clinical_rules = knowledge_clinical_rules(knowledge)
-    hpd_calls = None
-    if outcome.kind == "hpd":
-        from ..hpd import load_hpd_calls
+def _read_clinical_input(config: CohortConfig, outcome: OutcomeSpec,
+                         inputs: list[dict]) -> ClinicalTable | None:
+    """Read the clinical table (first: a bad one fails before any screening); adds its inputs."""
+    from ..io.clinical import read_clinical
 
-        hpd_calls = load_hpd_calls(config.hpd_calls)
-        calls_path = Path(config.hpd_calls)
-        calls_path = calls_path / "hpd_calls.tsv" if calls_path.is_dir() else calls_path
-        inputs.append({"kind": "hpd_calls", "path": str(calls_path),
-                       "sha256": sha256_file(calls_path)})
+    if config.clinical is None:
+        if config.clinical_factors:
+            raise UsageError("--clinical-factor needs --clinical")
+        return None
+    # the TTF columns a user named, or any outcome that needs them, must be there; the
+    # default names are only looked for when the outcome is binary or HPD
+    named = config.time_column is not None or config.status_column is not None
+    clinical = read_clinical(
+        config.clinical, time_col=config.time_column or DEFAULT_TIME_COLUMN,
+        status_col=config.status_column or DEFAULT_STATUS_COLUMN,
+        time_unit=config.time_unit, samples_path=config.clinical_samples,
+        binary_cols=[outcome.column] if outcome.kind == "binary" else [],
+        id_col=config.id_column, on_invalid=config.on_invalid,
+        require_time_to_event=outcome.kind == "ttf" or named,
+        factor_mapping=factor_mapping(config.clinical_factors))
+    inputs.append({"kind": "clinical", "path": str(config.clinical), "sha256": clinical.sha256,
+                   "level": clinical.level, "columns_used": clinical.columns_used,
+                   "time_unit": clinical.time_unit})
+    if clinical.samples_path:
+        inputs.append({"kind": "clinical_samples", "path": clinical.samples_path,
+                       "sha256": clinical.samples_sha256})
+    return clinical
 
-    manifest_rows = None
-    model_columns: list[str] = []   # manifest columns usable as covariates or strata
-    if config.manifest is not None:
-        from ..io.manifest import manifest_columns, read_manifest
 
-        if config.out_dir is None and not config.reports:
-            raise UsageError("the manifest path needs an output folder for the per-sample reports")
-        manifest_rows = read_manifest(config.manifest, sample_sheet=bool(config.reports))
-        model_columns = manifest_columns(manifest_rows)
-    if clinical is not None and (config.covariates or config.strata):
-        # checked here, not after the analysis, so that a typo costs no screening run
-        check_model_columns(config.covariates, config.strata,
-                            [*clinical.carried_columns, *model_columns,
-                             *(r.id for r in clinical_rules
-                               if rules_apply(clinical_rules, clinical.factor_assessed))],
-                            path=clinical.path)
+def _read_hpd_calls(config: CohortConfig, outcome: OutcomeSpec,
+                    inputs: list[dict]) -> pd.DataFrame | None:
+    """The HPD calls of an ``hpd:`` outcome (None for another outcome); adds their input."""
+    if outcome.kind != "hpd":
+        return None
+    from ..hpd import load_hpd_calls
 
-    sample_outcomes: list[dict] = []
-    sample_to_patient: dict[str, str] = {}
-    profiling_assumption = None
-    build = config.build
+    hpd_calls = load_hpd_calls(config.hpd_calls)
+    calls_path = Path(config.hpd_calls)
+    calls_path = calls_path / "hpd_calls.tsv" if calls_path.is_dir() else calls_path
+    inputs.append({"kind": "hpd_calls", "path": str(calls_path),
+                   "sha256": sha256_file(calls_path)})
+    return hpd_calls
+
+
+def _read_manifest_rows(config: CohortConfig) -> list[ManifestRow] | None:
+    """The manifest's rows (per-sample files, or the sample sheet of --reports), if given."""
+    if config.manifest is None:
+        return None
+    from ..io.manifest import read_manifest
+
+    if config.out_dir is None and not config.reports:
+        raise UsageError("the manifest path needs an output folder for the per-sample reports")
+    return read_manifest(config.manifest, sample_sheet=bool(config.reports))
+
+
+def _check_model_columns_early(config: CohortConfig, clinical: ClinicalTable,
+                               manifest_rows: list[ManifestRow] | None,
+                               clinical_rules: tuple) -> None:
+    """Covariates and strata must name a column: checked before the run, so a typo costs none."""
+    from ..io.manifest import manifest_columns
+
+    # manifest columns usable as covariates or strata
+    model_columns = manifest_columns(manifest_rows) if manifest_rows is not None else []
+    check_model_columns(config.covariates, config.strata,
+                        [*clinical.carried_columns, *model_columns,
+                         *(r.id for r in clinical_rules
+                           if rules_apply(clinical_rules, clinical.factor_assessed))],
+                        path=clinical.path)
+
+
+@dataclass
+class _Gathered:
+    """The samples of one way in, with what that way adds to the report."""
+
+    samples: list[SampleCalls]
+    build: str | None
+    outcomes: list[dict] = field(default_factory=list)
+    sample_to_patient: dict[str, str] = field(default_factory=dict)
+    profiling_assumption: str | None = None
+    inputs: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    assumptions: list[str] = field(default_factory=list)
+
+
+def _gather_samples(config: CohortConfig, knowledge: KnowledgeBase,
+                    clinical: ClinicalTable | None, manifest_rows: list[ManifestRow] | None,
+                    progress: Callable[[int, int, str], None] | None) -> _Gathered:
+    """The samples from finished reports, the manifest's files or the cohort files."""
     if config.reports:
-        from .gather import apply_sample_sheet, load_reports
+        return _from_reports(config, knowledge, manifest_rows, progress)
+    if manifest_rows is not None:
+        return _from_manifest(config, manifest_rows, progress)
+    return _from_cohort_files(config, knowledge, clinical, progress)
 
-        gathered = load_reports(config.reports, knowledge=knowledge, build=config.build,
-                                progress=progress)
-        if manifest_rows is not None:
-            sample_to_patient = apply_sample_sheet(gathered, manifest_rows, config.manifest)
-            inputs.append({"kind": "sample_sheet", "path": str(config.manifest),
-                           "sha256": sha256_file(config.manifest)})
-        samples, sample_outcomes = gathered.samples, gathered.outcomes
-        inputs.extend(gathered.inputs)
-        warnings.extend(gathered.warnings)
-        warnings.extend(f"{option} is not used with --reports (the samples were screened "
-                        "already)" for option, value in (
-                            ("--gene-panel-matrix", config.gene_panel_matrix),
-                            ("--gene-panel", config.gene_panels),
-                            ("--cna-format", config.cna_format),
-                            ("--include-filtered", config.include_filtered)) if value)
-        build = ", ".join(gathered.builds) or build
-    elif manifest_rows is not None:
-        samples, sample_outcomes, sample_to_patient = _manifest_samples(config, manifest_rows,
-                                                                        progress)
-        inputs.append({"kind": "manifest", "path": str(config.manifest),
-                       "sha256": sha256_file(config.manifest)})
-        failed = [o for o in sample_outcomes if o["status"] == "failed"]
-        if failed:
-            warnings.append(f"{len(failed)} sample(s) could not be screened and are left out: "
-                            + "; ".join(f"{o['sample_id']}: {o['error']}" for o in failed))
-        if config.gene_panel_matrix is not None:
-            warnings.append("--gene-panel-matrix is not used with --manifest: each sample's "
-                            "assay is its manifest 'panel' BED (or taken as covering every gene)")
-        builds = sorted({o["genome_build"] for o in sample_outcomes if o.get("genome_build")})
-        build = ", ".join(builds) if builds else build
-    else:
-        from .files import evaluate_cohort_files
 
-        profiling = ProfilingMap.from_files(config.gene_panel_matrix, config.gene_panels)
-        profiling_assumption = profiling.assumption
-        # samples only the clinical files name: not evaluable (cohort.files says so)
-        extra = list(clinical.sample_to_patient or {}) if clinical is not None else []
-        evaluation = evaluate_cohort_files(knowledge, maf=config.maf, cna=config.cna,
-                                           cna_format=config.cna_format, profiling=profiling,
-                                           build=config.build, extra_samples=extra,
-                                           progress=(lambda done, total:
-                                                     progress(done, total, None))
-                                           if progress else None)
-        samples = evaluation.samples
-        inputs.extend(evaluation.inputs)
-        assumptions.extend(a for a in evaluation.assumptions if a != profiling_assumption)
-        warnings.extend(evaluation.warnings)
-        build = evaluation.build
+def _from_reports(config: CohortConfig, knowledge: KnowledgeBase,
+                  manifest_rows: list[ManifestRow] | None,
+                  progress: Callable[[int, int, str], None] | None) -> _Gathered:
+    """Finished single-sample reports, with the manifest as their sample sheet if given."""
+    from .gather import apply_sample_sheet, load_reports
 
-    options = CohortOptions(outcome=outcome, early_failure_months=config.early_failure_months,
-                            covariates=tuple(config.covariates), strata=tuple(config.strata),
-                            policy=config.policy, alpha=config.alpha,
-                            tcga_barcode_patients=config.tcga_barcode_patients)
-    analysis = analyse_cohort(samples, knowledge.rules, clinical=clinical, options=options,
-                              sample_to_patient=sample_to_patient or None,
-                              profiling_assumption=profiling_assumption, hpd_calls=hpd_calls,
-                              clinical_rules=clinical_rules)
-    if profiling_assumption and clinical is None:
-        assumptions.append(profiling_assumption)
-    return CohortReport(
-        tool_version=__version__, created=_now(),
-        knowledge={"name": knowledge.name, "version": knowledge.version,
-                   "sha256": knowledge.sha256, "sources": list(knowledge.sources)},
-        config=_config_dict(config), inputs=inputs, analysis=analysis,
-        sample_outcomes=sample_outcomes, assumptions=assumptions,
-        warnings=list(dict.fromkeys(warnings)), build=build)
+    gathered = load_reports(config.reports, knowledge=knowledge, build=config.build,
+                            progress=progress)
+    result = _Gathered(gathered.samples, ", ".join(gathered.builds) or config.build,
+                       outcomes=gathered.outcomes)
+    if manifest_rows is not None:
+        result.sample_to_patient = apply_sample_sheet(gathered, manifest_rows, config.manifest)
+        result.inputs.append({"kind": "sample_sheet", "path": str(config.manifest),
+                              "sha256": sha256_file(config.manifest)})
+    result.inputs.extend(gathered.inputs)
+    result.warnings.extend(gathered.warnings)
+    result.warnings.extend(f"{option} is not used with --reports (the samples were screened "
+                           "already)" for option, value in (
+                               ("--gene-panel-matrix", config.gene_panel_matrix),
+                               ("--gene-panel", config.gene_panels),
+                               ("--cna-format", config.cna_format),
+                               ("--include-filtered", config.include_filtered)) if value)
+    return result
+
+
+def _from_manifest(config: CohortConfig, manifest_rows: list[ManifestRow],
+                   progress: Callable[[int, int, str], None] | None) -> _Gathered:
+    """The manifest's samples, screened into ``out_dir/samples``; failures become a warning."""
+    samples, outcomes, sample_to_patient = _manifest_samples(config, manifest_rows, progress)
+    builds = sorted({o["genome_build"] for o in outcomes if o.get("genome_build")})
+    result = _Gathered(samples, ", ".join(builds) if builds else config.build,
+                       outcomes=outcomes, sample_to_patient=sample_to_patient)
+    result.inputs.append({"kind": "manifest", "path": str(config.manifest),
+                          "sha256": sha256_file(config.manifest)})
+    failed = [o for o in outcomes if o["status"] == "failed"]
+    if failed:
+        result.warnings.append(f"{len(failed)} sample(s) could not be screened and are left out: "
+                               + "; ".join(f"{o['sample_id']}: {o['error']}" for o in failed))
+    if config.gene_panel_matrix is not None:
+        result.warnings.append("--gene-panel-matrix is not used with --manifest: each sample's "
+                               "assay is its manifest 'panel' BED (or taken as covering every "
+                               "gene)")
+    return result
+
+
+def _from_cohort_files(config: CohortConfig, knowledge: KnowledgeBase,
+                       clinical: ClinicalTable | None,
+                       progress: Callable[[int, int, str], None] | None) -> _Gathered:
+    """The samples of the cohort files (MAF and/or copy-number matrix, gene panels)."""
+    from ..io.gene_panel import ProfilingMap
+    from .files import evaluate_cohort_files
+
+    profiling = ProfilingMap.from_files(config.gene_panel_matrix, config.gene_panels)
+    # samples only the clinical files name: not evaluable (cohort.files says so)
+    extra = list(clinical.sample_to_patient or {}) if clinical is not None else []
+    evaluation = evaluate_cohort_files(knowledge, maf=config.maf, cna=config.cna,
+                                       cna_format=config.cna_format, profiling=profiling,
+                                       build=config.build, extra_samples=extra,
+                                       progress=(lambda done, total:
+                                                 progress(done, total, None))
+                                       if progress else None)
+    return _Gathered(evaluation.samples, evaluation.build,
+                     profiling_assumption=profiling.assumption,
+                     inputs=list(evaluation.inputs), warnings=list(evaluation.warnings),
+                     assumptions=[a for a in evaluation.assumptions
+                                  if a != profiling.assumption])
 
 
 def _manifest_samples(config: CohortConfig, rows, progress):
