@@ -35,11 +35,11 @@ def show(knowledge_file, knowledge_mode, fmt):
     if kb.clinical_rules:
         click.echo("\nClinical rules (pre-treatment factors; shown beside the genomic findings, "
                    "never change the genomic caution level)")
-    for rule in kb.clinical_rules:
+    for clinical_rule in kb.clinical_rules:
         parts = "".join(f"\n\t  1 point: {part.label} ({_criterion(part)})"
-                        for part in rule.score_parts)
-        click.echo(f"{rule.id}\t{_criterion(rule.criterion)}\tevidence: {rule.evidence_level}\t"
-                   f"{rule.title}{parts}")
+                        for part in clinical_rule.score_parts)
+        click.echo(f"{clinical_rule.id}\t{_criterion(clinical_rule.criterion)}\t"
+                   f"evidence: {clinical_rule.evidence_level}\t{clinical_rule.title}{parts}")
 
 
 def _criterion(criterion) -> str:

@@ -60,6 +60,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -593,11 +594,11 @@ def not_evaluable_warnings(samples: list[SampleCalls], rule_matrix: pd.DataFrame
     distinct: list[dict[str, str]] = []
     which = np.empty(total, dtype=np.intp)
     for n, sample_id in enumerate(rule_matrix.index):
-        found = reasons.get(sample_id, {})
-        at = positions.get(id(found))
+        sample_reasons = reasons.get(sample_id, {})
+        at = positions.get(id(sample_reasons))
         if at is None:
-            at = positions[id(found)] = len(distinct)
-            distinct.append(found)
+            at = positions[id(sample_reasons)] = len(distinct)
+            distinct.append(sample_reasons)
         which[n] = at
     components: dict[str, list[ExposureDefinition]] = {}
     for definition in definitions:
@@ -773,24 +774,29 @@ def _add_outcome_columns(analysis: CohortAnalysis, patients: pd.DataFrame,
     if outcome.kind == "ttf":
         patients["early_failure"] = _binary_column(patients["early_failure"])
         return "early_failure"
+    column = outcome.column
+    if column is None:         # OutcomeSpec.parse gives binary and hpd outcomes a column
+        raise RuntimeError(f"outcome {outcome.kind} without a column (a bug)")
     if outcome.kind == "binary":
-        if outcome.column not in patients.columns:
-            raise UsageError(f"--outcome binary:{outcome.column}: no such clinical column",
+        if column not in patients.columns:
+            raise UsageError(f"--outcome binary:{column}: no such clinical column",
                              path=clinical.path,
                              hint="name a true/false column of the clinical table")
-        patients[outcome.column] = _binary_column(patients[outcome.column])
-        return outcome.column
-    assert hpd_calls is not None   # analyse_cohort raised a UsageError without them
-    return _add_hpd_labels(analysis, patients, hpd_calls)
+        patients[column] = _binary_column(patients[column])
+        return column
+    if hpd_calls is None:      # analyse_cohort raised a UsageError without them
+        raise RuntimeError("an hpd outcome without HPD calls (a bug)")
+    return _add_hpd_labels(analysis, patients, hpd_calls, column)
 
 
 def _add_hpd_labels(analysis: CohortAnalysis, patients: pd.DataFrame,
-                    hpd_calls: pd.DataFrame) -> str:
-    """The HPD-label outcome column, its warning, overlap and assumption; returns its name."""
+                    hpd_calls: pd.DataFrame, name: str) -> str:
+    """The outcome column of HPD definition ``name``, its warning, overlap and assumption;
+    returns the column's name."""
     from ..hpd import DEFINITIONS, definition_overlap
 
     outcome = analysis.options.outcome
-    definition = DEFINITIONS[outcome.column]
+    definition = DEFINITIONS[name]
     labels = hpd_calls.set_index("patient_id")[definition.column]
     binary = definition.column
     patients[binary] = _binary_column(patients["patient_id"].map(labels))
@@ -887,14 +893,13 @@ class _Fits:
         covariates = tuple(c for c in options.covariates if c != itself)
         frame = self.patients.copy()
         frame[EXPOSURE_COLUMN] = exposure
-        kwargs = {"exposure": EXPOSURE_COLUMN,
-                  "early_failure": self.binary,
-                  "duration": DURATION_COLUMN if self.survival else None,
-                  "event": EVENT_COLUMN if self.survival else None,
-                  "alpha": options.alpha, "km_at_times": self.risk_times}
-        crude = associate(frame, **kwargs)
-        adjusted_result = (associate(frame, covariates=covariates,
-                                     strata=options.strata, **kwargs) if self.adjusted else None)
+        of_frame = partial(associate, frame, exposure=EXPOSURE_COLUMN, early_failure=self.binary,
+                           duration=DURATION_COLUMN if self.survival else None,
+                           event=EVENT_COLUMN if self.survival else None,
+                           alpha=options.alpha, km_at_times=self.risk_times)
+        crude = of_frame()
+        adjusted_result = (of_frame(covariates=covariates, strata=options.strata)
+                           if self.adjusted else None)
         for result in filter(None, (crude, adjusted_result)):   # an empty cell says why
             result.warnings += self.skipped
         return crude, adjusted_result

@@ -198,7 +198,7 @@ class CohortReport:
         patients = self.patient_of()
         middle = CALLS_COLUMNS[2:-1]
         formatted: dict[int, list[tuple[str, ...]]] = {}
-        rows = []
+        rows: list[tuple[str, ...]] = []
         for sample in self.analysis.samples:
             if not sample.alterations:
                 continue
@@ -449,11 +449,12 @@ def _config_dict(config: CohortConfig) -> dict:
 # --- running --------------------------------------------------------------------------------------
 
 def run_cohort(config: CohortConfig,
-               progress: Callable[[int, int, str], None] | None = None) -> CohortReport:
+               progress: _Progress | None = None) -> CohortReport:
     """Read, screen or evaluate, join and analyse: the function behind ``hpdgenomics cohort``.
 
     Inputs: a :class:`CohortConfig`; ``progress(done, total, sample_id)``, when given, is called
-    after each manifest sample (or gathered report).
+    after each manifest sample (or gathered report); ``sample_id`` is None for the steps of the
+    cohort files, which are not one sample each.
 
     Returns a :class:`CohortReport`: ``analysis`` (a
     :class:`~hpdgenomics.cohort.analysis.CohortAnalysis`: samples, status matrices, counts and
@@ -476,10 +477,10 @@ def run_cohort(config: CohortConfig,
     clinical = _read_clinical_input(config, outcome, inputs)
     clinical_rules = knowledge_clinical_rules(knowledge)
     hpd_calls = _read_hpd_calls(config, outcome, inputs)
-    manifest_rows = _read_manifest_rows(config)
+    manifest = _read_manifest(config)
     if clinical is not None and (config.covariates or config.strata):
-        _check_model_columns_early(config, clinical, manifest_rows, clinical_rules)
-    gathered = _gather_samples(config, knowledge, clinical, manifest_rows, progress)
+        _check_model_columns_early(config, clinical, manifest, clinical_rules)
+    gathered = _gather_samples(config, knowledge, clinical, manifest, progress)
     inputs.extend(gathered.inputs)
     options = CohortOptions(outcome=outcome, early_failure_months=config.early_failure_months,
                             covariates=tuple(config.covariates), strata=tuple(config.strata),
@@ -546,7 +547,7 @@ def _read_clinical_input(config: CohortConfig, outcome: OutcomeSpec,
         config.clinical, time_col=config.time_column or DEFAULT_TIME_COLUMN,
         status_col=config.status_column or DEFAULT_STATUS_COLUMN,
         time_unit=config.time_unit, samples_path=config.clinical_samples,
-        binary_cols=[outcome.column] if outcome.kind == "binary" else [],
+        binary_cols=[outcome.column] if outcome.kind == "binary" and outcome.column else [],
         id_col=config.id_column, on_invalid=config.on_invalid,
         require_time_to_event=outcome.kind == "ttf" or named,
         factor_mapping=factor_mapping(config.clinical_factors))
@@ -566,6 +567,8 @@ def _read_hpd_calls(config: CohortConfig, outcome: OutcomeSpec,
         return None
     from ..hpd import load_hpd_calls
 
+    if config.hpd_calls is None:     # _checked_outcome refused an hpd outcome without them
+        raise RuntimeError("an hpd outcome without --hpd-calls (a bug)")
     hpd_calls = load_hpd_calls(config.hpd_calls)
     calls_path = Path(config.hpd_calls)
     calls_path = calls_path / "hpd_calls.tsv" if calls_path.is_dir() else calls_path
@@ -574,30 +577,43 @@ def _read_hpd_calls(config: CohortConfig, outcome: OutcomeSpec,
     return hpd_calls
 
 
-def _read_manifest_rows(config: CohortConfig) -> list[ManifestRow] | None:
-    """The manifest's rows (per-sample files, or the sample sheet of --reports), if given."""
+def _read_manifest(config: CohortConfig) -> _Manifest | None:
+    """The manifest (per-sample files, or the sample sheet of --reports), if given."""
     if config.manifest is None:
         return None
     from ..io.manifest import read_manifest
 
     if config.out_dir is None and not config.reports:
         raise UsageError("the manifest path needs an output folder for the per-sample reports")
-    return read_manifest(config.manifest, sample_sheet=bool(config.reports))
+    return _Manifest(config.manifest,
+                     read_manifest(config.manifest, sample_sheet=bool(config.reports)))
 
 
 def _check_model_columns_early(config: CohortConfig, clinical: ClinicalTable,
-                               manifest_rows: list[ManifestRow] | None,
+                               manifest: _Manifest | None,
                                clinical_rules: tuple) -> None:
     """Covariates and strata must name a column: checked before the run, so a typo costs none."""
     from ..io.manifest import manifest_columns
 
     # manifest columns usable as covariates or strata
-    model_columns = manifest_columns(manifest_rows) if manifest_rows is not None else []
+    model_columns = manifest_columns(manifest.rows) if manifest is not None else []
     check_model_columns(config.covariates, config.strata,
                         [*clinical.carried_columns, *model_columns,
                          *(r.id for r in clinical_rules
                            if rules_apply(clinical_rules, clinical.factor_assessed))],
                         path=clinical.path)
+
+
+#: progress(done, total, sample_id or None)
+_Progress = Callable[[int, int, "str | None"], None]
+
+
+@dataclass
+class _Manifest:
+    """The manifest given (per-sample files, or the sample sheet of --reports) and its rows."""
+
+    path: str | Path               # as given (the report names it so)
+    rows: list[ManifestRow]
 
 
 @dataclass
@@ -615,19 +631,19 @@ class _Gathered:
 
 
 def _gather_samples(config: CohortConfig, knowledge: KnowledgeBase,
-                    clinical: ClinicalTable | None, manifest_rows: list[ManifestRow] | None,
-                    progress: Callable[[int, int, str], None] | None) -> _Gathered:
+                    clinical: ClinicalTable | None, manifest: _Manifest | None,
+                    progress: _Progress | None) -> _Gathered:
     """The samples from finished reports, the manifest's files or the cohort files."""
     if config.reports:
-        return _from_reports(config, knowledge, manifest_rows, progress)
-    if manifest_rows is not None:
-        return _from_manifest(config, manifest_rows, progress)
+        return _from_reports(config, knowledge, manifest, progress)
+    if manifest is not None:
+        return _from_manifest(config, manifest, progress)
     return _from_cohort_files(config, knowledge, clinical, progress)
 
 
 def _from_reports(config: CohortConfig, knowledge: KnowledgeBase,
-                  manifest_rows: list[ManifestRow] | None,
-                  progress: Callable[[int, int, str], None] | None) -> _Gathered:
+                  manifest: _Manifest | None,
+                  progress: _Progress | None) -> _Gathered:
     """Finished single-sample reports, with the manifest as their sample sheet if given."""
     from .gather import apply_sample_sheet, load_reports
 
@@ -635,10 +651,10 @@ def _from_reports(config: CohortConfig, knowledge: KnowledgeBase,
                             progress=progress)
     result = _Gathered(gathered.samples, ", ".join(gathered.builds) or config.build,
                        outcomes=gathered.outcomes)
-    if manifest_rows is not None:
-        result.sample_to_patient = apply_sample_sheet(gathered, manifest_rows, config.manifest)
-        result.inputs.append({"kind": "sample_sheet", "path": str(config.manifest),
-                              "sha256": sha256_file(config.manifest)})
+    if manifest is not None:
+        result.sample_to_patient = apply_sample_sheet(gathered, manifest.rows, manifest.path)
+        result.inputs.append({"kind": "sample_sheet", "path": str(manifest.path),
+                              "sha256": sha256_file(manifest.path)})
     result.inputs.extend(gathered.inputs)
     result.warnings.extend(gathered.warnings)
     result.warnings.extend(f"{option} is not used with --reports (the samples were screened "
@@ -650,15 +666,18 @@ def _from_reports(config: CohortConfig, knowledge: KnowledgeBase,
     return result
 
 
-def _from_manifest(config: CohortConfig, manifest_rows: list[ManifestRow],
-                   progress: Callable[[int, int, str], None] | None) -> _Gathered:
+def _from_manifest(config: CohortConfig, manifest: _Manifest,
+                   progress: _Progress | None) -> _Gathered:
     """The manifest's samples, screened into ``out_dir/samples``; failures become a warning."""
-    samples, outcomes, sample_to_patient = _manifest_samples(config, manifest_rows, progress)
+    if config.out_dir is None:     # _read_manifest refused a manifest without --out
+        raise RuntimeError("a manifest to screen without an output folder (a bug)")
+    samples, outcomes, sample_to_patient = _manifest_samples(config, manifest.rows,
+                                                             Path(config.out_dir), progress)
     builds = sorted({o["genome_build"] for o in outcomes if o.get("genome_build")})
     result = _Gathered(samples, ", ".join(builds) if builds else config.build,
                        outcomes=outcomes, sample_to_patient=sample_to_patient)
-    result.inputs.append({"kind": "manifest", "path": str(config.manifest),
-                          "sha256": sha256_file(config.manifest)})
+    result.inputs.append({"kind": "manifest", "path": str(manifest.path),
+                          "sha256": sha256_file(manifest.path)})
     failed = [o for o in outcomes if o["status"] == "failed"]
     if failed:
         result.warnings.append(f"{len(failed)} sample(s) could not be screened and are left out: "
@@ -672,7 +691,7 @@ def _from_manifest(config: CohortConfig, manifest_rows: list[ManifestRow],
 
 def _from_cohort_files(config: CohortConfig, knowledge: KnowledgeBase,
                        clinical: ClinicalTable | None,
-                       progress: Callable[[int, int, str], None] | None) -> _Gathered:
+                       progress: _Progress | None) -> _Gathered:
     """The samples of the cohort files (MAF and/or copy-number matrix, gene panels)."""
     from ..io.gene_panel import ProfilingMap
     from .files import evaluate_cohort_files
@@ -693,7 +712,11 @@ def _from_cohort_files(config: CohortConfig, knowledge: KnowledgeBase,
                                   if a != profiling.assumption])
 
 
-def _manifest_samples(config: CohortConfig, rows, progress):
+def _manifest_samples(config: CohortConfig, rows: list[ManifestRow], out_dir: Path,
+                      progress: _Progress | None
+                      ) -> tuple[list[SampleCalls], list[dict], dict[str, str]]:
+    """Screen the manifest's rows into ``out_dir/samples``: the samples, one outcome entry per
+    row, and the manifest's sample-to-patient mapping."""
     from .batch import BatchOptions, screen_manifest
 
     done = [0]
@@ -708,7 +731,7 @@ def _manifest_samples(config: CohortConfig, rows, progress):
                            else None,
                            knowledge_mode=config.knowledge_mode,
                            include_filtered=config.include_filtered)
-    outcomes = screen_manifest(rows, Path(config.out_dir) / "samples", options,
+    outcomes = screen_manifest(rows, out_dir / "samples", options,
                                workers=config.workers, progress=step,
                                dask_scheduler=config.dask_scheduler)
     samples, summary = [], []
@@ -767,7 +790,8 @@ def cohort_figures(report: CohortReport) -> dict:
     patients = analysis.patients
     for association in analysis.associations("rule", default_only=True):
         crude = association.crude
-        if crude.km_altered is None or crude.n_altered == 0 or crude.km_altered.n == 0:
+        if crude.km_altered is None or crude.km_unaltered is None or crude.n_altered == 0 \
+                or crude.km_altered.n == 0:
             continue
         censored = {}
         if patients is not None:

@@ -21,7 +21,9 @@ class FrozenDict(dict):
     __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _refuse
     __ior__ = _refuse
 
-    def __hash__(self):  # usable as a frozen dataclass field value
+    # dict declares itself unhashable (__hash__ = None); a read-only one is hashable by its JSON,
+    # so that it can be a frozen dataclass field value
+    def __hash__(self) -> int:  # type: ignore[override]
         return hash(json.dumps(self, sort_keys=True, default=str))
 
     def __reduce__(self):

@@ -13,9 +13,14 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import TYPE_CHECKING
 
 from multiqc.base_module import BaseMultiqcModule, ModuleNoSamplesFound
 from multiqc.plots import table
+
+if TYPE_CHECKING:       # multiqc's own types for a table's column settings
+    from multiqc.plots.table_object import ColumnDict
+    from multiqc.types import ColumnKey
 
 from .hooks import SEARCH_PATTERN
 
@@ -23,9 +28,11 @@ log = logging.getLogger(__name__)
 
 LEVELS = ("high", "moderate", "low", "none")
 
-#: cell colours of the caution level (as in the HTML report: red, amber, yellow, green)
-_LEVEL_FORMATTING = {"high": [{"s_eq": "high"}], "moderate": [{"s_eq": "moderate"}],
-                     "low": [{"s_eq": "low"}], "none": [{"s_eq": "none"}]}
+#: cell colours of the caution level (as in the HTML report: red, amber, yellow, green); typed
+#: as MultiQC's column settings take them (a rule's value may be text or a number)
+_LEVEL_FORMATTING: dict[str, list[dict[str, str | int | float]]] = {
+    "high": [{"s_eq": "high"}], "moderate": [{"s_eq": "moderate"}],
+    "low": [{"s_eq": "low"}], "none": [{"s_eq": "none"}]}
 _LEVEL_COLOURS = [{"high": "#c0392b"}, {"moderate": "#d68910"}, {"low": "#b7950b"},
                   {"none": "#1e8449"}]
 
@@ -106,7 +113,7 @@ class MultiqcModule(BaseMultiqcModule):
         self.write_data_file({name: {k: v for k, v in row.items()}
                               for name, row in rows.items()}, "multiqc_hpdgenomics")
 
-        headers = {
+        headers: dict[str | ColumnKey, ColumnDict] = {
             "caution_level": {"title": "Caution level", "scale": False,
                               "description": "Highest caution level among the sample's findings",
                               "cond_formatting_rules": _LEVEL_FORMATTING,
