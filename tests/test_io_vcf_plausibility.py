@@ -375,6 +375,24 @@ def test_line_limit_applies_to_the_panel_regions_read_through_an_index(tmp_path,
         read_vcf(vcf, PANELS)
 
 
+def test_of_a_long_line_and_a_later_nul_byte_the_first_problem_is_named(tmp_path, monkeypatch):
+    # both problems fall in one chunk of the byte scan; the report names the one met first (the
+    # long record 1), whether the file is read whole or through the prefilter's blocks
+    monkeypatch.setenv(MAX_LINE_BYTES_ENV, "20000")
+    path = tmp_path / "long_then_nul.vcf"
+    path.write_bytes(vcf_text(L858R.replace("\tPASS\t.\t", f"\tPASS\tNOTE={'X' * 30_000}\t"),
+                              G12C.replace("GT:AD", "GT\0:AD")).encode())
+    with pytest.raises(InputError) as info:
+        read_vcf(path, PANELS)
+    message = str(info.value)
+    assert "long_then_nul.vcf (line 13, record 1)" in message and "longer than the limit" in message
+    nul_first = tmp_path / "nul_then_long.vcf"
+    nul_first.write_bytes(vcf_text(L858R.replace("GT:AD", "GT\0:AD"), G12C.replace(
+        "\tPASS\t.\t", f"\tPASS\tNOTE={'X' * 30_000}\t")).encode())
+    with pytest.raises(InputError, match=r"nul_then_long.vcf \(line 13, record 1\).*NUL byte"):
+        read_vcf(nul_first, PANELS)
+
+
 @pytest.mark.parametrize("value", ["abc", "0", "-5"])
 def test_bad_line_limit_setting_is_a_usage_error(monkeypatch, value):
     monkeypatch.setenv(MAX_LINE_BYTES_ENV, value)

@@ -89,9 +89,20 @@ class _LineScanner:
         self.line_head = b""            # its first bytes, to name the record
 
     def feed(self, chunk: bytes) -> None:
+        """Check the next bytes of the stream; raise InputError on the first problem in them."""
         nul = chunk.find(b"\0")
         if nul != -1:
-            self._fail_nul(chunk, nul)
+            # the whole lines before the NUL's line first: a long one among them comes first
+            start = chunk.rfind(b"\n", 0, nul) + 1
+            self._advance(chunk[:start])
+            if self.since_newline + (nul - start) > self.limit:
+                self._fail_long(chunk[start:nul])
+            self._fail_nul(chunk[start:], nul - start)
+        self._advance(chunk)
+
+    def _advance(self, chunk: bytes) -> None:
+        """Count the lines of ``chunk`` (no NUL in it); raise InputError on a line over the
+        limit."""
         first = chunk.find(b"\n")
         if first == -1:
             if len(self.line_head) < 64:
