@@ -15,10 +15,16 @@ Coordinates: VCF 1-based. For symbolic ALT alleles POS is the padding base befor
 the segment is POS+1..END; GATK gCNV records (ALT ``.`` or ``<DEL>,<DUP>``) cover POS..END as
 GATK writes them (its IDs, ``CNV_<contig>_<POS>_<END>``, say so).
 Contig lengths in the header give the build.
+
+:func:`read_cnv_vcf` is the list of steps: :func:`_open_vcf`, :func:`_contig_lengths`,
+:func:`_read_header` (the caller's dialect, a :class:`_Header`), :func:`_segment_rows` (per
+record :func:`_copies`, :func:`_cnvkit_loss`, :func:`_check_plausible`, :func:`_row`, counting
+what it skips in a :class:`_Tally`) and :func:`_warnings`.
 """
 from __future__ import annotations
 
 import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +48,7 @@ _CN_TYPES = {"DEL", "DUP", "CNV"}
 
 
 def _sniff(path: Path, lines: list[str]) -> bool:
+    """A VCF whose header declares a FORMAT or INFO ``CN`` field."""
     if not lines or not lines[0].startswith("##fileformat=VCF"):
         return False
     # Manta/DRAGEN write thousands of ##contig lines before ##FORMAT: read the whole header
@@ -68,6 +75,7 @@ def _read_through(path: Path) -> None:
 
 
 def _sv_type(variant: Any) -> str | None:
+    """INFO ``SVTYPE``, else the symbolic ALT's type, else ``CNV`` for a gCNV segment (or None)."""
     svtype = variant.INFO.get("SVTYPE")
     if svtype:
         return str(svtype).upper()
@@ -91,110 +99,182 @@ def read_cnv_vcf(path: Path, *, sample: str | None = None, **_options: object) -
     :class:`CopyNumberData`. Raises :class:`~hpdgenomics.errors.InputError` naming the file and line
     when it is malformed.
     """
-    from cyvcf2 import VCF
-
     path = Path(path)
-    _read_through(path)
-    try:
-        vcf = VCF(str(path))
-    except Exception as exc:  # noqa: BLE001  (cyvcf2 raises bare Exception on malformed headers)
-        raise InputError(f"cannot be opened as a VCF ({exc})", path=path) from None
+    vcf = _open_vcf(path)
     samples = list(vcf.samples)
     chosen, source = choose_sample(samples, sample, path=path, what="VCF")
-    sample_index = samples.index(chosen) if chosen is not None else None
+    lengths = _contig_lengths(vcf.raw_header)
+    evidence = build_from_contig_lengths(lengths) if lengths else None
+    header = _read_header(vcf.raw_header, samples.index(chosen) if chosen is not None else None)
+    tally = _Tally()
+    rows = _segment_rows(vcf, header, tally, path)
+    vcf.close()
+
+    table = pd.DataFrame(rows, columns=["chrom", "start", "end", "copy_number", "source_line"])
+    table["chrom"] = normalise_chromosomes(table["chrom"]) if len(table) else table["chrom"]
+    return finish(path, table, CnvReadContext(
+        format="vcf-copy-number", level="segment", value_kind="absolute", sample=chosen,
+        samples=samples, sample_source=source, records_read=tally.records,
+        warnings=_warnings(tally, chosen), caller=header.caller,
+        build=evidence.build if evidence else None,
+        build_source=f"VCF {evidence.source}" if evidence else "",
+        extra_rejected=tally.no_cn + tally.filtered))
+
+
+@dataclass(frozen=True)
+class _Header:
+    """How the header says the records are read: the chosen sample's column and the caller."""
+
+    sample_index: int | None            # the chosen sample's column, None without samples
+    has_format_cn: bool
+    gcnv: bool                          # GATK gCNV: POS is the segment's first base
+    cnvkit: bool                        # CNVkit: losses without CN, read from the genotype
+    caller: str
+
+
+@dataclass
+class _Tally:
+    """The records read, and those skipped or rejected by reason (for the warnings)."""
+
+    records: int = 0
+    skipped_types: dict[str, int] = field(default_factory=dict)
+    filtered: int = 0                   # FILTER or the sample's FT not PASS
+    no_cn: int = 0
+    homozygous_from_gt: int = 0         # CNVkit <DEL> 1/1 without CN, read as 0 copies
+    partial_loss: int = 0               # CNVkit <DEL> 0/1 without CN, not evaluable
+
+
+def _open_vcf(path: Path) -> Any:
+    """The file read through once by :func:`_read_through`, then opened with cyvcf2."""
+    from cyvcf2 import VCF
+
+    _read_through(path)
+    try:
+        return VCF(str(path))
+    except Exception as exc:  # noqa: BLE001  (cyvcf2 raises bare Exception on malformed headers)
+        raise InputError(f"cannot be opened as a VCF ({exc})", path=path) from None
+
+
+def _contig_lengths(raw_header: str) -> dict[str, int]:
+    """The ``##contig`` lines' lengths by contig ID (those with a length in digits)."""
     lengths = {}
-    for raw in vcf.raw_header.splitlines():
+    for raw in raw_header.splitlines():
         if raw.startswith("##contig=<"):
             fields = dict(part.split("=", 1) for part in raw[len("##contig=<"):-1].split(",")
                           if "=" in part)
             if fields.get("length", "").isdigit():
                 lengths[fields["ID"]] = int(fields["length"])
-    evidence = build_from_contig_lengths(lengths) if lengths else None
-    has_format_cn = "CN" in vcf.raw_header and "##FORMAT=<ID=CN," in vcf.raw_header
+    return lengths
+
+
+def _read_header(raw_header: str, sample_index: int | None) -> _Header:
+    """The caller's dialect, from the header's fields and source lines."""
     # GATK gCNV writes POS as the segment's first base even with symbolic <DEL>,<DUP> ALTs (its
     # record IDs read CNV_<contig>_<POS>_<END>); other callers follow the VCF padding-base rule
-    gcnv = any(mark in vcf.raw_header
+    gcnv = any(mark in raw_header
                for mark in ("GermlineCNVCaller", "PostprocessGermlineCNVCalls",
                             "##FORMAT=<ID=QSS,"))
+    cnvkit = "##source=CNVkit" in raw_header
+    caller = "GATK gCNV" if gcnv else "CNVkit" if cnvkit else \
+        "DELLY" if "DELLY" in raw_header.upper() else "VCF"
+    return _Header(sample_index=sample_index,
+                   has_format_cn="CN" in raw_header and "##FORMAT=<ID=CN," in raw_header,
+                   gcnv=gcnv, cnvkit=cnvkit, caller=caller)
 
-    cnvkit = "##source=CNVkit" in vcf.raw_header
-    homozygous_from_gt = partial_loss = 0
+
+def _segment_rows(vcf: Any, header: _Header, tally: _Tally, path: Path) -> list[dict[str, Any]]:
+    """The table rows of the usable copy-number records; every other record counted in ``tally``."""
     rows = []
-    skipped_types: dict[str, int] = {}
-    filtered = no_cn = 0
-    records = 0
     for number, variant in enumerate(vcf, start=1):
-        records += 1
+        tally.records += 1
         svtype = _sv_type(variant)
         if svtype not in _CN_TYPES:
             kind = svtype or "small variant"
-            skipped_types[kind] = skipped_types.get(kind, 0) + 1
+            tally.skipped_types[kind] = tally.skipped_types.get(kind, 0) + 1
             continue
         if variant.FILTER not in (None, "PASS"):
-            filtered += 1
+            tally.filtered += 1
             continue
-        copies = np.nan
-        if has_format_cn and sample_index is not None:
-            values = variant.format("CN")
-            if values is not None:
-                copies = float(values[sample_index][0])
-                if "FT" in variant.FORMAT:
-                    ft = variant.format("FT")[sample_index]
-                    if str(ft) not in ("PASS", ".", ""):
-                        filtered += 1
-                        continue
-        if np.isnan(copies) and variant.INFO.get("CN") is not None:
-            copies = float(variant.INFO.get("CN"))
-        if np.isnan(copies) and cnvkit and svtype == "DEL" and sample_index is not None:
-            # CNVkit's export writes losses as GT:GQ without CN; its genotype 1/1 is written
-            # exactly when the rounded copy number is 0 (0/1 means some copies remain)
-            alleles = variant.genotypes[sample_index][:-1]
-            if alleles and all(a == 1 for a in alleles):
-                copies = 0.0
-                homozygous_from_gt += 1
-            else:
-                partial_loss += 1
-        if np.isinf(copies) or copies > 1e6:
-            raise InputError(f"CN {copies:g} is not a finite, plausible copy number",
-                             path=path, where=f"record {number} ({variant.CHROM}:{variant.POS})",
-                             hint="infinite or overflowing values cannot be called: fix or "
-                                  "re-create the file (a missing CN is '.')")
+        copies = _copies(variant, svtype, header, tally)
+        if copies is None:
+            tally.filtered += 1
+            continue
+        _check_plausible(copies, variant, number, path)
         # DELLY writes CN=-1 where it has no read-depth estimate (translocations, insertions)
         if np.isnan(copies) or copies < 0:
-            no_cn += 1
+            tally.no_cn += 1
             continue
-        symbolic = any(a.startswith("<") for a in (variant.ALT or []))
-        end = variant.INFO.get("END")
-        start = variant.POS + 1 if symbolic and not gcnv else variant.POS
-        rows.append({"chrom": variant.CHROM, "start": start,
-                     "end": int(end) if end is not None else variant.POS + len(variant.REF) - 1,
-                     "copy_number": copies, "source_line": number})
-    vcf.close()
+        rows.append(_row(variant, copies, number, header.gcnv))
+    return rows
 
+
+def _copies(variant: Any, svtype: str, header: _Header, tally: _Tally) -> float | None:
+    """The record's copy number: FORMAT CN, else INFO CN, else a CNVkit loss's genotype; NaN when
+    none gives one, None when the sample's FT is not PASS."""
+    copies = np.nan
+    if header.has_format_cn and header.sample_index is not None:
+        values = variant.format("CN")
+        if values is not None:
+            copies = float(values[header.sample_index][0])
+            if "FT" in variant.FORMAT and \
+                    str(variant.format("FT")[header.sample_index]) not in ("PASS", ".", ""):
+                return None
+    if np.isnan(copies) and variant.INFO.get("CN") is not None:
+        copies = float(variant.INFO.get("CN"))
+    if np.isnan(copies) and header.cnvkit and svtype == "DEL" and header.sample_index is not None:
+        copies = _cnvkit_loss(variant, header.sample_index, tally)
+    return copies
+
+
+def _cnvkit_loss(variant: Any, sample_index: int, tally: _Tally) -> float:
+    """A CNVkit <DEL> without CN: 0 copies for genotype 1/1, else NaN (counted either way)."""
+    # CNVkit's export writes losses as GT:GQ without CN; its genotype 1/1 is written
+    # exactly when the rounded copy number is 0 (0/1 means some copies remain)
+    alleles = variant.genotypes[sample_index][:-1]
+    if alleles and all(a == 1 for a in alleles):
+        tally.homozygous_from_gt += 1
+        return 0.0
+    tally.partial_loss += 1
+    return np.nan
+
+
+def _check_plausible(copies: float, variant: Any, number: int, path: Path) -> None:
+    """Raise :class:`InputError` for an infinite or overflowing copy number."""
+    if np.isinf(copies) or copies > 1e6:
+        raise InputError(f"CN {copies:g} is not a finite, plausible copy number",
+                         path=path, where=f"record {number} ({variant.CHROM}:{variant.POS})",
+                         hint="infinite or overflowing values cannot be called: fix or "
+                              "re-create the file (a missing CN is '.')")
+
+
+def _row(variant: Any, copies: float, number: int, gcnv: bool) -> dict[str, Any]:
+    """One segment's table row; a symbolic ALT's POS is the padding base (not for GATK gCNV)."""
+    symbolic = any(a.startswith("<") for a in (variant.ALT or []))
+    end = variant.INFO.get("END")
+    start = variant.POS + 1 if symbolic and not gcnv else variant.POS
+    return {"chrom": variant.CHROM, "start": start,
+            "end": int(end) if end is not None else variant.POS + len(variant.REF) - 1,
+            "copy_number": copies, "source_line": number}
+
+
+def _warnings(tally: _Tally, chosen: str | None) -> list[str]:
+    """The reader's warnings: records skipped or rejected, and what a VCF cannot say."""
     warnings: list[str] = []
-    if skipped_types:
+    if tally.skipped_types:
         warnings.append("records that are not copy-number changes skipped: " + ", ".join(
-            f"{k} {v}" for k, v in sorted(skipped_types.items())))
-    if filtered:
-        warnings.append(f"{filtered} copy-number record(s) skipped for FILTER/FT not PASS")
-    if no_cn:
-        warnings.append(f"{no_cn} copy-number record(s) rejected: no usable CN for sample "
+            f"{k} {v}" for k, v in sorted(tally.skipped_types.items())))
+    if tally.filtered:
+        warnings.append(f"{tally.filtered} copy-number record(s) skipped for FILTER/FT not PASS")
+    if tally.no_cn:
+        warnings.append(f"{tally.no_cn} copy-number record(s) rejected: no usable CN for sample "
                         f"{chosen or '(none)'}")
-    if homozygous_from_gt:
-        warnings.append(f"{homozygous_from_gt} CNVkit <DEL> record(s) without CN read as 0 copies "
-                        "from genotype 1/1 (CNVkit writes 1/1 only for 0 copies)")
-    if partial_loss:
-        warnings.append(f"{partial_loss} CNVkit <DEL> record(s) with genotype 0/1 carry no CN "
-                        "(CNVkit's VCF export omits it for losses): those losses are not "
+    if tally.homozygous_from_gt:
+        warnings.append(f"{tally.homozygous_from_gt} CNVkit <DEL> record(s) without CN read as 0 "
+                        "copies from genotype 1/1 (CNVkit writes 1/1 only for 0 copies)")
+    if tally.partial_loss:
+        warnings.append(f"{tally.partial_loss} CNVkit <DEL> record(s) with genotype 0/1 carry no "
+                        "CN (CNVkit's VCF export omits it for losses): those losses are not "
                         "evaluable; give the .cns/.call.cns instead")
     warnings.append("a VCF lists copy-number events only where the caller reported them; genes "
                     "without a record are not evaluable, not neutral")
-    table = pd.DataFrame(rows, columns=["chrom", "start", "end", "copy_number", "source_line"])
-    table["chrom"] = normalise_chromosomes(table["chrom"]) if len(table) else table["chrom"]
-    caller = "GATK gCNV" if gcnv else "CNVkit" if cnvkit else \
-        "DELLY" if "DELLY" in vcf.raw_header.upper() else "VCF"
-    return finish(path, table, CnvReadContext(
-        format="vcf-copy-number", level="segment", value_kind="absolute", sample=chosen,
-        samples=samples, sample_source=source, records_read=records, warnings=warnings,
-        caller=caller, build=evidence.build if evidence else None,
-        build_source=f"VCF {evidence.source}" if evidence else "", extra_rejected=no_cn + filtered))
+    return warnings
