@@ -268,6 +268,53 @@ def test_gcnv_vcf_cn_inf_is_refused_with_the_record():
     assert caught.value.where == "record 1 (chr12:69000001)"
 
 
+_CN_VCF_HEADER = (
+    "##fileformat=VCFv4.2\n##contig=<ID=7,length=159138663>\n"
+    '##INFO=<ID=SVTYPE,Number=1,Type=String,Description="type">\n'
+    '##INFO=<ID=END,Number=1,Type=Integer,Description="end">\n')
+
+
+def _cn_vcf(tmp_path, name, cn_line, record):
+    path = tmp_path / name
+    columns = "\tFORMAT\tTUMOUR" if "FORMAT" in cn_line else ""
+    path.write_text(_CN_VCF_HEADER + cn_line + "\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO"
+                    + columns + "\n7\t55000000\t.\tN\t<DUP>\t.\tPASS\t" + record + "\n")
+    return path
+
+
+def test_a_cn_vcf_format_cn_declared_as_string_is_read_whole(tmp_path):
+    # htslib gives a String field as one text per sample: its first character was read before,
+    # so CN=12 (an amplification) became 1 copy
+    path = _cn_vcf(tmp_path, "format_cn_string.vcf",
+                   '##FORMAT=<ID=CN,Number=1,Type=String,Description="copy number">',
+                   "SVTYPE=DUP;END=55300000\tCN\t12")
+    data = read_copy_number(path)
+    assert data.segments["copy_number"].tolist() == [12.0]
+    assert data.segments[["start", "end"]].values.tolist() == [[55000001, 55300000]]
+
+
+@pytest.mark.parametrize("name, cn_line, record, shown", [
+    ("info_cn_two_values.vcf",
+     '##INFO=<ID=CN,Number=.,Type=Integer,Description="copy number">',
+     "SVTYPE=DUP;END=55300000;CN=6,7", "INFO CN '6,7'"),
+    ("info_cn_text.vcf",
+     '##INFO=<ID=CN,Number=1,Type=String,Description="copy number">',
+     "SVTYPE=DUP;END=55300000;CN=high", "INFO CN 'high'"),
+    ("format_cn_text.vcf",
+     '##FORMAT=<ID=CN,Number=1,Type=String,Description="copy number">',
+     "SVTYPE=DUP;END=55300000\tCN\thigh", "FORMAT CN 'high'"),
+])
+def test_a_cn_vcf_cn_that_is_not_one_number_is_refused_with_the_record(tmp_path, name, cn_line,
+                                                                       record, shown):
+    # these raised TypeError/ValueError from float(): an internal error (exit 1), not exit 2
+    path = _cn_vcf(tmp_path, name, cn_line, record)
+    with pytest.raises(InputError, match=f"{shown} is not one copy number") as caught:
+        read_copy_number(path)
+    assert caught.value.where == "record 1 (7:55000000)" and name in str(caught.value)
+    result, _out = screen(tmp_path, "--cnv", path, "--build", "GRCh37")
+    assert result.exit_code == 2 and f"{shown} is not one copy number" in result.output
+
+
 def test_overflowing_but_finite_log2_is_out_of_range():
     # 1e308 is a double, but 2^1e308 copies is not: refused before any arithmetic overflows
     with pytest.raises(InputError, match=r"log2 ratio 1e\+308 is outside the plausible range"):

@@ -5,7 +5,8 @@ Format: VCF 4.x read with cyvcf2. A record is a copy-number record when its ALT 
 ``<DUP>`` or ``<CNV>`` (or a gCNV ``.``/``<DEL>``/``<DUP>`` with an ``END``), or INFO ``SVTYPE``
 is ``DEL``/``DUP``/``CNV``; other structural variants (BND, INV, INS) are counted and skipped.
 The copy number is FORMAT ``CN`` of the chosen sample, else INFO ``CN``. A record without a
-usable CN is rejected (a ``<DEL>`` alone does not say whether one or both copies are lost).
+usable CN is rejected (a ``<DEL>`` alone does not say whether one or both copies are lost); a CN
+that is not one number (several values, text) is refused with the record.
 Records whose FILTER is not PASS/``.`` (or whose sample FT is not PASS) are skipped and counted.
 CNVkit's ``export vcf`` writes losses without CN (FORMAT ``GT:GQ``); its genotype ``1/1`` is
 written only for 0 copies, so such a record is read as 0 copies, and ``0/1`` losses are rejected
@@ -195,11 +196,12 @@ def _segment_rows(vcf: Any, header: _Header, tally: _Tally, path: Path) -> list[
         if variant.FILTER not in (None, "PASS"):
             tally.filtered += 1
             continue
-        copies = _copies(variant, svtype, header, tally)
+        where = f"record {number} ({variant.CHROM}:{variant.POS})"
+        copies = _copies(variant, svtype, header, tally, where, path)
         if copies is None:
             tally.filtered += 1
             continue
-        _check_plausible(copies, variant, number, path)
+        _check_plausible(copies, where, path)
         # DELLY writes CN=-1 where it has no read-depth estimate (translocations, insertions)
         if np.isnan(copies) or copies < 0:
             tally.no_cn += 1
@@ -208,22 +210,37 @@ def _segment_rows(vcf: Any, header: _Header, tally: _Tally, path: Path) -> list[
     return rows
 
 
-def _copies(variant: Any, svtype: str, header: _Header, tally: _Tally) -> float | None:
+def _copies(variant: Any, svtype: str, header: _Header, tally: _Tally, where: str,
+            path: Path) -> float | None:
     """The record's copy number: FORMAT CN, else INFO CN, else a CNVkit loss's genotype; NaN when
     none gives one, None when the sample's FT is not PASS."""
     copies = np.nan
     if header.has_format_cn and header.sample_index is not None:
         values = variant.format("CN")
         if values is not None:
-            copies = float(values[header.sample_index][0])
+            # a String CN is one text per sample (1-D), a number one row of values per sample
+            value = values[header.sample_index]
+            copies = _one_number(value if values.ndim == 1 else value[0], "FORMAT CN", where, path)
             if "FT" in variant.FORMAT and \
                     str(variant.format("FT")[header.sample_index]) not in ("PASS", ".", ""):
                 return None
     if np.isnan(copies) and variant.INFO.get("CN") is not None:
-        copies = float(variant.INFO.get("CN"))
+        copies = _one_number(variant.INFO.get("CN"), "INFO CN", where, path)
     if np.isnan(copies) and header.cnvkit and svtype == "DEL" and header.sample_index is not None:
         copies = _cnvkit_loss(variant, header.sample_index, tally)
     return copies
+
+
+def _one_number(value: Any, name: str, where: str, path: Path) -> float:
+    """A CN value as a float ('.' is NaN); several values or text raise :class:`InputError`."""
+    if isinstance(value, str) and value.strip() in (".", ""):
+        return np.nan
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        shown = ",".join(map(str, value)) if isinstance(value, tuple | list) else str(value)
+        raise InputError(f"{name} {shown!r} is not one copy number", path=path, where=where,
+                         hint="give one number per record (a missing CN is '.')") from None
 
 
 def _cnvkit_loss(variant: Any, sample_index: int, tally: _Tally) -> float:
@@ -238,11 +255,11 @@ def _cnvkit_loss(variant: Any, sample_index: int, tally: _Tally) -> float:
     return np.nan
 
 
-def _check_plausible(copies: float, variant: Any, number: int, path: Path) -> None:
+def _check_plausible(copies: float, where: str, path: Path) -> None:
     """Raise :class:`InputError` for an infinite or overflowing copy number."""
     if np.isinf(copies) or copies > 1e6:
         raise InputError(f"CN {copies:g} is not a finite, plausible copy number",
-                         path=path, where=f"record {number} ({variant.CHROM}:{variant.POS})",
+                         path=path, where=where,
                          hint="infinite or overflowing values cannot be called: fix or "
                               "re-create the file (a missing CN is '.')")
 
