@@ -20,8 +20,10 @@ import math
 import warnings as pywarnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import scipy.linalg
 from firthmodels import FirthLogisticRegression, detect_separation
@@ -144,93 +146,85 @@ def _collapsed(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np
     return rows[:, :-1], rows[:, -1], counts.astype(float)
 
 
-def firth_logistic(df: pd.DataFrame, outcome: str, exposure: str, covariates: Iterable[str] = (),
-                   alpha: float = 0.05) -> FirthResult:
-    """Firth logistic regression of the 0/1 ``outcome`` column on the 0/1 ``exposure`` column.
-
-    ``covariates`` are further columns (numeric, or text coded as indicators). Rows with a missing
-    value in any of these columns are left out and counted. Degenerate data (no patients, outcome or
-    exposure without variation, collinear design) give NaN with a warning; never raises for those.
-    """
-    covariates = list(covariates)
-    alpha = check_alpha(alpha)
-    result = _unfitted(outcome, exposure, covariates, alpha)
-    model_frame = build_model_frame(df, binary={outcome: "outcome", exposure: "exposure"},
-                                    covariates=covariates)
-    result.warnings += model_frame.notes
-    result.n_dropped_missing = model_frame.n_dropped_missing
-    data = model_frame.data
-    y = data[outcome].to_numpy()
-    result.n = len(data)
-    result.events = int(y.sum())
-    result.n_exposed = int(data[exposure].sum())
-
+def _not_fittable(result: FirthResult) -> str | None:
+    """Why the patient counts leave nothing to fit (the warning), or None."""
     if result.n == 0:
-        result.warnings.append("no patients with complete data: model not fitted")
-        return result
+        return "no patients with complete data: model not fitted"
     if result.events in (0, result.n):
         what = "no patient has" if result.events == 0 else "every patient has"
-        result.warnings.append(f"{what} the outcome: model not fitted")
-        return result
+        return f"{what} the outcome: model not fitted"
     if result.n_exposed in (0, result.n):
         what = "no patient is" if result.n_exposed == 0 else "every patient is"
-        result.warnings.append(f"{what} altered: the exposure has no variation, model not fitted")
-        return result
+        return f"{what} altered: the exposure has no variation, model not fitted"
+    return None
+
+
+def _precision_warnings(result: FirthResult, coefficients: int) -> list[str]:
+    """Warnings for few altered patients and, when adjusted, few events per coefficient."""
+    warnings: list[str] = []
     if result.n_exposed < SMALL_GROUP:
-        result.warnings.append(f"only {result.n_exposed} altered patient(s): the estimate rests on "
-                               "very few patients")
-
-    term_names = [exposure, *model_frame.covariate_terms]
-    X = data[term_names].to_numpy(dtype=float)
-    parameters = len(term_names) + 1
+        warnings.append(f"only {result.n_exposed} altered patient(s): the estimate rests on "
+                        "very few patients")
     rarer_outcome = min(result.events, result.n - result.events)
-    if covariates and rarer_outcome / (parameters - 1) < EVENTS_PER_PARAMETER:
-        result.warnings.append(f"{rarer_outcome} events for {parameters - 1} coefficient(s) (fewer "
-                               f"than {EVENTS_PER_PARAMETER} per coefficient): the adjusted "
-                               "estimate may be unstable")
+    if result.covariates and rarer_outcome / coefficients < EVENTS_PER_PARAMETER:
+        warnings.append(f"{rarer_outcome} events for {coefficients} coefficient(s) (fewer "
+                        f"than {EVENTS_PER_PARAMETER} per coefficient): the adjusted "
+                        "estimate may be unstable")
+    return warnings
 
+
+def _record_separation(result: FirthResult, X: npt.NDArray[np.float64],
+                       y: npt.NDArray[np.float64], term_names: list[str]) -> bool:
+    """Note separation on ``result``; False (with a warning) if the design is degenerate."""
     try:
         separation = detect_separation(X, y)
     except scipy.linalg.LinAlgError:
         result.warnings.append("the design is collinear or numerically degenerate (a covariate "
                                "is constant, duplicates another among these patients, or is on "
                                "an extreme scale): model not fitted")
-        return result
+        return False
     if separation.separation:
         result.separation = True
         result.warnings.append(_separation_warning([*term_names, "intercept"],
                                                    separation.directions))
+    return True
 
-    X_fit, y_fit, counts = _collapsed(X, y)
+
+def _likelihood_ratio_tests(model: FirthLogisticRegression, n_terms: int,
+                            caught: list[pywarnings.WarningMessage]) -> None:
+    """Penalised LRT p-values, stalled warm-started refits redone cold (their warnings dropped)."""
+    model.lrt()
+    # At these tolerances the constrained refit started from the full estimate can stall
+    # in step halving (a rounding-level gradient it cannot reduce), leaving the p-value
+    # NaN; a refit from a cold start does not. Retry those terms once.
+    stalled = [int(i) for i in np.flatnonzero(np.isnan(model.lrt_pvalues_[:n_terms]))]
+    if stalled:
+        retry_caught = len(caught)
+        model.lrt(features=stalled, warm_start=False)
+        recovered = {i for i in stalled if math.isfinite(model.lrt_pvalues_[i])}
+        caught[:retry_caught] = [
+            w for w in caught[:retry_caught]
+            if not any(f"LRT for parameter {i} " in str(w.message) for i in recovered)]
+
+
+def _fit(fit_data: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64],
+                         npt.NDArray[np.float64] | None], n_terms: int, alpha: float
+         ) -> tuple[FirthLogisticRegression, Any, list[pywarnings.WarningMessage]]:
+    """Fit, LRTs and profile CIs with the warnings raised; LinAlgError/ValueError propagate."""
+    X_fit, y_fit, counts = fit_data
     # tighter than the package defaults (1e-4) so reported odds ratios are good to ~6 digits
     model = FirthLogisticRegression(max_iter=100, xtol=1e-8, gtol=1e-8)
     with pywarnings.catch_warnings(record=True) as caught:
         pywarnings.simplefilter("always")
-        try:
-            model.fit(X_fit, y_fit, sample_weight=counts)
-            model.lrt()
-            # At these tolerances the constrained refit started from the full estimate can stall
-            # in step halving (a rounding-level gradient it cannot reduce), leaving the p-value
-            # NaN; a refit from a cold start does not. Retry those terms once.
-            stalled = [int(i) for i in
-                       np.flatnonzero(np.isnan(model.lrt_pvalues_[:len(term_names)]))]
-            if stalled:
-                retry_caught = len(caught)
-                model.lrt(features=stalled, warm_start=False)
-                recovered = {i for i in stalled if math.isfinite(model.lrt_pvalues_[i])}
-                caught[:retry_caught] = [
-                    w for w in caught[:retry_caught]
-                    if not any(f"LRT for parameter {i} " in str(w.message) for i in recovered)]
-            profile = model.conf_int(alpha=alpha, method="pl", max_iter=100, tol=1e-6)
-        except (scipy.linalg.LinAlgError, ValueError) as error:
-            result.warnings.append(f"Firth fit failed ({error}): model not fitted")
-            return result
-    wald = model.conf_int(alpha=alpha, method="wald")
-    result.warnings += list(dict.fromkeys(f"firthmodels: {w.message}" for w in caught))
-    result.converged = bool(model.converged_)
-    if not result.converged:
-        result.warnings.append("the Firth fit did not converge: estimates are unreliable")
+        model.fit(X_fit, y_fit, sample_weight=counts)
+        _likelihood_ratio_tests(model, n_terms, caught)
+        profile = model.conf_int(alpha=alpha, method="pl", max_iter=100, tol=1e-6)
+    return model, profile, caught
 
+
+def _fill_terms(result: FirthResult, model: FirthLogisticRegression, profile: Any, wald: Any,
+                term_names: list[str]) -> None:
+    """One FirthTerm per coefficient (Wald CI where the profile failed); exposure on top."""
     for index, name in enumerate(term_names):
         low, high = profile[index]
         ci_method = "profile penalised likelihood"
@@ -252,6 +246,49 @@ def firth_logistic(df: pd.DataFrame, outcome: str, exposure: str, covariates: It
     result.p_value = exposure_term.p_value
     result.wald_p_value = float(model.pvalues_[0])
     result.ci_method = exposure_term.ci_method
+
+
+def firth_logistic(df: pd.DataFrame, outcome: str, exposure: str, covariates: Iterable[str] = (),
+                   alpha: float = 0.05) -> FirthResult:
+    """Firth logistic regression of the 0/1 ``outcome`` column on the 0/1 ``exposure`` column.
+
+    ``covariates`` are further columns (numeric, or text coded as indicators). Rows with a missing
+    value in any of these columns are left out and counted. Degenerate data (no patients, outcome or
+    exposure without variation, collinear design) give NaN with a warning; never raises for those.
+    """
+    covariates = list(covariates)
+    alpha = check_alpha(alpha)
+    result = _unfitted(outcome, exposure, covariates, alpha)
+    model_frame = build_model_frame(df, binary={outcome: "outcome", exposure: "exposure"},
+                                    covariates=covariates)
+    result.warnings += model_frame.notes
+    result.n_dropped_missing = model_frame.n_dropped_missing
+    data = model_frame.data
+    y = data[outcome].to_numpy()
+    result.n = len(data)
+    result.events = int(y.sum())
+    result.n_exposed = int(data[exposure].sum())
+    reason = _not_fittable(result)
+    if reason is not None:
+        result.warnings.append(reason)
+        return result
+    term_names = [exposure, *model_frame.covariate_terms]
+    result.warnings += _precision_warnings(result, len(term_names))
+    X = data[term_names].to_numpy(dtype=float)
+    if not _record_separation(result, X, y, term_names):
+        return result
+    fit_data = _collapsed(X, y)
+    try:
+        model, profile, caught = _fit(fit_data, len(term_names), alpha)
+    except (scipy.linalg.LinAlgError, ValueError) as error:
+        result.warnings.append(f"Firth fit failed ({error}): model not fitted")
+        return result
+    wald = model.conf_int(alpha=alpha, method="wald")
+    result.warnings += list(dict.fromkeys(f"firthmodels: {w.message}" for w in caught))
+    result.converged = bool(model.converged_)
+    if not result.converged:
+        result.warnings.append("the Firth fit did not converge: estimates are unreliable")
+    _fill_terms(result, model, profile, wald, term_names)
     flag_non_finite(result, ["coefficient", "std_error", "odds_ratio", "ci_low", "ci_high",
                              "p_value"], "the Firth fit")
     return result
