@@ -456,94 +456,83 @@ def _batch_mode(times: pd.Series) -> bool | None:
     return True if times.nunique() <= len(times) // 2 else None
 
 
-def cox_ph(df: pd.DataFrame, duration: str, event: str, exposure: str,
-           covariates: Iterable[str] = (), strata: Iterable[str] = (),
-           alpha: float = 0.05) -> CoxResult:
-    """Cox PH model of ``duration``/``event`` on the 0/1 ``exposure`` column.
-
-    ``covariates`` are adjusted for (numeric, or text coded as indicators); ``strata`` columns get
-    separate baseline hazards. Degenerate data (no events, exposure without variation, no events in
-    one exposure group: monotone likelihood) give NaN with a warning; never raises for those.
-    """
-    covariates, strata = list(covariates), list(strata)
-    alpha = check_alpha(alpha)
-    result = _unfitted_cox(duration, event, exposure, covariates, strata, alpha)
-    model_frame = build_model_frame(df, binary={event: "event", exposure: "exposure"},
-                                    durations=[duration], covariates=covariates, strata=strata)
-    result.warnings += model_frame.notes
-    result.n_dropped_missing = model_frame.n_dropped_missing
-    data = model_frame.data
-    exposed = data[exposure] == 1
-    result.n = len(data)
-    result.events = int(data[event].sum())
-    result.n_exposed = int(exposed.sum())
-    result.events_exposed = int(data.loc[exposed, event].sum())
-
+def _cox_not_fittable(result: CoxResult) -> str | None:
+    """Why the patient counts leave nothing to fit (the warning), or None."""
     if result.n == 0:
-        result.warnings.append("no patients with complete data: Cox model not fitted")
-        return result
+        return "no patients with complete data: Cox model not fitted"
     if result.events == 0:
-        result.warnings.append("no events: Cox model not fitted")
-        return result
+        return "no events: Cox model not fitted"
     if result.n_exposed in (0, result.n):
         what = "no patient is" if result.n_exposed == 0 else "every patient is"
-        result.warnings.append(f"{what} altered: the exposure has no variation, Cox model not "
-                               "fitted")
-        return result
-    monotone = _monotone_direction(data, duration, event, exposure, strata)
-    if monotone == 0:
-        result.warnings.append("no failure happened while both altered and unaltered patients were "
-                               "at risk: the Cox likelihood carries no information on the hazard "
-                               "ratio; not reported")
-        return result
-    if monotone is not None:
-        if result.events_exposed == 0 or result.events_exposed == result.events:
-            group = "altered" if result.events_exposed == 0 else "unaltered"
-            why = f"no events among {group} patients"
-        else:
-            first, other = ("unaltered", "altered") if monotone > 0 else ("altered", "unaltered")
-            why = (f"every {first} failure happened while no {other} patient was at risk"
-                   + (" (within strata)" if strata else ""))
-        result.warnings.append(f"{why}: the Cox likelihood is monotone and the hazard ratio is "
-                               f"{'infinite' if monotone > 0 else '0'}; not reported (see the "
-                               "Kaplan-Meier curves)")
-        return result
-    if result.n_exposed < SMALL_GROUP:
-        result.warnings.append(f"only {result.n_exposed} altered patient(s): the hazard ratio is "
-                               "very imprecise")
-    term_names = [exposure, *model_frame.covariate_terms]
-    if result.events / len(term_names) < EVENTS_PER_PARAMETER:
-        result.warnings.append(f"{result.events} events for {len(term_names)} coefficient(s) "
-                               f"(fewer than {EVENTS_PER_PARAMETER} per coefficient): estimates "
-                               "may be unstable")
+        return f"{what} altered: the exposure has no variation, Cox model not fitted"
+    return None
 
-    model_data = data[[duration, event, *term_names, *strata]]
-    fitter = _CoxPHFitter(alpha=alpha)
-    with pywarnings.catch_warnings(record=True) as caught:
-        pywarnings.simplefilter("always")
-        try:
-            fitter.fit(model_data, duration_col=duration, event_col=event,
-                       strata=strata or None, fit_options=dict(COX_FIT_OPTIONS),
-                       batch_mode=_batch_mode(model_data[duration]))
-        except (ConvergenceError, np.linalg.LinAlgError, ValueError) as error:
-            result.warnings.append(f"Cox fit failed ({str(error).splitlines()[0]}): "
-                                   "model not fitted")
-            return result
-        try:
-            ph_test = proportional_hazard_test(fitter, model_data, time_transform="rank")
-            ph_p = {str(name): float(p) for name, p in ph_test.summary["p"].items()}
-        except (ConvergenceError, np.linalg.LinAlgError, ValueError) as error:
-            ph_p = {}
-            result.warnings.append(f"proportional-hazards test failed ({error})")
+
+def _monotone_warning(result: CoxResult, monotone: int, strata: list[str]) -> str:
+    """The warning for a likelihood flat (0) or monotone (+1 / -1) in the exposure coefficient."""
+    if monotone == 0:
+        return ("no failure happened while both altered and unaltered patients were "
+                "at risk: the Cox likelihood carries no information on the hazard "
+                "ratio; not reported")
+    if result.events_exposed == 0 or result.events_exposed == result.events:
+        group = "altered" if result.events_exposed == 0 else "unaltered"
+        why = f"no events among {group} patients"
+    else:
+        first, other = ("unaltered", "altered") if monotone > 0 else ("altered", "unaltered")
+        why = (f"every {first} failure happened while no {other} patient was at risk"
+               + (" (within strata)" if strata else ""))
+    return (f"{why}: the Cox likelihood is monotone and the hazard ratio is "
+            f"{'infinite' if monotone > 0 else '0'}; not reported (see the "
+            "Kaplan-Meier curves)")
+
+
+def _cox_precision_warnings(result: CoxResult, coefficients: int) -> list[str]:
+    """Warnings for few altered patients and few events per coefficient."""
+    warnings: list[str] = []
+    if result.n_exposed < SMALL_GROUP:
+        warnings.append(f"only {result.n_exposed} altered patient(s): the hazard ratio is "
+                        "very imprecise")
+    if result.events / coefficients < EVENTS_PER_PARAMETER:
+        warnings.append(f"{result.events} events for {coefficients} coefficient(s) "
+                        f"(fewer than {EVENTS_PER_PARAMETER} per coefficient): estimates "
+                        "may be unstable")
+    return warnings
+
+
+def _lifelines_warnings(caught: list[pywarnings.WarningMessage]) -> list[str]:
+    """lifelines' warnings as result warnings (deprecations left out, first line only)."""
+    notes: list[str] = []
     for caught_warning in caught:
         if issubclass(caught_warning.category, (DeprecationWarning, FutureWarning)):
             continue
         text = str(caught_warning.message).splitlines()[0]
         if issubclass(caught_warning.category, ConvergenceWarning):
             text += " (treat the hazard ratio as unreliable)"
-        result.warnings.append(f"lifelines: {text}")
+        notes.append(f"lifelines: {text}")
+    return notes
 
-    summary = fitter.summary
+
+def _fit_cox(fitter: _CoxPHFitter, model_data: pd.DataFrame, duration: str, event: str,
+             strata: list[str]) -> tuple[dict[str, float], list[str]]:
+    """Fit and PH-test: PH p per term and warnings; a failing fit's exception propagates."""
+    notes: list[str] = []
+    with pywarnings.catch_warnings(record=True) as caught:
+        pywarnings.simplefilter("always")
+        fitter.fit(model_data, duration_col=duration, event_col=event,
+                   strata=strata or None, fit_options=dict(COX_FIT_OPTIONS),
+                   batch_mode=_batch_mode(model_data[duration]))
+        try:
+            ph_test = proportional_hazard_test(fitter, model_data, time_transform="rank")
+            ph_p = {str(name): float(p) for name, p in ph_test.summary["p"].items()}
+        except (ConvergenceError, np.linalg.LinAlgError, ValueError) as error:
+            ph_p = {}
+            notes.append(f"proportional-hazards test failed ({error})")
+    return ph_p, notes + _lifelines_warnings(caught)
+
+
+def _fill_cox_terms(result: CoxResult, summary: pd.DataFrame, term_names: list[str],
+                    ph_p: dict[str, float]) -> None:
+    """One CoxTerm per coefficient, the exposure's on top, and the PH-violation warning."""
     # lifelines names the interval columns after the level ("exp(coef) lower 95%"): match by prefix
     hr_low_column = next(c for c in summary.columns if c.startswith("exp(coef) lower"))
     hr_high_column = next(c for c in summary.columns if c.startswith("exp(coef) upper"))
@@ -567,6 +556,50 @@ def cox_ph(df: pd.DataFrame, duration: str, event: str, exposure: str,
         result.warnings.append("proportional-hazards assumption questionable for "
                                f"{', '.join(violations)} (Grambsch-Therneau test on ranked time): "
                                "the hazard ratio averages an effect that changes over time")
+
+
+def cox_ph(df: pd.DataFrame, duration: str, event: str, exposure: str,
+           covariates: Iterable[str] = (), strata: Iterable[str] = (),
+           alpha: float = 0.05) -> CoxResult:
+    """Cox PH model of ``duration``/``event`` on the 0/1 ``exposure`` column.
+
+    ``covariates`` are adjusted for (numeric, or text coded as indicators); ``strata`` columns get
+    separate baseline hazards. Degenerate data (no events, exposure without variation, no events in
+    one exposure group: monotone likelihood) give NaN with a warning; never raises for those.
+    """
+    covariates, strata = list(covariates), list(strata)
+    alpha = check_alpha(alpha)
+    result = _unfitted_cox(duration, event, exposure, covariates, strata, alpha)
+    model_frame = build_model_frame(df, binary={event: "event", exposure: "exposure"},
+                                    durations=[duration], covariates=covariates, strata=strata)
+    result.warnings += model_frame.notes
+    result.n_dropped_missing = model_frame.n_dropped_missing
+    data = model_frame.data
+    exposed = data[exposure] == 1
+    result.n = len(data)
+    result.events = int(data[event].sum())
+    result.n_exposed = int(exposed.sum())
+    result.events_exposed = int(data.loc[exposed, event].sum())
+    reason = _cox_not_fittable(result)
+    if reason is not None:
+        result.warnings.append(reason)
+        return result
+    monotone = _monotone_direction(data, duration, event, exposure, strata)
+    if monotone is not None:
+        result.warnings.append(_monotone_warning(result, monotone, strata))
+        return result
+    term_names = [exposure, *model_frame.covariate_terms]
+    result.warnings += _cox_precision_warnings(result, len(term_names))
+    model_data = data[[duration, event, *term_names, *strata]]
+    fitter = _CoxPHFitter(alpha=alpha)
+    try:
+        ph_p, notes = _fit_cox(fitter, model_data, duration, event, strata)
+    except (ConvergenceError, np.linalg.LinAlgError, ValueError) as error:
+        result.warnings.append(f"Cox fit failed ({str(error).splitlines()[0]}): "
+                               "model not fitted")
+        return result
+    result.warnings += notes
+    _fill_cox_terms(result, fitter.summary, term_names, ph_p)
     flag_non_finite(result, ["coefficient", "std_error", "hazard_ratio", "ci_low", "ci_high",
                              "p_value"], "the Cox fit")
     return result
