@@ -255,3 +255,12 @@ def test_bad_survival_input_is_reported_with_positions():
         kaplan_meier([2.0, 3.0], [2, 1], label="altered")
     with pytest.raises(UsageError, match="3 durations but 2 event indicators"):
         kaplan_meier([1, 2, 3], [1, 0], label="altered")
+
+
+def test_a_warning_or_error_without_text_is_named_by_its_class():
+    # a library warning or error with an empty message still gives a readable note (it used to
+    # index the first line of nothing: IndexError, an internal error)
+    from hpdgenomics.stats.survival import _first_line
+
+    assert _first_line(ValueError("")) == "ValueError"
+    assert _first_line(RuntimeWarning("step size\nsecond line")) == "step size"

@@ -499,13 +499,19 @@ def _cox_precision_warnings(result: CoxResult, coefficients: int) -> list[str]:
     return warnings
 
 
+def _first_line(message: Warning | Exception | str) -> str:
+    """The first line of a warning's or error's text; its class name when the text is empty."""
+    lines = str(message).splitlines()
+    return lines[0] if lines else type(message).__name__
+
+
 def _lifelines_warnings(caught: list[pywarnings.WarningMessage]) -> list[str]:
     """lifelines' warnings as result warnings (deprecations left out, first line only)."""
     notes: list[str] = []
     for caught_warning in caught:
         if issubclass(caught_warning.category, (DeprecationWarning, FutureWarning)):
             continue
-        text = str(caught_warning.message).splitlines()[0]
+        text = _first_line(caught_warning.message)
         if issubclass(caught_warning.category, ConvergenceWarning):
             text += " (treat the hazard ratio as unreliable)"
         notes.append(f"lifelines: {text}")
@@ -595,7 +601,7 @@ def cox_ph(df: pd.DataFrame, duration: str, event: str, exposure: str,
     try:
         ph_p, notes = _fit_cox(fitter, model_data, duration, event, strata)
     except (ConvergenceError, np.linalg.LinAlgError, ValueError) as error:
-        result.warnings.append(f"Cox fit failed ({str(error).splitlines()[0]}): "
+        result.warnings.append(f"Cox fit failed ({_first_line(error)}): "
                                "model not fitted")
         return result
     result.warnings += notes
