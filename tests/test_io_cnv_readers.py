@@ -256,24 +256,3 @@ def test_comma_separated_cns_with_gene_lists_names_the_file_line_in_one_line(tmp
     message = str(caught.value)
     assert "\n" not in message
     assert "line 3 of the file" in message and "gene lists" in message
-
-
-def test_the_cnv_vcf_reader_is_short_functions_of_one_step_each():
-    # issue 13, item 2: the 115-line read_cnv_vcf (nesting 5) became one function per step
-    import ast
-
-    from hpdgenomics.io.cnv import vcf
-
-    nesting = (ast.If, ast.For, ast.While, ast.With, ast.Try, ast.FunctionDef)
-
-    def depth(node: ast.AST) -> int:
-        return max((depth(child) + isinstance(child, nesting)
-                    for child in ast.iter_child_nodes(node)), default=0)
-
-    tree = ast.parse(Path(vcf.__file__).read_text(encoding="utf-8"))
-    functions = [node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)]
-    assert {f.name for f in functions} >= {"read_cnv_vcf", "_segment_rows", "_copies"}
-    assert [(f.name, f.end_lineno - f.lineno + 1) for f in functions
-            if f.end_lineno - f.lineno + 1 > 60] == []
-    assert [(f.name, depth(f)) for f in functions if depth(f) > 4] == []
-    assert [f.name for f in functions if not ast.get_docstring(f)] == []

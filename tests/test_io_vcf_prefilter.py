@@ -340,24 +340,3 @@ def test_index_bins_read_in_runs_are_the_bins_of_the_index(csi, tmp_path):
     for start in range(1_000_000, 3_000_000, 99_999):
         assert fresh.chunks_overlapping("1", start, start + 5000) == \
             parsed.chunks_overlapping("1", start, start + 5000)
-
-
-def test_the_prefilter_is_short_functions_of_one_step_each():
-    # issue 13: the 154-line _prefilter and its 79-line closure became one function per step
-    import ast
-
-    from hpdgenomics.io.vcf import prefilter
-
-    nesting = (ast.If, ast.For, ast.While, ast.With, ast.Try, ast.FunctionDef)
-
-    def depth(node: ast.AST) -> int:
-        return max((depth(child) + isinstance(child, nesting)
-                    for child in ast.iter_child_nodes(node)), default=0)
-
-    tree = ast.parse(Path(prefilter.__file__).read_text(encoding="utf-8"))
-    functions = [node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)]
-    assert {f.name for f in functions} >= {"_prefilter", "_block", "_parse_positions"}
-    assert [(f.name, f.end_lineno - f.lineno + 1) for f in functions
-            if f.end_lineno - f.lineno + 1 > 60] == []
-    assert [(f.name, depth(f)) for f in functions if depth(f) > 4] == []
-    assert [f.name for f in functions if not ast.get_docstring(f)] in ([], ["__init__"])

@@ -303,26 +303,3 @@ def test_bcf_reads_like_the_vcf(tmp_path):
     result = read_vcf(bcf, PANELS)
     assert calls(result) == calls(read("tumour_normal_bare_names.vcf"))
     assert result.counts.filtered == 1
-
-
-def test_allele_support_is_short_functions_of_one_dialect_each():
-    # issue 13, item 2: the 107-line allele_support became the list of dialects, one function each
-    import ast
-    import importlib
-
-    # the package's name allele_support is the function; the module is the one in sys.modules
-    module = importlib.import_module("hpdgenomics.io.vcf.allele_support")
-
-    nesting = (ast.If, ast.For, ast.While, ast.With, ast.Try, ast.FunctionDef)
-
-    def depth(node: ast.AST) -> int:
-        return max((depth(child) + isinstance(child, nesting)
-                    for child in ast.iter_child_nodes(node)), default=0)
-
-    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
-    functions = [node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)]
-    assert {f.name for f in functions} >= {"allele_support", "_allelic_depths", "_platypus"}
-    assert [(f.name, f.end_lineno - f.lineno + 1) for f in functions
-            if f.end_lineno - f.lineno + 1 > 60] == []
-    assert [(f.name, depth(f)) for f in functions if depth(f) > 4] == []
-    assert [f.name for f in functions if not ast.get_docstring(f)] == []
