@@ -24,12 +24,19 @@ def _classify(args: list, out: Path):
     return CliRunner().invoke(cli, ["hpd-classify", *map(str, args), "-o", str(out)])
 
 
+def _refusal(measurements: Path, out: Path) -> str:
+    """hpd-classify of ``measurements`` with the three-patient table: exit 2, and its one
+    error line."""
+    result = _classify(["--measurements", measurements,
+                        "--patients", fixture("hpd_patients_three.tsv")], out)
+    assert result.exit_code == 2, result.stderr
+    [line] = _error_lines(result.stderr)
+    return line
+
+
 def test_days_from_start_that_are_months_stop_hpd_classify(tmp_path):
     # on main: first evaluations "on day 2" gave growth rates over two days and HPD calls, exit 0
-    result = _classify(["--measurements", fixture("hpd_measurements_days_from_start_in_months.tsv"),
-                        "--patients", fixture("hpd_patients_three.tsv")], tmp_path / "out")
-    assert result.exit_code == 2
-    [line] = _error_lines(result.stderr)
+    line = _refusal(fixture("hpd_measurements_days_from_start_in_months.tsv"), tmp_path / "out")
     assert ("column days_from_start: the first scan after ICI start falls at a median of day 2 "
             "(3 patients), but RECIST first evaluations come 6-12 weeks after the start: these "
             "look like months or weeks, not days") in line
@@ -37,10 +44,7 @@ def test_days_from_start_that_are_months_stop_hpd_classify(tmp_path):
 
 
 def test_scan_dated_ten_years_before_ici_start_is_named(tmp_path):
-    result = _classify(["--measurements", fixture("hpd_measurements_scan_date_wrong_year.tsv"),
-                        "--patients", fixture("hpd_patients_three.tsv")], tmp_path / "out")
-    assert result.exit_code == 2
-    [line] = _error_lines(result.stderr)
+    line = _refusal(fixture("hpd_measurements_scan_date_wrong_year.tsv"), tmp_path / "out")
     assert ("hpd_measurements_scan_date_wrong_year.tsv: line 5: scan of 'P2' on day -3712 from "
             "ICI start (10.2 years before it): implausible for an HPD assessment") in line
 
@@ -49,10 +53,7 @@ def test_binary_measurements_table_is_exit_2_naming_the_file(tmp_path):
     # on main: "internal error (a bug): Error: new-line character seen in unquoted field", exit 1
     binary = tmp_path / "measurements.xlsx"
     binary.write_bytes(b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)) * 8)
-    result = _classify(["--measurements", binary, "--patients", fixture("hpd_patients_three.tsv")],
-                       tmp_path / "out")
-    assert result.exit_code == 2, result.stderr
-    [line] = _error_lines(result.stderr)
+    line = _refusal(binary, tmp_path / "out")
     assert "measurements.xlsx: is not a text table: binary content (NUL bytes)" in line
     carriage_return = tmp_path / "carriage_return_in_field.tsv"
     carriage_return.write_bytes(b"patient_id\tdays_from_start\ttarget_sum_mm\nP1\t0\t4\r5\n")
