@@ -303,6 +303,9 @@ def test_a_cn_vcf_format_cn_declared_as_string_is_read_whole(tmp_path):
     ("format_cn_text.vcf",
      '##FORMAT=<ID=CN,Number=1,Type=String,Description="copy number">',
      "SVTYPE=DUP;END=55300000\tCN\thigh", "FORMAT CN 'high'"),
+    ("format_cn_text_nan.vcf",
+     '##FORMAT=<ID=CN,Number=1,Type=String,Description="copy number">',
+     "SVTYPE=DUP;END=55300000\tCN\tnan", "FORMAT CN 'nan'"),
 ])
 def test_a_cn_vcf_cn_that_is_not_one_number_is_refused_with_the_record(tmp_path, name, cn_line,
                                                                        record, shown):

@@ -232,11 +232,15 @@ def _copies(variant: Any, svtype: str, header: _Header, tally: _Tally, where: st
 
 
 def _one_number(value: Any, name: str, where: str, path: Path) -> float:
-    """A CN value as a float ('.' is NaN); several values or text raise :class:`InputError`."""
+    """A CN value as a float ('.' is NaN); several values or text (also 'nan') raise
+    :class:`InputError`."""
     if isinstance(value, str) and value.strip() in (".", ""):
         return np.nan
     try:
-        return float(value)
+        number = float(value)
+        if isinstance(value, str) and np.isnan(number):   # the text 'nan' is not a missing CN
+            raise ValueError(value)
+        return number
     except (TypeError, ValueError):
         shown = ",".join(map(str, value)) if isinstance(value, tuple | list) else str(value)
         raise InputError(f"{name} {shown!r} is not one copy number", path=path, where=where,
